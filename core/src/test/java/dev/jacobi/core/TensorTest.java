@@ -1,0 +1,349 @@
+package dev.jacobi.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TensorTest {
+    private static Tensor t(double[] v, int... shape) {
+        return Tensor.of(v, shape);
+    }
+
+    private static void assertValues(double[] expected, Tensor actual) {
+        assertArrayEquals(expected, actual.toDoubleArray(), 1e-6, actual.toString());
+    }
+
+    @Test
+    void factoriesAndAccessors() {
+        Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        assertEquals(DType.FLOAT32, a.dtype());
+        assertArrayEquals(new int[] {2, 3}, a.shape());
+        assertArrayEquals(new int[] {3, 1}, a.stride());
+        assertEquals(6, a.get(1, 2));
+        assertEquals(4, a.get(-1, 0));
+        assertEquals(6, a.numel());
+        assertValues(new double[] {0, 1, 2, 3}, Tensor.arange(4));
+        assertValues(new double[] {1, 0, 0, 1}, Tensor.eye(DType.FLOAT64, 2));
+        assertValues(new double[] {2.5, 2.5}, Tensor.full(2.5, 2));
+        assertValues(new double[] {0, 1, 0, 1, 0, 0}, Tensor.oneHot(new int[] {1, 0}, 3));
+        assertEquals(3.5, Tensor.scalar(3.5).item());
+        assertEquals(0, Tensor.scalar(1).dim());
+        assertTrue(a.toString().startsWith("Tensor[2, 3] float32 [[1.0, 2.0, 3.0],"), a.toString());
+    }
+
+    @Test
+    void randomIsSeededAndReproducible() {
+        Tensor a = Tensor.randn(new Rng(7), 100);
+        Tensor b = Tensor.randn(new Rng(7), 100);
+        Tensor c = Tensor.randn(new Rng(8), 100);
+        assertArrayEquals(a.toFloatArray(), b.toFloatArray());
+        assertFalse(a.allClose(c, 0, 0));
+        double mean = Tensor.randn(new Rng(1), DType.FLOAT64, 20000).mean().item();
+        assertEquals(0, mean, 0.03);
+        Tensor u = Tensor.rand(new Rng(2), 1000);
+        assertTrue(u.min().item() >= 0 && u.max().item() < 1);
+    }
+
+    @Test
+    void viewsShareDataAndEqualTheirContiguousCopies() {
+        Tensor x = Tensor.arange(DType.FLOAT64, 0, 24, 1).reshape(2, 3, 4);
+        Tensor p = x.permute(2, 0, 1);
+        assertArrayEquals(new int[] {4, 2, 3}, p.shape());
+        assertFalse(p.isContiguous());
+        assertEquals(x.get(1, 2, 3), p.get(3, 1, 2));
+        assertValues(p.contiguous().toDoubleArray(), p);
+        assertEquals(x.get(0, 2, 1), x.transpose(0, 2).get(1, 2, 0));
+        Tensor n = x.narrow(2, 1, 2);
+        assertArrayEquals(new int[] {2, 3, 2}, n.shape());
+        assertEquals(x.get(1, 1, 2), n.get(1, 1, 1));
+        assertEquals(x.get(1, 2, 3), x.select(0, 1).get(2, 3));
+        Tensor e = Tensor.of(new double[] {1, 2, 3}, 3, 1).expand(3, 4);
+        assertArrayEquals(new int[] {0, 0}, new int[] {e.stride()[1], 0});
+        assertEquals(3, e.get(2, 3));
+        assertArrayEquals(new int[] {3}, Tensor.zeros(1, 3, 1).squeeze().shape());
+        assertArrayEquals(new int[] {3, 1}, Tensor.zeros(1, 3, 1).squeeze(0).shape());
+        assertArrayEquals(new int[] {2, 1, 3}, Tensor.zeros(2, 3).unsqueeze(1).shape());
+        assertArrayEquals(new int[] {2, 3, 1}, Tensor.zeros(2, 3).unsqueeze(-1).shape());
+        assertArrayEquals(new int[] {6, 4}, x.flatten(0, 1).shape());
+    }
+
+    @Test
+    void reshapeCopiesOnlyWhenStridesForceIt() {
+        Tensor x = Tensor.arange(DType.FLOAT64, 0, 24, 1).reshape(2, 3, 4);
+        Tensor r = x.reshape(6, -1);
+        assertArrayEquals(new int[] {6, 4}, r.shape());
+        // a narrowed view can still merge its contiguous outer dims
+        Tensor nv = x.narrow(2, 0, 2).reshape(6, 2);
+        assertEquals(x.get(1, 2, 1), nv.get(5, 1));
+        assertArrayEquals(new int[] {4, 1}, nv.stride());
+        // a transposed view must copy to flatten
+        Tensor tv = x.transpose(1, 2).reshape(2, 12);
+        assertTrue(tv.isContiguous());
+        assertValues(x.transpose(1, 2).contiguous().toDoubleArray(), tv);
+        // views of views reshape correctly
+        for (int[] perm : new int[][] {{0, 2, 1}, {2, 1, 0}, {1, 0, 2}}) {
+            Tensor v = x.permute(perm);
+            assertValues(v.contiguous().toDoubleArray(), v.reshape(-1));
+        }
+    }
+
+    @Test
+    void elementwiseKnownAnswers() {
+        Tensor a = t(new double[] {-2, -0.5, 0, 1, 4}, 5);
+        assertValues(new double[] {2, 0.5, 0, -1, -4}, a.neg());
+        assertValues(new double[] {2, 0.5, 0, 1, 4}, a.abs());
+        assertValues(new double[] {0, 0, 0, 1, 4}, a.relu());
+        assertValues(new double[] {-1, -1, 0, 1, 1}, a.sign());
+        assertValues(new double[] {4, 0.25, 0, 1, 16}, a.square());
+        assertValues(new double[] {-1, -0.5, 0, 1, 1}, a.clamp(-1, 1));
+        assertValues(new double[] {-8, -0.125, 0, 1, 64}, a.pow(3));
+        Tensor p = t(new double[] {0.25, 1, 4}, 3);
+        assertValues(new double[] {0.5, 1, 2}, p.sqrt());
+        assertValues(new double[] {Math.log(0.25), 0, Math.log(4)}, p.log());
+        assertValues(new double[] {Math.exp(0.25), Math.E, Math.exp(4)}, p.exp());
+        assertValues(new double[] {Math.tanh(0.25), Math.tanh(1), Math.tanh(4)}, p.tanh());
+        assertValues(new double[] {Math.sin(0.25), Math.sin(1), Math.sin(4)}, p.sin());
+        assertValues(new double[] {Math.cos(0.25), Math.cos(1), Math.cos(4)}, p.cos());
+        Tensor s = t(new double[] {-800, 0, 800}, 3).sigmoid();
+        assertValues(new double[] {0, 0.5, 1}, s);
+        assertTrue(Double.isNaN(t(new double[] {Double.NaN}, 1).relu().item()));
+    }
+
+    @Test
+    void binaryOpsBroadcast() {
+        Tensor a = t(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor row = t(new double[] {10, 20, 30}, 3);
+        Tensor col = t(new double[] {100, 200}, 2, 1);
+        assertValues(new double[] {11, 22, 33, 14, 25, 36}, a.add(row));
+        assertValues(new double[] {101, 102, 103, 204, 205, 206}, a.add(col));
+        assertValues(new double[] {-99, -98, -97, -196, -195, -194}, a.sub(col));
+        assertValues(new double[] {10, 40, 90, 40, 100, 180}, a.mul(row));
+        assertValues(new double[] {0.1, 0.1, 0.1, 0.4, 0.25, 0.2}, a.div(row));
+        assertValues(new double[] {110, 120, 130, 210, 220, 230}, col.add(row));
+        assertValues(new double[] {1, 4, 27}, t(new double[] {1, 2, 3}, 3).pow(t(new double[] {5, 2, 3}, 3)));
+        assertValues(new double[] {3, 3, 3, 4, 5, 6}, a.maximum(t(new double[] {3}, 1)));
+        assertValues(new double[] {1, 2, 3, 3, 3, 3}, a.minimum(Tensor.scalar(DType.FLOAT64, 3)));
+        assertValues(new double[] {0, 0, 1, 0, 0, 0}, a.eq(Tensor.scalar(DType.FLOAT64, 3)));
+        assertValues(new double[] {1, 1, 0, 0, 0, 0}, a.lt(3));
+        assertValues(new double[] {0, 0, 0, 1, 1, 1}, a.gt(3));
+        assertValues(new double[] {0, 0, 1, 1, 1, 1}, a.ge(Tensor.scalar(DType.FLOAT64, 3)));
+        assertValues(new double[] {1, 1, 1, 0, 0, 0}, a.le(Tensor.scalar(DType.FLOAT64, 3)));
+        assertValues(new double[] {1, 1, 0, 1, 1, 1}, a.ne(Tensor.scalar(DType.FLOAT64, 3)));
+        assertValues(new double[] {1, 20, 3, 40, 50, 60},
+                Tensor.where(t(new double[] {0, 1, 0}, 3).add(t(new double[] {0, 1}, 2, 1)).lt(1)
+                        .mul(Tensor.scalar(DType.FLOAT64, 1)), a, a.mul(10)));
+        // a strided (transposed) operand: a.t() + a.t() read through strides
+        assertValues(new double[] {2, 8, 4, 10, 6, 12}, a.t().add(a.t()));
+    }
+
+    @Test
+    void reductions() {
+        Tensor a = t(new double[] {1, 5, 3, 4, 2, 6}, 2, 3);
+        assertEquals(21, a.sum().item());
+        assertValues(new double[] {5, 7, 9}, a.sum(0, false));
+        assertValues(new double[] {9, 12}, a.sum(1, false));
+        assertArrayEquals(new int[] {2, 1}, a.sum(1, true).shape());
+        assertValues(new double[] {21}, a.sum(new int[] {0, 1}, true));
+        assertEquals(3.5, a.mean().item());
+        assertValues(new double[] {3, 4}, a.mean(1, false));
+        assertEquals(6, a.max().item());
+        assertEquals(1, a.min().item());
+        assertValues(new double[] {4, 5, 6}, a.amax(new int[] {0}, false));
+        assertValues(new double[] {1, 2}, a.amin(new int[] {1}, false));
+        Tensor.ValuesIndices m = a.max(1, false);
+        assertValues(new double[] {5, 6}, m.values());
+        assertArrayEquals(new int[] {1, 2}, m.indices());
+        assertArrayEquals(new int[] {0, 1}, a.min(1, false).indices());
+        assertArrayEquals(new int[] {1, 0, 1}, a.argmax(0));
+        assertEquals(5, a.argmax());
+        Tensor v = t(new double[] {3, -4}, 2);
+        assertEquals(7, v.norm(1).item());
+        assertEquals(5, v.norm(2).item(), 1e-12);
+        assertEquals(4, v.norm(Double.POSITIVE_INFINITY).item());
+        Tensor big = t(new double[] {1000, 1000, -1000, 0}, 2, 2);
+        assertValues(new double[] {1000 + Math.log(2), Math.log(1 + Math.exp(-1000))}, big.logSumExp(1, false));
+        assertTrue(Double.isNaN(t(new double[] {1, Double.NaN, 3}, 3).max().item()));
+        // reduction over a middle dim of a 3-D tensor equals a loop
+        Tensor x = Tensor.randn(new Rng(3), DType.FLOAT64, 3, 4, 5);
+        Tensor s = x.sum(1, false);
+        for (int i = 0; i < 3; i++) {
+            for (int k = 0; k < 5; k++) {
+                double acc = 0;
+                for (int j = 0; j < 4; j++) {
+                    acc += x.get(i, j, k);
+                }
+                assertEquals(acc, s.get(i, k), 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void matmulShapesAndTransposedOperands() {
+        Tensor a = t(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor b = t(new double[] {7, 8, 9, 10, 11, 12}, 3, 2);
+        assertValues(new double[] {58, 64, 139, 154}, a.matmul(b));
+        assertValues(new double[] {58, 64, 139, 154}, a.t().contiguous().t().matmul(b.t().contiguous().t()));
+        assertValues(new double[] {14, 32}, a.matmul(t(new double[] {1, 2, 3}, 3)));
+        assertValues(new double[] {9, 12, 15}, t(new double[] {1, 2}, 2).matmul(a));
+        Rng rng = new Rng(5);
+        Tensor x = Tensor.randn(rng, DType.FLOAT64, 4, 3, 5, 6);
+        Tensor y = Tensor.randn(rng, DType.FLOAT64, 3, 6, 2);
+        Tensor z = x.matmul(y);
+        assertArrayEquals(new int[] {4, 3, 5, 2}, z.shape());
+        for (int bi = 0; bi < 4; bi++) {
+            for (int bj = 0; bj < 3; bj++) {
+                Tensor ref = x.select(0, bi).select(0, bj).matmul(y.select(0, bj));
+                assertTrue(ref.allClose(z.select(0, bi).select(0, bj), 1e-12, 1e-12));
+            }
+        }
+        // transposed views give the same product as their copies, in float32 too
+        Tensor p = Tensor.randn(rng, 37, 19);
+        Tensor q = Tensor.randn(rng, 23, 37);
+        assertTrue(p.t().matmul(q.t()).allClose(p.t().contiguous().matmul(q.t().contiguous()), 1e-5, 1e-5));
+    }
+
+    @Test
+    void joinSplitAndIndex() {
+        Tensor a = t(new double[] {1, 2, 3, 4}, 2, 2);
+        Tensor b = t(new double[] {5, 6}, 1, 2);
+        assertValues(new double[] {1, 2, 3, 4, 5, 6}, Tensor.cat(List.of(a, b), 0));
+        assertValues(new double[] {1, 2, 5, 3, 4, 6}, Tensor.cat(List.of(a, b.t()), 1));
+        Tensor s = Tensor.stack(List.of(a, a.mul(10)), 1);
+        assertArrayEquals(new int[] {2, 2, 2}, s.shape());
+        assertValues(new double[] {1, 2, 10, 20, 3, 4, 30, 40}, s);
+        List<Tensor> parts = Tensor.arange(DType.FLOAT64, 0, 5, 1).split(2, 0);
+        assertEquals(3, parts.size());
+        assertValues(new double[] {4}, parts.get(2));
+        assertValues(new double[] {3, 4, 1, 2, 3, 4}, a.indexSelect(0, new int[] {1, 0, 1}));
+        assertValues(new double[] {2, 1, 2, 4, 3, 4}, a.indexSelect(1, new int[] {1, 0, 1}));
+        Tensor logits = t(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        assertValues(new double[] {3, 4}, logits.gather(1, new int[] {2, 0}));
+        assertValues(new double[] {4, 2, 6}, logits.gather(0, new int[] {1, 0, 1}));
+        Tensor sc = Tensor.zeros(DType.FLOAT64, 2, 3).scatterAdd(1, new int[] {2, 2, 0, 1}, t(new double[] {1, 2, 3, 4}, 2, 2));
+        assertValues(new double[] {0, 0, 3, 3, 4, 0}, sc);
+    }
+
+    @Test
+    void gatherAndScatterAddAreAdjoint() {
+        Rng rng = new Rng(11);
+        Tensor x = Tensor.randn(rng, DType.FLOAT64, 3, 4, 5);
+        int[] idx = new int[3 * 2 * 5];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = rng.nextInt(4);
+        }
+        Tensor y = Tensor.randn(rng, DType.FLOAT64, 3, 2, 5);
+        double lhs = x.gather(1, idx).mul(y).sum().item();
+        double rhs = x.mul(Tensor.zeros(DType.FLOAT64, 3, 4, 5).scatterAdd(1, idx, y)).sum().item();
+        assertEquals(lhs, rhs, 1e-10);
+    }
+
+    @Test
+    void simdMatchesScalarOnAwkwardSizes() {
+        Kernels vec = Simd.KERNELS;
+        Kernels sca = new ScalarKernels();
+        Rng rng = new Rng(99);
+        int[] sizes = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 255, 1000, 4095, 4097};
+        for (int n : sizes) {
+            float[] a = Tensor.randn(rng, n + 3).toFloatArray();
+            float[] b = Tensor.randn(rng, n + 3).toFloatArray();
+            double tol = 1e-6 * Math.sqrt(n) + 1e-6;
+            for (BinaryOp op : BinaryOp.values()) {
+                for (int[] st : new int[][] {{1, 1}, {1, 0}, {0, 1}}) {
+                    float[] o1 = new float[n];
+                    float[] o2 = new float[n];
+                    vec.binary(op, a, 2, st[0], b, 1, st[1], o1, 0, n);
+                    sca.binary(op, a, 2, st[0], b, 1, st[1], o2, 0, n);
+                    assertArrayEquals(o2, o1, 1e-6f, op + " n=" + n);
+                }
+            }
+            for (UnaryOp op : UnaryOp.values()) {
+                float[] o1 = new float[n];
+                float[] o2 = new float[n];
+                vec.unary(op, a, 1, 1, o1, 0, n, -0.5f, 0.5f);
+                sca.unary(op, a, 1, 1, o2, 0, n, -0.5f, 0.5f);
+                for (int i = 0; i < n; i++) {
+                    if (!(Float.isNaN(o1[i]) && Float.isNaN(o2[i]))) {
+                        assertEquals(o2[i], o1[i], 1e-6 * Math.max(1, Math.abs(o2[i])), op + " n=" + n);
+                    }
+                }
+            }
+            assertEquals(sca.sum(a, 1, n), vec.sum(a, 1, n), tol * 10);
+            assertEquals(sca.dot(a, 1, b, 2, n), vec.dot(a, 1, b, 2, n), tol * 10);
+            assertEquals(sca.max(a, 3, n), vec.max(a, 3, n));
+            assertEquals(sca.min(a, 3, n), vec.min(a, 3, n));
+            float[] y1 = b.clone();
+            float[] y2 = b.clone();
+            vec.axpy(0.75f, a, 0, y1, 1, n);
+            sca.axpy(0.75f, a, 0, y2, 1, n);
+            assertArrayEquals(y2, y1, 1e-5f);
+        }
+    }
+
+    @Test
+    void float32AgreesWithFloat64() {
+        Rng rng = new Rng(4);
+        Tensor x = Tensor.randn(rng, DType.FLOAT64, 17, 33);
+        Tensor y = Tensor.randn(rng, DType.FLOAT64, 33);
+        Tensor r64 = x.mul(y).add(y).relu().sum(1, false);
+        Tensor r32 = x.to(DType.FLOAT32).mul(y.to(DType.FLOAT32)).add(y.to(DType.FLOAT32)).relu().sum(1, false);
+        assertTrue(r32.to(DType.FLOAT64).allClose(r64, 1e-5, 1e-5));
+    }
+
+    @Test
+    void largeTensorsUseThreadsAndAgree() {
+        Rng rng = new Rng(6);
+        Tensor x = Tensor.randn(rng, 1 << 18);
+        Tensor y = Tensor.randn(rng, 1 << 18);
+        Parallel.setThreads(1);
+        float[] one = x.mul(y).add(x).toFloatArray();
+        Parallel.setThreads(2);
+        float[] two = x.mul(y).add(x).toFloatArray();
+        assertArrayEquals(one, two);
+        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void conversionAndContiguous() {
+        Tensor a = Tensor.of(new double[] {1.5, 2.5}, 2);
+        assertSame(a, a.to(DType.FLOAT64));
+        assertEquals(DType.FLOAT32, a.to(DType.FLOAT32).dtype());
+        assertSame(a, a.contiguous());
+        assertArrayEquals(new float[] {1.5f, 2.5f}, a.toFloatArray());
+    }
+
+    @Test
+    void errorsNameTheOpAndTheValues() {
+        Tensor a = Tensor.zeros(3, 4);
+        Tensor b = Tensor.zeros(5, 2);
+        assertEquals("matmul: inner dimensions differ: [3, 4] x [5, 2]",
+                assertThrows(IllegalArgumentException.class, () -> a.matmul(b)).getMessage());
+        assertEquals("add: shapes do not broadcast: [3, 4] and [5, 2]",
+                assertThrows(IllegalArgumentException.class, () -> a.add(b)).getMessage());
+        assertEquals("mul: dtypes differ: FLOAT32 and FLOAT64",
+                assertThrows(IllegalArgumentException.class, () -> a.mul(Tensor.zeros(DType.FLOAT64, 3, 4))).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.reshape(5, -1)).getMessage()
+                .contains("reshape: cannot reshape [3, 4] (12 elements) to [5, -1]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.sum(2, false)).getMessage()
+                .contains("sum: dim 2 out of range for a tensor of rank 2"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[5], 2, 3)).getMessage()
+                .contains("Tensor.of: 5 values do not fill shape [2, 3] (6 elements)"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.get(3, 0)).getMessage()
+                .contains("get: index 3 out of range for dim 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.narrow(1, 3, 2)).getMessage()
+                .contains("narrow: start 3 length 2"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.gather(1, new int[] {0, 1, 9})).getMessage()
+                .contains("gather: index 9 at position 2"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(-1, 2)).getMessage()
+                .contains("negative size"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.expand(2, 4)).getMessage()
+                .contains("expand: cannot expand shape [3, 4] to [2, 4]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Tensor.oneHot(new int[] {3}, 3)).getMessage()
+                .contains("oneHot: label 3"));
+    }
+}
