@@ -1,0 +1,325 @@
+package dev.jacobi.autodiff;
+
+import dev.jacobi.core.Shapes;
+import dev.jacobi.core.Tensor;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Reverse-mode differentiation: the graph-level {@link #grad(Var, List, Var, boolean)} and the functional forms
+ * {@code grad}, {@code vjp}, {@code jvp}, {@code hvp}, {@code jacobian} and {@code hessian} on functions of
+ * tensors.
+ *
+ * <p>Because every backward rule is made of differentiable ops, {@code createGraph = true} returns gradients that
+ * are themselves graphs: {@code hvp} is reverse-over-reverse, {@code grad(dot(grad(f, x), v), x)}, and the same
+ * works to any order.
+ */
+public final class Autodiff {
+    private Autodiff() {
+    }
+
+    /** Turns graph recording off for the current thread until the returned scope is closed. */
+    public static GradMode.Scope noGrad() {
+        return new GradMode.Scope(false);
+    }
+
+    /** Turns graph recording on for the current thread until the returned scope is closed. */
+    public static GradMode.Scope enableGrad() {
+        return new GradMode.Scope(true);
+    }
+
+    // ------------------------------------------------------------------ graph level
+
+    /**
+     * The cotangents {@code gradOutputᵀ · d output / d inputs[i]}, touching no state. {@code gradOutput} may be
+     * null only for a one-element output (then it is 1). Inputs the output does not depend on get zeros. With
+     * {@code createGraph}, the results are graphs that can be differentiated again.
+     */
+    public static List<Var> grad(Var output, List<Var> inputs, Var gradOutput, boolean createGraph) {
+        return grad(output, inputs, gradOutput, createGraph, false);
+    }
+
+    /**
+     * As {@link #grad(Var, List, Var, boolean)}; with {@code strict}, an input the output does not depend on is an
+     * error instead of getting zeros.
+     */
+    public static List<Var> grad(Var output, List<Var> inputs, Var gradOutput, boolean createGraph, boolean strict) {
+        Map<Var, Var> grads = run(output, inputs, seed(output, gradOutput, "grad"), createGraph, false);
+        List<Var> out = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            Var x = inputs.get(i);
+            Var g = grads.get(x);
+            if (g == null) {
+                if (strict) {
+                    throw new IllegalArgumentException("grad: input " + i + " of shape " + Shapes.str(x.shape())
+                            + " is not used by the output (strict mode)");
+                }
+                g = Var.of(Tensor.zerosLike(x.value()));
+            }
+            out.add(g);
+        }
+        return out;
+    }
+
+    static void backward(Var output, Tensor gradOutput, boolean retainGraph) {
+        Var seed = seed(output, gradOutput == null ? null : Var.of(gradOutput), "backward");
+        Map<Var, Var> grads = run(output, null, seed, false, !retainGraph);
+        for (Map.Entry<Var, Var> e : grads.entrySet()) {
+            Var v = e.getKey();
+            if (v.isLeaf() && v.requiresGrad()) {
+                v.accumulate(e.getValue().value());
+            }
+        }
+    }
+
+    private static Var seed(Var output, Var gradOutput, String op) {
+        if (gradOutput == null) {
+            if (output.value().numel() != 1) {
+                throw new IllegalArgumentException(op + ": output of shape " + Shapes.str(output.shape())
+                        + " is not a scalar; pass a gradOutput of that shape");
+            }
+            return Var.of(Tensor.onesLike(output.value()));
+        }
+        if (!Arrays.equals(gradOutput.shape(), output.shape())) {
+            throw new IllegalArgumentException(op + ": gradOutput shape " + Shapes.str(gradOutput.shape())
+                    + " differs from output shape " + Shapes.str(output.shape()));
+        }
+        if (gradOutput.dtype() != output.dtype()) {
+            throw new IllegalArgumentException(op + ": gradOutput dtype " + gradOutput.dtype()
+                    + " differs from output dtype " + output.dtype());
+        }
+        return gradOutput;
+    }
+
+    /**
+     * Runs the backward rules from {@code output} in reverse topological order. With {@code targets}, only paths
+     * that reach a target are followed; with null, all leaves that require a gradient are targets.
+     */
+    private static Map<Var, Var> run(Var output, List<Var> targets, Var seed, boolean createGraph, boolean free) {
+        Set<Var> wanted = targets == null ? null : Collections.newSetFromMap(new IdentityHashMap<>());
+        if (targets != null) {
+            wanted.addAll(targets);
+        }
+        List<Var> order = new ArrayList<>();
+        Map<Var, Boolean> needed = new IdentityHashMap<>();
+        topo(output, wanted, order, needed);
+        Map<Var, Var> grads = new IdentityHashMap<>();
+        if (!Boolean.TRUE.equals(needed.get(output))) {
+            return grads;
+        }
+        grads.put(output, seed);
+        try (GradMode.Scope ignored = new GradMode.Scope(createGraph)) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Var v = order.get(i);
+                Var g = grads.get(v);
+                if (g == null || v.rule == null) {
+                    continue;
+                }
+                Var[] in = v.inputs;
+                boolean[] needs = new boolean[in.length];
+                for (int j = 0; j < in.length; j++) {
+                    needs[j] = Boolean.TRUE.equals(needed.get(in[j]));
+                }
+                Var[] gi = v.rule.apply(g, v, needs);
+                if (wanted == null || !wanted.contains(v)) {
+                    grads.remove(v);
+                }
+                for (int j = 0; j < in.length; j++) {
+                    if (needs[j] && gi[j] != null) {
+                        Var prev = grads.get(in[j]);
+                        grads.put(in[j], prev == null ? gi[j] : prev.add(gi[j]));
+                    }
+                }
+                if (free) {
+                    v.rule = null;
+                    v.inputs = null;
+                }
+            }
+        }
+        return grads;
+    }
+
+    /** Post-order DFS (iterative, so deep graphs do not overflow the stack) marking which nodes reach a target. */
+    private static void topo(Var root, Set<Var> wanted, List<Var> order, Map<Var, Boolean> needed) {
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        if (!root.requiresGrad()) {
+            return;
+        }
+        Map<Var, Boolean> visiting = new IdentityHashMap<>();
+        stack.push(new Object[] {root, 0});
+        visiting.put(root, true);
+        while (!stack.isEmpty()) {
+            Object[] top = stack.peek();
+            Var v = (Var) top[0];
+            int next = (Integer) top[1];
+            Var[] in = v.inputs;
+            if (in != null && next < in.length) {
+                top[1] = next + 1;
+                Var c = in[next];
+                if (c.requiresGrad() && !visiting.containsKey(c)) {
+                    visiting.put(c, true);
+                    stack.push(new Object[] {c, 0});
+                }
+                continue;
+            }
+            stack.pop();
+            boolean need = wanted == null ? (v.isLeaf() && v.requiresGrad()) : wanted.contains(v);
+            if (in != null) {
+                for (Var c : in) {
+                    need |= Boolean.TRUE.equals(needed.get(c));
+                }
+            }
+            needed.put(v, need);
+            order.add(v);
+        }
+    }
+
+    // ------------------------------------------------------------------ functional forms
+
+    private static Var scalarOut(Function<Var, Var> f, Var x, String op) {
+        Var y = f.apply(x);
+        if (y.value().numel() != 1) {
+            throw new IllegalArgumentException(op + ": f must return a scalar, got shape " + Shapes.str(y.shape()));
+        }
+        return y;
+    }
+
+    /** {@code ∇f(x)} for a scalar-valued {@code f}. */
+    public static Tensor grad(Function<Var, Var> f, Tensor x) {
+        Var xv = Var.param(x);
+        try (GradMode.Scope ignored = enableGrad()) {
+            Var y = scalarOut(f, xv, "grad");
+            return grad(y, List.of(xv), null, false).get(0).value();
+        }
+    }
+
+    /** The gradients of a scalar function of several tensors. */
+    public static List<Tensor> grad(MultiFunction f, List<Tensor> xs) {
+        List<Var> vs = params(xs);
+        try (GradMode.Scope ignored = enableGrad()) {
+            Var y = f.apply(vs);
+            if (y.value().numel() != 1) {
+                throw new IllegalArgumentException("grad: f must return a scalar, got shape " + Shapes.str(y.shape()));
+            }
+            return values(grad(y, vs, null, false));
+        }
+    }
+
+    /** Vector-Jacobian product {@code cotangentᵀ · ∂f/∂x}, the shape of {@code x}. */
+    public static Tensor vjp(Function<Var, Var> f, Tensor x, Tensor cotangent) {
+        Var xv = Var.param(x);
+        try (GradMode.Scope ignored = enableGrad()) {
+            Var y = f.apply(xv);
+            return grad(y, List.of(xv), Var.of(cotangent), false).get(0).value();
+        }
+    }
+
+    /**
+     * Jacobian-vector product {@code ∂f/∂x · tangent}, the shape of {@code f(x)}. Computed by the double-vjp trick:
+     * {@code u ↦ Jᵀu} is linear, so differentiating {@code ⟨Jᵀu, tangent⟩} with respect to {@code u} gives
+     * {@code J·tangent}. It needs second-order rules, which every op here has.
+     */
+    public static Tensor jvp(Function<Var, Var> f, Tensor x, Tensor tangent) {
+        if (!Arrays.equals(x.shape(), tangent.shape())) {
+            throw new IllegalArgumentException("jvp: tangent shape " + Shapes.str(tangent.shape())
+                    + " differs from input shape " + Shapes.str(x.shape()));
+        }
+        Var xv = Var.param(x);
+        try (GradMode.Scope ignored = enableGrad()) {
+            Var y = f.apply(xv);
+            Var u = Var.param(Tensor.zerosLike(y.value()));
+            Var jtu = grad(y, List.of(xv), u, true).get(0);
+            Var s = jtu.mul(Var.of(tangent)).sum();
+            return grad(s, List.of(u), null, false).get(0).value();
+        }
+    }
+
+    /** Hessian-vector product {@code ∇²f(x)·v} of a scalar {@code f}, by reverse over reverse. */
+    public static Tensor hvp(Function<Var, Var> f, Tensor x, Tensor v) {
+        if (!Arrays.equals(x.shape(), v.shape())) {
+            throw new IllegalArgumentException("hvp: vector shape " + Shapes.str(v.shape())
+                    + " differs from input shape " + Shapes.str(x.shape()));
+        }
+        Var xv = Var.param(x);
+        try (GradMode.Scope ignored = enableGrad()) {
+            Var y = scalarOut(f, xv, "hvp");
+            Var gx = grad(y, List.of(xv), null, true).get(0);
+            return grad(gx.mul(Var.of(v)).sum(), List.of(xv), null, false).get(0).value();
+        }
+    }
+
+    /** Hessian-vector products of a scalar function of several tensors: {@code Σ_j ∂²f/∂x_i∂x_j · v_j}. */
+    public static List<Tensor> hvp(MultiFunction f, List<Tensor> xs, List<Tensor> vs) {
+        if (xs.size() != vs.size()) {
+            throw new IllegalArgumentException("hvp: " + xs.size() + " inputs but " + vs.size() + " vectors");
+        }
+        List<Var> ps = params(xs);
+        try (GradMode.Scope ignored = enableGrad()) {
+            Var y = f.apply(ps);
+            List<Var> gs = grad(y, ps, null, true);
+            Var dot = null;
+            for (int i = 0; i < gs.size(); i++) {
+                Var term = gs.get(i).mul(Var.of(vs.get(i))).sum();
+                dot = dot == null ? term : dot.add(term);
+            }
+            return values(grad(dot, ps, null, false));
+        }
+    }
+
+    /** The Jacobian of {@code f} at {@code x}, shape {@code f(x).shape ++ x.shape}, one vjp per output element. */
+    public static Tensor jacobian(Function<Var, Var> f, Tensor x) {
+        Var xv = Var.param(x);
+        try (GradMode.Scope ignored = enableGrad()) {
+            Var y = f.apply(xv);
+            int m = y.value().numel();
+            List<Tensor> rows = new ArrayList<>(m);
+            int[] ys = y.shape();
+            for (int i = 0; i < m; i++) {
+                Tensor e = Tensor.oneHot(new int[] {i}, m, y.dtype()).reshape(ys);
+                rows.add(grad(y, List.of(xv), Var.of(e), false).get(0).value());
+            }
+            int[] shape = new int[ys.length + x.dim()];
+            System.arraycopy(ys, 0, shape, 0, ys.length);
+            System.arraycopy(x.shape(), 0, shape, ys.length, x.dim());
+            return m == 0 ? Tensor.zeros(x.dtype(), shape) : Tensor.stack(rows, 0).reshape(shape);
+        }
+    }
+
+    /** The Hessian of a scalar {@code f} at {@code x}, shape {@code x.shape ++ x.shape}. */
+    public static Tensor hessian(Function<Var, Var> f, Tensor x) {
+        return jacobian(xv -> {
+            Var y = scalarOut(f, xv, "hessian");
+            return grad(y, List.of(xv), null, true).get(0);
+        }, x);
+    }
+
+    /** A function of several Vars, for the multi-input forms. */
+    @FunctionalInterface
+    public interface MultiFunction {
+        /** Evaluates the function. */
+        Var apply(List<Var> xs);
+    }
+
+    static List<Var> params(List<Tensor> xs) {
+        List<Var> vs = new ArrayList<>(xs.size());
+        for (Tensor t : xs) {
+            vs.add(Var.param(t));
+        }
+        return vs;
+    }
+
+    static List<Tensor> values(List<Var> vs) {
+        List<Tensor> out = new ArrayList<>(vs.size());
+        for (Var v : vs) {
+            out.add(v.value());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,644 @@
+package dev.jacobi.autodiff;
+
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Shapes;
+import dev.jacobi.core.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A value in a reverse-mode autodiff graph: a {@link Tensor} plus, when recorded, the op that made it and its
+ * inputs. Ops carry the same names as {@link Tensor}'s (PyTorch's).
+ *
+ * <p>Every backward rule below is written with {@code Var} ops, never on raw arrays, so a gradient computed with
+ * {@code createGraph = true} is itself a graph and can be differentiated again, to any order. Each rule's comment
+ * gives the math; {@code g} is the incoming cotangent at every order.
+ */
+public final class Var {
+    /** A backward rule: the cotangents of the inputs given the output's cotangent {@code g}. */
+    @FunctionalInterface
+    interface Rule {
+        /** Returns one cotangent per input ({@code null} where {@code needs[i]} is false or the input is constant). */
+        Var[] apply(Var g, Var out, boolean[] needs);
+    }
+
+    /** Names of the primitive ops: every one has a backward rule and an entry in the gradient-check registry. */
+    static final java.util.Set<String> PRIMITIVES = java.util.Set.of(
+            "add", "sub", "mul", "div", "maximum", "minimum", "where", "neg", "exp", "log", "sqrt", "tanh",
+            "sigmoid", "relu", "abs", "square", "pow", "sin", "cos", "clamp", "sum", "amax", "amin", "matmul",
+            "reshape", "permute", "expand", "narrow", "cat", "gather", "scatterAdd");
+
+    private final Tensor value;
+    private final boolean requiresGrad;
+    final String op;
+    Var[] inputs;
+    Rule rule;
+    private Tensor grad;
+
+    private Var(Tensor value, boolean requiresGrad, String op, Var[] inputs, Rule rule) {
+        this.value = value;
+        this.requiresGrad = requiresGrad;
+        this.op = op;
+        this.inputs = inputs;
+        this.rule = rule;
+    }
+
+    /** A constant: no gradient flows into it. */
+    public static Var of(Tensor value) {
+        return new Var(value, false, "const", null, null);
+    }
+
+    /** A leaf that requires a gradient (a parameter or an input to differentiate with respect to). */
+    public static Var param(Tensor value) {
+        return new Var(value, true, "leaf", null, null);
+    }
+
+    /** Records {@code value} as the result of {@code op} on {@code in}, if grad mode is on and an input needs it. */
+    static Var make(String op, Tensor value, Rule rule, Var... in) {
+        assert PRIMITIVES.contains(op) : "unregistered primitive " + op;
+        if (GradMode.enabled()) {
+            for (Var v : in) {
+                if (v.requiresGrad) {
+                    return new Var(value, true, op, in, rule);
+                }
+            }
+        }
+        return new Var(value, false, op, null, null);
+    }
+
+    /** The value. */
+    public Tensor value() {
+        return value;
+    }
+
+    /** Whether gradients flow into this value. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Whether this is a leaf (a constant or a parameter), as opposed to an op's result. */
+    public boolean isLeaf() {
+        return rule == null;
+    }
+
+    /** The gradient accumulated by {@link #backward()} (null before any backward or after {@link #zeroGrad()}). */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Clears the accumulated gradient. */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    void accumulate(Tensor g) {
+        grad = grad == null ? g : grad.add(g);
+    }
+
+    /** The same value, cut from the graph. */
+    public Var detach() {
+        return of(value);
+    }
+
+    /** The value's shape. */
+    public int[] shape() {
+        return value.shape();
+    }
+
+    /** The value's number of dims. */
+    public int dim() {
+        return value.dim();
+    }
+
+    /** The value's dtype. */
+    public DType dtype() {
+        return value.dtype();
+    }
+
+    /** The value of a one-element Var. */
+    public double item() {
+        return value.item();
+    }
+
+    /**
+     * Accumulates {@code d this / d leaf} into every leaf parameter's {@link #grad()}; {@code this} must be a
+     * scalar. The graph is freed afterwards.
+     */
+    public void backward() {
+        backward(null, false);
+    }
+
+    /** Accumulates {@code gradOutputᵀ · d this / d leaf} into the leaves; frees the graph unless {@code retainGraph}. */
+    public void backward(Tensor gradOutput, boolean retainGraph) {
+        Autodiff.backward(this, gradOutput, retainGraph);
+    }
+
+    @Override
+    public String toString() {
+        return "Var(" + op + ", requiresGrad=" + requiresGrad + ") " + value;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Var constLike(Tensor t) {
+        return of(t);
+    }
+
+    private Tensor scalarT(double s) {
+        return Tensor.scalar(value.dtype(), s);
+    }
+
+    /** Sums this (a broadcast result) down to {@code target} shape; the adjoint of {@link #expand}. */
+    public Var sumTo(int[] target) {
+        int[] s = value.shape();
+        if (Arrays.equals(s, target)) {
+            return this;
+        }
+        int lead = s.length - target.length;
+        if (lead < 0) {
+            throw new IllegalArgumentException("sumTo: cannot sum shape " + Shapes.str(s) + " to " + Shapes.str(target));
+        }
+        List<Integer> dims = new ArrayList<>();
+        for (int i = 0; i < s.length; i++) {
+            if (i < lead || (target[i - lead] == 1 && s[i] != 1)) {
+                dims.add(i);
+            } else if (target[i - lead] != s[i]) {
+                throw new IllegalArgumentException("sumTo: cannot sum shape " + Shapes.str(s) + " to " + Shapes.str(target));
+            }
+        }
+        return sum(dims.stream().mapToInt(Integer::intValue).toArray(), true).reshape(target);
+    }
+
+    // ------------------------------------------------------------------ element-wise, binary
+
+    /** {@code a + b}, broadcasting. Rule: {@code (g, g)} summed to each input's shape. */
+    public Var add(Var o) {
+        int[] sa = shape();
+        int[] sb = o.shape();
+        return make("add", value.add(o.value), (g, out, n) -> new Var[] {
+                n[0] ? g.sumTo(sa) : null, n[1] ? g.sumTo(sb) : null}, this, o);
+    }
+
+    /** {@code a - b}, broadcasting. Rule: {@code (g, -g)}. */
+    public Var sub(Var o) {
+        int[] sa = shape();
+        int[] sb = o.shape();
+        return make("sub", value.sub(o.value), (g, out, n) -> new Var[] {
+                n[0] ? g.sumTo(sa) : null, n[1] ? g.neg().sumTo(sb) : null}, this, o);
+    }
+
+    /** {@code a * b}, broadcasting. Rule: {@code (g·b, g·a)}. */
+    public Var mul(Var o) {
+        int[] sa = shape();
+        int[] sb = o.shape();
+        return make("mul", value.mul(o.value), (g, out, n) -> new Var[] {
+                n[0] ? g.mul(o).sumTo(sa) : null, n[1] ? g.mul(this).sumTo(sb) : null}, this, o);
+    }
+
+    /** {@code a / b}, broadcasting. Rule: {@code (g/b, -g·a/b²)}. */
+    public Var div(Var o) {
+        int[] sa = shape();
+        int[] sb = o.shape();
+        return make("div", value.div(o.value), (g, out, n) -> new Var[] {
+                n[0] ? g.div(o).sumTo(sa) : null,
+                n[1] ? g.mul(this).div(o.square()).neg().sumTo(sb) : null}, this, o);
+    }
+
+    /** Element-wise maximum. Rule: g goes to the larger input, split evenly on ties. */
+    public Var maximum(Var o) {
+        return select2("maximum", value.maximum(o.value), value.gt(o.value), o);
+    }
+
+    /** Element-wise minimum. Rule: g goes to the smaller input, split evenly on ties. */
+    public Var minimum(Var o) {
+        return select2("minimum", value.minimum(o.value), value.lt(o.value), o);
+    }
+
+    private Var select2(String name, Tensor result, Tensor firstWins, Var o) {
+        Tensor tie = value.eq(o.value).mul(0.5);
+        Tensor wa = firstWins.add(tie);
+        Tensor wb = Tensor.onesLike(wa).sub(wa);
+        int[] sa = shape();
+        int[] sb = o.shape();
+        return make(name, result, (g, out, n) -> new Var[] {
+                n[0] ? g.mul(of(wa)).sumTo(sa) : null, n[1] ? g.mul(of(wb)).sumTo(sb) : null}, this, o);
+    }
+
+    /** {@code condition != 0 ? a : b}, broadcasting; the condition is constant. Rule: g masked to each side. */
+    public static Var where(Tensor condition, Var a, Var b) {
+        Tensor c = condition.ne(Tensor.zerosLike(condition));
+        Tensor nc = Tensor.onesLike(c).sub(c);
+        int[] sa = a.shape();
+        int[] sb = b.shape();
+        return make("where", Tensor.where(c, a.value, b.value), (g, out, n) -> new Var[] {
+                n[0] ? g.mul(of(c)).sumTo(sa) : null, n[1] ? g.mul(of(nc)).sumTo(sb) : null}, a, b);
+    }
+
+    /** {@code this + s}. */
+    public Var add(double s) {
+        return add(constLike(scalarT(s)));
+    }
+
+    /** {@code this - s}. */
+    public Var sub(double s) {
+        return sub(constLike(scalarT(s)));
+    }
+
+    /** {@code this · s}. */
+    public Var mul(double s) {
+        return mul(constLike(scalarT(s)));
+    }
+
+    /** {@code this / s}. */
+    public Var div(double s) {
+        return mul(constLike(scalarT(1.0 / s)));
+    }
+
+    /** {@code this + t} for a constant tensor. */
+    public Var add(Tensor t) {
+        return add(of(t));
+    }
+
+    /** {@code this · t} for a constant tensor. */
+    public Var mul(Tensor t) {
+        return mul(of(t));
+    }
+
+    // ------------------------------------------------------------------ element-wise, unary
+
+    /** {@code -x}. Rule: {@code -g}. */
+    public Var neg() {
+        return make("neg", value.neg(), (g, out, n) -> new Var[] {g.neg()}, this);
+    }
+
+    /** {@code e^x}. Rule: {@code g·e^x}. */
+    public Var exp() {
+        return make("exp", value.exp(), (g, out, n) -> new Var[] {g.mul(out)}, this);
+    }
+
+    /** {@code ln x}. Rule: {@code g/x}. */
+    public Var log() {
+        return make("log", value.log(), (g, out, n) -> new Var[] {g.div(this)}, this);
+    }
+
+    /** {@code √x}. Rule: {@code g/(2√x)}. */
+    public Var sqrt() {
+        return make("sqrt", value.sqrt(), (g, out, n) -> new Var[] {g.div(out.mul(2))}, this);
+    }
+
+    /** {@code tanh x}. Rule: {@code g·(1 - tanh²x)}. */
+    public Var tanh() {
+        return make("tanh", value.tanh(), (g, out, n) -> new Var[] {g.mul(out.square().neg().add(1))}, this);
+    }
+
+    /** {@code σ(x) = 1/(1+e^-x)}. Rule: {@code g·σ(1-σ)}. */
+    public Var sigmoid() {
+        return make("sigmoid", value.sigmoid(), (g, out, n) -> new Var[] {g.mul(out.mul(out.neg().add(1)))}, this);
+    }
+
+    /** {@code max(x, 0)}. Rule: {@code g·[x>0]} with a constant mask, so ReLU'' is 0. */
+    public Var relu() {
+        Tensor mask = value.gt(0);
+        return make("relu", value.relu(), (g, out, n) -> new Var[] {g.mul(of(mask))}, this);
+    }
+
+    /** {@code |x|}. Rule: {@code g·sign(x)} with a constant sign. */
+    public Var abs() {
+        Tensor s = value.sign();
+        return make("abs", value.abs(), (g, out, n) -> new Var[] {g.mul(of(s))}, this);
+    }
+
+    /** {@code x²}. Rule: {@code 2x·g}. */
+    public Var square() {
+        return make("square", value.square(), (g, out, n) -> new Var[] {g.mul(this).mul(2)}, this);
+    }
+
+    /** {@code x^p} for a constant exponent. Rule: {@code p·x^(p-1)·g}. */
+    public Var pow(double p) {
+        if (p == 2) {
+            return square();
+        }
+        if (p == 1) {
+            return this;
+        }
+        return make("pow", value.pow(p), (g, out, n) -> new Var[] {g.mul(this.pow(p - 1)).mul(p)}, this);
+    }
+
+    /** {@code sin x}. Rule: {@code g·cos x}. */
+    public Var sin() {
+        return make("sin", value.sin(), (g, out, n) -> new Var[] {g.mul(this.cos())}, this);
+    }
+
+    /** {@code cos x}. Rule: {@code -g·sin x}. */
+    public Var cos() {
+        return make("cos", value.cos(), (g, out, n) -> new Var[] {g.mul(this.sin()).neg()}, this);
+    }
+
+    /** {@code x} limited to {@code [min, max]}. Rule: {@code g} where inside, 0 outside (constant mask). */
+    public Var clamp(double min, double max) {
+        Tensor inside = value.gt(min).mul(value.lt(max));
+        return make("clamp", value.clamp(min, max), (g, out, n) -> new Var[] {g.mul(of(inside))}, this);
+    }
+
+    /** {@code x} where {@code x > 0}, else {@code slope·x}. Composite. */
+    public Var leakyRelu(double slope) {
+        return where(value.gt(0), this, mul(slope));
+    }
+
+    /** {@code log(1 + e^x)}, stable: {@code relu(x) + log(1 + e^-|x|)}. Composite. */
+    public Var softplus() {
+        return relu().add(abs().neg().exp().add(1).log());
+    }
+
+    /** GELU with the tanh approximation: {@code x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))}. Composite. */
+    public Var gelu() {
+        Var inner = add(pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+        return mul(inner.tanh().add(1)).mul(0.5);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum of all elements. Rule: {@code g} expanded back. */
+    public Var sum() {
+        int[] all = new int[dim()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return sum(all, false);
+    }
+
+    /** Sum over {@code dim}. */
+    public Var sum(int dim, boolean keepdim) {
+        return sum(new int[] {dim}, keepdim);
+    }
+
+    /** Sum over {@code dims}. Rule: {@code g} reshaped with the dims kept, then expanded to the input shape. */
+    public Var sum(int[] dims, boolean keepdim) {
+        int[] s = shape();
+        Tensor r = value.sum(dims, true);
+        int[] keep = r.shape();
+        Tensor res = keepdim ? r : value.sum(dims, false);
+        return make("sum", res, (g, out, n) -> new Var[] {g.reshape(keep).expand(s)}, this);
+    }
+
+    /** Mean of all elements. */
+    public Var mean() {
+        return sum().div(value.numel());
+    }
+
+    /** Mean over {@code dims}. */
+    public Var mean(int[] dims, boolean keepdim) {
+        Var s = sum(dims, keepdim);
+        return s.div((double) value.numel() / Math.max(1, s.value.numel()));
+    }
+
+    /** Mean over {@code dim}. */
+    public Var mean(int dim, boolean keepdim) {
+        return mean(new int[] {dim}, keepdim);
+    }
+
+    /** Maximum over {@code dims}. Rule: g shared evenly by the maximal elements (a constant mask). */
+    public Var amax(int[] dims, boolean keepdim) {
+        return extreme("amax", value.amax(dims, true), dims, keepdim);
+    }
+
+    /** Minimum over {@code dims}. Rule: g shared evenly by the minimal elements (a constant mask). */
+    public Var amin(int[] dims, boolean keepdim) {
+        return extreme("amin", value.amin(dims, true), dims, keepdim);
+    }
+
+    private Var extreme(String name, Tensor m, int[] dims, boolean keepdim) {
+        int[] s = shape();
+        Tensor mask = value.eq(m);
+        Tensor weight = mask.div(mask.sum(dims, true));
+        int[] keep = m.shape();
+        Tensor res = keepdim ? m : m.reshape(value.sum(dims, false).shape());
+        return make(name, res, (g, out, n) -> new Var[] {g.reshape(keep).expand(s).mul(of(weight))}, this);
+    }
+
+    /** {@code log Σ exp(x)} over {@code dims}, stable (the shift by the maximum is a constant). Composite. */
+    public Var logSumExp(int[] dims, boolean keepdim) {
+        Tensor m = value.amax(dims, true);
+        Tensor safe = Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.zerosLike(m));
+        Var r = sub(of(safe)).exp().sum(dims, true).log().add(of(safe));
+        return keepdim ? r : r.reshape(value.sum(dims, false).shape());
+    }
+
+    /** {@code x - logSumExp(x)} over {@code dim}. Composite. */
+    public Var logSoftmax(int dim) {
+        return sub(logSumExp(new int[] {dim}, true));
+    }
+
+    /** {@code exp(logSoftmax(x))} over {@code dim}. Composite. */
+    public Var softmax(int dim) {
+        return logSoftmax(dim).exp();
+    }
+
+    /** p-norm over all elements (p = 1, 2 or infinity). Composite. */
+    public Var norm(double p) {
+        int[] all = new int[dim()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return norm(p, all, false);
+    }
+
+    /** p-norm over {@code dims} (p = 1, 2 or infinity). Composite. */
+    public Var norm(double p, int[] dims, boolean keepdim) {
+        if (p == 1) {
+            return abs().sum(dims, keepdim);
+        } else if (p == 2) {
+            return square().sum(dims, keepdim).sqrt();
+        } else if (p == Double.POSITIVE_INFINITY) {
+            return abs().amax(dims, keepdim);
+        }
+        throw new IllegalArgumentException("norm: p must be 1, 2 or infinity, got " + p);
+    }
+
+    // ------------------------------------------------------------------ linear algebra
+
+    /**
+     * Matrix product with PyTorch semantics (1-D operands promoted, batch dims broadcast). Rule:
+     * {@code (g·bᵀ, aᵀ·g)}, summed over broadcast batch dims.
+     */
+    public Var matmul(Var o) {
+        if (dim() == 1) {
+            return unsqueeze(0).matmul(o).squeeze(-2);
+        }
+        if (o.dim() == 1) {
+            return matmul(o.unsqueeze(1)).squeeze(-1);
+        }
+        int[] sa = shape();
+        int[] sb = o.shape();
+        return make("matmul", value.matmul(o.value), (g, out, n) -> new Var[] {
+                n[0] ? g.matmul(o.mT()).sumTo(sa) : null,
+                n[1] ? mT().matmul(g).sumTo(sb) : null}, this, o);
+    }
+
+    /** The last two dims swapped. */
+    public Var mT() {
+        return transpose(-2, -1);
+    }
+
+    /** The transpose of a matrix. */
+    public Var t() {
+        return dim() < 2 ? this : transpose(0, 1);
+    }
+
+    // ------------------------------------------------------------------ shape
+
+    /** A new shape (one size may be -1). Rule: {@code g} reshaped back. */
+    public Var reshape(int... newShape) {
+        int[] s = shape();
+        Tensor r = value.reshape(newShape);
+        if (Arrays.equals(r.shape(), s)) {
+            return this;
+        }
+        return make("reshape", r, (g, out, n) -> new Var[] {g.reshape(s)}, this);
+    }
+
+    /** Dims {@code start..end} merged. */
+    public Var flatten(int start, int end) {
+        return reshape(value.flatten(start, end).shape());
+    }
+
+    /** Dims permuted. Rule: {@code g} permuted back. */
+    public Var permute(int... dims) {
+        int r = dim();
+        int[] inv = new int[r];
+        for (int i = 0; i < r; i++) {
+            inv[Shapes.dim(dims[i], r, "permute")] = i;
+        }
+        return make("permute", value.permute(dims), (g, out, n) -> new Var[] {g.permute(inv)}, this);
+    }
+
+    /** Two dims swapped. */
+    public Var transpose(int dim0, int dim1) {
+        int r = dim();
+        int[] p = new int[r];
+        for (int i = 0; i < r; i++) {
+            p[i] = i;
+        }
+        int a = Shapes.dim(dim0, r, "transpose");
+        int b = Shapes.dim(dim1, r, "transpose");
+        p[a] = b;
+        p[b] = a;
+        return permute(p);
+    }
+
+    /** Broadcast to {@code sizes}. Rule: {@code g} summed back to the input shape. */
+    public Var expand(int... sizes) {
+        int[] s = shape();
+        Tensor e = value.expand(sizes);
+        if (Arrays.equals(e.shape(), s)) {
+            return this;
+        }
+        return make("expand", e, (g, out, n) -> new Var[] {g.sumTo(s)}, this);
+    }
+
+    /** A dim of size one inserted. */
+    public Var unsqueeze(int dim) {
+        return reshape(value.unsqueeze(dim).shape());
+    }
+
+    /** Dim {@code dim} removed if its size is one. */
+    public Var squeeze(int dim) {
+        return reshape(value.squeeze(dim).shape());
+    }
+
+    /** Elements {@code start..start+length-1} of {@code dim}. Rule: {@code g} placed back between zeros. */
+    public Var narrow(int dim, int start, int length) {
+        int[] s = shape();
+        int k = Shapes.dim(dim, s.length, "narrow");
+        return make("narrow", value.narrow(k, start, length), (g, out, n) -> {
+            List<Var> parts = new ArrayList<>(3);
+            int[] before = s.clone();
+            before[k] = start;
+            int[] after = s.clone();
+            after[k] = s[k] - start - length;
+            if (start > 0) {
+                parts.add(of(Tensor.zeros(g.dtype(), before)));
+            }
+            parts.add(g);
+            if (after[k] > 0) {
+                parts.add(of(Tensor.zeros(g.dtype(), after)));
+            }
+            return new Var[] {cat(parts, k)};
+        }, this);
+    }
+
+    /** Index {@code index} of {@code dim}, with the dim removed. */
+    public Var select(int dim, int index) {
+        int k = Shapes.dim(dim, dim(), "select");
+        int i = index < 0 ? index + shape()[k] : index;
+        return narrow(k, i, 1).squeeze(k);
+    }
+
+    /** Vars joined along {@code dim}. Rule: {@code g} narrowed to each input's slice. */
+    public static Var cat(List<Var> vars, int dim) {
+        List<Tensor> values = new ArrayList<>(vars.size());
+        for (Var v : vars) {
+            values.add(v.value);
+        }
+        Tensor r = Tensor.cat(values, dim);
+        int k = Shapes.dim(dim, r.dim(), "cat");
+        int[] starts = new int[vars.size()];
+        int[] sizes = new int[vars.size()];
+        for (int i = 0, at = 0; i < vars.size(); i++) {
+            starts[i] = at;
+            sizes[i] = values.get(i).shape()[k];
+            at += sizes[i];
+        }
+        return make("cat", r, (g, out, n) -> {
+            Var[] gs = new Var[vars.size()];
+            for (int i = 0; i < gs.length; i++) {
+                gs[i] = n[i] ? g.narrow(k, starts[i], sizes[i]) : null;
+            }
+            return gs;
+        }, vars.toArray(new Var[0]));
+    }
+
+    /** Vars of one shape stacked along a new dim. */
+    public static Var stack(List<Var> vars, int dim) {
+        List<Var> u = new ArrayList<>(vars.size());
+        int k = Shapes.dim(dim, vars.get(0).dim() + 1, "stack");
+        for (Var v : vars) {
+            u.add(v.unsqueeze(k));
+        }
+        return cat(u, k);
+    }
+
+    /** {@code out[…, j, …] = x[…, index[…, j, …], …]} along {@code dim}. Rule: {@code g} scatter-added back. */
+    public Var gather(int dim, int[] index) {
+        int[] s = shape();
+        return make("gather", value.gather(dim, index), (g, out, n) ->
+                new Var[] {of(Tensor.zeros(g.dtype(), s)).scatterAdd(dim, index, g)}, this);
+    }
+
+    /** {@code this} with {@code src} added at the gathered positions. Rule: {@code (g, g.gather(dim, index))}. */
+    public Var scatterAdd(int dim, int[] index, Var src) {
+        return make("scatterAdd", value.scatterAdd(dim, index, src.value), (g, out, n) -> new Var[] {
+                n[0] ? g : null, n[1] ? g.gather(dim, index) : null}, this, src);
+    }
+
+    /** Entries {@code index} of {@code dim}, in order (through {@link #gather}). */
+    public Var indexSelect(int dim, int[] index) {
+        int[] s = shape();
+        int k = Shapes.dim(dim, s.length, "indexSelect");
+        int inner = 1;
+        for (int i = k + 1; i < s.length; i++) {
+            inner *= s[i];
+        }
+        int outer = value.numel() / Math.max(1, s[k] * inner);
+        int[] full = new int[outer * index.length * inner];
+        for (int o = 0, p = 0; o < outer; o++) {
+            for (int j : index) {
+                for (int i = 0; i < inner; i++) {
+                    full[p++] = j;
+                }
+            }
+        }
+        return gather(k, full);
+    }
+}

@@ -1,0 +1,203 @@
+package dev.jacobi.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Tensor;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class AutodiffTest {
+    private static Tensor randn(Rng r, int... shape) {
+        return Tensor.randn(r, DType.FLOAT64, shape);
+    }
+
+    @Test
+    void gradOfKnownFunctions() {
+        Tensor x = Tensor.of(new double[] {1, 2, 3}, 3);
+        // f = Σ x² → 2x
+        assertArrayEquals(new double[] {2, 4, 6}, Autodiff.grad(v -> v.square().sum(), x).toDoubleArray(), 1e-12);
+        // f = Σ exp(x) → exp(x); its Hessian is diag(exp x)
+        Tensor h = Autodiff.hessian(v -> v.exp().sum(), x);
+        assertArrayEquals(new int[] {3, 3}, h.shape());
+        assertEquals(Math.exp(2), h.get(1, 1), 1e-12);
+        assertEquals(0, h.get(0, 2), 1e-12);
+        // Jacobian of A·x is A
+        Tensor a = randn(new Rng(1), 2, 3);
+        Tensor j = Autodiff.jacobian(v -> Var.of(a).matmul(v), x);
+        assertTrue(j.allClose(a, 1e-12, 1e-12));
+        // third derivative of x³ is 6
+        Tensor x0 = Tensor.of(new double[] {0.7}, 1);
+        Function<Var, Var> d2 = v -> Autodiff.grad(Autodiff.grad(v.pow(3).sum(), List.of(v), null, true).get(0).sum(),
+                List.of(v), null, true).get(0).sum();
+        assertEquals(6, Autodiff.grad(d2, x0).item(), 1e-12);
+    }
+
+    /** A two-layer ReLU net with softmax cross-entropy, as a function of its input. */
+    private static Var reluNetLoss(Var x, Tensor w1, Tensor w2, int[] labels) {
+        Var logits = x.matmul(Var.of(w1)).relu().matmul(Var.of(w2));
+        return logits.logSoftmax(1).gather(1, labels).sum().neg();
+    }
+
+    @Test
+    void inputHessianOfReluNetEqualsGaussNewtonForm() {
+        Rng r = new Rng(3);
+        Tensor w1 = randn(r, 5, 7);
+        Tensor w2 = randn(r, 7, 4);
+        Tensor x = randn(r, 1, 5);
+        Tensor v = randn(r, 1, 5);
+        int[] y = {2};
+        Tensor hv = Autodiff.hvp(xv -> reluNetLoss(xv, w1, w2, y), x, v);
+        // J = ∂logits/∂x, p = softmax(logits): H v = Jᵀ (diag p − p pᵀ) J v
+        Function<Var, Var> logitsFn = xv -> xv.matmul(Var.of(w1)).relu().matmul(Var.of(w2));
+        Tensor jac = Autodiff.jacobian(logitsFn, x).reshape(4, 5);
+        Tensor logits = logitsFn.apply(Var.of(x)).value().reshape(4);
+        Tensor p = logits.sub(logits.logSumExp(0, true)).exp();
+        Tensor hLogits = p.reshape(4, 1).mul(Tensor.eye(DType.FLOAT64, 4)).sub(p.reshape(4, 1).matmul(p.reshape(1, 4)));
+        Tensor expected = jac.t().matmul(hLogits.matmul(jac.matmul(v.reshape(5, 1)))).reshape(1, 5);
+        assertTrue(hv.allClose(expected, 1e-10, 1e-10), hv + " vs " + expected);
+    }
+
+    @Test
+    void reluAndMaxSecondDerivativesAreZeroNotNaN() {
+        Tensor x = Tensor.of(new double[] {-1, 0, 2}, 3);
+        Tensor h = Autodiff.hessian(v -> v.relu().sum(), x);
+        for (double d : h.toDoubleArray()) {
+            assertEquals(0, d);
+        }
+        Tensor hm = Autodiff.hessian(v -> v.amax(new int[] {0}, false).sum(), x);
+        for (double d : hm.toDoubleArray()) {
+            assertEquals(0, d);
+        }
+    }
+
+    @Test
+    void hvpReverseOverReverseEqualsJvpOfGrad() {
+        Rng r = new Rng(5);
+        Tensor w = randn(r, 4, 3);
+        Tensor x = randn(r, 2, 4);
+        Tensor v = randn(r, 2, 4);
+        Function<Var, Var> f = xv -> xv.matmul(Var.of(w)).tanh().logSoftmax(1).gather(1, new int[] {0, 2}).sum()
+                .add(xv.softplus().sum());
+        Tensor hvp = Autodiff.hvp(f, x, v);
+        Tensor jvpOfGrad = Autodiff.jvp(xv -> Autodiff.grad(f.apply(xv), List.of(xv), null, true).get(0), x, v);
+        assertTrue(hvp.allClose(jvpOfGrad, 1e-10, 1e-12));
+        // and both match the explicit Hessian
+        Tensor hess = Autodiff.hessian(f, x).reshape(8, 8);
+        assertTrue(hvp.reshape(8).allClose(hess.matmul(v.reshape(8)), 1e-10, 1e-12));
+    }
+
+    @Test
+    void backwardAccumulatesIntoLeavesAndFreesTheGraph() {
+        Var w = Var.param(Tensor.of(new double[] {1, 2}, 2));
+        Var b = Var.param(Tensor.of(new double[] {0.5}, 1));
+        Var c = Var.of(Tensor.of(new double[] {3, 4}, 2));
+        Var loss = w.mul(c).sum().add(b.sum().square());
+        assertFalse(loss.isLeaf());
+        loss.backward();
+        assertArrayEquals(new double[] {3, 4}, w.grad().toDoubleArray());
+        assertArrayEquals(new double[] {1}, b.grad().toDoubleArray());
+        assertNull(c.grad());
+        assertTrue(loss.isLeaf(), "graph freed after backward");
+        // a second loss accumulates; zeroGrad clears
+        w.mul(c).sum().backward();
+        assertArrayEquals(new double[] {6, 8}, w.grad().toDoubleArray());
+        w.zeroGrad();
+        assertNull(w.grad());
+        // retainGraph keeps it for a second pass
+        Var l2 = w.square().sum();
+        l2.backward(null, true);
+        l2.backward(null, false);
+        assertArrayEquals(new double[] {4, 8}, w.grad().toDoubleArray());
+    }
+
+    @Test
+    void fanInAndBroadcastGradientsAreSummed() {
+        Var x = Var.param(Tensor.of(new double[] {1, 2, 3}, 3));
+        Var bias = Var.param(Tensor.of(new double[] {1}, 1));
+        Var y = x.mul(x).add(x).add(bias).sum();
+        List<Var> g = Autodiff.grad(y, List.of(x, bias), null, false);
+        assertArrayEquals(new double[] {3, 5, 7}, g.get(0).value().toDoubleArray());
+        assertArrayEquals(new double[] {3}, g.get(1).value().toDoubleArray());
+    }
+
+    @Test
+    void unusedInputsGetZerosOrThrowInStrictMode() {
+        Var x = Var.param(Tensor.of(new double[] {1, 2}, 2));
+        Var z = Var.param(Tensor.of(new double[] {5, 6, 7}, 3));
+        Var y = x.sum();
+        assertArrayEquals(new double[] {0, 0, 0}, Autodiff.grad(y, List.of(z), null, false).get(0).value()
+                .toDoubleArray());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Autodiff.grad(y, List.of(x, z), null, false, true));
+        assertTrue(e.getMessage().contains("input 1 of shape [3] is not used"), e.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> x.mul(x).backward()).getMessage()
+                .contains("backward: output of shape [2] is not a scalar"));
+    }
+
+    @Test
+    void noGradRecordsNothing() {
+        Var x = Var.param(Tensor.of(new double[] {1, 2}, 2));
+        try (var ignored = Autodiff.noGrad()) {
+            Var y = x.mul(x).sum();
+            assertFalse(y.requiresGrad());
+            assertTrue(y.isLeaf());
+        }
+        assertTrue(x.mul(x).sum().requiresGrad());
+        Var d = x.detach();
+        assertFalse(d.requiresGrad());
+    }
+
+    @Test
+    void gradientsOfGradientsFlowThroughAnMlp() {
+        Rng r = new Rng(8);
+        Tensor x = randn(r, 4, 6);
+        Var w1 = Var.param(randn(r, 6, 5));
+        Var w2 = Var.param(randn(r, 5, 3));
+        int[] y = {0, 1, 2, 1};
+        Var xv = Var.param(x);
+        Var loss = xv.matmul(w1).tanh().matmul(w2).logSoftmax(1).gather(1, y).mean().neg();
+        Var gx = Autodiff.grad(loss, List.of(xv), null, true).get(0);
+        Var penalty = gx.square().sum();
+        List<Var> gw = Autodiff.grad(penalty, List.of(w1, w2), null, false);
+        // check d(penalty)/dw1 along a direction by central differences
+        Tensor dir = randn(r, 6, 5);
+        double h = 1e-6;
+        Function<Tensor, Double> pen = w -> {
+            Var xp = Var.param(x);
+            Var l = xp.matmul(Var.of(w)).tanh().matmul(Var.of(w2.value())).logSoftmax(1).gather(1, y).mean().neg();
+            return Autodiff.grad(l, List.of(xp), null, true).get(0).square().sum().item();
+        };
+        double numeric = (pen.apply(w1.value().add(dir.mul(h))) - pen.apply(w1.value().sub(dir.mul(h)))) / (2 * h);
+        assertEquals(numeric, gw.get(0).value().mul(dir).sum().item(), 1e-6 * Math.max(1, Math.abs(numeric)));
+    }
+
+    @Test
+    void trainingLikeLoopDoesNotGrowTheHeap() {
+        Rng r = new Rng(9);
+        Var w = Var.param(Tensor.randn(r, 32, 10).mul(0.1));
+        Tensor x = Tensor.randn(r, 16, 32);
+        int[] y = new int[16];
+        Runtime rt = Runtime.getRuntime();
+        long baseline = 0;
+        for (int it = 0; it < 10_000; it++) {
+            Var loss = Var.of(x).matmul(w).logSoftmax(1).gather(1, y).mean().neg();
+            loss.backward();
+            w.zeroGrad();
+            if (it == 1000) {
+                System.gc();
+                baseline = rt.totalMemory() - rt.freeMemory();
+            }
+        }
+        System.gc();
+        long after = rt.totalMemory() - rt.freeMemory();
+        assertTrue(after < baseline + (16 << 20), "heap grew from " + baseline + " to " + after);
+    }
+}

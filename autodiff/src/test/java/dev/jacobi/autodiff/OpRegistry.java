@@ -1,0 +1,119 @@
+package dev.jacobi.autodiff;
+
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The one registry of differentiable ops that drives the gradient-check tests: a name, a function of float64
+ * inputs, a sample generator keeping inputs inside the op's domain and away from kinks, and the order to check.
+ */
+final class OpRegistry {
+    record OpInfo(String name, Autodiff.MultiFunction fn, Function<Rng, List<Tensor>> sample, int order, double tol) {
+    }
+
+    static Tensor randn(Rng r, int... shape) {
+        return Tensor.randn(r, DType.FLOAT64, shape);
+    }
+
+    /** Normal samples pushed at least 0.2 away from zero (kinks of relu, abs, sign). */
+    static Tensor awayFromZero(Rng r, int... shape) {
+        Tensor x = randn(r, shape);
+        return x.add(x.sign().mul(0.2));
+    }
+
+    /** Samples in (0.5, 2.5) for log, sqrt and pow. */
+    static Tensor positive(Rng r, int... shape) {
+        return Tensor.rand(r, DType.FLOAT64, shape).mul(2).add(0.5);
+    }
+
+    /** A permutation of well-separated values (no ties for max/min). */
+    static Tensor distinct(Rng r, int... shape) {
+        int n = Tensor.zeros(shape).numel();
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        r.shuffle(p);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = 0.3 * (p[i] - n / 2.0);
+        }
+        return Tensor.of(v, shape);
+    }
+
+    private static OpInfo op(String name, int order, Autodiff.MultiFunction fn, Function<Rng, List<Tensor>> sample) {
+        return new OpInfo(name, fn, sample, order, 1e-6);
+    }
+
+    private static OpInfo unary(String name, int order, Function<Var, Var> fn, Function<Rng, Tensor> sample) {
+        return op(name, order, xs -> fn.apply(xs.get(0)), r -> List.of(sample.apply(r)));
+    }
+
+    static List<OpInfo> all() {
+        List<OpInfo> ops = new ArrayList<>();
+        // binary element-wise, with broadcasting
+        ops.add(op("add", 2, xs -> xs.get(0).add(xs.get(1)), r -> List.of(randn(r, 3, 4), randn(r, 4))));
+        ops.add(op("sub", 2, xs -> xs.get(0).sub(xs.get(1)), r -> List.of(randn(r, 3, 1), randn(r, 1, 4))));
+        ops.add(op("mul", 2, xs -> xs.get(0).mul(xs.get(1)), r -> List.of(randn(r, 2, 3, 4), randn(r, 3, 1))));
+        ops.add(op("div", 3, xs -> xs.get(0).div(xs.get(1)), r -> List.of(randn(r, 3, 4), positive(r, 4))));
+        ops.add(op("maximum", 2, xs -> xs.get(0).maximum(xs.get(1)),
+                r -> { Tensor a = randn(r, 3, 4); return List.of(a, a.add(awayFromZero(r, 3, 4))); }));
+        ops.add(op("minimum", 2, xs -> xs.get(0).minimum(xs.get(1)),
+                r -> { Tensor a = randn(r, 3, 4); return List.of(a, a.add(awayFromZero(r, 4))); }));
+        ops.add(op("where", 2, xs -> Var.where(Tensor.of(new double[] {1, 0, 1, 0}, 4), xs.get(0), xs.get(1)),
+                r -> List.of(randn(r, 3, 4), randn(r, 3, 1))));
+        // unary element-wise
+        ops.add(unary("neg", 2, Var::neg, r -> randn(r, 5)));
+        ops.add(unary("exp", 3, Var::exp, r -> randn(r, 2, 3)));
+        ops.add(unary("log", 3, Var::log, r -> positive(r, 2, 3)));
+        ops.add(unary("sqrt", 3, Var::sqrt, r -> positive(r, 2, 3)));
+        ops.add(unary("tanh", 3, Var::tanh, r -> randn(r, 2, 3)));
+        ops.add(unary("sigmoid", 3, Var::sigmoid, r -> randn(r, 2, 3)));
+        ops.add(unary("softplus", 3, Var::softplus, r -> awayFromZero(r, 2, 3)));
+        ops.add(unary("gelu", 3, Var::gelu, r -> randn(r, 2, 3)));
+        ops.add(unary("relu", 2, Var::relu, r -> awayFromZero(r, 2, 3)));
+        ops.add(unary("leakyRelu", 2, v -> v.leakyRelu(0.1), r -> awayFromZero(r, 2, 3)));
+        ops.add(unary("abs", 2, Var::abs, r -> awayFromZero(r, 2, 3)));
+        ops.add(unary("square", 3, Var::square, r -> randn(r, 2, 3)));
+        ops.add(unary("pow", 3, v -> v.pow(2.5), r -> positive(r, 2, 3)));
+        ops.add(unary("sin", 3, Var::sin, r -> randn(r, 2, 3)));
+        ops.add(unary("cos", 3, Var::cos, r -> randn(r, 2, 3)));
+        ops.add(unary("clamp", 2, v -> v.clamp(-0.5, 0.5), r -> distinct(r, 2, 5).mul(0.9).add(0.05)));
+        // reductions
+        ops.add(unary("sum", 2, v -> v.sum(new int[] {0, 2}, false), r -> randn(r, 2, 3, 4)));
+        ops.add(unary("mean", 2, v -> v.mean(1, true), r -> randn(r, 2, 3, 4)));
+        ops.add(unary("amax", 2, v -> v.amax(new int[] {1}, false), r -> distinct(r, 3, 4)));
+        ops.add(unary("amin", 2, v -> v.amin(new int[] {0}, true), r -> distinct(r, 3, 4)));
+        ops.add(unary("logSumExp", 3, v -> v.logSumExp(new int[] {1}, false), r -> randn(r, 3, 4)));
+        ops.add(unary("logSoftmax", 3, v -> v.logSoftmax(1), r -> randn(r, 3, 4)));
+        ops.add(unary("norm2", 3, v -> v.norm(2), r -> randn(r, 3, 4)));
+        ops.add(unary("crossEntropy", 3, v -> v.logSoftmax(1).gather(1, new int[] {2, 0, 3}).mean().neg(),
+                r -> randn(r, 3, 4)));
+        // linear algebra
+        ops.add(op("matmul", 3, xs -> xs.get(0).matmul(xs.get(1)), r -> List.of(randn(r, 3, 4), randn(r, 4, 2))));
+        ops.add(op("matmulBatched", 3, xs -> xs.get(0).matmul(xs.get(1)),
+                r -> List.of(randn(r, 2, 3, 4), randn(r, 4, 5))));
+        ops.add(op("matmulVector", 2, xs -> xs.get(0).matmul(xs.get(1)), r -> List.of(randn(r, 4), randn(r, 4, 3))));
+        ops.add(op("matmulTanh", 3, xs -> xs.get(0).matmul(xs.get(1)).tanh().matmul(xs.get(0).t()),
+                r -> List.of(randn(r, 3, 4), randn(r, 4, 4))));
+        // shape
+        ops.add(unary("reshape", 2, v -> v.reshape(4, -1), r -> randn(r, 2, 3, 2)));
+        ops.add(unary("permute", 2, v -> v.permute(2, 0, 1), r -> randn(r, 2, 3, 4)));
+        ops.add(unary("expand", 2, v -> v.expand(2, 3, 4), r -> randn(r, 3, 1)));
+        ops.add(unary("narrow", 2, v -> v.narrow(1, 1, 2), r -> randn(r, 2, 4)));
+        ops.add(op("cat", 2, xs -> Var.cat(List.of(xs.get(0), xs.get(1)), 1),
+                r -> List.of(randn(r, 2, 3), randn(r, 2, 1))));
+        ops.add(unary("gather", 2, v -> v.gather(1, new int[] {2, 2, 0, 1}), r -> randn(r, 2, 3)));
+        ops.add(op("scatterAdd", 2, xs -> xs.get(0).scatterAdd(0, new int[] {1, 0, 1, 1}, xs.get(1)),
+                r -> List.of(randn(r, 2, 2), randn(r, 2, 2))));
+        ops.add(unary("indexSelect", 2, v -> v.indexSelect(0, new int[] {2, 0, 2}), r -> randn(r, 3, 2)));
+        return ops;
+    }
+
+    private OpRegistry() {
+    }
+}
