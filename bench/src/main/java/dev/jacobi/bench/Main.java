@@ -18,8 +18,18 @@ public final class Main {
     /** Runs the tool and returns its exit code. */
     public static int run(String[] args) {
         if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
-            System.out.println("usage: jacobi            system information and a kernel self-check");
+            System.out.println("usage: jacobi                  system information and a kernel self-check");
+            System.out.println("       jacobi bench [JMH args] JMH benchmarks, e.g. jacobi bench GemmBench -p n=1024");
             return 0;
+        }
+        if (args.length > 0 && args[0].equals("bench")) {
+            try {
+                org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+                return 0;
+            } catch (Exception e) {
+                System.err.println("jacobi bench: " + e.getMessage());
+                return 1;
+            }
         }
         return selfCheck();
     }

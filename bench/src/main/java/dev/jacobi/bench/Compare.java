@@ -1,0 +1,189 @@
+package dev.jacobi.bench;
+
+import dev.jacobi.autodiff.Autodiff;
+import dev.jacobi.autodiff.Var;
+import dev.jacobi.core.Parallel;
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Simd;
+import dev.jacobi.core.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The Jacobi side of the PyTorch comparison ({@code bench/compare.py}): the same named workloads, timed the same
+ * way (warm-up for at least 1 s, then the median of runs over at least 2 s), printed as one JSON object per line.
+ * Usage: {@code java --add-modules jdk.incubator.vector -cp jacobi.jar dev.jacobi.bench.Compare [--threads N]
+ * [--only REGEX] [--quick]}.
+ */
+public final class Compare {
+    private Compare() {
+    }
+
+    /** A workload: setup happens in the supplier, the returned runnable is what is timed. */
+    record Workload(String name, double flops, Supplier<Runnable> setup) {
+    }
+
+    static List<Workload> workloads() {
+        List<Workload> w = new ArrayList<>();
+        for (int n : new int[] {64, 128, 192, 256, 384, 512, 768, 1024, 2048}) {
+            w.add(new Workload("gemm_n" + n, 2.0 * n * n * n, () -> {
+                Rng r = new Rng(1);
+                Tensor a = Tensor.randn(r, n, n);
+                Tensor b = Tensor.randn(r, n, n);
+                return () -> a.matmul(b);
+            }));
+        }
+        for (int[] s : new int[][] {{128, 784, 512}, {128, 512, 512}}) {
+            String dims = s[0] + "x" + s[1] + "x" + s[2];
+            double fl = 2.0 * s[0] * s[1] * s[2];
+            Supplier<Tensor[]> ops = () -> {
+                Rng r = new Rng(1);
+                return new Tensor[] {Tensor.randn(r, s[0], s[1]), Tensor.randn(r, s[1], s[2]), Tensor.randn(r, s[0], s[2])};
+            };
+            w.add(new Workload("gemm_ab_" + dims, fl, () -> { Tensor[] t = ops.get(); return () -> t[0].matmul(t[1]); }));
+            w.add(new Workload("gemm_atb_" + dims, fl, () -> { Tensor[] t = ops.get(); return () -> t[0].t().matmul(t[2]); }));
+            w.add(new Workload("gemm_abt_" + dims, fl, () -> { Tensor[] t = ops.get(); return () -> t[2].matmul(t[1].t()); }));
+        }
+        int n4 = 1 << 22;
+        Supplier<Tensor[]> ew = () -> {
+            Rng r = new Rng(2);
+            return new Tensor[] {Tensor.randn(r, n4), Tensor.randn(r, n4)};
+        };
+        w.add(new Workload("copy_4M", 0, () -> { float[] a = ew.get()[0].toFloatArray(); return () -> a.clone(); }));
+        w.add(new Workload("add_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].add(t[1]); }));
+        w.add(new Workload("mul_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].mul(t[1]); }));
+        w.add(new Workload("relu_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].relu(); }));
+        w.add(new Workload("exp_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].exp(); }));
+        w.add(new Workload("sum_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].sum(); }));
+        w.add(new Workload("mlp_grad", 0, () -> {
+            Mlp m = new Mlp();
+            return () -> Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, false);
+        }));
+        w.add(new Workload("mlp_hvp", 0, () -> {
+            Mlp m = new Mlp();
+            return () -> {
+                List<Var> g = Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, true);
+                Var dot = null;
+                for (int i = 0; i < g.size(); i++) {
+                    Var term = g.get(i).mul(m.v.get(i)).sum();
+                    dot = dot == null ? term : dot.add(term);
+                }
+                Autodiff.grad(dot, m.params, null, false);
+            };
+        }));
+        w.add(new Workload("mlp_input_hessian_power10", 0, () -> {
+            Mlp m = new Mlp();
+            return () -> {
+                Var x = Var.param(m.x);
+                Var gx = Autodiff.grad(m.loss(x), List.of(x), null, true).get(0);
+                Tensor v = m.xdir;
+                for (int it = 0; it < 10; it++) {
+                    Tensor hv = Autodiff.grad(gx.mul(v).sum(), List.of(x), null, false).get(0).value();
+                    v = hv.div(hv.norm(2).item() + 1e-12);
+                }
+            };
+        }));
+        return w;
+    }
+
+    /** MLP 784-512-512-10 (ReLU), batch 128, softmax cross-entropy, weights stored [in, out]. */
+    static final class Mlp {
+        final Tensor x;
+        final Tensor xdir;
+        final int[] y = new int[128];
+        final List<Var> params = new ArrayList<>();
+        final List<Tensor> v = new ArrayList<>();
+
+        Mlp() {
+            Rng r = new Rng(3);
+            x = Tensor.rand(r, 128, 784);
+            xdir = Tensor.randn(r, 128, 784);
+            for (int i = 0; i < y.length; i++) {
+                y[i] = r.nextInt(10);
+            }
+            int[] dims = {784, 512, 512, 10};
+            for (int l = 0; l < 3; l++) {
+                params.add(Var.param(Tensor.randn(r, dims[l], dims[l + 1]).mul(Math.sqrt(2.0 / dims[l]))));
+                params.add(Var.param(Tensor.zeros(dims[l + 1])));
+            }
+            for (Var p : params) {
+                v.add(Tensor.randn(r, p.shape()));
+            }
+        }
+
+        Var loss(Var in) {
+            Var h = in;
+            for (int l = 0; l < 3; l++) {
+                h = h.matmul(params.get(2 * l)).add(params.get(2 * l + 1));
+                if (l < 2) {
+                    h = h.relu();
+                }
+            }
+            return h.logSoftmax(1).gather(1, y).mean().neg();
+        }
+    }
+
+    /** Median milliseconds of {@code op} after warm-up. */
+    static double time(Runnable op, boolean quick) {
+        long warmEnd = System.nanoTime() + (quick ? 200_000_000L : 1_500_000_000L);
+        int warm = 0;
+        while (warm < 3 || System.nanoTime() < warmEnd) {
+            op.run();
+            warm++;
+        }
+        List<Double> ms = new ArrayList<>();
+        long end = System.nanoTime() + (quick ? 300_000_000L : 2_000_000_000L);
+        while (ms.size() < 5 || System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            op.run();
+            ms.add((System.nanoTime() - t0) / 1e6);
+        }
+        double[] a = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a[a.length / 2];
+    }
+
+    /** Runs the workloads and prints JSON lines. */
+    public static void main(String[] args) {
+        int threads = Runtime.getRuntime().availableProcessors();
+        Pattern only = Pattern.compile(".*");
+        boolean quick = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--only" -> only = Pattern.compile(args[++i]);
+                case "--quick" -> quick = true;
+                default -> throw new IllegalArgumentException("Compare: unknown argument " + args[i]
+                        + " (known: --threads N, --only REGEX, --quick)");
+            }
+        }
+        Parallel.setThreads(threads);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("jdk", Runtime.version().toString());
+        env.put("simd", Simd.describe());
+        env.put("threads", Integer.toString(threads));
+        System.out.println("{\"env\": {" + String.join(", ", env.entrySet().stream()
+                .map(e -> json(e.getKey()) + ": " + json(e.getValue())).toList()) + "}}");
+        for (Workload w : workloads()) {
+            if (!only.matcher(w.name()).find()) {
+                continue;
+            }
+            double ms = time(w.setup().get(), quick);
+            System.out.println("{\"workload\": " + json(w.name()) + ", \"ms\": " + ms
+                    + (w.flops() > 0 ? ", \"gflops\": " + w.flops() / ms / 1e6 : "") + "}");
+            System.out.flush();
+        }
+    }
+
+    private static String json(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    static String names() {
+        return Arrays.toString(workloads().stream().map(Workload::name).toArray());
+    }
+}
