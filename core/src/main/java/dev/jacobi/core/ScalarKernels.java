@@ -30,7 +30,7 @@ class ScalarKernels implements Kernels {
             }
             case NEG -> { for (int i = 0; i < n; i++) out[oo + i] = -a[ao + i * as]; }
             case SQUARE -> { for (int i = 0; i < n; i++) { float x = a[ao + i * as]; out[oo + i] = x * x; } }
-            case RELU -> { for (int i = 0; i < n; i++) { float x = a[ao + i * as]; out[oo + i] = x > 0 ? x : (x == x ? 0f : x); } }
+            case RELU -> { for (int i = 0; i < n; i++) out[oo + i] = Math.max(a[ao + i * as], 0f); }
             case EXP -> { for (int i = 0; i < n; i++) out[oo + i] = (float) Math.exp(a[ao + i * as]); }
             default -> { for (int i = 0; i < n; i++) out[oo + i] = (float) op.apply(a[ao + i * as], p, q); }
         }

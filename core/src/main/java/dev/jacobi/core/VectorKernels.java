@@ -23,39 +23,146 @@ final class VectorKernels extends ScalarKernels {
             super.binary(op, a, ao, as, b, bo, bs, out, oo, n);
             return;
         }
-        switch (op) {
-            case ADD -> bin(VectorOperators.ADD, a, ao, as, b, bo, bs, out, oo, n, op);
-            case SUB -> bin(VectorOperators.SUB, a, ao, as, b, bo, bs, out, oo, n, op);
-            case MUL -> bin(VectorOperators.MUL, a, ao, as, b, bo, bs, out, oo, n, op);
-            case DIV -> bin(VectorOperators.DIV, a, ao, as, b, bo, bs, out, oo, n, op);
-            case MAX -> bin(VectorOperators.MAX, a, ao, as, b, bo, bs, out, oo, n, op);
-            case MIN -> bin(VectorOperators.MIN, a, ao, as, b, bo, bs, out, oo, n, op);
-            default -> super.binary(op, a, ao, as, b, bo, bs, out, oo, n);
+        int i = switch (op) {
+            case ADD -> add(a, ao, as, b, bo, bs, out, oo, n);
+            case SUB -> sub(a, ao, as, b, bo, bs, out, oo, n);
+            case MUL -> mul(a, ao, as, b, bo, bs, out, oo, n);
+            case DIV -> div(a, ao, as, b, bo, bs, out, oo, n);
+            case MAX -> max(a, ao, as, b, bo, bs, out, oo, n);
+            case MIN -> min(a, ao, as, b, bo, bs, out, oo, n);
+            default -> 0;
+        };
+        if (i < n) {
+            super.binary(op, a, ao + i * as, as, b, bo + i * bs, bs, out, oo + i, n - i);
         }
     }
 
-    private void bin(VectorOperators.Binary vop, float[] a, int ao, int as, float[] b, int bo, int bs,
-                     float[] out, int oo, int n, BinaryOp op) {
+    // One method per op so that each operator is a constant the JIT intrinsifies; each returns how far it got.
+
+    private static int add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
         int bound = F.loopBound(n);
         int i = 0;
         if (as == 1 && bs == 1) {
             for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).lanewise(vop, FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+                FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
             }
         } else if (as == 1) {
             FloatVector vb = FloatVector.broadcast(F, b[bo]);
             for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).lanewise(vop, vb).intoArray(out, oo + i);
+                FloatVector.fromArray(F, a, ao + i).add(vb).intoArray(out, oo + i);
             }
         } else {
             FloatVector va = FloatVector.broadcast(F, a[ao]);
             for (; i < bound; i += L) {
-                va.lanewise(vop, FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+                va.add(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
             }
         }
-        if (i < n) {
-            super.binary(op, a, ao + i * as, as, b, bo + i * bs, bs, out, oo + i, n - i);
+        return i;
+    }
+
+    private static int sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).sub(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.sub(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
         }
+        return i;
+    }
+
+    private static int mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).mul(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).mul(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.mul(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).div(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).div(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.div(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int max(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).max(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).max(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.max(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int min(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).min(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).min(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.min(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
     }
 
     @Override
@@ -64,32 +171,62 @@ final class VectorKernels extends ScalarKernels {
             super.unary(op, a, ao, as, out, oo, n, p, q);
             return;
         }
-        int bound = F.loopBound(n);
-        int i = 0;
-        switch (op) {
-            case NEG -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).neg().intoArray(out, oo + i); }
-            case ABS -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).abs().intoArray(out, oo + i); }
-            case SQRT -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).sqrt().intoArray(out, oo + i); }
-            case SQUARE -> {
-                for (; i < bound; i += L) {
-                    FloatVector v = FloatVector.fromArray(F, a, ao + i);
-                    v.mul(v).intoArray(out, oo + i);
-                }
-            }
-            case RELU -> {
-                FloatVector zero = FloatVector.zero(F);
-                for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).max(zero).intoArray(out, oo + i);
-            }
-            case CLAMP -> {
-                FloatVector lo = FloatVector.broadcast(F, p);
-                FloatVector hi = FloatVector.broadcast(F, q);
-                for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).max(lo).min(hi).intoArray(out, oo + i);
-            }
-            default -> { }
-        }
+        int i = switch (op) {
+            case NEG -> neg(a, ao, out, oo, n);
+            case ABS -> abs(a, ao, out, oo, n);
+            case SQRT -> sqrt(a, ao, out, oo, n);
+            case SQUARE -> square(a, ao, out, oo, n);
+            case RELU -> clamp(a, ao, out, oo, n, 0f, Float.POSITIVE_INFINITY);
+            case CLAMP -> clamp(a, ao, out, oo, n, p, q);
+            default -> 0;
+        };
         if (i < n) {
             super.unary(op, a, ao + i, 1, out, oo + i, n - i, p, q);
         }
+    }
+
+    private static int neg(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).neg().intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    private static int abs(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).abs().intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    private static int sqrt(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).sqrt().intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    private static int square(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, a, ao + i);
+            v.mul(v).intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    /** Clamps to [lo, hi]; NaN propagates (max and min of the Vector API return NaN for a NaN lane). */
+    private static int clamp(float[] a, int ao, float[] out, int oo, int n, float lo, float hi) {
+        int bound = F.loopBound(n);
+        FloatVector vlo = FloatVector.broadcast(F, lo);
+        FloatVector vhi = FloatVector.broadcast(F, hi);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).max(vlo).min(vhi).intoArray(out, oo + i);
+        }
+        return bound;
     }
 
     @Override
