@@ -15,7 +15,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.OptionalLong;
 
 /**
  * Explicit downloads into a cache directory, verified by SHA-256: {@code fetch(url, h)} returns {@code cache/name}
@@ -86,14 +85,15 @@ public final class Downloader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("Downloader: " + url + ": interrupted", e);
-        } catch (IllegalArgumentException e) {
-            throw new IOException("Downloader: " + url + ": " + e.getMessage(), e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException("Downloader: " + url + ": request failed: " + e, e);
         }
         MessageDigest md = sha256Digest();
+        long declared = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
         long n = 0;
         try (InputStream in = resp.body(); OutputStream out = Files.newOutputStream(file)) {
             if (resp.statusCode() != 200) {
-                throw new IOException("Downloader: " + url + ": HTTP status " + resp.statusCode());
+                throw new IOException("HTTP status " + resp.statusCode());
             }
             byte[] buf = new byte[1 << 16];
             for (int r; (r = in.read(buf)) >= 0; n += r) {
@@ -101,15 +101,14 @@ public final class Downloader {
                 out.write(buf, 0, r);
             }
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("Downloader:")) {
-                throw e;
-            }
-            throw new IOException("Downloader: " + url + ": transfer failed after " + n + " bytes: " + e, e);
+            String what = resp.statusCode() != 200 ? e.getMessage()
+                    : declared > n ? "truncated transfer, " + n + " of " + declared + " bytes (Content-Length): " + e
+                    : "transfer failed after " + n + " bytes: " + e;
+            throw new IOException("Downloader: " + url + ": " + what, e);
         }
-        OptionalLong declared = resp.headers().firstValueAsLong("Content-Length");
-        if (declared.isPresent() && declared.getAsLong() != n) {
-            throw new IOException("Downloader: " + url + ": truncated transfer, " + n + " of "
-                    + declared.getAsLong() + " bytes (Content-Length)");
+        if (declared >= 0 && declared != n) {
+            throw new IOException("Downloader: " + url + ": truncated transfer, " + n + " of " + declared
+                    + " bytes (Content-Length)");
         }
         return HexFormat.of().formatHex(md.digest());
     }
