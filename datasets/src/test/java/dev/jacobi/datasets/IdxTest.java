@@ -19,6 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class IdxTest {
+    /** A parse step for the fuzz test. */
+    interface IoRun {
+        Object run() throws IOException;
+    }
+
     @TempDir
     Path dir;
 
