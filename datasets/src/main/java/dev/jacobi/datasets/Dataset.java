@@ -143,13 +143,13 @@ public final class Dataset {
      * @return a new tensor
      */
     public Tensor images(int[] indices) {
-        float[] out = new float[Math.multiplyExact(indices.length, sampleSize)];
-        for (int b = 0; b < indices.length; b++) {
-            copySample(indices[b], out, b * sampleSize);
-        }
         int[] shape = new int[sampleShape.length + 1];
         shape[0] = indices.length;
         System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+        float[] out = new float[Shapes.numel(shape, "Dataset.images")];
+        for (int b = 0; b < indices.length; b++) {
+            copySample(indices[b], out, b * sampleSize);
+        }
         return Tensor.of(out, shape);
     }
 

@@ -107,8 +107,8 @@ public final class Downloader {
             throw new IOException("Downloader: " + url + ": " + what, e);
         }
         if (declared >= 0 && declared != n) {
-            throw new IOException("Downloader: " + url + ": truncated transfer, " + n + " of " + declared
-                    + " bytes (Content-Length)");
+            throw new IOException("Downloader: " + url + ": " + (n < declared ? "truncated transfer" : "overlong body")
+                    + ", " + n + " of " + declared + " bytes (Content-Length)");
         }
         return HexFormat.of().formatHex(md.digest());
     }
