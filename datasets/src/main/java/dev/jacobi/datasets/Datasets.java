@@ -1,0 +1,176 @@
+package dev.jacobi.datasets;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Named data sets: MNIST, Fashion-MNIST and CIFAR-10 read from a directory in their standard file formats, and the
+ * bundled 10k MNIST subset (no configuration, no network). Nothing here ever downloads; see {@link Downloader}.
+ */
+public final class Datasets {
+    /** Environment variable naming the data directory for {@link #fromEnv(String)}. */
+    public static final String ENV = "JACOBI_DATA";
+    /** Seed of the bundled split, fixed so that every run sees the same 8,000/2,000 partition. */
+    public static final long BUNDLED_SPLIT_SEED = 20240601L;
+    private static final String RESOURCE = "mnist-10k-";
+
+    private Datasets() {
+    }
+
+    /**
+     * MNIST from {@code dir}: {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code
+     * t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, each raw or with {@code .gz}.
+     *
+     * @param dir the directory
+     * @return train (60,000 in the official files) and test (10,000) sets of {@code [1, 28, 28]} images, 10 classes
+     * @throws IOException if a file is missing or malformed
+     */
+    public static Split mnist(Path dir) throws IOException {
+        return idxSplit(dir, "mnist", "");
+    }
+
+    /**
+     * Fashion-MNIST from {@code dir}, under the standard MNIST file names (see {@link #mnist(Path)}) or with a {@code
+     * fashion-} prefix ({@code fashion-train-images-idx3-ubyte.gz}, {@code fashion-test-images-idx3-ubyte.gz}, ...).
+     *
+     * @param dir the directory
+     * @return train and test sets of {@code [1, 28, 28]} images, 10 classes
+     * @throws IOException if a file is missing or malformed
+     */
+    public static Split fashionMnist(Path dir) throws IOException {
+        return idxSplit(dir, "fashionMnist", "fashion-");
+    }
+
+    private static Split idxSplit(Path dir, String op, String prefix) throws IOException {
+        return new Split(idx(dir, op, prefix, "train"), idx(dir, op, prefix, "t10k", "test"));
+    }
+
+    private static Dataset idx(Path dir, String op, String prefix, String... stems) throws IOException {
+        List<String> img = new ArrayList<>();
+        List<String> lab = new ArrayList<>();
+        for (String p : prefix.isEmpty() ? new String[] {""} : new String[] {"", prefix}) {
+            for (String s : stems) {
+                for (String gz : new String[] {".gz", ""}) {
+                    img.add(p + s + "-images-idx3-ubyte" + gz);
+                    lab.add(p + s + "-labels-idx1-ubyte" + gz);
+                }
+            }
+        }
+        return Idx.readDataset(find(dir, op, img), find(dir, op, lab), 10);
+    }
+
+    private static Path find(Path dir, String op, List<String> names) throws IOException {
+        for (String n : names) {
+            Path p = dir.resolve(n);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IOException(op + ": none of " + names + " found in " + dir);
+    }
+
+    /**
+     * CIFAR-10 from {@code dir} or {@code dir/cifar-10-batches-bin}: {@code data_batch_1.bin} ..
+     * {@code data_batch_5.bin} for train, {@code test_batch.bin} for test.
+     *
+     * @param dir the directory
+     * @return train (50,000) and test (10,000) sets of {@code [3, 32, 32]} images, 10 classes
+     * @throws IOException if a file is missing or malformed
+     */
+    public static Split cifar10(Path dir) throws IOException {
+        Path d = Files.isDirectory(dir.resolve("cifar-10-batches-bin")) ? dir.resolve("cifar-10-batches-bin") : dir;
+        Path[] train = new Path[5];
+        for (int i = 0; i < 5; i++) {
+            train[i] = find(d, "cifar10", List.of("data_batch_" + (i + 1) + ".bin"));
+        }
+        return new Split(Cifar10.read(train), Cifar10.read(find(d, "cifar10", List.of("test_batch.bin"))));
+    }
+
+    /**
+     * A named set from the directory in the {@code JACOBI_DATA} environment variable, or from its sub-directory
+     * named {@code name} if that exists.
+     *
+     * @param name {@code mnist}, {@code fashion-mnist} or {@code cifar10} (case-insensitive)
+     * @return the train and test sets
+     * @throws IOException if {@code JACOBI_DATA} is unset or the files are missing or malformed
+     */
+    public static Split fromEnv(String name) throws IOException {
+        return fromDir(name, System.getenv(ENV));
+    }
+
+    /** {@link #fromEnv(String)} with the variable's value passed in (null when unset). */
+    static Split fromDir(String name, String root) throws IOException {
+        String key = name.toLowerCase(Locale.ROOT);
+        if (!List.of("mnist", "fashion-mnist", "cifar10").contains(key)) {
+            throw new IllegalArgumentException("Datasets.fromEnv: unknown data set '" + name
+                    + "', expected mnist, fashion-mnist or cifar10");
+        }
+        if (root == null || root.isEmpty()) {
+            throw new IOException("Datasets.fromEnv: " + ENV + " is not set; point it at the directory holding "
+                    + name + ", or use Datasets.bundledMnist()");
+        }
+        Path dir = Path.of(root);
+        if (Files.isDirectory(dir.resolve(key))) {
+            dir = dir.resolve(key);
+        }
+        switch (key) {
+            case "mnist":
+                return mnist(dir);
+            case "fashion-mnist":
+                return fashionMnist(dir);
+            default:
+                return cifar10(dir);
+        }
+    }
+
+    /** Lazily loaded bundled set, shared (it is immutable). */
+    private static final class Bundled {
+        static final Dataset MNIST = load();
+
+        private static Dataset load() {
+            try {
+                return Idx.dataset(resource("images-idx3-ubyte.gz"), RESOURCE + "images",
+                        resource("labels-idx1-ubyte.gz"), RESOURCE + "labels", 10);
+            } catch (IOException e) {
+                throw new UncheckedIOException("bundled MNIST resource is unreadable: " + e.getMessage(), e);
+            }
+        }
+
+        private static Idx.Data resource(String suffix) throws IOException {
+            String name = RESOURCE + suffix;
+            try (InputStream in = Datasets.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new IOException("resource " + name + " is missing from the jar");
+                }
+                return Idx.read(in, name);
+            }
+        }
+    }
+
+    /**
+     * The bundled MNIST subset, 10,000 digits of {@code [1, 28, 28]} in a fixed shuffled order (so any prefix is
+     * roughly class-balanced), read from the jar's resources. MNIST is by Yann LeCun, Corinna Cortes and Christopher
+     * Burges, CC BY-SA 3.0 (see the NOTICE next to the resource).
+     *
+     * @return the data set, loaded once and shared
+     */
+    public static Dataset bundledMnist() {
+        return Bundled.MNIST;
+    }
+
+    /**
+     * The default split of the bundled MNIST subset: {@code bundledMnist().balancedSplit(200, BUNDLED_SPLIT_SEED)},
+     * i.e. a test set of exactly 200 digits per class (2,000) and the other 8,000 for training.
+     *
+     * @return the deterministic 8,000/2,000 split
+     */
+    public static Split bundledMnistSplit() {
+        return bundledMnist().balancedSplit(200, BUNDLED_SPLIT_SEED);
+    }
+}
