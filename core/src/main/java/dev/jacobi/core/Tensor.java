@@ -251,6 +251,9 @@ public final class Tensor {
 
     /** Whether the elements are laid out in row-major order without gaps (the offset may be non-zero). */
     public boolean isContiguous() {
+        if (numel == 0) {
+            return true;
+        }
         int s = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != s) {

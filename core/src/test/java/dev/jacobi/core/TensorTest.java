@@ -309,6 +309,17 @@ class TensorTest {
     }
 
     @Test
+    void emptyTensorsWork() {
+        Tensor e = Tensor.zeros(2, 0);
+        assertTrue(e.isContiguous());
+        assertEquals(0, e.toFloatArray().length);
+        assertEquals(0, e.transpose(0, 1).contiguous().numel());
+        assertArrayEquals(new int[] {2}, e.sum(1, false).shape());
+        assertEquals(0, e.add(Tensor.zeros(0)).numel());
+        assertEquals(0, e.to(DType.FLOAT64).toDoubleArray().length);
+    }
+
+    @Test
     void conversionAndContiguous() {
         Tensor a = Tensor.of(new double[] {1.5, 2.5}, 2);
         assertSame(a, a.to(DType.FLOAT64));

@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""Side-by-side timing of Jacobi and PyTorch on the same workloads, on this machine.
+
+Optional: the tests never need Python. The peer is Debian's PyTorch with OpenBLAS:
+
+    apt-get install python3-torch libopenblas0-pthread
+    /usr/bin/python3 bench/compare.py [--threads 2] [--java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java] [--only REGEX]
+
+Use Debian's /usr/bin/python3 (a pyenv python first on PATH lacks torch). PyTorch runs twice: with the environment
+as it is, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, which lets OpenBLAS pick its AVX-512 kernel on this
+CPU; the ratio column compares Jacobi with the faster of the two. Jacobi's side is dev.jacobi.bench.Compare from
+bench/target/jacobi.jar (build it with ./jacobi or mvn -DskipTests package). Timing is the same on both sides:
+warm up for 1.5 s, then the median of runs over 2 s.
+"""
+import argparse
+import ctypes
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "bench", "target", "jacobi.jar")
+
+
+def timeit(fn, quick):
+    end = time.perf_counter() + (0.2 if quick else 1.5)
+    n = 0
+    while n < 3 or time.perf_counter() < end:
+        fn()
+        n += 1
+    ms = []
+    end = time.perf_counter() + (0.3 if quick else 2.0)
+    while len(ms) < 5 or time.perf_counter() < end:
+        t0 = time.perf_counter()
+        fn()
+        ms.append((time.perf_counter() - t0) * 1e3)
+    ms.sort()
+    return ms[len(ms) // 2]
+
+
+def torch_workloads(torch):
+    F = torch.nn.functional
+    g = torch.Generator().manual_seed(1)
+    w = {}
+
+    def randn(*s):
+        return torch.randn(*s, generator=g)
+
+    for n in (64, 128, 192, 256, 384, 512, 768, 1024, 2048):
+        a, b = randn(n, n), randn(n, n)
+        w["gemm_n%d" % n] = (lambda a=a, b=b: a @ b, 2.0 * n ** 3)
+    for m, k, n in ((128, 784, 512), (128, 512, 512)):
+        x, wt, gy = randn(m, k), randn(k, n), randn(m, n)
+        dims, fl = "%dx%dx%d" % (m, k, n), 2.0 * m * k * n
+        w["gemm_ab_" + dims] = (lambda x=x, wt=wt: x @ wt, fl)
+        w["gemm_atb_" + dims] = (lambda x=x, gy=gy: x.t() @ gy, fl)
+        w["gemm_abt_" + dims] = (lambda gy=gy, wt=wt: gy @ wt.t(), fl)
+    a, b = randn(1 << 22), randn(1 << 22)
+    w["copy_4M"] = (lambda: a.clone(), 0)
+    w["add_4M"] = (lambda: a + b, 0)
+    w["mul_4M"] = (lambda: a * b, 0)
+    w["relu_4M"] = (lambda: torch.relu(a), 0)
+    w["exp_4M"] = (lambda: torch.exp(a), 0)
+    w["sum_4M"] = (lambda: a.sum(), 0)
+
+    for name, xs, ws in (("ref", (64, 32, 28, 28), (64, 32, 3, 3)), ("mnist", (128, 1, 28, 28), (32, 1, 3, 3)),
+                         ("c64", (32, 64, 32, 32), (64, 64, 3, 3))):
+        x, k = randn(*xs), randn(*ws)
+        w["conv_%s_fwd" % name] = (lambda x=x, k=k: F.conv2d(x, k, padding=1), 0)
+        xg, kg = x.clone().requires_grad_(), k.clone().requires_grad_()
+        gy = randn(*F.conv2d(x, k, padding=1).shape)
+
+        def fwdbwd(xg=xg, kg=kg, gy=gy):
+            y = F.conv2d(xg, kg, padding=1)
+            torch.autograd.grad(y, (xg, kg), gy)
+        w["conv_%s_fwdbwd" % name] = (fwdbwd, 0)
+
+    kern = randn(64, 64, 3, 3)
+    w["circ_norm_64x64x3x3_32"] = (
+        lambda: torch.linalg.matrix_norm(torch.fft.fft2(kern, s=(32, 32)).permute(2, 3, 0, 1), ord=2).max(), 0)
+
+    # MLP 784-512-512-10, batch 128, softmax cross-entropy
+    x = torch.rand(128, 784, generator=g)
+    y = torch.randint(0, 10, (128,), generator=g)
+    dims = (784, 512, 512, 10)
+    params = []
+    for i in range(3):
+        params += [(randn(dims[i], dims[i + 1]) * (2.0 / dims[i]) ** 0.5).requires_grad_(),
+                   torch.zeros(dims[i + 1], requires_grad=True)]
+    vs = [randn(*p.shape) for p in params]
+    xdir = randn(128, 784)
+
+    def mlp_loss(inp):
+        h = inp
+        for i in range(3):
+            h = h @ params[2 * i] + params[2 * i + 1]
+            if i < 2:
+                h = torch.relu(h)
+        return F.cross_entropy(h, y)
+
+    w["mlp_grad"] = (lambda: torch.autograd.grad(mlp_loss(x), params), 0)
+
+    def mlp_hvp():
+        gs = torch.autograd.grad(mlp_loss(x), params, create_graph=True)
+        dot = sum((gi * vi).sum() for gi, vi in zip(gs, vs))
+        torch.autograd.grad(dot, params)
+    w["mlp_hvp"] = (mlp_hvp, 0)
+
+    def power10():
+        xi = x.clone().requires_grad_()
+        gx, = torch.autograd.grad(mlp_loss(xi), xi, create_graph=True)
+        v = xdir
+        for _ in range(10):
+            hv, = torch.autograd.grad((gx * v).sum(), xi, retain_graph=True)
+            v = hv / (hv.norm() + 1e-12)
+    w["mlp_input_hessian_power10"] = (power10, 0)
+
+    model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512),
+                                torch.nn.ReLU(), torch.nn.Linear(512, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def sgd_step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    w["mlp_sgd_step"] = (sgd_step, 0)
+
+    def sgd_step_gradpen():
+        opt.zero_grad()
+        xi = x.clone().requires_grad_()
+        loss = F.cross_entropy(model(xi), y)
+        gx, = torch.autograd.grad(loss, xi, create_graph=True)
+        (loss + 0.1 * gx.pow(2).sum()).backward()
+        opt.step()
+    w["mlp_sgd_step_gradpen"] = (sgd_step_gradpen, 0)
+
+    cnn = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                              torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                              torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    copt = torch.optim.SGD(cnn.parameters(), lr=0.01, momentum=0.9)
+    xc = torch.rand(128, 1, 28, 28, generator=g)
+
+    def cnn_step():
+        copt.zero_grad()
+        F.cross_entropy(cnn(xc), y).backward()
+        copt.step()
+    w["cnn_sgd_step"] = (cnn_step, 0)
+    return w
+
+
+def openblas_info():
+    for lib in ("libopenblas.so.0", "libopenblasp-r0.3.21.so"):
+        try:
+            ob = ctypes.CDLL(lib)
+            ob.openblas_get_corename.restype = ctypes.c_char_p
+            ob.openblas_get_config.restype = ctypes.c_char_p
+            return "%s, %d threads (%s)" % (ob.openblas_get_corename().decode(), ob.openblas_get_num_threads(),
+                                            ob.openblas_get_config().decode())
+        except (OSError, AttributeError):
+            continue
+    return "unknown"
+
+
+def torch_worker(args):
+    import torch
+    torch.set_num_threads(args.threads)
+    env = {"torch": torch.__version__, "torch_threads": torch.get_num_threads(), "openblas": openblas_info(),
+           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+           "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE", "(unset)")}
+    torch.randn(64, 64) @ torch.randn(64, 64)
+    blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l})
+    env["blas_libraries"] = ", ".join(blas)
+    print(json.dumps({"env": env}), flush=True)
+    for name, (fn, fl) in torch_workloads(torch).items():
+        if re.search(args.only, name):
+            print(json.dumps({"workload": name, "ms": timeit(fn, args.quick)}), flush=True)
+
+
+def collect(cmd, env=None):
+    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True).stdout
+    res, meta = {}, {}
+    for line in out.splitlines():
+        rec = json.loads(line)
+        if "env" in rec:
+            meta = rec["env"]
+        else:
+            res[rec["workload"]] = rec["ms"]
+    return meta, res
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--java", action="append", help="java executable(s) to run Jacobi with (default: java on PATH)")
+    p.add_argument("--only", default=".", help="regex of workload names")
+    p.add_argument("--quick", action="store_true", help="short timing windows (smoke run)")
+    p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.torch_worker:
+        return torch_worker(args)
+    if not os.path.exists(JAR):
+        sys.exit("compare.py: %s is missing; build it with ./jacobi or mvn -DskipTests package" % JAR)
+    common = ["--threads", str(args.threads), "--only", args.only] + (["--quick"] if args.quick else [])
+    columns, envs = [], []
+    for java in args.java or ["java"]:
+        meta, res = collect([java, "--add-modules", "jdk.incubator.vector", "-cp", JAR, "dev.jacobi.bench.Compare"] + common)
+        columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
+        envs.append("Jacobi: JDK %s, %s, %s threads" % (meta.get("jdk"), meta.get("simd"), meta.get("threads")))
+    worker = [sys.executable, os.path.abspath(__file__), "--torch-worker"] + common
+    meta_d, torch_default = collect(worker)
+    fast_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    meta_f, torch_fast = collect(worker, fast_env)
+    for label, meta in (("as is", meta_d), ("OPENBLAS_CORETYPE/L2_SIZE unset", meta_f)):
+        envs.append("PyTorch %s (%s): %s threads, OpenBLAS %s, OPENBLAS_CORETYPE=%s, OPENBLAS_L2_SIZE=%s, BLAS %s" % (
+            meta.get("torch"), label, meta.get("torch_threads"), meta.get("openblas"), meta.get("OPENBLAS_CORETYPE"),
+            meta.get("OPENBLAS_L2_SIZE"), meta.get("blas_libraries")))
+    print("\n".join("- " + e for e in envs))
+    print()
+    head = ["workload"] + [c[0] + " ms" for c in columns] + ["PyTorch best ms", "PyTorch env as is ms"] + \
+        ["ratio " + c[0] for c in columns]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    names = list(dict.fromkeys(list(torch_default) + [n for _, r in columns for n in r]))
+    for n in names:
+        best = min([v for v in (torch_default.get(n), torch_fast.get(n)) if v is not None], default=None)
+        row = [n] + ["%.3f" % c[1][n] if n in c[1] else "-" for c in columns]
+        row += ["%.3f" % best if best else "-", "%.3f" % torch_default[n] if n in torch_default else "-"]
+        row += ["%.2fx" % (best / c[1][n]) if best and n in c[1] else "-" for c in columns]
+        print("| " + " | ".join(row) + " |")
+    print("\nratio = PyTorch's best time / Jacobi's time: above 1 means Jacobi is faster.")
+
+
+if __name__ == "__main__":
+    main()
