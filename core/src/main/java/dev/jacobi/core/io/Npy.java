@@ -379,11 +379,12 @@ public final class Npy {
         private long[] tuple() throws IOException {
             expect('(');
             ws();
-            long[] out = new long[0];
+            long[] out = new long[8];
+            int n = 0;
             boolean comma = false;
             while (peek() != ')') {
-                out = Arrays.copyOf(out, out.length + 1);
-                out[out.length - 1] = integer();
+                out = n < out.length ? out : Arrays.copyOf(out, 2 * n);
+                out[n++] = integer();
                 ws();
                 comma = peek() == ',';
                 if (!comma) {
@@ -393,10 +394,10 @@ public final class Npy {
                 ws();
             }
             expect(')');
-            if (out.length == 1 && !comma) {
+            if (n == 1 && !comma) {
                 throw err("(" + out[0] + ") is not a tuple, (" + out[0] + ",) is");
             }
-            return out;
+            return Arrays.copyOf(out, n);
         }
 
         private long integer() throws IOException {

@@ -1,5 +1,10 @@
 package dev.jacobi.core.io;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -49,5 +54,16 @@ final class FileMutator {
             }
         }
         return m;
+    }
+
+    /**
+     * Replaces the content of {@code p} without truncating it to zero first: ext4 flushes files replaced that way on
+     * close, which made 2,000 rewrites take seconds.
+     */
+    static void overwrite(Path p, byte[] b) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(b));
+            ch.truncate(b.length);
+        }
     }
 }

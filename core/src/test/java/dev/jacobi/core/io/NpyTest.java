@@ -292,7 +292,7 @@ class NpyTest {
         int ok = 0;
         for (int iter = 0; iter < 2000; iter++) {
             byte[] b = FileMutator.mutate(seeds[iter % seeds.length], r, 10);
-            Files.write(p, b);
+            FileMutator.overwrite(p, b);
             for (int mode = 0; mode < 2; mode++) {
                 try {
                     if (mode == 0) {
