@@ -184,7 +184,8 @@ public final class Npy {
             dict.append(" ".repeat(GROWTH_DIGITS - Integer.toString(shape[0]).length()));
         }
         int hlen = dict.length() + 1;
-        int major = 10 + hlen + ALIGN <= 0xffff ? 1 : 2;
+        int pad1 = ALIGN - (10 + hlen) % ALIGN;
+        int major = hlen + pad1 <= 0xffff ? 1 : 2; // as numpy: 1.0 unless the length overflows its uint16
         int prefix = major == 1 ? 10 : 12;
         int pad = ALIGN - (prefix + hlen) % ALIGN;
         dict.append(" ".repeat(pad)).append('\n');

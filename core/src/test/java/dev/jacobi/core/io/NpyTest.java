@@ -192,6 +192,18 @@ class NpyTest {
         assertEquals(0, (bytes.length - 4) % 64, "data starts 64-byte aligned");
         Tensor back = Npy.read(p);
         assertEquals(22000, back.dim());
+        // around the switch, every v1 header's uint16 length field must hold the real length (no wrap-around)
+        int v1 = 0;
+        for (int rank = 21700; rank < 21900; rank++) {
+            int[] s = new int[rank];
+            Arrays.fill(s, 1);
+            byte[] h = Npy.header("<f4", s);
+            ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
+            long len = h[6] == 1 ? b.getShort(8) & 0xffff : b.getInt(8);
+            assertEquals(h.length - (h[6] == 1 ? 10 : 12), len, "rank " + rank);
+            v1 += h[6] == 1 ? 1 : 0;
+        }
+        assertTrue(v1 > 0 && v1 < 200, "the switch to 2.0 happens in the scanned range");
         assertEquals(42, back.toFloatArray()[0]);
     }
 
