@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import dev.jacobi.core.Shapes;
+import dev.jacobi.core.Tensor;
+import dev.jacobi.core.io.Npy;
 
 /**
  * Named data sets: MNIST, Fashion-MNIST and CIFAR-10 read from a directory in their standard file formats, and the
@@ -45,6 +48,43 @@ public final class Datasets {
      */
     public static Split fashionMnist(Path dir) throws IOException {
         return idxSplit(dir, "fashionMnist", "fashion-");
+    }
+
+    /**
+     * A data set from a pair of NumPy files: {@code images} of shape {@code [N, ...]} (any float or integer dtype;
+     * values are used as stored, so scale 0..255 pixels to [0, 1] before saving) and {@code labels} of shape
+     * {@code [N]} (integers). Reads through {@link Npy}.
+     *
+     * @param images     the sample array, first dim = number of samples
+     * @param labels     the label array
+     * @param numClasses number of classes, or 0 to use the largest label + 1
+     * @return the data set
+     * @throws IOException if a file is malformed, the counts differ or a label is out of range
+     */
+    public static Dataset npy(Path images, Path labels, int numClasses) throws IOException {
+        Tensor x = Npy.read(images);
+        Npy.IntArray y = Npy.readInts(labels);
+        if (x.dim() < 2) {
+            throw new IOException(images + ": shape " + Shapes.str(x.shape()) + ": want [samples, ...] with at least 2 dims");
+        }
+        if (y.shape().length != 1 || y.data().length != x.size(0)) {
+            throw new IOException(labels + ": shape " + Shapes.str(y.shape()) + " does not match " + x.size(0)
+                    + " samples in " + images);
+        }
+        int classes = numClasses;
+        if (classes <= 0) {
+            for (int v : y.data()) {
+                classes = Math.max(classes, v + 1);
+            }
+        }
+        for (int i = 0; i < y.data().length; i++) {
+            if (y.data()[i] < 0 || y.data()[i] >= classes) {
+                throw new IOException(labels + ": label " + y.data()[i] + " at index " + i + " is outside [0, "
+                        + classes + ")");
+            }
+        }
+        int[] sample = java.util.Arrays.copyOfRange(x.shape(), 1, x.dim());
+        return Dataset.ofFloats(x.toFloatArray(), sample, y.data(), classes);
     }
 
     private static Split idxSplit(Path dir, String op, String prefix) throws IOException {
