@@ -80,20 +80,24 @@ public final class Conv {
         int bo = bc == null ? 0 : bc.offset;
         int[] tab = g.taps();
         int hw = g.ho * g.wo;
+        int tile = g.tile(tab);
         Parallel.forRange(g.n, 1, (n0, n1) -> {
-            Object col = tab == null ? null : alloc(x.dtype, g.cin * tab.length);
+            Object col = tab == null ? null : alloc(x.dtype, g.cin * g.kh * g.kw * tile);
             for (int n = n0; n < n1; n++) {
-                Object src = xa;
-                int so = xc.offset + n * g.cin * g.h * g.w;
-                if (col != null) {
-                    im2col(xa, so, g.h * g.w, g.cin, tab, col, false);
-                    src = col;
-                    so = 0;
-                }
+                int xo = xc.offset + n * g.cin * g.h * g.w;
                 int yo = n * g.cout * hw;
-                for (int grp = 0; grp < g.groups; grp++) {
-                    gemm(false, false, g.coutG, hw, g.kg, wa, wc.offset + grp * g.coutG * g.kg, g.kg,
-                            src, so + grp * g.kg * hw, hw, false, ya, yo + grp * g.coutG * hw, hw);
+                for (int o0 = 0; o0 < hw; o0 += tile) {
+                    int nt = Math.min(tile, hw - o0);
+                    int ld = col == null ? hw : nt;
+                    int so = col == null ? xo + o0 : 0;
+                    if (col != null) {
+                        im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, false);
+                    }
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        gemm(false, false, g.coutG, nt, g.kg, wa, wc.offset + grp * g.coutG * g.kg, g.kg,
+                                col == null ? xa : col, so + grp * g.kg * ld, ld, false,
+                                ya, yo + grp * g.coutG * hw + o0, hw);
+                    }
                 }
                 if (ba != null) {
                     addBias(ya, yo, ba, bo, g.cout, hw);
@@ -133,18 +137,23 @@ public final class Conv {
         Object xa = data(gx);
         int[] tab = g.taps();
         int hw = g.ho * g.wo;
+        int tile = g.tile(tab);
         Parallel.forRange(g.n, 1, (n0, n1) -> {
-            Object col = tab == null ? null : alloc(gy.dtype, g.cin * tab.length);
+            Object col = tab == null ? null : alloc(gy.dtype, g.cin * g.kh * g.kw * tile);
             for (int n = n0; n < n1; n++) {
                 int xo = n * g.cin * g.h * g.w;
-                Object dst = col == null ? xa : col;
-                int dOff = col == null ? xo : 0;
-                for (int grp = 0; grp < g.groups; grp++) {
-                    gemm(true, false, g.kg, hw, g.coutG, wa, wc.offset + grp * g.coutG * g.kg, g.kg,
-                            ga, gc.offset + (n * g.cout + grp * g.coutG) * hw, hw, false, dst, dOff + grp * g.kg * hw, hw);
-                }
-                if (col != null) {
-                    im2col(xa, xo, g.h * g.w, g.cin, tab, col, true);
+                for (int o0 = 0; o0 < hw; o0 += tile) {
+                    int nt = Math.min(tile, hw - o0);
+                    int ld = col == null ? hw : nt;
+                    int dOff = col == null ? xo + o0 : 0;
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        gemm(true, false, g.kg, nt, g.coutG, wa, wc.offset + grp * g.coutG * g.kg, g.kg,
+                                ga, gc.offset + (n * g.cout + grp * g.coutG) * hw + o0, hw, false,
+                                col == null ? xa : col, dOff + grp * g.kg * ld, ld);
+                    }
+                    if (col != null) {
+                        im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, true);
+                    }
                 }
             }
         });
@@ -187,23 +196,27 @@ public final class Conv {
         // a fixed number of partial sums (independent of the thread count) keeps the result deterministic
         int chunks = Math.max(1, Math.min(g.n, Math.min(16, (1 << 22) / Math.max(1, size))));
         Object[] parts = new Object[chunks];
+        int tile = g.tile(tab);
         Parallel.forRange(chunks, 1, (c0, c1) -> {
-            Object col = tab == null ? null : alloc(x.dtype, g.cin * tab.length);
+            Object col = tab == null ? null : alloc(x.dtype, g.cin * g.kh * g.kw * tile);
             for (int c = c0; c < c1; c++) {
                 Object part = alloc(x.dtype, size);
                 int first = (int) ((long) g.n * c / chunks);
                 int last = (int) ((long) g.n * (c + 1) / chunks);
                 for (int n = first; n < last; n++) {
-                    Object src = xa;
-                    int so = xc.offset + n * g.cin * g.h * g.w;
-                    if (col != null) {
-                        im2col(xa, so, g.h * g.w, g.cin, tab, col, false);
-                        src = col;
-                        so = 0;
-                    }
-                    for (int grp = 0; grp < g.groups; grp++) {
-                        gemm(false, true, g.coutG, g.kg, hw, ga, gc.offset + (n * g.cout + grp * g.coutG) * hw, hw,
-                                src, so + grp * g.kg * hw, hw, n > first, part, grp * g.coutG * g.kg, g.kg);
+                    int xo = xc.offset + n * g.cin * g.h * g.w;
+                    for (int o0 = 0; o0 < hw; o0 += tile) {
+                        int nt = Math.min(tile, hw - o0);
+                        int ld = col == null ? hw : nt;
+                        int so = col == null ? xo + o0 : 0;
+                        if (col != null) {
+                            im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, false);
+                        }
+                        for (int grp = 0; grp < g.groups; grp++) {
+                            gemm(false, true, g.coutG, g.kg, nt, ga, gc.offset + (n * g.cout + grp * g.coutG) * hw + o0,
+                                    hw, col == null ? xa : col, so + grp * g.kg * ld, ld, n > first || o0 > 0,
+                                    part, grp * g.coutG * g.kg, g.kg);
+                        }
                     }
                 }
                 parts[c] = part;
@@ -220,6 +233,19 @@ public final class Conv {
     /** Sizes of one convolution; {@code kg} is the inner GEMM dimension of a group, {@code (Cin/G)·kh·kw}. */
     private record Geo(int n, int cin, int h, int w, int cout, int kh, int kw, int ho, int wo, int groups,
                        int coutG, int kg, Conv2dSpec s) {
+        /**
+         * Output positions lowered at a time: the whole image for the direct path, else enough that the column tile
+         * ({@code Cin·kh·kw × tile}) stays near 128 KiB, a multiple of 16 lanes.
+         */
+        int tile(int[] tab) {
+            int hw = ho * wo;
+            if (tab == null) {
+                return Math.max(1, hw);
+            }
+            int t = (1 << 15) / Math.max(1, cin * kh * kw);
+            return Math.max(1, Math.min(hw, Math.max(16, t - t % 16)));
+        }
+
         /** The tap table, or null when the column matrix is the input itself (1x1, stride 1, no padding). */
         int[] taps() {
             if (kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 0 && s.padW() == 0) {
@@ -334,39 +360,44 @@ public final class Conv {
     }
 
     /**
-     * Lowers {@code channels} planes at {@code x[xo..]} to {@code col[c·|tab| + t] = x[xo + c·plane + tab[t]]} (0 where
-     * {@code tab[t] < 0}); with {@code adjoint} it instead adds {@code col} back into {@code x} (col2im).
+     * Lowers output positions {@code [o0, o0 + nt)} of {@code channels} planes at {@code x[xo..]}:
+     * {@code col[(c·taps + r)·nt + o − o0] = x[xo + c·plane + tab[r·hw + o]]} (0 where the table holds -1); with
+     * {@code adjoint} it instead adds {@code col} back into {@code x} (col2im).
      */
-    private static void im2col(Object x, int xo, int plane, int channels, int[] tab, Object col, boolean adjoint) {
-        int len = tab.length;
+    private static void im2col(Object x, int xo, int plane, int channels, int[] tab, int hw, int o0, int nt,
+                               Object col, boolean adjoint) {
+        int taps = tab.length / hw;
         for (int c = 0; c < channels; c++) {
             int base = xo + c * plane;
-            int o = c * len;
-            if (x instanceof float[] xf) {
-                float[] cf = (float[]) col;
-                if (adjoint) {
-                    for (int i = 0; i < len; i++) {
-                        if (tab[i] >= 0) {
-                            xf[base + tab[i]] += cf[o + i];
+            for (int r = 0; r < taps; r++) {
+                int t0 = r * hw + o0;
+                int d = (c * taps + r) * nt - t0; // col[d + i] pairs with tab[i]
+                if (x instanceof float[] xf) {
+                    float[] cf = (float[]) col;
+                    if (adjoint) {
+                        for (int i = t0; i < t0 + nt; i++) {
+                            if (tab[i] >= 0) {
+                                xf[base + tab[i]] += cf[d + i];
+                            }
+                        }
+                    } else {
+                        for (int i = t0; i < t0 + nt; i++) {
+                            cf[d + i] = tab[i] < 0 ? 0f : xf[base + tab[i]];
                         }
                     }
                 } else {
-                    for (int i = 0; i < len; i++) {
-                        cf[o + i] = tab[i] < 0 ? 0f : xf[base + tab[i]];
-                    }
-                }
-            } else {
-                double[] xd = (double[]) x;
-                double[] cd = (double[]) col;
-                if (adjoint) {
-                    for (int i = 0; i < len; i++) {
-                        if (tab[i] >= 0) {
-                            xd[base + tab[i]] += cd[o + i];
+                    double[] xd = (double[]) x;
+                    double[] cd = (double[]) col;
+                    if (adjoint) {
+                        for (int i = t0; i < t0 + nt; i++) {
+                            if (tab[i] >= 0) {
+                                xd[base + tab[i]] += cd[d + i];
+                            }
                         }
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        cd[o + i] = tab[i] < 0 ? 0 : xd[base + tab[i]];
+                    } else {
+                        for (int i = t0; i < t0 + nt; i++) {
+                            cd[d + i] = tab[i] < 0 ? 0 : xd[base + tab[i]];
+                        }
                     }
                 }
             }

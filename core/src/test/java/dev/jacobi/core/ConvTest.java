@@ -171,6 +171,23 @@ class ConvTest {
     }
 
     @Test
+    void manyChannelsUseSeveralColumnTiles() {
+        Rng rng = new Rng(16);
+        for (PaddingMode mode : PaddingMode.values()) {
+            // Cin·kh·kw = 3600 keeps the column tile at 16 of the 35 output positions
+            Case c = new Case(2, 240, 4, 7, 5, 3, 5, new Conv2dSpec(1, 1, 1, 2, 1, 1, 2, mode));
+            Tensor x = Tensor.randn(rng, DType.FLOAT64, c.n(), c.cin(), c.h(), c.w());
+            Tensor w = Tensor.randn(rng, DType.FLOAT64, c.cout(), c.cin() / 2, c.kh(), c.kw());
+            Tensor y = Conv.conv2d(x, w, null, c.s());
+            assertArrayEquals(naiveConv(x.toDoubleArray(), w.toDoubleArray(), null, c), y.toDoubleArray(), 1e-11);
+            Tensor gy = Tensor.randn(rng, DType.FLOAT64, y.shape());
+            double lhs = dot(y, gy);
+            assertRelClose(lhs, dot(x, Conv.conv2dInput(gy, w, c.h(), c.w(), c.s())), 1e-10);
+            assertRelClose(lhs, dot(w, Conv.conv2dWeight(x, gy, c.kh(), c.kw(), c.s())), 1e-10);
+        }
+    }
+
+    @Test
     void stridedInputsAreRead() {
         Rng rng = new Rng(13);
         Conv2dSpec s = Conv2dSpec.of(2, 1).withDilation(2);
