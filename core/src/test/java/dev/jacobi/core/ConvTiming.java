@@ -1,7 +1,7 @@
 package dev.jacobi.core;
 
 /**
- * Prints the best of 15 timings of {@link Conv#conv2d}, {@link Conv#conv2dInput} and {@link Conv#conv2dWeight} (float32) on
+ * Prints the best of 15 timings (wall clock; CPU time of the calling thread with {@code -Djacobi.threads=1}) of {@link Conv#conv2d}, {@link Conv#conv2dInput} and {@link Conv#conv2dWeight} (float32) on
  * the reference workloads; not a test. Run with
  * {@code java --add-modules jdk.incubator.vector -cp core/target/classes:core/target/test-classes dev.jacobi.core.ConvTiming}.
  */
@@ -39,10 +39,12 @@ public final class ConvTiming {
         for (int i = 0; i < 5; i++) {
             r.run();
         }
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean cpu = Parallel.threads() == 1; // then all work runs on this thread: CPU time resists a busy machine
         for (int i = 0; i < t.length; i++) {
-            long t0 = System.nanoTime();
+            long t0 = cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
             r.run();
-            t[i] = (System.nanoTime() - t0) / 1e6;
+            t[i] = ((cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - t0) / 1e6;
         }
         java.util.Arrays.sort(t);
         return t[0]; // the minimum: the machine may be shared
