@@ -7,9 +7,10 @@ import java.util.Arrays;
  * differentiation: the adjoint of {@link #conv2d} in the input is {@link #conv2dInput} (a transposed convolution), in
  * the weight it is {@link #conv2dWeight}.
  *
- * <p>Each image is lowered to a column matrix ({@code im2col}: {@code [Cin·kh·kw, Ho·Wo]}) through a tap table shared by
- * all images and channels, and multiplied with {@link Gemm} per group; images run in parallel on {@link Parallel} with
- * one scratch column buffer per thread. A 1x1 kernel with stride 1 and no padding skips the lowering.
+ * <p>Each image is lowered to a column matrix ({@code im2col}: {@code [Cin·kh·kw, Ho·Wo]}, in tiles of output positions
+ * that fit in cache) through a tap table shared by all images and channels, and multiplied with {@link Gemm} per group;
+ * images run in parallel on {@link Parallel} with one scratch column buffer per thread. A 1x1 kernel with stride 1 and
+ * no padding skips the lowering.
  */
 public final class Conv {
     private Conv() {
