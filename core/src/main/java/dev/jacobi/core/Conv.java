@@ -1,0 +1,439 @@
+package dev.jacobi.core;
+
+import java.util.Arrays;
+
+/**
+ * 2-D convolution in NCHW layout and its two adjoints, for both dtypes. The three ops are bilinear and close under
+ * differentiation: the adjoint of {@link #conv2d} in the input is {@link #conv2dInput} (a transposed convolution), in
+ * the weight it is {@link #conv2dWeight}.
+ *
+ * <p>Each image is lowered to a column matrix ({@code im2col}: {@code [Cin·kh·kw, Ho·Wo]}, in tiles of output positions
+ * that fit in cache) through a tap table shared by all images and channels, and multiplied with {@link Gemm} per group;
+ * images run in parallel on {@link Parallel} with one scratch column buffer per thread. A 1x1 kernel with stride 1 and
+ * no padding skips the lowering.
+ */
+public final class Conv {
+    private Conv() {
+    }
+
+    /**
+     * Output length of a convolution along one axis: {@code ⌊(in + 2·pad − dilation·(k − 1) − 1) / stride⌋ + 1}.
+     *
+     * @param in       input length, at least 0
+     * @param k        kernel length, at least 1
+     * @param stride   stride, at least 1
+     * @param pad      padding on each side, at least 0
+     * @param dilation spacing of kernel taps, at least 1
+     * @return the output length, at least 1
+     * @throws IllegalArgumentException if an argument is out of range or the kernel does not fit the padded input
+     */
+    public static int outputSize(int in, int k, int stride, int pad, int dilation) {
+        return outSize("outputSize", in, k, stride, pad, dilation);
+    }
+
+    static int outSize(String op, int in, int k, int stride, int pad, int dilation) {
+        if (in < 0 || k < 1 || stride < 1 || pad < 0 || dilation < 1) {
+            throw new IllegalArgumentException(op + ": need input size >= 0, kernel >= 1, stride >= 1, padding >= 0"
+                    + " and dilation >= 1, got input " + in + ", kernel " + k + ", stride " + stride + ", padding "
+                    + pad + ", dilation " + dilation);
+        }
+        long span = (long) dilation * (k - 1) + 1;
+        long padded = in + 2L * pad;
+        if (padded < span) {
+            throw new IllegalArgumentException(op + ": kernel extent " + span + " (kernel " + k + ", dilation "
+                    + dilation + ") exceeds the padded input " + padded + " (input " + in + ", padding " + pad + ")");
+        }
+        return (int) ((padded - span) / stride + 1);
+    }
+
+    /**
+     * Convolution (PyTorch's cross-correlation): {@code y[n,o,i,j] = b[o] + Σ_{c,p,q} w[o,c,p,q]·xpad[n, g(o)·Cin/G + c,
+     * i·sh + p·dh, j·sw + q·dw]}. Its adjoints are {@link #conv2dInput} (in {@code x}) and {@link #conv2dWeight} (in
+     * {@code w}).
+     *
+     * @param x    input {@code [N, Cin, H, W]}
+     * @param w    weight {@code [Cout, Cin/groups, kh, kw]}
+     * @param bias bias {@code [Cout]}, or null for none
+     * @param s    stride, padding, dilation, groups and padding mode
+     * @return {@code [N, Cout, Ho, Wo]} with {@code Ho = outputSize(H, kh, strideH, padH, dilationH)}, likewise {@code Wo}
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec s) {
+        String op = "conv2d";
+        rank4(op, "input", x);
+        rank4(op, "weight", w);
+        sameDtype(op, x, w);
+        Geo g = geo(op, x.shape, w.shape, s, null, x.shape, w.shape);
+        Tensor bc = null;
+        if (bias != null) {
+            if (bias.dim() != 1 || bias.shape[0] != g.cout || bias.dtype != x.dtype) {
+                throw new IllegalArgumentException(op + ": bias must be a " + x.dtype + " [" + g.cout + "] for weight "
+                        + Shapes.str(w.shape) + ", got " + bias.dtype + " " + Shapes.str(bias.shape));
+            }
+            bc = bias.contiguous();
+        }
+        Tensor xc = x.contiguous();
+        Tensor wc = w.contiguous();
+        Tensor y = Tensor.empty(x.dtype, new int[] {g.n, g.cout, g.ho, g.wo});
+        Object xa = data(xc);
+        Object wa = data(wc);
+        Object ya = data(y);
+        Object ba = bc == null ? null : data(bc);
+        int bo = bc == null ? 0 : bc.offset;
+        int[] tab = g.taps();
+        int hw = g.ho * g.wo;
+        int tile = g.tile(tab);
+        Parallel.forRange(g.n, 1, (n0, n1) -> {
+            Object col = tab == null ? null : alloc(x.dtype, g.cin * g.kh * g.kw * tile);
+            for (int n = n0; n < n1; n++) {
+                int xo = xc.offset + n * g.cin * g.h * g.w;
+                int yo = n * g.cout * hw;
+                for (int o0 = 0; o0 < hw; o0 += tile) {
+                    int nt = Math.min(tile, hw - o0);
+                    int ld = col == null ? hw : nt;
+                    int so = col == null ? xo + o0 : 0;
+                    if (col != null) {
+                        im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, false);
+                    }
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        gemm(false, false, g.coutG, nt, g.kg, wa, wc.offset + grp * g.coutG * g.kg, g.kg,
+                                col == null ? xa : col, so + grp * g.kg * ld, ld, false,
+                                ya, yo + grp * g.coutG * hw + o0, hw);
+                    }
+                }
+                if (ba != null) {
+                    addBias(ya, yo, ba, bo, g.cout, hw);
+                }
+            }
+        });
+        return y;
+    }
+
+    /**
+     * Adjoint of {@link #conv2d} in the input (the transposed convolution):
+     * {@code gx[n,c,a,b] = Σ_{o,i,j,p,q} gy[n,o,i,j]·w[o,c',p,q]} over the taps that read {@code x[n,c,a,b]}; with
+     * circular padding the wrapped border is folded back. Its adjoint is {@link #conv2d} (without bias).
+     *
+     * @param gy output-shaped tensor {@code [N, Cout, Ho, Wo]}
+     * @param w  weight {@code [Cout, Cin/groups, kh, kw]}
+     * @param h  input height {@code H} (stride makes it ambiguous from {@code Ho})
+     * @param w_ input width {@code W}
+     * @param s  the spec of the forward convolution
+     * @return {@code [N, Cin, H, W]}
+     */
+    public static Tensor conv2dInput(Tensor gy, Tensor w, int h, int w_, Conv2dSpec s) {
+        String op = "conv2dInput";
+        rank4(op, "gradient", gy);
+        rank4(op, "weight", w);
+        sameDtype(op, gy, w);
+        if (s == null) {
+            throw new IllegalArgumentException(op + ": spec is null");
+        }
+        int[] xs = {gy.shape[0], w.shape[1] * s.groups(), h, w_};
+        Geo g = geo(op, xs, w.shape, s, gy.shape, null, w.shape);
+        Tensor gc = gy.contiguous();
+        Tensor wc = w.contiguous();
+        Tensor gx = Tensor.empty(gy.dtype, xs);
+        Object ga = data(gc);
+        Object wa = data(wc);
+        Object xa = data(gx);
+        int[] tab = g.taps();
+        int hw = g.ho * g.wo;
+        int tile = g.tile(tab);
+        Parallel.forRange(g.n, 1, (n0, n1) -> {
+            Object col = tab == null ? null : alloc(gy.dtype, g.cin * g.kh * g.kw * tile);
+            for (int n = n0; n < n1; n++) {
+                int xo = n * g.cin * g.h * g.w;
+                for (int o0 = 0; o0 < hw; o0 += tile) {
+                    int nt = Math.min(tile, hw - o0);
+                    int ld = col == null ? hw : nt;
+                    int dOff = col == null ? xo + o0 : 0;
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        gemm(true, false, g.kg, nt, g.coutG, wa, wc.offset + grp * g.coutG * g.kg, g.kg,
+                                ga, gc.offset + (n * g.cout + grp * g.coutG) * hw + o0, hw, false,
+                                col == null ? xa : col, dOff + grp * g.kg * ld, ld);
+                    }
+                    if (col != null) {
+                        im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, true);
+                    }
+                }
+            }
+        });
+        return gx;
+    }
+
+    /**
+     * Adjoint of {@link #conv2d} in the weight: {@code gw[o,c,p,q] = Σ_{n,i,j} gy[n,o,i,j]·xpad[n, g(o)·Cin/G + c,
+     * i·sh + p·dh, j·sw + q·dw]}. Its adjoint in {@code gy} is {@link #conv2d}, in {@code x} it is {@link #conv2dInput}.
+     * The batch is summed in fixed chunks, so the result does not depend on the thread count.
+     *
+     * @param x  input {@code [N, Cin, H, W]}
+     * @param gy output-shaped tensor {@code [N, Cout, Ho, Wo]}
+     * @param kh kernel height
+     * @param kw kernel width
+     * @param s  the spec of the forward convolution
+     * @return {@code [Cout, Cin/groups, kh, kw]}
+     */
+    public static Tensor conv2dWeight(Tensor x, Tensor gy, int kh, int kw, Conv2dSpec s) {
+        String op = "conv2dWeight";
+        rank4(op, "input", x);
+        rank4(op, "gradient", gy);
+        sameDtype(op, x, gy);
+        if (s == null) {
+            throw new IllegalArgumentException(op + ": spec is null");
+        }
+        if (kh < 1 || kw < 1 || x.shape[1] % s.groups() != 0) {
+            throw new IllegalArgumentException(op + ": need kernel size >= 1 and groups dividing the input channels,"
+                    + " got kernel (" + kh + ", " + kw + "), groups " + s.groups() + ", input " + Shapes.str(x.shape));
+        }
+        int[] ws = {gy.shape[1], x.shape[1] / s.groups(), kh, kw};
+        Geo g = geo(op, x.shape, ws, s, gy.shape, x.shape, null);
+        Tensor xc = x.contiguous();
+        Tensor gc = gy.contiguous();
+        Object xa = data(xc);
+        Object ga = data(gc);
+        int[] tab = g.taps();
+        int hw = g.ho * g.wo;
+        int size = g.cout * g.kg;
+        // a fixed number of partial sums (independent of the thread count) keeps the result deterministic
+        int chunks = Math.max(1, Math.min(g.n, Math.min(16, (1 << 22) / Math.max(1, size))));
+        Object[] parts = new Object[chunks];
+        int tile = g.tile(tab);
+        Parallel.forRange(chunks, 1, (c0, c1) -> {
+            Object col = tab == null ? null : alloc(x.dtype, g.cin * g.kh * g.kw * tile);
+            for (int c = c0; c < c1; c++) {
+                Object part = alloc(x.dtype, size);
+                int first = (int) ((long) g.n * c / chunks);
+                int last = (int) ((long) g.n * (c + 1) / chunks);
+                for (int n = first; n < last; n++) {
+                    int xo = xc.offset + n * g.cin * g.h * g.w;
+                    for (int o0 = 0; o0 < hw; o0 += tile) {
+                        int nt = Math.min(tile, hw - o0);
+                        int ld = col == null ? hw : nt;
+                        int so = col == null ? xo + o0 : 0;
+                        if (col != null) {
+                            im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, false);
+                        }
+                        for (int grp = 0; grp < g.groups; grp++) {
+                            gemm(false, true, g.coutG, g.kg, nt, ga, gc.offset + (n * g.cout + grp * g.coutG) * hw + o0,
+                                    hw, col == null ? xa : col, so + grp * g.kg * ld, ld, n > first || o0 > 0,
+                                    part, grp * g.coutG * g.kg, g.kg);
+                        }
+                    }
+                }
+                parts[c] = part;
+            }
+        });
+        for (int c = 1; c < chunks; c++) {
+            addInto(parts[0], parts[c], size);
+        }
+        return x.dtype == DType.FLOAT32 ? Tensor.wrap((float[]) parts[0], ws) : Tensor.wrap((double[]) parts[0], ws);
+    }
+
+    // ---------------------------------------------------------------- geometry
+
+    /** Sizes of one convolution; {@code kg} is the inner GEMM dimension of a group, {@code (Cin/G)·kh·kw}. */
+    private record Geo(int n, int cin, int h, int w, int cout, int kh, int kw, int ho, int wo, int groups,
+                       int coutG, int kg, Conv2dSpec s) {
+        /**
+         * Output positions lowered at a time: the whole image for the direct path, else enough that the column tile
+         * ({@code Cin·kh·kw × tile}) stays near 128 KiB, a multiple of 16 lanes.
+         */
+        int tile(int[] tab) {
+            int hw = ho * wo;
+            if (tab == null) {
+                return Math.max(1, hw);
+            }
+            int t = (1 << 15) / Math.max(1, cin * kh * kw);
+            return Math.max(1, Math.min(hw, Math.max(16, t - t % 16)));
+        }
+
+        /** The tap table, or null when the column matrix is the input itself (1x1, stride 1, no padding). */
+        int[] taps() {
+            if (kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 0 && s.padW() == 0) {
+                return null;
+            }
+            return Conv.taps(h, w, kh, kw, ho, wo, s.strideH(), s.strideW(), s.padH(), s.padW(),
+                    s.dilationH(), s.dilationW(), s.mode() == PaddingMode.CIRCULAR);
+        }
+    }
+
+    /**
+     * Checks the shapes of a convolution with input shape {@code xs}, weight shape {@code ws} and (for the adjoints)
+     * output-side shape {@code gys}; {@code xReal}/{@code wReal} are the caller's actual tensors' shapes for messages
+     * (null when derived).
+     */
+    private static Geo geo(String op, int[] xs, int[] ws, Conv2dSpec s, int[] gys, int[] xReal, int[] wReal) {
+        if (s == null) {
+            throw new IllegalArgumentException(op + ": spec is null");
+        }
+        int groups = s.groups();
+        int cin = xs[1];
+        int cout = ws[0];
+        if (cin % groups != 0 || cout % groups != 0) {
+            throw new IllegalArgumentException(op + ": groups " + groups + " must divide the input channels " + cin
+                    + " and the output channels " + cout);
+        }
+        if (xReal != null && wReal != null && ws[1] * groups != cin) {
+            throw new IllegalArgumentException(op + ": input channels differ: input " + Shapes.str(xReal) + " has "
+                    + cin + ", weight " + Shapes.str(wReal) + " expects " + ws[1] * groups
+                    + (groups == 1 ? "" : " (" + ws[1] + " per group x " + groups + " groups)"));
+        }
+        if (xs[2] < 0 || xs[3] < 0) {
+            throw new IllegalArgumentException(op + ": negative input size (" + xs[2] + ", " + xs[3] + ")");
+        }
+        if (s.mode() == PaddingMode.CIRCULAR && (s.padH() > xs[2] || s.padW() > xs[3])) {
+            throw new IllegalArgumentException(op + ": circular padding (" + s.padH() + ", " + s.padW()
+                    + ") exceeds the input size (" + xs[2] + ", " + xs[3] + ")");
+        }
+        int ho = outSize(op, xs[2], ws[2], s.strideH(), s.padH(), s.dilationH());
+        int wo = outSize(op, xs[3], ws[3], s.strideW(), s.padW(), s.dilationW());
+        int[] ys = {xs[0], cout, ho, wo};
+        if (gys != null && !Arrays.equals(ys, gys)) {
+            throw new IllegalArgumentException(op + ": gradient " + Shapes.str(gys) + " does not match the output shape "
+                    + Shapes.str(ys) + " of input " + Shapes.str(xs) + " and weight " + Shapes.str(ws));
+        }
+        Shapes.numel(ys, op);
+        return new Geo(xs[0], cin, xs[2], xs[3], cout, ws[2], ws[3], ho, wo, groups, cout / groups,
+                ws[1] * ws[2] * ws[3], s);
+    }
+
+    /**
+     * The tap table of a sliding window over one {@code h×w} plane: entry {@code (p·kw + q)·ho·wo + i·wo + j} is the
+     * in-plane offset read by tap {@code (p, q)} of output {@code (i, j)}, or -1 where it falls in zero padding
+     * (circular padding wraps instead).
+     */
+    static int[] taps(int h, int w, int kh, int kw, int ho, int wo, int sh, int sw, int ph, int pw, int dh, int dw,
+                      boolean circular) {
+        int[] tab = new int[Shapes.numel(new int[] {kh, kw, ho, wo}, "taps")];
+        int t = 0;
+        for (int p = 0; p < kh; p++) {
+            for (int q = 0; q < kw; q++) {
+                for (int i = 0; i < ho; i++) {
+                    int r = i * sh - ph + p * dh;
+                    boolean rowIn = r >= 0 && r < h;
+                    r = circular ? Math.floorMod(r, h) : r;
+                    for (int j = 0; j < wo; j++, t++) {
+                        int c = j * sw - pw + q * dw;
+                        if (circular) {
+                            tab[t] = r * w + Math.floorMod(c, w);
+                        } else {
+                            tab[t] = rowIn && c >= 0 && c < w ? r * w + c : -1;
+                        }
+                    }
+                }
+            }
+        }
+        return tab;
+    }
+
+    // ---------------------------------------------------------------- dtype dispatch
+
+    private static void rank4(String op, String what, Tensor t) {
+        if (t == null || t.dim() != 4) {
+            throw new IllegalArgumentException(op + ": " + what + " must have 4 dims, got "
+                    + (t == null ? "null" : Shapes.str(t.shape)));
+        }
+    }
+
+    private static void sameDtype(String op, Tensor a, Tensor b) {
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + a.dtype + " and " + b.dtype);
+        }
+    }
+
+    static Object data(Tensor t) {
+        return t.f != null ? t.f : t.d;
+    }
+
+    static Object alloc(DType dtype, int n) {
+        return dtype == DType.FLOAT32 ? new float[n] : new double[n];
+    }
+
+    /** {@link Gemm} on float[] or double[] operands; {@code accumulate} adds to {@code c} instead of overwriting. */
+    private static void gemm(boolean ta, boolean tb, int m, int n, int k, Object a, int ao, int lda, Object b, int bo,
+                             int ldb, boolean accumulate, Object c, int co, int ldc) {
+        if (c instanceof float[] cf) {
+            Gemm.sgemm(ta, tb, m, n, k, 1f, (float[]) a, ao, lda, (float[]) b, bo, ldb, accumulate ? 1f : 0f, cf, co, ldc);
+        } else {
+            Gemm.dgemm(ta, tb, m, n, k, 1.0, (double[]) a, ao, lda, (double[]) b, bo, ldb, accumulate ? 1 : 0,
+                    (double[]) c, co, ldc);
+        }
+    }
+
+    /**
+     * Lowers output positions {@code [o0, o0 + nt)} of {@code channels} planes at {@code x[xo..]}:
+     * {@code col[(c·taps + r)·nt + o − o0] = x[xo + c·plane + tab[r·hw + o]]} (0 where the table holds -1); with
+     * {@code adjoint} it instead adds {@code col} back into {@code x} (col2im).
+     */
+    private static void im2col(Object x, int xo, int plane, int channels, int[] tab, int hw, int o0, int nt,
+                               Object col, boolean adjoint) {
+        int taps = tab.length / hw;
+        for (int c = 0; c < channels; c++) {
+            int base = xo + c * plane;
+            for (int r = 0; r < taps; r++) {
+                int t0 = r * hw + o0;
+                int d = (c * taps + r) * nt - t0; // col[d + i] pairs with tab[i]
+                if (x instanceof float[] xf) {
+                    float[] cf = (float[]) col;
+                    if (adjoint) {
+                        for (int i = t0; i < t0 + nt; i++) {
+                            if (tab[i] >= 0) {
+                                xf[base + tab[i]] += cf[d + i];
+                            }
+                        }
+                    } else {
+                        for (int i = t0; i < t0 + nt; i++) {
+                            cf[d + i] = tab[i] < 0 ? 0f : xf[base + tab[i]];
+                        }
+                    }
+                } else {
+                    double[] xd = (double[]) x;
+                    double[] cd = (double[]) col;
+                    if (adjoint) {
+                        for (int i = t0; i < t0 + nt; i++) {
+                            if (tab[i] >= 0) {
+                                xd[base + tab[i]] += cd[d + i];
+                            }
+                        }
+                    } else {
+                        for (int i = t0; i < t0 + nt; i++) {
+                            cd[d + i] = tab[i] < 0 ? 0 : xd[base + tab[i]];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code y[yo + r·len + j] += b[bo + r]} for {@code r < rows}, {@code j < len}. */
+    private static void addBias(Object y, int yo, Object b, int bo, int rows, int len) {
+        for (int r = 0; r < rows; r++) {
+            int p = yo + r * len;
+            if (y instanceof float[] yf) {
+                float v = ((float[]) b)[bo + r];
+                for (int j = p; j < p + len; j++) {
+                    yf[j] += v;
+                }
+            } else {
+                double v = ((double[]) b)[bo + r];
+                double[] yd = (double[]) y;
+                for (int j = p; j < p + len; j++) {
+                    yd[j] += v;
+                }
+            }
+        }
+    }
+
+    /** {@code y[i] += b[i]} for {@code i < n}. */
+    private static void addInto(Object y, Object b, int n) {
+        if (y instanceof float[] yf) {
+            Simd.KERNELS.axpy(1f, (float[]) b, 0, yf, 0, n);
+        } else {
+            double[] yd = (double[]) y;
+            double[] bd = (double[]) b;
+            for (int i = 0; i < n; i++) {
+                yd[i] += bd[i];
+            }
+        }
+    }
+}

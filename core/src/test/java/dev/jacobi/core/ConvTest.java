@@ -1,0 +1,279 @@
+package dev.jacobi.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ConvTest {
+    private static final Tensor X33 = Tensor.of(new double[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 1, 3, 3);
+
+    /** One random convolution problem. */
+    record Case(int n, int cin, int cout, int h, int w, int kh, int kw, Conv2dSpec s) {
+        int ho() {
+            return Math.floorDiv(h + 2 * s.padH() - s.dilationH() * (kh - 1) - 1, s.strideH()) + 1;
+        }
+
+        int wo() {
+            return Math.floorDiv(w + 2 * s.padW() - s.dilationW() * (kw - 1) - 1, s.strideW()) + 1;
+        }
+    }
+
+    /** Random configs: strides 1-2, padding 0-2, dilation 1-2, groups 1/2/channel-wise, both modes, non-square. */
+    static Case randomCase(Rng rng) {
+        while (true) {
+            int groups = new int[] {1, 2, 0}[rng.nextInt(3)];
+            int cinG = 1 + rng.nextInt(3);
+            int coutG = 1 + rng.nextInt(3);
+            if (groups == 0) { // depthwise: groups = channels, one input channel per group
+                groups = 1 + rng.nextInt(4);
+                cinG = 1;
+            }
+            Conv2dSpec s = new Conv2dSpec(1 + rng.nextInt(2), 1 + rng.nextInt(2), rng.nextInt(3), rng.nextInt(3),
+                    1 + rng.nextInt(2), 1 + rng.nextInt(2), groups,
+                    rng.nextInt(2) == 0 ? PaddingMode.ZEROS : PaddingMode.CIRCULAR);
+            Case c = new Case(1 + rng.nextInt(2), cinG * groups, coutG * groups, 1 + rng.nextInt(7),
+                    1 + rng.nextInt(7), 1 + rng.nextInt(3), 1 + rng.nextInt(3), s);
+            boolean circularOk = s.mode() == PaddingMode.ZEROS || (s.padH() <= c.h && s.padW() <= c.w);
+            if (circularOk && c.ho() >= 1 && c.wo() >= 1) {
+                return c;
+            }
+        }
+    }
+
+    /** The definition, written as directly as possible, in float64. */
+    static double[] naiveConv(double[] x, double[] w, double[] b, Case c) {
+        Conv2dSpec s = c.s();
+        int g = s.groups();
+        int cinG = c.cin() / g;
+        int coutG = c.cout() / g;
+        double[] y = new double[c.n() * c.cout() * c.ho() * c.wo()];
+        int at = 0;
+        for (int n = 0; n < c.n(); n++) {
+            for (int o = 0; o < c.cout(); o++) {
+                for (int i = 0; i < c.ho(); i++) {
+                    for (int j = 0; j < c.wo(); j++) {
+                        double acc = b == null ? 0 : b[o];
+                        for (int ci = 0; ci < cinG; ci++) {
+                            int ch = (o / coutG) * cinG + ci;
+                            for (int p = 0; p < c.kh(); p++) {
+                                for (int q = 0; q < c.kw(); q++) {
+                                    int r = i * s.strideH() - s.padH() + p * s.dilationH();
+                                    int col = j * s.strideW() - s.padW() + q * s.dilationW();
+                                    if (s.mode() == PaddingMode.CIRCULAR) {
+                                        r = Math.floorMod(r, c.h());
+                                        col = Math.floorMod(col, c.w());
+                                    } else if (r < 0 || r >= c.h() || col < 0 || col >= c.w()) {
+                                        continue;
+                                    }
+                                    acc += w[((o * cinG + ci) * c.kh() + p) * c.kw() + q]
+                                            * x[((n * c.cin() + ch) * c.h() + r) * c.w() + col];
+                                }
+                            }
+                        }
+                        y[at++] = acc;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    static double dot(Tensor a, Tensor b) {
+        double[] x = a.toDoubleArray();
+        double[] y = b.toDoubleArray();
+        assertEquals(x.length, y.length);
+        double s = 0;
+        for (int i = 0; i < x.length; i++) {
+            s += x[i] * y[i];
+        }
+        return s;
+    }
+
+    static void assertRelClose(double expected, double actual, double rel) {
+        assertTrue(Math.abs(expected - actual) <= rel * Math.max(1, Math.abs(expected)),
+                () -> "expected " + expected + " got " + actual);
+    }
+
+    @Test
+    void knownAnswers() {
+        Tensor diag = Tensor.of(new double[] {1, 0, 0, -1}, 1, 1, 2, 2);
+        Tensor y = Conv.conv2d(X33, diag, Tensor.of(new double[] {1}, 1), Conv2dSpec.defaults());
+        assertArrayEquals(new double[] {-3, -3, -3, -3}, y.toDoubleArray());
+        assertArrayEquals(new int[] {1, 1, 2, 2}, y.shape());
+
+        Tensor ones = Tensor.ones(DType.FLOAT64, 1, 1, 3, 3);
+        assertArrayEquals(new double[] {12, 21, 16, 27, 45, 33, 24, 39, 28},
+                Conv.conv2d(X33, ones, null, Conv2dSpec.of(1, 1)).toDoubleArray());
+        assertArrayEquals(new double[] {12, 16, 24, 28},
+                Conv.conv2d(X33, ones, null, Conv2dSpec.of(2, 1)).toDoubleArray());
+        // circular padding by one wraps the 3x3 kernel around the whole 3x3 image
+        assertArrayEquals(new double[] {45, 45, 45, 45, 45, 45, 45, 45, 45},
+                Conv.conv2d(X33, ones, null, Conv2dSpec.of(1, 1).withMode(PaddingMode.CIRCULAR)).toDoubleArray());
+        // dilation 2 reads the corners
+        assertArrayEquals(new double[] {20}, Conv.conv2d(X33, Tensor.ones(DType.FLOAT64, 1, 1, 2, 2), null,
+                Conv2dSpec.defaults().withDilation(2)).toDoubleArray());
+        // two groups: each output channel sees only its own input channel
+        Tensor x2 = Tensor.of(new double[] {2, 3}, 1, 2, 1, 1);
+        Tensor w2 = Tensor.of(new double[] {10, 100}, 2, 1, 1, 1);
+        assertArrayEquals(new double[] {20, 300},
+                Conv.conv2d(x2, w2, null, Conv2dSpec.defaults().withGroups(2)).toDoubleArray());
+        // input adjoint of a 1x1 stride-2 conv places values on the even grid
+        Tensor gx = Conv.conv2dInput(Tensor.of(new double[] {1, 2, 3, 4}, 1, 1, 2, 2),
+                Tensor.of(new double[] {2}, 1, 1, 1, 1), 3, 4, Conv2dSpec.of(2, 0));
+        assertArrayEquals(new double[] {2, 0, 4, 0, 0, 0, 0, 0, 6, 0, 8, 0}, gx.toDoubleArray());
+        // weight adjoint with a 1x1 output is the input window itself
+        Tensor gw = Conv.conv2dWeight(X33, Tensor.of(new double[] {2}, 1, 1, 1, 1), 3, 3, Conv2dSpec.defaults());
+        assertArrayEquals(new double[] {2, 4, 6, 8, 10, 12, 14, 16, 18}, gw.toDoubleArray());
+        assertEquals(4, Conv.outputSize(7, 3, 2, 1, 1));
+        assertEquals(4, Conv.outputSize(8, 3, 2, 1, 1));
+        assertEquals(1, Conv.outputSize(5, 3, 1, 0, 2));
+    }
+
+    @Test
+    void matchesNaiveLoopsAndFloat32() {
+        Rng rng = new Rng(11);
+        for (int t = 0; t < 150; t++) {
+            Case c = randomCase(rng);
+            Tensor x = Tensor.randn(rng, DType.FLOAT64, c.n(), c.cin(), c.h(), c.w());
+            Tensor w = Tensor.randn(rng, DType.FLOAT64, c.cout(), c.cin() / c.s().groups(), c.kh(), c.kw());
+            Tensor b = t % 2 == 0 ? Tensor.randn(rng, DType.FLOAT64, c.cout()) : null;
+            double[] expect = naiveConv(x.toDoubleArray(), w.toDoubleArray(), b == null ? null : b.toDoubleArray(), c);
+            Tensor y = Conv.conv2d(x, w, b, c.s());
+            assertArrayEquals(new int[] {c.n(), c.cout(), c.ho(), c.wo()}, y.shape(), c.toString());
+            assertArrayEquals(expect, y.toDoubleArray(), 1e-12, c.toString());
+            Tensor y32 = Conv.conv2d(x.to(DType.FLOAT32), w.to(DType.FLOAT32), b == null ? null : b.to(DType.FLOAT32),
+                    c.s());
+            assertEquals(DType.FLOAT32, y32.dtype());
+            assertTrue(y32.allClose(y, 1e-4, 1e-4), c.toString());
+            Tensor gy = Tensor.randn(rng, DType.FLOAT64, y.shape());
+            assertTrue(Conv.conv2dInput(gy.to(DType.FLOAT32), w.to(DType.FLOAT32), c.h(), c.w(), c.s())
+                    .allClose(Conv.conv2dInput(gy, w, c.h(), c.w(), c.s()), 1e-4, 1e-4), c.toString());
+            assertTrue(Conv.conv2dWeight(x.to(DType.FLOAT32), gy.to(DType.FLOAT32), c.kh(), c.kw(), c.s())
+                    .allClose(Conv.conv2dWeight(x, gy, c.kh(), c.kw(), c.s()), 1e-4, 1e-4), c.toString());
+        }
+    }
+
+    @Test
+    void adjointDotProducts() {
+        Rng rng = new Rng(12);
+        for (int t = 0; t < 150; t++) {
+            Case c = randomCase(rng);
+            Tensor x = Tensor.randn(rng, DType.FLOAT64, c.n(), c.cin(), c.h(), c.w());
+            Tensor w = Tensor.randn(rng, DType.FLOAT64, c.cout(), c.cin() / c.s().groups(), c.kh(), c.kw());
+            Tensor gy = Tensor.randn(rng, DType.FLOAT64, c.n(), c.cout(), c.ho(), c.wo());
+            double lhs = dot(Conv.conv2d(x, w, null, c.s()), gy);
+            assertRelClose(lhs, dot(x, Conv.conv2dInput(gy, w, c.h(), c.w(), c.s())), 1e-10);
+            assertRelClose(lhs, dot(w, Conv.conv2dWeight(x, gy, c.kh(), c.kw(), c.s())), 1e-10);
+        }
+    }
+
+    @Test
+    void manyChannelsUseSeveralColumnTiles() {
+        Rng rng = new Rng(16);
+        for (PaddingMode mode : PaddingMode.values()) {
+            // Cin·kh·kw = 3600 keeps the column tile at 16 of the 35 output positions
+            Case c = new Case(2, 240, 4, 7, 5, 3, 5, new Conv2dSpec(1, 1, 1, 2, 1, 1, 2, mode));
+            Tensor x = Tensor.randn(rng, DType.FLOAT64, c.n(), c.cin(), c.h(), c.w());
+            Tensor w = Tensor.randn(rng, DType.FLOAT64, c.cout(), c.cin() / 2, c.kh(), c.kw());
+            Tensor y = Conv.conv2d(x, w, null, c.s());
+            assertArrayEquals(naiveConv(x.toDoubleArray(), w.toDoubleArray(), null, c), y.toDoubleArray(), 1e-11);
+            Tensor gy = Tensor.randn(rng, DType.FLOAT64, y.shape());
+            double lhs = dot(y, gy);
+            assertRelClose(lhs, dot(x, Conv.conv2dInput(gy, w, c.h(), c.w(), c.s())), 1e-10);
+            assertRelClose(lhs, dot(w, Conv.conv2dWeight(x, gy, c.kh(), c.kw(), c.s())), 1e-10);
+        }
+    }
+
+    @Test
+    void stridedInputsAreRead() {
+        Rng rng = new Rng(13);
+        Conv2dSpec s = Conv2dSpec.of(2, 1).withDilation(2);
+        // non-contiguous views: a permuted tensor and a narrowed one with a non-zero offset
+        Tensor xt = Tensor.randn(rng, DType.FLOAT32, 2, 9, 3, 8).permute(0, 2, 3, 1).narrow(3, 1, 7);
+        Tensor w = Tensor.randn(rng, DType.FLOAT32, 4, 3, 3, 2);
+        Tensor y = Conv.conv2d(xt, w, null, s);
+        assertTrue(y.allClose(Conv.conv2d(xt.contiguous(), w, null, s), 0, 0));
+        Tensor gy = Tensor.randn(rng, DType.FLOAT32, 2, y.size(3), y.size(2), 5).permute(0, 3, 2, 1).narrow(1, 1, 4);
+        assertArrayEquals(y.shape(), gy.shape());
+        assertTrue(Conv.conv2dInput(gy, w.permute(0, 1, 3, 2).contiguous().permute(0, 1, 3, 2), 8, 7, s)
+                .allClose(Conv.conv2dInput(gy.contiguous(), w, 8, 7, s), 0, 0));
+        assertTrue(Conv.conv2dWeight(xt, gy, 3, 2, s)
+                .allClose(Conv.conv2dWeight(xt.contiguous(), gy.contiguous(), 3, 2, s), 0, 0));
+    }
+
+    @Test
+    void circularEqualsPaddingThenValidConvolution() {
+        Rng rng = new Rng(14);
+        Tensor x = Tensor.randn(rng, DType.FLOAT64, 2, 4, 5, 6);
+        Tensor w = Tensor.randn(rng, DType.FLOAT64, 6, 2, 3, 2);
+        Conv2dSpec circ = new Conv2dSpec(2, 1, 2, 1, 1, 2, 2, PaddingMode.CIRCULAR);
+        Conv2dSpec valid = new Conv2dSpec(2, 1, 0, 0, 1, 2, 2, PaddingMode.ZEROS);
+        int[] pads = {1, 1, 2, 2};
+        Tensor xp = Spatial.pad(x, pads, PaddingMode.CIRCULAR);
+        Tensor y = Conv.conv2d(x, w, null, circ);
+        assertTrue(y.allClose(Conv.conv2d(xp, w, null, valid), 1e-12, 1e-12));
+        Tensor gy = Tensor.randn(rng, DType.FLOAT64, y.shape());
+        Tensor folded = Spatial.padAdjoint(Conv.conv2dInput(gy, w, 9, 8, valid), pads, PaddingMode.CIRCULAR);
+        assertTrue(Conv.conv2dInput(gy, w, 5, 6, circ).allClose(folded, 1e-12, 1e-12));
+    }
+
+    @Test
+    void weightAdjointDoesNotDependOnThreadCount() {
+        Rng rng = new Rng(15);
+        Tensor x = Tensor.randn(rng, 19, 3, 10, 10);
+        Tensor gy = Tensor.randn(rng, 19, 8, 10, 10);
+        Conv2dSpec s = Conv2dSpec.of(1, 1);
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            Tensor one = Conv.conv2dWeight(x, gy, 3, 3, s);
+            Parallel.setThreads(3);
+            assertArrayEquals(one.toFloatArray(), Conv.conv2dWeight(x, gy, 3, 3, s).toFloatArray());
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void badInputsNameTheOpAndShapes() {
+        Tensor x = Tensor.zeros(2, 3, 8, 8);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conv.conv2d(x, Tensor.zeros(4, 5, 3, 3), null, Conv2dSpec.defaults()));
+        assertEquals("conv2d: input channels differ: input [2, 3, 8, 8] has 3, weight [4, 5, 3, 3] expects 5",
+                e.getMessage());
+        assertMessage("conv2d: groups 2", () -> Conv.conv2d(x, Tensor.zeros(4, 1, 3, 3), null,
+                Conv2dSpec.defaults().withGroups(2)));
+        assertMessage("conv2d: input must have 4 dims, got [3, 8, 8]",
+                () -> Conv.conv2d(Tensor.zeros(3, 8, 8), Tensor.zeros(4, 3, 3, 3), null, Conv2dSpec.defaults()));
+        assertMessage("conv2d: kernel extent 9", () -> Conv.conv2d(x, Tensor.zeros(4, 3, 5, 5), null,
+                Conv2dSpec.defaults().withDilation(2)));
+        assertMessage("conv2d: bias must be", () -> Conv.conv2d(x, Tensor.zeros(4, 3, 3, 3), Tensor.zeros(3),
+                Conv2dSpec.defaults()));
+        assertMessage("conv2d: dtypes differ", () -> Conv.conv2d(x, Tensor.zeros(DType.FLOAT64, 4, 3, 3, 3), null,
+                Conv2dSpec.defaults()));
+        assertMessage("conv2d: circular padding (9, 9)", () -> Conv.conv2d(x, Tensor.zeros(4, 3, 3, 3), null,
+                Conv2dSpec.of(1, 9).withMode(PaddingMode.CIRCULAR)));
+        assertMessage("conv2dInput: gradient [2, 4, 5, 6] does not match the output shape [2, 4, 6, 6]",
+                () -> Conv.conv2dInput(Tensor.zeros(2, 4, 5, 6), Tensor.zeros(4, 3, 3, 3), 8, 8, Conv2dSpec.defaults()));
+        assertMessage("conv2dWeight: gradient [3, 4, 6, 6] does not match the output shape [2, 4, 6, 6]",
+                () -> Conv.conv2dWeight(x, Tensor.zeros(3, 4, 6, 6), 3, 3, Conv2dSpec.defaults()));
+        assertMessage("Conv2dSpec: need stride >= 1", () -> Conv2dSpec.of(0, 1));
+        assertMessage("Conv2dSpec: need stride >= 1", () -> Conv2dSpec.defaults().withPadding(-1));
+        assertMessage("outputSize: kernel extent 5", () -> Conv.outputSize(2, 3, 1, 1, 2));
+    }
+
+    @Test
+    void specFactories() {
+        Conv2dSpec s = Conv2dSpec.of(2, 1).withDilation(3).withGroups(4).withMode(PaddingMode.CIRCULAR);
+        assertEquals(new Conv2dSpec(2, 2, 1, 1, 3, 3, 4, PaddingMode.CIRCULAR), s);
+        assertEquals(new Conv2dSpec(1, 1, 0, 0, 1, 1, 1, PaddingMode.ZEROS), Conv2dSpec.defaults());
+    }
+
+    static void assertMessage(String prefix, org.junit.jupiter.api.function.Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().startsWith(prefix), () -> "message: " + e.getMessage());
+    }
+}
