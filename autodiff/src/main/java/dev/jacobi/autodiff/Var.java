@@ -1,6 +1,11 @@
 package dev.jacobi.autodiff;
 
+import dev.jacobi.core.Conv;
+import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.DType;
+import dev.jacobi.core.PaddingMode;
+import dev.jacobi.core.Pool;
+import dev.jacobi.core.Spatial;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import java.util.ArrayList;
@@ -27,7 +32,9 @@ public final class Var {
     static final java.util.Set<String> PRIMITIVES = java.util.Set.of(
             "add", "sub", "mul", "div", "maximum", "minimum", "where", "neg", "exp", "log", "sqrt", "tanh",
             "sigmoid", "relu", "abs", "square", "pow", "sin", "cos", "clamp", "sum", "amax", "amin", "matmul",
-            "reshape", "permute", "expand", "narrow", "cat", "gather", "scatterAdd");
+            "reshape", "permute", "expand", "narrow", "cat", "gather", "scatterAdd", "conv2d", "conv2dInput",
+            "conv2dWeight", "maxPool2d", "scatterFlat", "gatherFlat", "avgPool2d", "avgPool2dAdjoint", "pad",
+            "padAdjoint", "pixelShuffle", "pixelUnshuffle");
 
     private final Tensor value;
     private final boolean requiresGrad;
@@ -640,5 +647,102 @@ public final class Var {
             }
         }
         return gather(k, full);
+    }
+
+    // ------------------------------------------------------------------ convolution family (closed under differentiation)
+
+    /**
+     * 2-D convolution (cross-correlation) of this {@code [N, Cin, H, W]} with {@code w [Cout, Cin/groups, kh, kw]},
+     * plus {@code bias [Cout]} if not null. Rule: {@code (conv2dInput(g, w), conv2dWeight(x, g))}.
+     */
+    public Var conv2d(Var w, Var bias, Conv2dSpec s) {
+        int[] xs = shape();
+        int[] ws = w.shape();
+        Var y = make("conv2d", Conv.conv2d(value, w.value, null, s), (g, out, n) -> new Var[] {
+                n[0] ? conv2dInput(g, w, xs[2], xs[3], s) : null,
+                n[1] ? conv2dWeight(this, g, ws[2], ws[3], s) : null}, this, w);
+        return bias == null ? y : y.add(bias.reshape(1, -1, 1, 1));
+    }
+
+    /**
+     * The adjoint of {@link #conv2d} with respect to its input (a transposed convolution) for an input of spatial
+     * size {@code h×w}. Bilinear; rule: {@code (conv2d(g, w), conv2dWeight(g, gy))}.
+     */
+    public static Var conv2dInput(Var gy, Var w, int h, int wd, Conv2dSpec s) {
+        int[] ws = w.shape();
+        return make("conv2dInput", Conv.conv2dInput(gy.value, w.value, h, wd, s), (g, out, n) -> new Var[] {
+                n[0] ? g.conv2d(w, null, s) : null,
+                n[1] ? conv2dWeight(g, gy, ws[2], ws[3], s) : null}, gy, w);
+    }
+
+    /**
+     * The adjoint of {@link #conv2d} with respect to its weight, for a {@code kh×kw} kernel. Bilinear; rule:
+     * {@code (conv2dInput(gy, g), conv2d(x, g))}.
+     */
+    public static Var conv2dWeight(Var x, Var gy, int kh, int kw, Conv2dSpec s) {
+        int[] xs = x.shape();
+        return make("conv2dWeight", Conv.conv2dWeight(x.value, gy.value, kh, kw, s), (g, out, n) -> new Var[] {
+                n[0] ? conv2dInput(gy, g, xs[2], xs[3], s) : null,
+                n[1] ? x.conv2d(g, null, s) : null}, x, gy);
+    }
+
+    /**
+     * Max pooling over {@code k×k} windows with stride {@code stride} and zero padding {@code padding} (padding
+     * counts as −∞). Rule: {@code g} scattered to the arg-max positions, which are constants, so the second
+     * derivative is 0.
+     */
+    public Var maxPool2d(int k, int stride, int padding) {
+        int[] xs = shape();
+        Pool.MaxPoolResult r = Pool.maxPool2d(value, k, k, stride, stride, padding, padding);
+        int[] idx = r.indices();
+        return make("maxPool2d", r.values(), (g, out, n) -> new Var[] {scatterFlat(g, idx, xs)}, this);
+    }
+
+    /** {@code zeros(shape)} with {@code g.flat[i]} added at flat position {@code indices[i]}. Rule: gatherFlat. */
+    static Var scatterFlat(Var g0, int[] indices, int[] shape) {
+        int[] gs = g0.shape();
+        return make("scatterFlat", Pool.scatterFlat(g0.value, indices, shape), (g, out, n) ->
+                new Var[] {gatherFlat(g, indices, gs)}, g0);
+    }
+
+    /** {@code out.flat[i] = x.flat[indices[i]]}, reshaped to {@code shape}. Rule: scatterFlat. */
+    static Var gatherFlat(Var x, int[] indices, int[] shape) {
+        int[] xs = x.shape();
+        return make("gatherFlat", Pool.gatherFlat(x.value, indices, shape), (g, out, n) ->
+                new Var[] {scatterFlat(g, indices, xs)}, x);
+    }
+
+    /** Average pooling over {@code k×k} windows (padding counted in the divisor). Rule: its adjoint. */
+    public Var avgPool2d(int k, int stride, int padding) {
+        int[] xs = shape();
+        return make("avgPool2d", Pool.avgPool2d(value, k, k, stride, stride, padding, padding), (g, out, n) ->
+                new Var[] {avgPool2dAdjoint(g, xs[2], xs[3], k, stride, padding)}, this);
+    }
+
+    /** The adjoint of {@link #avgPool2d} for an input of size {@code h×w}. Rule: avgPool2d. */
+    static Var avgPool2dAdjoint(Var gy, int h, int w, int k, int stride, int padding) {
+        return make("avgPool2dAdjoint", Pool.avgPool2dAdjoint(gy.value, h, w, k, k, stride, stride, padding, padding),
+                (g, out, n) -> new Var[] {g.avgPool2d(k, stride, padding)}, gy);
+    }
+
+    /** Padding of the last two dims ({@code left, right, top, bottom}, or {@code left, right}). Rule: padAdjoint. */
+    public Var pad(int[] pads, PaddingMode mode) {
+        return make("pad", Spatial.pad(value, pads, mode), (g, out, n) -> new Var[] {padAdjoint(g, pads, mode)}, this);
+    }
+
+    /** The adjoint of {@link #pad}: crop, folding wrapped borders back for circular padding. Rule: pad. */
+    static Var padAdjoint(Var g0, int[] pads, PaddingMode mode) {
+        return make("padAdjoint", Spatial.padAdjoint(g0.value, pads, mode), (g, out, n) ->
+                new Var[] {g.pad(pads, mode)}, g0);
+    }
+
+    /** {@code [N, C·r², H, W] → [N, C, H·r, W·r]}. Rule: pixelUnshuffle (a permutation's adjoint is its inverse). */
+    public Var pixelShuffle(int r) {
+        return make("pixelShuffle", Spatial.pixelShuffle(value, r), (g, out, n) -> new Var[] {g.pixelUnshuffle(r)}, this);
+    }
+
+    /** {@code [N, C, H·r, W·r] → [N, C·r², H, W]}. Rule: pixelShuffle. */
+    public Var pixelUnshuffle(int r) {
+        return make("pixelUnshuffle", Spatial.pixelUnshuffle(value, r), (g, out, n) -> new Var[] {g.pixelShuffle(r)}, this);
     }
 }

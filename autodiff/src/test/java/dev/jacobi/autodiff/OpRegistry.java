@@ -1,6 +1,9 @@
 package dev.jacobi.autodiff;
 
+import dev.jacobi.core.Conv;
+import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.DType;
+import dev.jacobi.core.PaddingMode;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
 import java.util.ArrayList;
@@ -111,6 +114,40 @@ final class OpRegistry {
         ops.add(op("scatterAdd", 2, xs -> xs.get(0).scatterAdd(0, new int[] {1, 0, 1, 1}, xs.get(1)),
                 r -> List.of(randn(r, 2, 2), randn(r, 2, 2))));
         ops.add(unary("indexSelect", 2, v -> v.indexSelect(0, new int[] {2, 0, 2}), r -> randn(r, 3, 2)));
+        // convolution family and pooling: order 3, the Hessian penalties differentiate through them
+        Conv2dSpec pad1 = Conv2dSpec.of(1, 1);
+        Conv2dSpec strided = Conv2dSpec.of(2, 1).withDilation(1);
+        Conv2dSpec circular = Conv2dSpec.of(1, 1).withMode(PaddingMode.CIRCULAR);
+        Conv2dSpec grouped = Conv2dSpec.of(1, 0).withGroups(2).withDilation(2);
+        for (Conv2dSpec s : new Conv2dSpec[] {pad1, strided, circular, grouped}) {
+            int cin = s.groups() == 2 ? 4 : 2;
+            String tag = "(stride " + s.strideH() + ", pad " + s.padH() + ", " + s.mode() + ", groups " + s.groups() + ")";
+            ops.add(op("conv2d " + tag, 3, xs -> xs.get(0).conv2d(xs.get(1), xs.get(2), s),
+                    r -> List.of(randn(r, 2, cin, 5, 6), randn(r, 4, cin / s.groups(), 3, 3), randn(r, 4))));
+            int ho = Conv.outputSize(5, 3, s.strideH(), s.padH(), s.dilationH());
+            int wo = Conv.outputSize(6, 3, s.strideW(), s.padW(), s.dilationW());
+            ops.add(op("conv2dInput " + tag, 3, xs -> Var.conv2dInput(xs.get(0), xs.get(1), 5, 6, s),
+                    r -> List.of(randn(r, 2, 4, ho, wo), randn(r, 4, cin / s.groups(), 3, 3))));
+            ops.add(op("conv2dWeight " + tag, 3, xs -> Var.conv2dWeight(xs.get(0), xs.get(1), 3, 3, s),
+                    r -> List.of(randn(r, 2, cin, 5, 6), randn(r, 2, 4, ho, wo))));
+        }
+        ops.add(unary("maxPool2d", 3, v -> v.maxPool2d(2, 2, 0), r -> distinct(r, 2, 2, 4, 6)));
+        ops.add(unary("maxPool2d overlapping", 2, v -> v.maxPool2d(3, 2, 1), r -> distinct(r, 1, 2, 5, 5)));
+        ops.add(unary("maxPool2d then square", 3, v -> v.maxPool2d(2, 2, 0).square(), r -> distinct(r, 1, 2, 4, 4)));
+        ops.add(unary("maxPool2d backward", 2, v -> Var.scatterFlat(v, new int[] {0, 5, 5, 7}, new int[] {2, 4}),
+                r -> randn(r, 2, 2)));
+        ops.add(unary("gatherFlat", 2, v -> Var.gatherFlat(v, new int[] {0, 5, 5, 7}, new int[] {4}), r -> randn(r, 2, 4)));
+        ops.add(unary("avgPool2d", 3, v -> v.avgPool2d(2, 2, 0), r -> randn(r, 2, 2, 4, 6)));
+        ops.add(unary("avgPool2dAdjoint", 3, v -> Var.avgPool2dAdjoint(v, 5, 5, 3, 2, 1), r -> randn(r, 1, 2, 3, 3)));
+        ops.add(unary("pad zeros", 2, v -> v.pad(new int[] {1, 2, 0, 1}, PaddingMode.ZEROS), r -> randn(r, 1, 2, 3, 4)));
+        ops.add(unary("pad circular", 2, v -> v.pad(new int[] {1, 1, 2, 1}, PaddingMode.CIRCULAR), r -> randn(r, 1, 2, 3, 4)));
+        ops.add(unary("padAdjoint circular", 2, v -> Var.padAdjoint(v, new int[] {1, 1, 2, 1}, PaddingMode.CIRCULAR),
+                r -> randn(r, 1, 2, 6, 6)));
+        ops.add(unary("pixelShuffle", 2, v -> v.pixelShuffle(2), r -> randn(r, 1, 8, 2, 3)));
+        ops.add(unary("pixelUnshuffle", 2, v -> v.pixelUnshuffle(2), r -> randn(r, 1, 2, 4, 6)));
+        ops.add(op("conv net cross-entropy", 3, xs -> xs.get(0).conv2d(xs.get(1), null, pad1).softplus()
+                        .maxPool2d(2, 2, 0).flatten(1, 3).logSoftmax(1).gather(1, new int[] {3, 0}).mean().neg(),
+                r -> List.of(randn(r, 2, 1, 4, 4), randn(r, 2, 1, 3, 3))));
         return ops;
     }
 

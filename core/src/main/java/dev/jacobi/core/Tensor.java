@@ -1194,6 +1194,43 @@ public final class Tensor {
         return null;
     }
 
+    // ---------------------------------------------------------------- convolution, pooling (see Conv, Pool, Spatial)
+
+    /** 2-D convolution of this {@code [N, Cin, H, W]} with {@code w [Cout, Cin/groups, kh, kw]}; see {@link Conv#conv2d}. */
+    public Tensor conv2d(Tensor w, Tensor bias, Conv2dSpec spec) {
+        return Conv.conv2d(this, w, bias, spec);
+    }
+
+    /** 2-D convolution with stride 1, no padding and no bias. */
+    public Tensor conv2d(Tensor w) {
+        return Conv.conv2d(this, w, null, Conv2dSpec.defaults());
+    }
+
+    /** Max pooling over {@code k×k} windows with stride {@code stride}, no padding; see {@link Pool#maxPool2d}. */
+    public Tensor maxPool2d(int k, int stride) {
+        return Pool.maxPool2d(this, k, k, stride, stride, 0, 0).values();
+    }
+
+    /** Average pooling over {@code k×k} windows with stride {@code stride}, no padding; see {@link Pool#avgPool2d}. */
+    public Tensor avgPool2d(int k, int stride) {
+        return Pool.avgPool2d(this, k, k, stride, stride, 0, 0);
+    }
+
+    /** Pads the last dims ({@code left, right[, top, bottom]}); see {@link Spatial#pad}. */
+    public Tensor pad(int[] pads, PaddingMode mode) {
+        return Spatial.pad(this, pads, mode);
+    }
+
+    /** {@code [N, C·r², H, W] → [N, C, H·r, W·r]}; see {@link Spatial#pixelShuffle}. */
+    public Tensor pixelShuffle(int r) {
+        return Spatial.pixelShuffle(this, r);
+    }
+
+    /** {@code [N, C, H·r, W·r] → [N, C·r², H, W]}; see {@link Spatial#pixelUnshuffle}. */
+    public Tensor pixelUnshuffle(int r) {
+        return Spatial.pixelUnshuffle(this, r);
+    }
+
     // ---------------------------------------------------------------- joining, splitting, indexing
 
     /** Copies {@code src} (same shape and dtype) into the writable view {@code dst} of a fresh array. */
