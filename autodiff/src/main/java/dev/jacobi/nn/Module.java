@@ -122,15 +122,15 @@ public abstract class Module {
         return out;
     }
 
-    private void collectModules(String prefix, Map<String, Module> out) {
-        out.put(prefix, this);
+    private void collectModules(String name, Map<String, Module> out) {
+        out.put(name, this);
         for (Map.Entry<String, Module> e : children.entrySet()) {
-            e.getValue().collectModules(prefix + e.getKey() + ".", out);
+            e.getValue().collectModules(join(name, e.getKey()), out);
         }
     }
 
-    private static String join(String modulePrefix, String name) {
-        return modulePrefix.isEmpty() ? name : modulePrefix + name;
+    private static String join(String moduleName, String name) {
+        return moduleName.isEmpty() ? name : moduleName + "." + name;
     }
 
     /** All parameters with dotted names ({@code 0.weight}), own first, then each child's, recursively. */
