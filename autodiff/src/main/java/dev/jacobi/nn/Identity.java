@@ -1,0 +1,16 @@
+package dev.jacobi.nn;
+
+import dev.jacobi.autodiff.Var;
+
+/** {@code y = x}; its own adjoint. */
+public final class Identity extends Module {
+    /** The identity layer. */
+    public Identity() {
+    }
+
+    /** Returns {@code x}. */
+    @Override
+    public Var forward(Var x) {
+        return x;
+    }
+}

@@ -1,0 +1,305 @@
+package dev.jacobi.nn;
+
+import dev.jacobi.autodiff.Var;
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Shapes;
+import dev.jacobi.core.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A layer or model {@code y = f(x; θ)}: a forward function, named parameters {@code θ}, named buffers (state that
+ * is not trained, such as BatchNorm's running statistics) and named child modules, with PyTorch's naming in
+ * {@link #stateDict()} ({@code 0.weight}, {@code features.3.bias}, {@code 1.running_mean}).
+ *
+ * <p>Subclasses register their state in the constructor with {@link #registerParameter}, {@link #registerBuffer}
+ * and {@link #registerModule}, and read parameters through {@link Parameter#var()} at every forward.
+ */
+public abstract class Module {
+    private final LinkedHashMap<String, Parameter> params = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** A module with no state yet; subclasses register theirs. */
+    protected Module() {
+    }
+
+    /** The forward pass {@code y = f(x; θ)}, recorded for autodiff when grad mode is on. */
+    public abstract Var forward(Var x);
+
+    /** The forward pass on a constant input tensor: {@code forward(Var.of(x))}. */
+    public Var forward(Tensor x) {
+        return forward(Var.of(x));
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    /** Registers a trainable parameter {@code name} with initial {@code value}; returns its holder. */
+    protected Parameter registerParameter(String name, Tensor value) {
+        checkName(name);
+        Parameter p = new Parameter(value);
+        params.put(name, p);
+        return p;
+    }
+
+    /** Registers a buffer (non-trained state saved in the state dict) {@code name} with initial {@code value}. */
+    protected void registerBuffer(String name, Tensor value) {
+        checkName(name);
+        buffers.put(name, value);
+    }
+
+    /** Registers a child module under {@code name}; returns it. */
+    protected <M extends Module> M registerModule(String name, M module) {
+        checkName(name);
+        children.put(name, module);
+        return module;
+    }
+
+    private void checkName(String name) {
+        if (name.isEmpty() || name.contains(".") || params.containsKey(name) || buffers.containsKey(name)
+                || children.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": cannot register '" + name
+                    + "': empty, contains '.', or already used");
+        }
+    }
+
+    /** This module's own buffer {@code name}. */
+    protected Tensor buffer(String name) {
+        Tensor t = buffers.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": no buffer '" + name + "'");
+        }
+        return t;
+    }
+
+    /** Replaces this module's own buffer {@code name} (tensors are immutable). */
+    protected void setBuffer(String name, Tensor value) {
+        buffer(name);
+        buffers.put(name, value);
+    }
+
+    // ------------------------------------------------------------------ train / eval
+
+    /** Sets training mode on this module and all descendants; returns this. */
+    public Module train(boolean mode) {
+        training = mode;
+        for (Module c : children.values()) {
+            c.train(mode);
+        }
+        return this;
+    }
+
+    /** Training mode (Dropout active, BatchNorm on batch statistics); returns this. */
+    public Module train() {
+        return train(true);
+    }
+
+    /** Evaluation mode (Dropout is the identity, BatchNorm uses running statistics); returns this. */
+    public Module eval() {
+        return train(false);
+    }
+
+    /** Whether this module is in training mode. */
+    public boolean isTraining() {
+        return training;
+    }
+
+    // ------------------------------------------------------------------ traversal
+
+    /** The direct children by name, in registration order. */
+    public Map<String, Module> namedChildren() {
+        return new LinkedHashMap<>(children);
+    }
+
+    /** This module (name "") and all descendants, pre-order, with dotted names. */
+    public LinkedHashMap<String, Module> namedModules() {
+        LinkedHashMap<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String name, Map<String, Module> out) {
+        out.put(name, this);
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collectModules(join(name, e.getKey()), out);
+        }
+    }
+
+    private static String join(String moduleName, String name) {
+        return moduleName.isEmpty() ? name : moduleName + "." + name;
+    }
+
+    /** All parameters with dotted names ({@code 0.weight}), own first, then each child's, recursively. */
+    public LinkedHashMap<String, Parameter> namedParameters() {
+        LinkedHashMap<String, Parameter> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            for (Map.Entry<String, Parameter> e : m.getValue().params.entrySet()) {
+                out.put(join(m.getKey(), e.getKey()), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** All parameters, in {@link #namedParameters()} order. */
+    public List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** All buffers with dotted names ({@code 1.running_mean}). */
+    public LinkedHashMap<String, Tensor> namedBuffers() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            for (Map.Entry<String, Tensor> e : m.getValue().buffers.entrySet()) {
+                out.put(join(m.getKey(), e.getKey()), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** Clears every parameter's gradient. */
+    public void zeroGrad() {
+        for (Parameter p : parameters()) {
+            p.zeroGrad();
+        }
+    }
+
+    /** Converts every parameter and buffer to {@code dtype} (e.g. FLOAT64 to verify a float32 model); returns this. */
+    public Module to(DType dtype) {
+        for (Module m : namedModules().values()) {
+            for (Parameter p : m.params.values()) {
+                p.set(p.value().to(dtype));
+            }
+            m.buffers.replaceAll((k, v) -> v.to(dtype));
+        }
+        return this;
+    }
+
+    // ------------------------------------------------------------------ state dict
+
+    /** Parameters and buffers by dotted name, PyTorch's order: per module its parameters, then its buffers. */
+    public LinkedHashMap<String, Tensor> stateDict() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            Module mod = m.getValue();
+            mod.params.forEach((k, p) -> out.put(join(m.getKey(), k), p.value()));
+            mod.buffers.forEach((k, t) -> out.put(join(m.getKey(), k), t));
+        }
+        return out;
+    }
+
+    /** What {@link #loadStateDict} did not load: missing, unexpected and mis-shaped keys. */
+    public record LoadResult(List<String> missingKeys, List<String> unexpectedKeys, List<String> shapeMismatches) {
+        /** Whether every key matched. */
+        public boolean isClean() {
+            return missingKeys.isEmpty() && unexpectedKeys.isEmpty() && shapeMismatches.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "missing keys " + missingKeys + "; unexpected keys " + unexpectedKeys + "; size mismatches "
+                    + shapeMismatches;
+        }
+    }
+
+    /**
+     * Copies {@code state} into the parameters and buffers of the same name, converting to each one's dtype. With
+     * {@code strict}, any missing, unexpected or mis-shaped key is an IllegalArgumentException listing all of them,
+     * and nothing is loaded. Without it, the keys that match are loaded and the rest are returned.
+     */
+    public LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
+        LinkedHashMap<String, Tensor> own = stateDict();
+        List<String> missing = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor t = state.get(e.getKey());
+            if (t == null) {
+                missing.add(e.getKey());
+            } else if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+                mismatched.add(e.getKey() + ": checkpoint " + Shapes.str(t.shape()) + " vs model "
+                        + Shapes.str(e.getValue().shape()));
+            }
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (String k : state.keySet()) {
+            if (!own.containsKey(k)) {
+                unexpected.add(k);
+            }
+        }
+        LoadResult result = new LoadResult(missing, unexpected, mismatched);
+        if (strict && !result.isClean()) {
+            throw new IllegalArgumentException("loadStateDict: errors loading a state dict into "
+                    + getClass().getSimpleName() + ": " + result);
+        }
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            Module mod = m.getValue();
+            for (Map.Entry<String, Parameter> e : mod.params.entrySet()) {
+                Tensor t = matching(state, join(m.getKey(), e.getKey()), e.getValue().value());
+                if (t != null) {
+                    e.getValue().set(t);
+                }
+            }
+            for (Map.Entry<String, Tensor> e : mod.buffers.entrySet()) {
+                Tensor t = matching(state, join(m.getKey(), e.getKey()), e.getValue());
+                if (t != null) {
+                    e.setValue(t);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static Tensor matching(Map<String, Tensor> state, String key, Tensor current) {
+        Tensor t = state.get(key);
+        return t != null && Arrays.equals(t.shape(), current.shape()) ? t.to(current.dtype()) : null;
+    }
+
+    // ------------------------------------------------------------------ text
+
+    /** The arguments shown in {@link #toString()}, e.g. {@code in_features=784, out_features=10, bias=true}. */
+    protected String extraRepr() {
+        return "";
+    }
+
+    /** PyTorch's repr: {@code Name(extra)}, or with children one per line as {@code (name): child}. */
+    @Override
+    public String toString() {
+        String name = getClass().getSimpleName();
+        if (children.isEmpty()) {
+            return name + "(" + extraRepr() + ")";
+        }
+        StringBuilder sb = new StringBuilder(name).append('(');
+        if (!extraRepr().isEmpty()) {
+            sb.append("\n  ").append(extraRepr());
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            sb.append("\n  (").append(e.getKey()).append("): ")
+                    .append(e.getValue().toString().replace("\n", "\n  "));
+        }
+        return sb.append("\n)").toString();
+    }
+
+    /** How errors name this layer: its one-line repr, or just the class name for a container. */
+    protected String label() {
+        return children.isEmpty() ? toString() : getClass().getSimpleName();
+    }
+
+    /** An IllegalArgumentException naming this layer ({@link #label()}) and the problem. */
+    protected IllegalArgumentException error(String problem) {
+        return new IllegalArgumentException(label() + ": " + problem);
+    }
+
+    /** Throws unless {@code x} has this module's parameters' dtype (when it has parameters). */
+    protected void checkDtype(Var x) {
+        for (Parameter p : params.values()) {
+            if (p.dtype() != x.dtype()) {
+                throw error("input dtype " + x.dtype() + " differs from the parameters' " + p.dtype()
+                        + " (convert one with to(DType))");
+            }
+            return;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.jacobi.nn;
+
+import dev.jacobi.autodiff.Var;
+
+/** {@code y = max(x, 0)}, element-wise; adjoint {@code g·[x > 0]}. */
+public final class ReLU extends Module {
+    /** The activation as a layer. */
+    public ReLU() {
+    }
+
+    /** {@code y = max(x, 0)}, element-wise; adjoint {@code g·[x > 0]}. */
+    @Override
+    public Var forward(Var x) {
+        return x.relu();
+    }
+}

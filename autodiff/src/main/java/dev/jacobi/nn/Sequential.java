@@ -1,0 +1,53 @@
+package dev.jacobi.nn;
+
+import dev.jacobi.autodiff.Var;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/** A chain {@code y = f_{n-1}(…f_1(f_0(x)))} of modules named {@code "0"}, {@code "1"}, … as in PyTorch. */
+public final class Sequential extends Module implements Iterable<Module> {
+    private final List<Module> layers = new ArrayList<>();
+
+    /** The chain of {@code modules}, in order. */
+    public Sequential(Module... modules) {
+        for (Module m : modules) {
+            append(m);
+        }
+    }
+
+    /** Adds {@code module} at the end (named by its index); returns this. */
+    public Sequential append(Module module) {
+        registerModule(Integer.toString(layers.size()), module);
+        layers.add(module);
+        return this;
+    }
+
+    /** Module {@code i}. */
+    public Module get(int i) {
+        if (i < 0 || i >= layers.size()) {
+            throw new IllegalArgumentException("Sequential.get: index " + i + " outside [0, " + layers.size() + ")");
+        }
+        return layers.get(i);
+    }
+
+    /** The number of modules. */
+    public int size() {
+        return layers.size();
+    }
+
+    /** The modules in order. */
+    @Override
+    public Iterator<Module> iterator() {
+        return List.copyOf(layers).iterator();
+    }
+
+    /** Each module applied to the previous one's output. */
+    @Override
+    public Var forward(Var x) {
+        for (Module m : layers) {
+            x = m.forward(x);
+        }
+        return x;
+    }
+}

@@ -1,0 +1,16 @@
+package dev.jacobi.nn;
+
+import dev.jacobi.autodiff.Var;
+
+/** {@code y = 1/(1 + e^-x)}, element-wise; adjoint {@code g·y(1 - y)}. */
+public final class Sigmoid extends Module {
+    /** The activation as a layer. */
+    public Sigmoid() {
+    }
+
+    /** {@code y = 1/(1 + e^-x)}, element-wise; adjoint {@code g·y(1 - y)}. */
+    @Override
+    public Var forward(Var x) {
+        return x.sigmoid();
+    }
+}

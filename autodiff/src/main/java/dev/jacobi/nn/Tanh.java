@@ -1,0 +1,16 @@
+package dev.jacobi.nn;
+
+import dev.jacobi.autodiff.Var;
+
+/** {@code y = tanh x}, element-wise; adjoint {@code g·(1 - y²)}. */
+public final class Tanh extends Module {
+    /** The activation as a layer. */
+    public Tanh() {
+    }
+
+    /** {@code y = tanh x}, element-wise; adjoint {@code g·(1 - y²)}. */
+    @Override
+    public Var forward(Var x) {
+        return x.tanh();
+    }
+}

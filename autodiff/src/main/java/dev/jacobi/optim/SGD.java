@@ -1,0 +1,56 @@
+package dev.jacobi.optim;
+
+import dev.jacobi.core.Tensor;
+import dev.jacobi.nn.Parameter;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent, PyTorch's exact update: {@code g = ∇ + λθ}; with momentum μ,
+ * {@code b = g} at the first step, then {@code b = μb + (1-τ)g}, and {@code g = g + μb} (Nesterov) or {@code g = b};
+ * finally {@code θ ← θ - lr·g}.
+ */
+public final class SGD extends Optimizer {
+    private final double momentum;
+    private final double dampening;
+    private final double weightDecay;
+    private final boolean nesterov;
+
+    /** Plain SGD {@code θ ← θ - lr·∇}. */
+    public SGD(List<Parameter> params, double lr) {
+        this(params, lr, 0, 0, 0, false);
+    }
+
+    /** SGD with {@code momentum} μ, {@code dampening} τ, L2 {@code weightDecay} λ and optional Nesterov momentum. */
+    public SGD(List<Parameter> params, double lr, double momentum, double dampening, double weightDecay,
+            boolean nesterov) {
+        super(params, lr);
+        checkNonNegative("momentum", momentum);
+        checkNonNegative("weightDecay", weightDecay);
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("SGD: Nesterov momentum requires momentum > 0 and dampening = 0, got "
+                    + "momentum " + momentum + ", dampening " + dampening);
+        }
+        this.momentum = momentum;
+        this.dampening = dampening;
+        this.weightDecay = weightDecay;
+        this.nesterov = nesterov;
+    }
+
+    @Override
+    protected Tensor update(Tensor theta, Tensor grad, Map<String, Tensor> s) {
+        Tensor g = weightDecay != 0 ? grad.add(theta.mul(weightDecay)) : grad;
+        if (momentum != 0) {
+            Tensor buf = s.get("momentum_buffer");
+            buf = buf == null ? g : buf.mul(momentum).add(g.mul(1 - dampening));
+            s.put("momentum_buffer", buf);
+            g = nesterov ? g.add(buf.mul(momentum)) : buf;
+        }
+        return theta.sub(g.mul(lr()));
+    }
+
+    @Override
+    protected List<String> stateNames() {
+        return List.of("momentum_buffer");
+    }
+}
