@@ -94,6 +94,15 @@ public final class Var {
         return grad;
     }
 
+    /** Replaces the accumulated gradient of a leaf (null clears it), as PyTorch's {@code p.grad = g}. */
+    public void setGrad(Tensor g) {
+        if (g != null && (!Arrays.equals(g.shape(), value.shape()) || g.dtype() != value.dtype())) {
+            throw new IllegalArgumentException("setGrad: gradient " + Shapes.str(g.shape()) + " " + g.dtype()
+                    + " does not match the value " + Shapes.str(value.shape()) + " " + value.dtype());
+        }
+        grad = g;
+    }
+
     /** Clears the accumulated gradient. */
     public void zeroGrad() {
         grad = null;

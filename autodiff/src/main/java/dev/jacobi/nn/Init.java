@@ -1,6 +1,7 @@
 package dev.jacobi.nn;
 
 import dev.jacobi.core.DType;
+import dev.jacobi.core.Linalg;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
@@ -123,47 +124,7 @@ public final class Init {
         int cols = Shapes.numel(shape, "Init.orthogonal") / Math.max(1, rows);
         Tensor a = Tensor.randn(rng, DType.FLOAT64, rows, cols);
         boolean wide = rows < cols;
-        Tensor q = gramSchmidtQ(wide ? a.t() : a);
+        Tensor q = Linalg.qr(wide ? a.t() : a).q();
         return (wide ? q.t() : q).mul(gain).to(DType.FLOAT32).reshape(shape);
-    }
-
-    /**
-     * Q of the reduced QR of a tall {@code [m, n]} matrix by modified Gram–Schmidt in float64 (R's diagonal is
-     * non-negative by construction). Stand-in until {@code Linalg.qr} is available in core.
-     */
-    private static Tensor gramSchmidtQ(Tensor a) {
-        int m = a.shape()[0];
-        int n = a.shape()[1];
-        double[] v = a.contiguous().toDoubleArray();
-        double[][] q = new double[n][m];
-        for (int j = 0; j < n; j++) {
-            for (int i = 0; i < m; i++) {
-                q[j][i] = v[i * n + j];
-            }
-            for (int k = 0; k < j; k++) {
-                double dot = 0;
-                for (int i = 0; i < m; i++) {
-                    dot += q[k][i] * q[j][i];
-                }
-                for (int i = 0; i < m; i++) {
-                    q[j][i] -= dot * q[k][i];
-                }
-            }
-            double norm = 0;
-            for (int i = 0; i < m; i++) {
-                norm += q[j][i] * q[j][i];
-            }
-            norm = Math.sqrt(norm);
-            for (int i = 0; i < m; i++) {
-                q[j][i] /= norm;
-            }
-        }
-        double[] out = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                out[i * n + j] = q[j][i];
-            }
-        }
-        return Tensor.of(out, m, n);
     }
 }

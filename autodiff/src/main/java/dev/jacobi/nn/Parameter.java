@@ -1,7 +1,5 @@
 package dev.jacobi.nn;
 
-import dev.jacobi.autodiff.Autodiff;
-import dev.jacobi.autodiff.GradMode;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.DType;
 import dev.jacobi.core.Tensor;
@@ -59,12 +57,7 @@ public final class Parameter {
                     + " " + g.dtype() + " does not match the parameter " + dev.jacobi.core.Shapes.str(shape()) + " "
                     + dtype());
         }
-        var.zeroGrad();
-        if (g != null) {
-            try (GradMode.Scope ignored = Autodiff.enableGrad()) {
-                var.mul(Var.of(g)).sum().backward();
-            }
-        }
+        var.setGrad(g);
     }
 
     /** Clears the gradient (sets it to null, as PyTorch's {@code zero_grad(set_to_none=True)}). */

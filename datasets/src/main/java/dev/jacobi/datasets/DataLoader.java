@@ -2,6 +2,7 @@ package dev.jacobi.datasets;
 
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
+import dev.jacobi.core.Batch;
 import dev.jacobi.core.Tensor;
 
 import java.util.Iterator;
@@ -16,15 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Epoch {@code e} is a pure function of {@code (seed, e)}: {@link #epoch(int)} gives it directly, and the
  * {@code k}-th call of {@link #iterator()} (counting from 0) gives epoch {@code k}.
  */
-public final class DataLoader implements Iterable<DataLoader.Batch> {
-    /**
-     * One mini-batch.
-     *
-     * @param x the inputs, float32 of shape {@code [B, ...sampleShape]} (NCHW for images)
-     * @param y the labels, {@code B} of them
-     */
-    public record Batch(Tensor x, int[] y) {
-    }
+public final class DataLoader implements Iterable<Batch> {
 
     private final Dataset data;
     private final int batchSize;

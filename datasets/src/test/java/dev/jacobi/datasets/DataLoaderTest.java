@@ -1,5 +1,7 @@
 package dev.jacobi.datasets;
 
+import dev.jacobi.core.Batch;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,9 +28,9 @@ class DataLoaderTest {
         return Dataset.ofFloats(v, new int[] {1, 2, 3}, y, 4);
     }
 
-    private static List<float[]> epoch(Iterable<DataLoader.Batch> batches) {
+    private static List<float[]> epoch(Iterable<Batch> batches) {
         List<float[]> out = new ArrayList<>();
-        for (DataLoader.Batch b : batches) {
+        for (Batch b : batches) {
             out.add(b.x().toFloatArray());
         }
         return out;
@@ -46,7 +48,7 @@ class DataLoaderTest {
         boolean[] seen = new boolean[10];
         int[] sizes = new int[3];
         int k = 0;
-        for (DataLoader.Batch b : loader.epoch(0)) {
+        for (Batch b : loader.epoch(0)) {
             assertEquals(b.y().length, b.x().shape()[0]);
             assertArrayEquals(new int[] {1, 2, 3}, Arrays.copyOfRange(b.x().shape(), 1, 4));
             float[] x = b.x().toFloatArray();
@@ -93,7 +95,7 @@ class DataLoaderTest {
     void flipMirrorsRowsAndCropShiftsWithZeroPadding() {
         Dataset d = ramp(64);
         int flipped = 0;
-        for (DataLoader.Batch b : DataLoader.builder(d, 16).seed(3).horizontalFlip(true).build().epoch(0)) {
+        for (Batch b : DataLoader.builder(d, 16).seed(3).horizontalFlip(true).build().epoch(0)) {
             float[] x = b.x().toFloatArray();
             for (int j = 0; j < b.y().length; j++) {
                 int base = sampleId(x, j) * 6 + 1;
@@ -159,7 +161,7 @@ class DataLoaderTest {
         Dataset m = Datasets.bundledMnistSplit().train();
         DataLoader l = DataLoader.builder(m, 128).seed(5).dropLast(true).build();
         assertEquals(62, l.batchesPerEpoch());
-        DataLoader.Batch b = l.epoch(0).iterator().next();
+        Batch b = l.epoch(0).iterator().next();
         assertArrayEquals(new int[] {128, 1, 28, 28}, b.x().shape());
         assertEquals(dev.jacobi.core.DType.FLOAT32, b.x().dtype());
         assertTrue(b.x().min().item() >= 0 && b.x().max().item() <= 1 && b.x().max().item() > 0.99);
