@@ -13,7 +13,7 @@ package dev.jacobi.core;
  * {@code C} only, and blocking over {@code k} is fixed, so results do not depend on the thread count.
  */
 public final class Gemm {
-    /** Depth of a packed block: the {@code MR×KC} A micro-panel stays in L1. */
+    /** Maximum depth of a packed block (the {@code MR×KC} A micro-panel stays in L1); k is split into equal blocks. */
     static final int KC = 256;
     /** Target rows of a packed A block ({@code MC×KC}, L2 together with the B block). */
     private static final int MC = 192;
@@ -22,7 +22,7 @@ public final class Gemm {
     /** Below this many stored floats, a non-transposed B is read in place rather than packed. */
     private static final long PACK_B_MIN = 1 << 16;
     /** Multiply-adds per task below which forking another thread does not pay. */
-    private static final long MIN_FMA_PER_TASK = 1 << 17;
+    private static final long MIN_FMA_PER_TASK = 1 << 19;
 
     static final GemmKernel KERNEL = Simd.load("dev.jacobi.core.VectorGemmKernel", GemmKernel.class,
             new ScalarGemmKernel());
@@ -170,8 +170,9 @@ public final class Gemm {
         int ncMax = Math.max(nr, NC / nr * nr);
         Work w = WORK.get();
         float[] tile = w.t(mr * nr);
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
+        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+        for (int pc = 0; pc < k; pc += kcMax) {
+            int kc = Math.min(kcMax, k - pc);
             float betaP = pc == 0 ? beta : 1f;
             for (int jc = j0; jc < j1; jc += ncMax) {
                 int nc = Math.min(ncMax, j1 - jc);
