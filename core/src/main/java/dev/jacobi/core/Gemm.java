@@ -4,79 +4,341 @@ package dev.jacobi.core;
  * General matrix multiply on row-major arrays, BLAS style: {@code C = alpha·op(A)·op(B) + beta·C}, where
  * {@code op(A)} is {@code m×k} and {@code op(B)} is {@code k×n}. {@code transA} means {@code A} is stored as
  * {@code k×m} (so {@code op(A) = Aᵀ}), likewise {@code transB}. {@code lda}, {@code ldb}, {@code ldc} are the row
- * strides of the arrays as stored. Work is split over rows of {@code C} on {@link Parallel}.
+ * strides of the arrays as stored. {@code beta == 0} overwrites {@code C} (NaNs already there are ignored);
+ * {@code alpha == 0} or {@code k == 0} only scales {@code C} and does not read {@code A} or {@code B}.
+ *
+ * <p>float32 runs BLIS style: panels of {@code op(A)} and {@code op(B)} are packed into reused per-thread buffers,
+ * blocked for the caches, and multiplied by a register-blocked micro-kernel ({@link GemmKernel}); {@code m == 1} or
+ * {@code n == 1} runs as a matrix-vector product. Work is split on {@link Parallel} over disjoint blocks of
+ * {@code C} only, and blocking over {@code k} is fixed, so results do not depend on the thread count.
  */
 public final class Gemm {
+    /** Maximum depth of a packed block (the {@code MR×KC} A micro-panel stays in L1); k is split into equal blocks. */
+    static final int KC = 256;
+    /** Target rows of a packed A block ({@code MC×KC}, L2 together with the B block). */
+    private static final int MC = 192;
+    /** Target columns of a packed B block ({@code KC×NC}, about half of the 1 MiB L2). */
+    private static final int NC = 512;
+    /** Below this many stored floats, a non-transposed B is read in place rather than packed. */
+    private static final long PACK_B_MIN = 1 << 16;
+    /** Multiply-adds per task below which forking another thread does not pay. */
+    private static final long MIN_FMA_PER_TASK = 1 << 19;
+
+    static final GemmKernel KERNEL = Simd.load("dev.jacobi.core.VectorGemmKernel", GemmKernel.class,
+            new ScalarGemmKernel());
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+
     private Gemm() {
+    }
+
+    /** Per-thread packing buffers, grown on demand and reused across calls. */
+    private static final class Work {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        float[] t = new float[0];
+        double[] d = new double[0];
+
+        float[] a(int n) {
+            return a.length >= n ? a : (a = new float[n]);
+        }
+
+        float[] b(int n) {
+            return b.length >= n ? b : (b = new float[n]);
+        }
+
+        float[] t(int n) {
+            return t.length >= n ? t : (t = new float[n]);
+        }
+
+        double[] d(int n) {
+            return d.length >= n ? d : (d = new double[n]);
+        }
     }
 
     /** Single-precision GEMM; see the class comment for the contract. */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
-        Kernels kn = Simd.KERNELS;
-        Parallel.forRange(m, Math.max(1, 32768 / Math.max(1, n * Math.max(1, k) / 64)), (r0, r1) -> {
-            for (int i = r0; i < r1; i++) {
-                int ci = cOff + i * ldc;
-                if (beta == 0f) {
-                    java.util.Arrays.fill(c, ci, ci + n, 0f);
-                } else if (beta != 1f) {
-                    for (int j = 0; j < n; j++) {
-                        c[ci + j] *= beta;
+        sgemm(KERNEL, Simd.KERNELS, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** {@link #sgemm} with an explicit micro-kernel and vector kernels (so tests can run both implementations). */
+    static void sgemm(GemmKernel kr, Kernels kn, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc) {
+        check("sgemm", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda, b == null ? -1 : b.length,
+                bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) {
+            Parallel.forRange(m, grain(n), (r0, r1) -> {
+                for (int i = r0; i < r1; i++) {
+                    for (int j = 0, o = cOff + i * ldc; j < n; j++, o++) {
+                        c[o] = beta == 0f ? 0f : c[o] * beta;
                     }
                 }
-                if (!transB) {
-                    for (int p = 0; p < k; p++) {
-                        float aip = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                        if (aip != 0f) {
-                            kn.axpy(alpha * aip, b, bOff + p * ldb, c, ci, n);
-                        }
+            });
+        } else if (m == 1) {
+            // c row = op(B)ᵀ · (row of op(A)): B stored n×k is dot form, k×n is axpy form.
+            gemv(kn, transB, n, k, alpha, b, bOff, ldb, a, aOff, transA ? lda : 1, beta, c, cOff, 1);
+        } else if (n == 1) {
+            gemv(kn, !transA, m, k, alpha, a, aOff, lda, b, bOff, transB ? 1 : ldb, beta, c, cOff, ldc);
+        } else {
+            blocked(kr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    private static int grain(long work) {
+        return (int) Math.max(1, MIN_FMA_PER_TASK / Math.max(1, work));
+    }
+
+    /**
+     * {@code y = alpha·M·x + beta·y} for {@code y} of length {@code ny} at stride {@code ys} in {@code c}, {@code x}
+     * of length {@code k} at stride {@code xs}; {@code M(i,p)} is {@code mat[mo + i·ld + p]} if {@code dotForm},
+     * else {@code mat[mo + p·ld + i]}.
+     */
+    private static void gemv(Kernels kn, boolean dotForm, int ny, int k, float alpha, float[] mat, int mo, int ld,
+                             float[] x, int xo, int xs, float beta, float[] c, int co, int ys) {
+        float[] xv = x;
+        int xoff = xo;
+        if (xs != 1) {
+            xv = WORK.get().b(k);
+            for (int p = 0; p < k; p++) {
+                xv[p] = x[xo + p * xs];
+            }
+            xoff = 0;
+        }
+        float[] xc = xv;
+        int xc0 = xoff;
+        if (dotForm) {
+            Parallel.forRange(ny, grain(k), (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    int o = co + i * ys;
+                    c[o] = GemmKernel.combine(kn.dot(mat, mo + i * ld, xc, xc0, k), alpha, beta, c[o]);
+                }
+            });
+            return;
+        }
+        // axpy form over blocks of 64 outputs, so that vector bodies and tails fall on the same indices for any split
+        int units = (ny + 63) / 64;
+        Parallel.forRange(units, grain(64L * k), (u0, u1) -> {
+            int i0 = u0 * 64;
+            int len = Math.min(ny, u1 * 64) - i0;
+            float[] acc = WORK.get().t(len);
+            java.util.Arrays.fill(acc, 0, len, 0f);
+            for (int p = 0; p < k; p++) {
+                kn.axpy(xc[xc0 + p], mat, mo + p * ld + i0, acc, 0, len);
+            }
+            for (int i = 0; i < len; i++) {
+                int o = co + (i0 + i) * ys;
+                c[o] = GemmKernel.combine(acc[i], alpha, beta, c[o]);
+            }
+        });
+    }
+
+    private static void blocked(GemmKernel kr, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float beta, float[] c, int cOff, int ldc) {
+        int mr = kr.mr();
+        int nr = kr.nr();
+        // decided from the whole problem, never from a thread's share, so every element is computed alike
+        boolean packB = transB || (long) k * n >= PACK_B_MIN;
+        int tilesM = (m + mr - 1) / mr;
+        int tilesN = (n + nr - 1) / nr;
+        boolean splitN = tilesN * nr >= tilesM * mr;
+        int units = splitN ? tilesN : tilesM;
+        long fmaPerUnit = (long) k * (splitN ? (long) m * nr : (long) n * mr);
+        Parallel.forRange(units, grain(fmaPerUnit), (u0, u1) -> {
+            int i0 = splitN ? 0 : u0 * mr;
+            int i1 = splitN ? m : Math.min(m, u1 * mr);
+            int j0 = splitN ? u0 * nr : 0;
+            int j1 = splitN ? Math.min(n, u1 * nr) : n;
+            region(kr, packB, transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                    i0, i1, j0, j1);
+        });
+    }
+
+    /** Computes the block {@code C[i0..i1) × [j0..j1)} on the calling thread. */
+    private static void region(GemmKernel kr, boolean packB, boolean transA, boolean transB, int k, float alpha,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float beta, float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1) {
+        int mr = kr.mr();
+        int nr = kr.nr();
+        int mcMax = Math.max(mr, MC / mr * mr);
+        int ncMax = Math.max(nr, NC / nr * nr);
+        Work w = WORK.get();
+        float[] tile = w.t(mr * nr);
+        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+        for (int pc = 0; pc < k; pc += kcMax) {
+            int kc = Math.min(kcMax, k - pc);
+            float betaP = pc == 0 ? beta : 1f;
+            for (int jc = j0; jc < j1; jc += ncMax) {
+                int nc = Math.min(ncMax, j1 - jc);
+                int panelsN = (nc + nr - 1) / nr;
+                float[] bp = w.b(panelsN * nr * kc);
+                for (int t = packB ? 0 : panelsN - 1; t < panelsN; t++) {
+                    int cols = Math.min(nr, nc - t * nr);
+                    if (packB || cols < nr) {
+                        packB(transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, nr, bp, t * nr * kc);
                     }
-                } else if (!transA) {
-                    for (int j = 0; j < n; j++) {
-                        c[ci + j] += alpha * kn.dot(a, aOff + i * lda, b, bOff + j * ldb, k);
+                }
+                for (int ic = i0; ic < i1; ic += mcMax) {
+                    int mc = Math.min(mcMax, i1 - ic);
+                    int panelsM = (mc + mr - 1) / mr;
+                    float[] ap = w.a(panelsM * mr * kc);
+                    for (int s = 0; s < panelsM; s++) {
+                        packA(transA, a, aOff, lda, pc, kc, ic + s * mr, Math.min(mr, mc - s * mr), mr, ap,
+                                s * mr * kc);
                     }
-                } else {
-                    for (int j = 0; j < n; j++) {
-                        float s = 0;
-                        for (int p = 0; p < k; p++) {
-                            s += a[aOff + p * lda + i] * b[bOff + j * ldb + p];
+                    for (int s = 0; s < panelsM; s++) {
+                        int rows = Math.min(mr, mc - s * mr);
+                        int ci = cOff + (ic + s * mr) * ldc;
+                        for (int t = 0; t < panelsN; t++) {
+                            int cols = Math.min(nr, nc - t * nr);
+                            int col = jc + t * nr;
+                            float[] bsrc = bp;
+                            int bo = t * nr * kc;
+                            int bRs = nr;
+                            if (!packB && cols == nr) {
+                                bsrc = b;
+                                bo = bOff + pc * ldb + col;
+                                bRs = ldb;
+                            }
+                            if (rows == mr && cols == nr) {
+                                kr.tile(kc, ap, s * mr * kc, bsrc, bo, bRs, alpha, betaP, c, ci + col, ldc);
+                            } else {
+                                kr.tile(kc, ap, s * mr * kc, bsrc, bo, bRs, 1f, 0f, tile, 0, nr);
+                                for (int r = 0; r < rows; r++) {
+                                    for (int j = 0, o = ci + r * ldc + col; j < cols; j++, o++) {
+                                        c[o] = GemmKernel.combine(tile[r * nr + j], alpha, betaP, c[o]);
+                                    }
+                                }
+                            }
                         }
-                        c[ci + j] += alpha * s;
                     }
                 }
             }
-        });
+        }
+    }
+
+    /** Packs {@code op(A)[row0..row0+rows) × [pc..pc+kc)} as {@code dst[off + p·mr + r]}, zero-padding to mr rows. */
+    private static void packA(boolean transA, float[] a, int aOff, int lda, int pc, int kc, int row0, int rows,
+                              int mr, float[] dst, int off) {
+        if (transA) {
+            for (int p = 0; p < kc; p++) {
+                int d = off + p * mr;
+                System.arraycopy(a, aOff + (pc + p) * lda + row0, dst, d, rows);
+                java.util.Arrays.fill(dst, d + rows, d + mr, 0f);
+            }
+            return;
+        }
+        for (int r = 0; r < mr; r++) {
+            if (r < rows) {
+                for (int p = 0, s = aOff + (row0 + r) * lda + pc; p < kc; p++) {
+                    dst[off + p * mr + r] = a[s + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    dst[off + p * mr + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /** Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·nr + j]}, zero-padding to nr. */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col0, int cols,
+                              int nr, float[] dst, int off) {
+        if (!transB) {
+            for (int p = 0; p < kc; p++) {
+                int d = off + p * nr;
+                System.arraycopy(b, bOff + (pc + p) * ldb + col0, dst, d, cols);
+                java.util.Arrays.fill(dst, d + cols, d + nr, 0f);
+            }
+            return;
+        }
+        for (int j = 0; j < nr; j++) {
+            if (j < cols) {
+                for (int p = 0, s = bOff + (col0 + j) * ldb + pc; p < kc; p++) {
+                    dst[off + p * nr + j] = b[s + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    dst[off + p * nr + j] = 0f;
+                }
+            }
+        }
     }
 
     /** Double-precision GEMM (the verification path); see the class comment for the contract. */
     public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                              double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                              double beta, double[] c, int cOff, int ldc) {
-        Parallel.forRange(m, Math.max(1, 32768 / Math.max(1, n * Math.max(1, k) / 64)), (r0, r1) -> {
+        check("dgemm", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda, b == null ? -1 : b.length,
+                bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        boolean scaleOnly = k == 0 || alpha == 0;
+        // rows of C in parallel; op(B) is packed per k block as a contiguous kc×n row-major block per thread
+        Parallel.forRange(m, grain((long) n * Math.max(1, k)), (r0, r1) -> {
             for (int i = r0; i < r1; i++) {
-                int ci = cOff + i * ldc;
-                for (int j = 0; j < n; j++) {
-                    c[ci + j] = beta == 0 ? 0 : beta * c[ci + j];
+                for (int j = 0, o = cOff + i * ldc; j < n; j++, o++) {
+                    c[o] = beta == 0 ? 0 : beta == 1 ? c[o] : c[o] * beta;
                 }
-                for (int p = 0; p < k; p++) {
-                    double aip = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                    if (aip == 0) {
-                        continue;
+            }
+            if (scaleOnly) {
+                return;
+            }
+            double[] bp = WORK.get().d(Math.min(KC, k) * n);
+            double[] row = new double[n];
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                for (int p = 0; p < kc; p++) {
+                    for (int j = 0; j < n; j++) {
+                        bp[p * n + j] = transB ? b[bOff + j * ldb + pc + p] : b[bOff + (pc + p) * ldb + j];
                     }
-                    aip *= alpha;
-                    if (transB) {
-                        for (int j = 0; j < n; j++) {
-                            c[ci + j] += aip * b[bOff + j * ldb + p];
+                }
+                for (int i = r0; i < r1; i++) {
+                    java.util.Arrays.fill(row, 0);
+                    for (int p = 0; p < kc; p++) {
+                        double aip = transA ? a[aOff + (pc + p) * lda + i] : a[aOff + i * lda + pc + p];
+                        for (int j = 0, q = p * n; j < n; j++) {
+                            row[j] += aip * bp[q + j];
                         }
-                    } else {
-                        int bp = bOff + p * ldb;
-                        for (int j = 0; j < n; j++) {
-                            c[ci + j] += aip * b[bp + j];
-                        }
+                    }
+                    for (int j = 0, o = cOff + i * ldc; j < n; j++, o++) {
+                        c[o] += alpha * row[j];
                     }
                 }
             }
         });
+    }
+
+    /** Validates the GEMM arguments, naming {@code op} and the offending values in the message. */
+    private static void check(String op, boolean transA, boolean transB, int m, int n, int k, int aLen, int aOff,
+                              int lda, int bLen, int bOff, int ldb, int cLen, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException(op + ": negative size m=" + m + ", n=" + n + ", k=" + k);
+        }
+        operand(op, "A", aLen, aOff, lda, transA ? k : m, transA ? m : k);
+        operand(op, "B", bLen, bOff, ldb, transB ? n : k, transB ? k : n);
+        operand(op, "C", cLen, cOff, ldc, m, n);
+    }
+
+    private static void operand(String op, String name, int len, int off, int ld, int rows, int cols) {
+        if (len < 0) {
+            throw new IllegalArgumentException(op + ": array " + name + " is null");
+        }
+        if (off < 0 || ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException(op + ": " + name + " stored as " + rows + "x" + cols + " needs offset >= 0"
+                    + " and leading dim >= " + Math.max(1, cols) + ", got offset " + off + ", ld " + ld);
+        }
+        long last = rows == 0 || cols == 0 ? 0 : off + (long) (rows - 1) * ld + cols;
+        if (last > len) {
+            throw new IllegalArgumentException(op + ": " + name + " stored as " + rows + "x" + cols + " at offset " + off
+                    + " with leading dim " + ld + " needs " + last + " elements, array has " + len);
+        }
     }
 }

@@ -1,0 +1,48 @@
+package dev.jacobi.core;
+
+/** Plain-Java 4×4 GEMM micro-kernel: the fallback without the Vector API and the reference twin in tests. */
+class ScalarGemmKernel implements GemmKernel {
+    private static final int MR = 4;
+    private static final int NR = 4;
+
+    @Override
+    public int mr() {
+        return MR;
+    }
+
+    @Override
+    public int nr() {
+        return NR;
+    }
+
+    @Override
+    public String describe() {
+        return "scalar 4x4";
+    }
+
+    @Override
+    public void tile(int kc, float[] a, int ao, float[] b, int bo, int bRs, float alpha, float beta, float[] c,
+                     int co, int ldc) {
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (int p = 0; p < kc; p++, ao += MR, bo += bRs) {
+            float b0 = b[bo], b1 = b[bo + 1], b2 = b[bo + 2], b3 = b[bo + 3];
+            float a0 = a[ao], a1 = a[ao + 1], a2 = a[ao + 2], a3 = a[ao + 3];
+            c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+            c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+            c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+            c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        }
+        row(c00, c01, c02, c03, alpha, beta, c, co);
+        row(c10, c11, c12, c13, alpha, beta, c, co + ldc);
+        row(c20, c21, c22, c23, alpha, beta, c, co + 2 * ldc);
+        row(c30, c31, c32, c33, alpha, beta, c, co + 3 * ldc);
+    }
+
+    private static void row(float x0, float x1, float x2, float x3, float alpha, float beta, float[] c, int o) {
+        c[o] = GemmKernel.combine(x0, alpha, beta, c[o]);
+        c[o + 1] = GemmKernel.combine(x1, alpha, beta, c[o + 1]);
+        c[o + 2] = GemmKernel.combine(x2, alpha, beta, c[o + 2]);
+        c[o + 3] = GemmKernel.combine(x3, alpha, beta, c[o + 3]);
+    }
+}

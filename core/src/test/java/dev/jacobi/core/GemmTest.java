@@ -1,0 +1,226 @@
+package dev.jacobi.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GemmTest {
+    private static final int[] SIZES = {1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 65, 127, 129, 300};
+    private static final float[][] ALPHA_BETA = {{1, 0}, {0.5f, 1}, {-1.5f, 0.25f}, {2, 0}, {1, -1}};
+
+    /** Mixed shapes: every size appears as m, n and k, plus a few blocking and GEMV edge cases. */
+    private static List<int[]> shapes() {
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < SIZES.length; i++) {
+            out.add(new int[] {SIZES[i], SIZES[(i + 5) % SIZES.length], SIZES[(i + 9) % SIZES.length]});
+            out.add(new int[] {SIZES[(i + 3) % SIZES.length], SIZES[i], SIZES[(i + 11) % SIZES.length]});
+        }
+        out.add(new int[] {65, 300, 300});   // packed B, k spans two KC blocks
+        out.add(new int[] {37, 700, 20});    // two NC blocks
+        out.add(new int[] {300, 17, 9});     // tiny k, as in im2col convolutions
+        out.add(new int[] {1, 700, 33});     // GEMV, axpy and dot forms
+        out.add(new int[] {33, 1, 40});
+        out.add(new int[] {5, 129, 1});
+        return out;
+    }
+
+    private static float[] randomArray(Rng rng, int len) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        return x;
+    }
+
+    /** A GEMM problem with random padding: offsets and leading dims above the minimum. */
+    private record Problem(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta,
+                           float[] a, int ao, int lda, float[] b, int bo, int ldb, float[] c, int co, int ldc) {
+        static Problem random(Rng rng, boolean ta, boolean tb, int m, int n, int k, float alpha, float beta) {
+            int lda = (ta ? m : k) + rng.nextInt(4);
+            int ldb = (tb ? k : n) + rng.nextInt(4);
+            int ldc = n + rng.nextInt(4);
+            int ao = rng.nextInt(5);
+            int bo = rng.nextInt(5);
+            int co = rng.nextInt(5);
+            float[] a = randomArray(rng, ao + (ta ? k : m) * lda);
+            float[] b = randomArray(rng, bo + (tb ? n : k) * ldb);
+            float[] c = beta == 0 ? new float[co + m * ldc] : randomArray(rng, co + m * ldc);
+            if (beta == 0) {
+                Arrays.fill(c, Float.NaN);
+            }
+            return new Problem(ta, tb, m, n, k, alpha, beta, a, ao, lda, b, bo, ldb, c, co, ldc);
+        }
+
+        float[] run(GemmKernel kr, Kernels kn) {
+            float[] out = c.clone();
+            Gemm.sgemm(kr, kn, ta, tb, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, out, co, ldc);
+            return out;
+        }
+
+        double opA(int i, int p) {
+            return a[ao + (ta ? p * lda + i : i * lda + p)];
+        }
+
+        double opB(int p, int j) {
+            return b[bo + (tb ? j * ldb + p : p * ldb + j)];
+        }
+
+        /** Checks {@code got} against a naive double-precision loop, with a tolerance scaled by k. */
+        void verify(float[] got, String what) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    double mag = 0;
+                    for (int p = 0; p < k; p++) {
+                        s += opA(i, p) * opB(p, j);
+                        mag += Math.abs(opA(i, p) * opB(p, j));
+                    }
+                    int o = co + i * ldc + j;
+                    double old = beta == 0 ? 0 : c[o];
+                    double want = alpha * s + beta * old;
+                    double tol = 2e-7 * (k + 4) * (Math.abs(alpha) * mag + Math.abs(beta * old)) + 1e-30;
+                    if (!(Math.abs(got[o] - want) <= tol)) {
+                        fail(what + ": C[" + i + "," + j + "] = " + got[o] + ", want " + want + " (tol " + tol + ")");
+                    }
+                }
+            }
+            // padding between rows and around C must be untouched
+            for (int o = 0; o < c.length; o++) {
+                int r = o - co;
+                if (r < 0 || r >= m * ldc || r % ldc >= n) {
+                    assertEquals(Float.floatToRawIntBits(c[o]), Float.floatToRawIntBits(got[o]), what + ": wrote C[" + o + "]");
+                }
+            }
+        }
+    }
+
+    private static void checkAllShapes(GemmKernel kr, Kernels kn) {
+        Rng rng = new Rng(42);
+        int run = 0;
+        for (int[] s : shapes()) {
+            for (int t = 0; t < 4; t++) {
+                float[] ab = ALPHA_BETA[run++ % ALPHA_BETA.length];
+                Problem pr = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], ab[0], ab[1]);
+                pr.verify(pr.run(kr, kn), kr.describe() + " " + Arrays.toString(s) + " transA=" + pr.ta
+                        + " transB=" + pr.tb + " alpha=" + ab[0] + " beta=" + ab[1]);
+            }
+        }
+    }
+
+    @Test
+    void vectorKernelMatchesNaiveLoop() {
+        checkAllShapes(new VectorGemmKernel(), new VectorKernels());
+    }
+
+    @Test
+    void scalarTwinMatchesNaiveLoop() {
+        checkAllShapes(new ScalarGemmKernel(), new ScalarKernels());
+    }
+
+    @Test
+    void publicEntryMatchesNaiveLoopAndSkipsOperandsWhenAlphaOrKIsZero() {
+        Rng rng = new Rng(7);
+        Problem pr = Problem.random(rng, false, true, 70, 90, 50, 1, 0);
+        float[] got = pr.c.clone();
+        Gemm.sgemm(pr.ta, pr.tb, pr.m, pr.n, pr.k, pr.alpha, pr.a, pr.ao, pr.lda, pr.b, pr.bo, pr.ldb,
+                pr.beta, got, pr.co, pr.ldc);
+        pr.verify(got, "Gemm.sgemm");
+        // alpha == 0 scales C only, so NaN in A does not leak; k == 0 likewise
+        float[] a = {Float.NaN, 1, 1, 1};
+        float[] c = {1, 2, 3, 4};
+        Gemm.sgemm(false, false, 2, 2, 2, 0f, a, 0, 2, a, 0, 2, 2f, c, 0, 2);
+        assertArrayEquals(new float[] {2, 4, 6, 8}, c);
+        Gemm.sgemm(false, false, 2, 2, 0, 1f, new float[0], 0, 1, new float[0], 0, 2, 0f, c, 0, 2);
+        assertArrayEquals(new float[4], c);
+    }
+
+    @Test
+    void resultBitsDoNotDependOnThreadCount() {
+        int saved = Parallel.threads();
+        try {
+            Rng rng = new Rng(3);
+            int[][] shapes = {{200, 300, 270}, {300, 150, 40}, {1, 3000, 200}, {3000, 1, 200}, {128, 784, 64}};
+            for (int[] s : shapes) {
+                for (int t = 0; t < 4; t++) {
+                    Problem pr = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 0.75f, 0.5f);
+                    Parallel.setThreads(1);
+                    float[] one = pr.run(Gemm.KERNEL, Simd.KERNELS);
+                    Parallel.setThreads(2);
+                    float[] two = pr.run(Gemm.KERNEL, Simd.KERNELS);
+                    assertArrayEquals(one, two, Arrays.toString(s) + " trans " + t);
+                    double[] d1 = dgemmRun(pr, 1);
+                    double[] d2 = dgemmRun(pr, 2);
+                    assertArrayEquals(d1, d2, "dgemm " + Arrays.toString(s) + " trans " + t);
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    private static double[] dgemmRun(Problem pr, int threads) {
+        Parallel.setThreads(threads);
+        double[] c = toDouble(pr.c);
+        Gemm.dgemm(pr.ta, pr.tb, pr.m, pr.n, pr.k, pr.alpha, toDouble(pr.a), pr.ao, pr.lda, toDouble(pr.b), pr.bo,
+                pr.ldb, pr.beta, c, pr.co, pr.ldc);
+        return c;
+    }
+
+    @Test
+    void dgemmMatchesNaiveLoop() {
+        Rng rng = new Rng(11);
+        int run = 0;
+        for (int[] s : new int[][] {{1, 7, 300}, {17, 1, 3}, {33, 65, 300}, {129, 31, 16}, {3, 300, 2}}) {
+            for (int t = 0; t < 4; t++) {
+                float[] ab = ALPHA_BETA[run++ % ALPHA_BETA.length];
+                Problem pr = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], ab[0], ab[1]);
+                double[] got = toDouble(pr.c);
+                double[] ad = toDouble(pr.a);
+                double[] bd = toDouble(pr.b);
+                Gemm.dgemm(pr.ta, pr.tb, pr.m, pr.n, pr.k, pr.alpha, ad, pr.ao, pr.lda, bd, pr.bo, pr.ldb, pr.beta,
+                        got, pr.co, pr.ldc);
+                for (int i = 0; i < pr.m; i++) {
+                    for (int j = 0; j < pr.n; j++) {
+                        double sum = 0;
+                        for (int p = 0; p < pr.k; p++) {
+                            sum += pr.opA(i, p) * pr.opB(p, j);
+                        }
+                        int o = pr.co + i * pr.ldc + j;
+                        double want = pr.alpha * sum + (pr.beta == 0 ? 0 : pr.beta * pr.c[o]);
+                        assertEquals(want, got[o], 1e-12 * (pr.k + 1) * (1 + Math.abs(want)),
+                                "dgemm " + Arrays.toString(s) + " trans " + t + " at " + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsNameTheOpAndValues() {
+        float[] x = new float[12];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 3, 4, 2, 1f, x, 0, 1, x, 0, 4, 0f, x, 0, 4));
+        assertTrue(e.getMessage().contains("sgemm") && e.getMessage().contains("ld 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 3, 4, 2, 1f, x, 0, 2, x, 0, 4, 0f, x, 1, 4));
+        assertTrue(e.getMessage().contains("C") && e.getMessage().contains("13"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.dgemm(false, false, -1, 4, 2, 1, new double[8], 0, 2, new double[8], 0, 4, 0, null, 0, 4));
+        assertTrue(e.getMessage().contains("dgemm") && e.getMessage().contains("m=-1"), e.getMessage());
+    }
+}
