@@ -210,8 +210,10 @@ def main():
         columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
         envs.append("Jacobi: JDK %s, %s, %s threads" % (meta.get("jdk"), meta.get("simd"), meta.get("threads")))
     worker = [sys.executable, os.path.abspath(__file__), "--torch-worker"] + common
-    meta_d, torch_default = collect(worker)
-    fast_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    # OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit
+    threads_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+    meta_d, torch_default = collect(worker, threads_env)
+    fast_env = {k: v for k, v in threads_env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     meta_f, torch_fast = collect(worker, fast_env)
     for label, meta in (("as is", meta_d), ("OPENBLAS_CORETYPE/L2_SIZE unset", meta_f)):
         envs.append("PyTorch %s (%s): %s threads, OpenBLAS %s, OPENBLAS_CORETYPE=%s, OPENBLAS_L2_SIZE=%s, BLAS %s" % (

@@ -6,7 +6,8 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
 /**
- * The thread pool of Jacobi's kernels. The default size is the number of available cores, or the system property
+ * The thread pool of Jacobi's kernels; the calling thread always works on one chunk itself. The default size is
+ * the number of available cores, or the system property
  * {@code jacobi.threads}. Work is split only over disjoint outputs, so results do not depend on the thread count.
  */
 public final class Parallel {
@@ -65,7 +66,7 @@ public final class Parallel {
             synchronized (Parallel.class) {
                 p = pool;
                 if (p == null) {
-                    p = new ForkJoinPool(threads, pool -> {
+                    p = new ForkJoinPool(Math.max(1, threads - 1), pool -> {
                         var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
                         t.setName("jacobi-" + t.getPoolIndex());
                         t.setDaemon(true);
@@ -91,17 +92,21 @@ public final class Parallel {
             }
             return;
         }
-        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
-        for (int c = 0; c < chunks; c++) {
+        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks - 1);
+        ForkJoinPool p = pool();
+        for (int c = 1; c < chunks; c++) {
             int from = (int) ((long) n * c / chunks);
             int to = (int) ((long) n * (c + 1) / chunks);
-            tasks.add(ForkJoinTask.adapt(() -> body.run(from, to)));
-        }
-        ForkJoinPool p = pool();
-        for (ForkJoinTask<?> task : tasks) {
+            ForkJoinTask<?> task = ForkJoinTask.adapt(() -> body.run(from, to));
+            tasks.add(task);
             p.execute(task);
         }
         RuntimeException first = null;
+        try {
+            body.run(0, (int) ((long) n / chunks)); // the calling thread takes the first chunk
+        } catch (RuntimeException e) {
+            first = e;
+        }
         for (ForkJoinTask<?> task : tasks) {
             try {
                 task.join();
