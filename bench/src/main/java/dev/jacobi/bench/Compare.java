@@ -2,6 +2,8 @@ package dev.jacobi.bench;
 
 import dev.jacobi.autodiff.Autodiff;
 import dev.jacobi.autodiff.Var;
+import dev.jacobi.core.Conv;
+import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Simd;
@@ -60,6 +62,31 @@ public final class Compare {
         w.add(new Workload("relu_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].relu(); }));
         w.add(new Workload("exp_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].exp(); }));
         w.add(new Workload("sum_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].sum(); }));
+        for (Object[] c : new Object[][] {{"ref", new int[] {64, 32, 28, 28}, new int[] {64, 32, 3, 3}},
+                {"mnist", new int[] {128, 1, 28, 28}, new int[] {32, 1, 3, 3}},
+                {"c64", new int[] {32, 64, 32, 32}, new int[] {64, 64, 3, 3}}}) {
+            int[] xs = (int[]) c[1];
+            int[] ks = (int[]) c[2];
+            Conv2dSpec pad1 = Conv2dSpec.of(1, 1);
+            Supplier<Tensor[]> ops = () -> {
+                Rng r = new Rng(4);
+                Tensor x = Tensor.randn(r, xs);
+                Tensor k = Tensor.randn(r, ks);
+                return new Tensor[] {x, k, Tensor.randn(r, Conv.conv2d(x, k, null, pad1).shape())};
+            };
+            w.add(new Workload("conv_" + c[0] + "_fwd", 0, () -> {
+                Tensor[] t = ops.get();
+                return () -> Conv.conv2d(t[0], t[1], null, pad1);
+            }));
+            w.add(new Workload("conv_" + c[0] + "_fwdbwd", 0, () -> {
+                Tensor[] t = ops.get();
+                return () -> {
+                    Conv.conv2d(t[0], t[1], null, pad1);
+                    Conv.conv2dInput(t[2], t[1], xs[2], xs[3], pad1);
+                    Conv.conv2dWeight(t[0], t[2], ks[2], ks[3], pad1);
+                };
+            }));
+        }
         w.add(new Workload("mlp_grad", 0, () -> {
             Mlp m = new Mlp();
             return () -> Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, false);
