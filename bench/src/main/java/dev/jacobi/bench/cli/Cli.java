@@ -1,0 +1,119 @@
+package dev.jacobi.bench.cli;
+
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Parallel;
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Simd;
+import dev.jacobi.core.Tensor;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code jacobi} command line. With no arguments it runs the main job; subcommands train, evaluate, inspect,
+ * reproduce the papers, benchmark and print system information.
+ */
+@Command(name = "jacobi", mixinStandardHelpOptions = true, version = "jacobi 0.1.0-SNAPSHOT",
+        description = "Tensors, autodiff to any order and regularizers for deep networks, in pure Java.%n"
+                + "With no subcommand: the main job on the bundled MNIST subset.",
+        subcommands = {Cli.InfoCommand.class, Cli.BenchCommand.class},
+        footer = {"%nExamples:", "  jacobi                      the main job (about 2 minutes on 2 cores)",
+                "  jacobi info                 JDK, SIMD species, threads and a kernel self-check",
+                "  jacobi bench GemmBench      JMH benchmarks"})
+public final class Cli implements Callable<Integer> {
+    @CommandLine.Option(names = "--verbose", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    /** Runs the command line and returns the exit code; errors are one line unless {@code --verbose}. */
+    public static int run(String[] args) {
+        CommandLine cl = new CommandLine(new Cli());
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (verbose) {
+                e.printStackTrace();
+            } else {
+                cmd.getErr().println("jacobi: " + (e instanceof IllegalArgumentException || e instanceof java.io.IOException
+                        ? e.getMessage() : e.toString()));
+            }
+            return 1;
+        });
+        cl.setParameterExceptionHandler((e, a) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("jacobi: " + e.getMessage());
+            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return InfoCommand.selfCheck();
+    }
+
+    /** {@code jacobi info}. */
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Print the JDK, the SIMD species, the thread count and a quick kernel self-check.",
+            footer = {"%nExample:", "  jacobi info"})
+    static final class InfoCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            return selfCheck();
+        }
+
+        static int selfCheck() {
+            System.out.println("Jacobi 0.1.0-SNAPSHOT");
+            System.out.println("JDK      " + System.getProperty("java.vm.name") + " " + Runtime.version());
+            System.out.println("SIMD     " + Simd.describe());
+            System.out.println("threads  " + Parallel.threads() + " of " + Runtime.getRuntime().availableProcessors()
+                    + " cores");
+            int n = 512;
+            Rng rng = new Rng(42);
+            Tensor a = Tensor.randn(rng, n, n);
+            Tensor b = Tensor.randn(rng, n, n);
+            Tensor ref = a.to(DType.FLOAT64).matmul(b.to(DType.FLOAT64));
+            double err = a.matmul(b).to(DType.FLOAT64).sub(ref).abs().max().item();
+            long best = Long.MAX_VALUE;
+            long until = System.nanoTime() + 1_500_000_000L;
+            for (int i = 0; i < 10 || System.nanoTime() < until; i++) {
+                long t0 = System.nanoTime();
+                a.matmul(b);
+                best = Math.min(best, System.nanoTime() - t0);
+            }
+            boolean ok = err <= 1e-4 * ref.abs().max().item() * Math.sqrt(n);
+            System.out.printf("check    matmul %dx%d float32 vs float64: max error %.2e (%s), %.1f GFLOP/s%n", n, n, err,
+                    ok ? "ok" : "FAILED", 2.0 * n * n * n / best);
+            return ok ? 0 : 1;
+        }
+    }
+
+    /** {@code jacobi bench}. */
+    @Command(name = "bench", mixinStandardHelpOptions = false,
+            description = "Run the JMH benchmarks (arguments go to JMH), or 'compare' for the PyTorch comparison.",
+            footer = {"%nExamples:", "  jacobi bench GemmBench -p n=1024 -p threads=2",
+                    "  jacobi bench -l                       list the benchmarks",
+                    "  jacobi bench compare                  same workloads in Jacobi and PyTorch (needs python3-torch)"})
+    static final class BenchCommand implements Callable<Integer> {
+        @CommandLine.Parameters(arity = "0..*", description = "JMH arguments, or 'compare' [compare.py arguments].")
+        java.util.List<String> args = new java.util.ArrayList<>();
+
+        @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+        boolean help;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!args.isEmpty() && args.get(0).equals("compare")) {
+                java.nio.file.Path script = java.nio.file.Path.of("bench", "compare.py");
+                if (!java.nio.file.Files.exists(script)) {
+                    throw new IllegalArgumentException("bench compare: run from the repository root (bench/compare.py)");
+                }
+                java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("/usr/bin/python3", script.toString()));
+                cmd.addAll(args.subList(1, args.size()));
+                return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+            }
+            org.openjdk.jmh.Main.main(args.toArray(new String[0]));
+            return 0;
+        }
+    }
+}
