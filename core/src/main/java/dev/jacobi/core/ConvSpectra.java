@@ -239,6 +239,137 @@ public final class ConvSpectra {
     }
 
     /**
+     * All singular values of the circular convolution on {@code n×m} inputs: the union over frequencies of
+     * {@code σ(P̂[p,q])}, each from {@link Linalg#svdvalsComplex} (one-sided Jacobi, accurate also for small values);
+     * Hermitian symmetry halves the work.
+     *
+     * @param kernel convolution kernel {@code [cout, cin, kh, kw]}, FLOAT32 or FLOAT64, finite
+     * @param n input height, at least {@code kh}
+     * @param m input width, at least {@code kw}
+     * @return FLOAT64 tensor of the {@code n·m·min(cout, cin)} singular values in descending order
+     */
+    public static Tensor singularValues(Tensor kernel, int n, int m) {
+        Taps k = new Taps(kernel, n, m, "singularValues");
+        int r = Math.min(k.cout, k.cin);
+        int len = k.cout * k.cin;
+        double[] out = new double[n * m * r];
+        Parallel.forRange(n * m, 1, (f0, f1) -> {
+            double[] re = new double[len];
+            double[] im = new double[len];
+            for (int f = f0; f < f1; f++) {
+                int g = k.conjugate(f);
+                if (g < f) {
+                    continue; // filled by its partner
+                }
+                k.spectrum(f / m, f % m, false, re, im);
+                double[] s = Linalg.svdvalsComplex(Tensor.wrap(re, k.cout, k.cin), Tensor.wrap(im, k.cout, k.cin))
+                        .toDoubleArray();
+                System.arraycopy(s, 0, out, f * r, r);
+                System.arraycopy(s, 0, out, g * r, r);
+            }
+        });
+        Arrays.sort(out);
+        for (int i = 0, j = out.length - 1; i < j; i++, j--) {
+            double t = out[i];
+            out[i] = out[j];
+            out[j] = t;
+        }
+        return Tensor.wrap(out, out.length);
+    }
+
+    /**
+     * Approximate projection onto kernels with operator norm at most {@code tau} (Sedghi et al.): every frequency's
+     * matrix becomes {@code U·min(Σ, τ)·Vᴴ} where {@code P̂[p,q] = U·Σ·Vᴴ}, the clipped spectrum is inverted to an
+     * {@code n×m} kernel by {@link Fft#ifft2}, and that kernel is cropped back to {@code kh×kw}. Before the crop the
+     * operator norm is exactly {@code min(‖conv_J‖₂, τ)}; the crop discards the taps the clipping spread outside
+     * {@code kh×kw}, so the result's norm is only close to {@code τ} (repeating the clip converges further). Costs
+     * one SVD of a {@code 2cout×2cin} real embedding per pair of conjugate frequencies.
+     *
+     * @param kernel convolution kernel {@code [cout, cin, kh, kw]}, FLOAT32 or FLOAT64, finite
+     * @param n input height, at least {@code kh}
+     * @param m input width, at least {@code kw}
+     * @param tau the bound on the singular values, finite and non-negative
+     * @return the clipped kernel, same shape and dtype as {@code kernel}
+     */
+    public static Tensor clip(Tensor kernel, int n, int m, double tau) {
+        if (!(tau >= 0) || Double.isInfinite(tau)) {
+            throw new IllegalArgumentException("clip: tau must be finite and non-negative, got " + tau);
+        }
+        Taps k = new Taps(kernel, n, m, "clip");
+        int cout = k.cout;
+        int cin = k.cin;
+        int plane = n * m;
+        double[] re = new double[cout * cin * plane]; // [cout, cin, n, m], ready for the inverse 2-D DFT
+        double[] im = new double[re.length];
+        Parallel.forRange(plane, 1, (f0, f1) -> {
+            double[] pr = new double[cout * cin];
+            double[] pi = new double[cout * cin];
+            for (int f = f0; f < f1; f++) {
+                int g = k.conjugate(f);
+                if (g < f) {
+                    continue;
+                }
+                k.spectrum(f / m, f % m, false, pr, pi);
+                clipMatrix(pr, pi, cout, cin, tau);
+                for (int c = 0; c < cout * cin; c++) {
+                    re[c * plane + f] = pr[c];
+                    im[c * plane + f] = pi[c];
+                    re[c * plane + g] = pr[c];
+                    im[c * plane + g] = -pi[c];
+                }
+            }
+        });
+        Fft.transform2(re, im, cout * cin, n, m, true);
+        double[] out = new double[cout * cin * k.kh * k.kw];
+        for (int c = 0; c < cout * cin; c++) {
+            for (int a = 0; a < k.kh; a++) {
+                System.arraycopy(re, c * plane + a * m, out, (c * k.kh + a) * k.kw, k.kw);
+            }
+        }
+        return Tensor.wrap(out, kernel.shape.clone()).to(kernel.dtype);
+    }
+
+    /**
+     * {@code P ← P − U·max(Σ − τ, 0)·Vᴴ} for the {@code rows×cols} complex {@code P = re + i·im}, through the SVD
+     * of its real embedding {@code [[Re, −Im], [Im, Re]]} (clipping commutes with the embedding).
+     */
+    private static void clipMatrix(double[] re, double[] im, int rows, int cols, double tau) {
+        int w = 2 * cols;
+        double[] e = new double[4 * rows * cols];
+        for (int p = 0; p < rows; p++) {
+            for (int q = 0; q < cols; q++) {
+                e[p * w + q] = e[(rows + p) * w + cols + q] = re[p * cols + q];
+                e[p * w + cols + q] = -im[p * cols + q];
+                e[(rows + p) * w + q] = im[p * cols + q];
+            }
+        }
+        Linalg.Svd svd = Linalg.svd(Tensor.wrap(e, 2 * rows, w));
+        double[] s = svd.s().toDoubleArray();
+        if (s.length == 0 || s[0] <= tau) {
+            return;
+        }
+        double[] u = svd.u().toDoubleArray();
+        double[] vt = svd.vt().toDoubleArray();
+        int kk = s.length;
+        double[] excess = new double[e.length]; // U·max(Σ − τ, 0)·Vᵀ of the embedding
+        for (int l = 0; l < kk && s[l] > tau; l++) {
+            double x = s[l] - tau;
+            for (int p = 0; p < 2 * rows; p++) {
+                double up = x * u[p * kk + l];
+                for (int q = 0; q < w; q++) {
+                    excess[p * w + q] += up * vt[l * w + q];
+                }
+            }
+        }
+        for (int p = 0; p < rows; p++) {
+            for (int q = 0; q < cols; q++) {
+                re[p * cols + q] -= 0.5 * (excess[p * w + q] + excess[(rows + p) * w + cols + q]);
+                im[p * cols + q] -= 0.5 * (excess[(rows + p) * w + q] - excess[p * w + cols + q]);
+            }
+        }
+    }
+
+    /**
      * Lanczos on the Hermitian Gram matrix {@code G = AᴴA} with {@code A = P̂} when {@code cin ≤ cout}, else
      * {@code A = P̂ᴴ}, so {@code G} has side {@code min(cout, cin)} and {@code λ_max(G) = σ_max(P̂)²}. One
      * workspace per thread; no allocation per frequency.
