@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ConvSpectra {
     /** Relative accuracy of each frequency's largest eigenvalue of {@code P̂ᴴP̂} in {@link #operatorNorm}. */
     private static final double LANCZOS_TOL = 1e-11;
+    /** Relative accuracy of the float32 screening pass of {@link #operatorNorm}. */
+    private static final double LANCZOS_TOL32 = 1e-5;
+    /** Frequencies whose float32 estimate is within this relative margin of the best are refined in float64. */
+    private static final double SCREEN_MARGIN = 1e-3;
 
     private ConvSpectra() {
     }
@@ -30,8 +34,6 @@ public final class ConvSpectra {
         final int m;
         /** {@code rows[t][i·cin + j] = J[i, j, a, b]} for tap {@code t = a·kw + b}. */
         final double[][] rows;
-        /** {@code cols[t][j·cout + i] = J[i, j, a, b]}: the transposed taps. */
-        final double[][] cols;
         /** {@code cos(2πk/n)}, {@code −sin(2πk/n)} and the same for {@code m}. */
         final double[] cn;
         final double[] sn;
@@ -69,13 +71,11 @@ public final class ConvSpectra {
             }
             int taps = kh * kw;
             rows = new double[taps][cout * cin];
-            cols = new double[taps][cout * cin];
             for (int i = 0; i < cout; i++) {
                 for (int j = 0; j < cin; j++) {
                     for (int t = 0; t < taps; t++) {
                         double v = x[(i * cin + j) * taps + t];
                         rows[t][i * cin + j] = v;
-                        cols[t][j * cout + i] = v;
                     }
                 }
             }
@@ -104,11 +104,10 @@ public final class ConvSpectra {
         }
 
         /**
-         * {@code P̂[p,q]} into {@code re/im} (row-major {@code cout×cin}, or {@code cin×cout} if {@code transposed}):
-         * the direct DFT over the {@code kh·kw} taps.
+         * {@code P̂[p,q]} into {@code re/im} (row-major {@code cout×cin}): the direct DFT over the {@code kh·kw} taps.
          */
-        void spectrum(int p, int q, boolean transposed, double[] re, double[] im) {
-            double[][] src = transposed ? cols : rows;
+        void spectrum(int p, int q, double[] re, double[] im) {
+            double[][] src = rows;
             int len = cout * cin;
             Arrays.fill(re, 0, len, 0);
             Arrays.fill(im, 0, len, 0);
@@ -185,7 +184,7 @@ public final class ConvSpectra {
             double[] br = new double[len];
             double[] bi = new double[len];
             for (int f = f0; f < f1; f++) {
-                k.spectrum(f / m, f % m, false, br, bi);
+                k.spectrum(f / m, f % m, br, bi);
                 System.arraycopy(br, 0, re, f * len, len);
                 System.arraycopy(bi, 0, im, f * len, len);
             }
@@ -199,8 +198,9 @@ public final class ConvSpectra {
      * inputs (the adjoint, a transposed convolution, has the same norm). Uses Hermitian symmetry
      * {@code P̂[−p,−q] = conj(P̂[p,q])} to visit about half the frequencies, in order of decreasing Frobenius norm
      * (an upper bound) so that frequencies that cannot beat the best value so far are skipped, and Lanczos with full
-     * reorthogonalisation on the Hermitian {@code min(cout, cin)}-sided Gram matrix of each, to about
-     * {@code 1e-11} relative accuracy.
+     * reorthogonalisation on the Hermitian {@code min(cout, cin)}-sided Gram matrix of each: a float32 pass screens
+     * the frequencies (to about {@code 1e-5}), then the frequencies within {@code 1e-3} of the best are recomputed in
+     * float64 to about {@code 1e-11} relative accuracy. Work is spread over {@link Parallel}'s threads.
      *
      * @param kernel convolution kernel {@code [cout, cin, kh, kw]}, FLOAT32 or FLOAT64, finite
      * @param n input height, at least {@code kh}
@@ -222,20 +222,43 @@ public final class ConvSpectra {
             boxed[i] = order[i];
         }
         Arrays.sort(boxed, (a, b) -> Double.compare(fro2[b], fro2[a]));
+        // screening in float32: every frequency whose Frobenius bound can still matter
+        double[] screened = new double[n * m];
+        Arrays.fill(screened, -1);
+        double best32 = largestOver(boxed, k, true, fro2, screened);
+        int refine = 0;
+        for (int i = 0; i < count; i++) {
+            if (screened[boxed[i]] >= (1 - SCREEN_MARGIN) * best32) {
+                boxed[refine++] = boxed[i];
+            }
+        }
+        // float64 Lanczos on the few frequencies that may hold the maximum
+        return Math.sqrt(largestOver(Arrays.copyOf(boxed, refine), k, false, null, null));
+    }
+
+    /**
+     * {@code max_f λ_max(G_f)} over the frequencies {@code freqs} (pulled in order by the worker threads), by Lanczos
+     * in float32 or float64. With {@code fro2}, stops at the first frequency whose Frobenius bound (relaxed by
+     * {@link #SCREEN_MARGIN}) cannot beat the best so far; with {@code out}, stores each frequency's value.
+     */
+    private static double largestOver(Integer[] freqs, Taps k, boolean float32, double[] fro2, double[] out) {
         AtomicInteger next = new AtomicInteger();
         AtomicLong best = new AtomicLong(Double.doubleToLongBits(0.0)); // non-negative doubles order like longs
-        Parallel.forRange(Parallel.threads(), 1, (w0, w1) -> {
-            Lanczos lz = new Lanczos(k);
-            for (int i = next.getAndIncrement(); i < boxed.length; i = next.getAndIncrement()) {
-                int f = boxed[i];
-                if (fro2[f] <= Double.longBitsToDouble(best.get())) {
+        Parallel.forRange(Math.min(Parallel.threads(), freqs.length), 1, (w0, w1) -> {
+            Lanczos lz = float32 ? new Lanczos32(k) : new Lanczos64(k);
+            for (int i = next.getAndIncrement(); i < freqs.length; i = next.getAndIncrement()) {
+                int f = freqs[i];
+                if (fro2 != null && fro2[f] < (1 - SCREEN_MARGIN) * Double.longBitsToDouble(best.get())) {
                     return; // sorted: no later frequency can beat the best either
                 }
-                double lambda = lz.largest(f);
+                double lambda = Math.max(0, lz.largest(f));
+                if (out != null) {
+                    out[f] = lambda;
+                }
                 best.accumulateAndGet(Double.doubleToLongBits(lambda), Math::max);
             }
         });
-        return Math.sqrt(Double.longBitsToDouble(best.get()));
+        return Double.longBitsToDouble(best.get());
     }
 
     /**
@@ -261,7 +284,7 @@ public final class ConvSpectra {
                 if (g < f) {
                     continue; // filled by its partner
                 }
-                k.spectrum(f / m, f % m, false, re, im);
+                k.spectrum(f / m, f % m, re, im);
                 double[] s = Linalg.svdvalsComplex(Tensor.wrap(re, k.cout, k.cin), Tensor.wrap(im, k.cout, k.cin))
                         .toDoubleArray();
                 System.arraycopy(s, 0, out, f * r, r);
@@ -309,7 +332,7 @@ public final class ConvSpectra {
                 if (g < f) {
                     continue;
                 }
-                k.spectrum(f / m, f % m, false, pr, pi);
+                k.spectrum(f / m, f % m, pr, pi);
                 clipMatrix(pr, pi, cout, cin, tau);
                 for (int c = 0; c < cout * cin; c++) {
                     re[c * plane + f] = pr[c];
@@ -370,39 +393,25 @@ public final class ConvSpectra {
     }
 
     /**
-     * Lanczos on the Hermitian Gram matrix {@code G = AᴴA} with {@code A = P̂} when {@code cin ≤ cout}, else
-     * {@code A = P̂ᴴ}, so {@code G} has side {@code min(cout, cin)} and {@code λ_max(G) = σ_max(P̂)²}. One
-     * workspace per thread; no allocation per frequency.
+     * Lanczos with full reorthogonalisation on the Hermitian Gram matrix {@code G = AᴴA} of one frequency, with
+     * {@code A = P̂} when {@code cin ≤ cout}, else {@code A = P̂ᴴ}, so {@code G} has side {@code min(cout, cin)} and
+     * {@code λ_max(G) = σ_max(P̂)²}. The iteration and its stopping test live here; subclasses hold the matrices
+     * and Lanczos vectors in one precision. One workspace per thread; no allocation per frequency.
      */
-    private static final class Lanczos {
+    private abstract static class Lanczos {
         final Taps k;
         final int dim;
-        final double[] pr;
-        final double[] pi;
-        final double[] tr;
-        final double[] ti;
-        final double[] qr;
-        final double[] qi;
-        final double[] yr;
-        final double[] yi;
+        final double tol;
         final double[] alpha;
         final double[] beta;
         final double[] d;
         final double[] e;
         final double[] z;
 
-        Lanczos(Taps k) {
+        Lanczos(Taps k, double tol) {
             this.k = k;
+            this.tol = tol;
             dim = Math.min(k.cout, k.cin);
-            int len = k.cout * k.cin;
-            pr = new double[len];
-            pi = new double[len];
-            tr = new double[len];
-            ti = new double[len];
-            qr = new double[(dim + 1) * dim];
-            qi = new double[(dim + 1) * dim];
-            yr = new double[Math.max(k.cout, k.cin)];
-            yi = new double[yr.length];
             alpha = new double[dim];
             beta = new double[dim];
             d = new double[dim];
@@ -410,50 +419,35 @@ public final class ConvSpectra {
             z = new double[dim];
         }
 
-        /** {@code out = Σ_r c[r]·M[r, :]} (or with {@code conj(M)}) over the {@code rows×len} row-major complex M. */
-        private static void combine(double[] mr, double[] mi, int rows, int len, boolean conj,
-                                    double[] cr, double[] ci, int co, double[] outr, double[] outi, int oo) {
-            Arrays.fill(outr, oo, oo + len, 0);
-            Arrays.fill(outi, oo, oo + len, 0);
-            double sign = conj ? -1 : 1;
-            for (int r = 0; r < rows; r++) {
-                double a = cr[co + r];
-                double b = ci[co + r];
-                double bs = b * sign;
-                double as = a * sign;
-                int o = r * len;
-                for (int l = 0; l < len; l++) {
-                    double xr = mr[o + l];
-                    double xi = mi[o + l];
-                    outr[oo + l] += a * xr - bs * xi;
-                    outi[oo + l] += as * xi + b * xr;
-                }
-            }
-        }
+        /** Loads {@code P̂} and {@code P̂ᵀ} of frequency {@code f}. */
+        abstract void load(int f);
 
-        /** {@code q_{j+1} = G·q_j} (unnormalised). */
-        private void gram(int j) {
-            int cout = k.cout;
-            int cin = k.cin;
-            if (cin <= cout) { // y = P̂·x (rows of P̂ᵀ), then Gx = P̂ᴴ·y (conjugated rows of P̂)
-                combine(tr, ti, cin, cout, false, qr, qi, j * dim, yr, yi, 0);
-                combine(pr, pi, cout, cin, true, yr, yi, 0, qr, qi, (j + 1) * dim);
-            } else { // y = P̂ᴴ·x, then Gx = P̂·y
-                combine(pr, pi, cout, cin, true, qr, qi, j * dim, yr, yi, 0);
-                combine(tr, ti, cin, cout, false, yr, yi, 0, qr, qi, (j + 1) * dim);
-            }
-        }
+        /** Sets entry {@code l} of Lanczos vector 0. */
+        abstract void start(int l, double re, double im);
+
+        /** Lanczos vector {@code j+1} = {@code G}·(vector {@code j}). */
+        abstract void gram(int j);
+
+        /** {@code Re(vector_aᴴ·vector_b)} for vector offsets {@code a}, {@code b}. */
+        abstract double dotRe(int a, int b);
+
+        /** {@code vector_y += c·vector_x} (offsets). */
+        abstract void axpy(double c, int x, int y);
+
+        /** Vector at offset {@code o} times {@code c}. */
+        abstract void scale(int o, double c);
+
+        /** One classical Gram–Schmidt pass of the vector at {@code w} against vectors {@code 0..j}; its new norm. */
+        abstract double reorthogonalise(int j, int w);
 
         /** {@code λ_max(G)} at frequency {@code f}, from a seeded random start. */
-        double largest(int f) {
-            k.spectrum(f / k.m, f % k.m, false, pr, pi);
-            k.spectrum(f / k.m, f % k.m, true, tr, ti);
+        final double largest(int f) {
+            load(f);
             Rng rng = new Rng(0x5EEDL + f);
             for (int l = 0; l < dim; l++) {
-                qr[l] = rng.nextGaussian();
-                qi[l] = rng.nextGaussian();
+                start(l, rng.nextGaussian(), rng.nextGaussian());
             }
-            scale(0, 1 / Math.sqrt(norm2(0)));
+            scale(0, 1 / Math.sqrt(dotRe(0, 0)));
             int steps = 0;
             for (int j = 0; j < dim; j++) {
                 gram(j);
@@ -463,15 +457,15 @@ public final class ConvSpectra {
                 if (j > 0) {
                     axpy(-beta[j - 1], (j - 1) * dim, w);
                 }
-                double before = Math.sqrt(norm2(w));
+                double before = Math.sqrt(dotRe(w, w));
                 double after = reorthogonalise(j, w);
                 if (after < 0.7 * before) { // cancellation: one more pass (DGKS)
                     after = reorthogonalise(j, w);
                 }
                 beta[j] = after;
                 steps = j + 1;
-                double theta = Math.abs(alpha[j]) + after + (j > 0 ? beta[j - 1] : 0);
-                if (after <= 1e-14 * theta || steps == dim) {
+                double scaleG = Math.abs(alpha[j]) + after + (j > 0 ? beta[j - 1] : 0);
+                if (after <= 1e-14 * scaleG || steps == dim) {
                     break; // invariant subspace: the Ritz values are eigenvalues
                 }
                 if (steps >= 4 && steps % 3 == 0 && converged(steps)) {
@@ -487,25 +481,7 @@ public final class ConvSpectra {
             return top;
         }
 
-        /** One classical Gram–Schmidt pass of {@code q_w} against {@code q_0..q_j}; returns the new norm. */
-        private double reorthogonalise(int j, int w) {
-            for (int i = 0; i <= j; i++) {
-                int o = i * dim;
-                double sr = 0;
-                double si = 0;
-                for (int l = 0; l < dim; l++) {
-                    sr += qr[o + l] * qr[w + l] + qi[o + l] * qi[w + l];
-                    si += qr[o + l] * qi[w + l] - qi[o + l] * qr[w + l];
-                }
-                for (int l = 0; l < dim; l++) {
-                    qr[w + l] -= sr * qr[o + l] - si * qi[o + l];
-                    qi[w + l] -= sr * qi[o + l] + si * qr[o + l];
-                }
-            }
-            return Math.sqrt(norm2(w));
-        }
-
-        /** Whether the top Ritz value of the {@code steps}-step tridiagonal is accurate to {@link #LANCZOS_TOL}. */
+        /** Whether the top Ritz value of the {@code steps}-step tridiagonal is accurate to {@code tol} relative. */
         private boolean converged(int steps) {
             ritz(steps);
             int top = 0;
@@ -524,7 +500,7 @@ public final class ConvSpectra {
             double r = beta[steps - 1] * Math.abs(z[top]); // residual ‖G·y − θ·y‖ of the Ritz vector
             double gap = theta - second;
             double err = gap > 0 ? Math.min(r, r * r / gap) : r;
-            return err <= LANCZOS_TOL * theta;
+            return err <= tol * theta;
         }
 
         /** Eigenvalues of the Lanczos tridiagonal into {@code d}, last eigenvector components into {@code z}. */
@@ -536,16 +512,105 @@ public final class ConvSpectra {
             z[steps - 1] = 1;
             tridiagonalEigen(d, e, z, steps);
         }
+    }
 
-        private double norm2(int o) {
-            double s = 0;
-            for (int l = 0; l < dim; l++) {
-                s += qr[o + l] * qr[o + l] + qi[o + l] * qi[o + l];
-            }
-            return s;
+    /** {@link Lanczos} in float64: the final, accurate pass. */
+    private static final class Lanczos64 extends Lanczos {
+        final double[] pr;
+        final double[] pi;
+        final double[] tr;
+        final double[] ti;
+        final double[] qr;
+        final double[] qi;
+        final double[] yr;
+        final double[] yi;
+
+        Lanczos64(Taps k) {
+            super(k, LANCZOS_TOL);
+            pr = new double[k.cout * k.cin];
+            pi = new double[pr.length];
+            tr = new double[pr.length];
+            ti = new double[pr.length];
+            qr = new double[(dim + 1) * dim];
+            qi = new double[(dim + 1) * dim];
+            yr = new double[Math.max(k.cout, k.cin)];
+            yi = new double[yr.length];
         }
 
-        private double dotRe(int a, int b) {
+        @Override
+        void load(int f) {
+            k.spectrum(f / k.m, f % k.m, pr, pi);
+            for (int i = 0; i < k.cout; i++) {
+                for (int j = 0; j < k.cin; j++) {
+                    tr[j * k.cout + i] = pr[i * k.cin + j];
+                    ti[j * k.cout + i] = pi[i * k.cin + j];
+                }
+            }
+        }
+
+        @Override
+        void start(int l, double re, double im) {
+            qr[l] = re;
+            qi[l] = im;
+        }
+
+        /** {@code out = Σ_r c[r]·M[r, :]} (or with {@code conj(M)}) over the {@code rows×len} row-major complex M. */
+        private static void combine(double[] mr, double[] mi, int rows, int len, boolean conj,
+                                    double[] cr, double[] ci, int co, double[] outr, double[] outi, int oo) {
+            Arrays.fill(outr, oo, oo + len, 0);
+            Arrays.fill(outi, oo, oo + len, 0);
+            double sign = conj ? -1 : 1;
+            int r = 0;
+            for (; r + 1 < rows; r += 2) { // two rows per pass halve the loads and stores of out
+                double a = cr[co + r];
+                double b = ci[co + r];
+                double bs = b * sign;
+                double as = a * sign;
+                double a2 = cr[co + r + 1];
+                double b2 = ci[co + r + 1];
+                double bs2 = b2 * sign;
+                double as2 = a2 * sign;
+                int o = r * len;
+                int o2 = o + len;
+                for (int l = 0; l < len; l++) {
+                    double xr = mr[o + l];
+                    double xi = mi[o + l];
+                    double xr2 = mr[o2 + l];
+                    double xi2 = mi[o2 + l];
+                    outr[oo + l] += (a * xr - bs * xi) + (a2 * xr2 - bs2 * xi2);
+                    outi[oo + l] += (as * xi + b * xr) + (as2 * xi2 + b2 * xr2);
+                }
+            }
+            for (; r < rows; r++) {
+                double a = cr[co + r];
+                double b = ci[co + r];
+                double bs = b * sign;
+                double as = a * sign;
+                int o = r * len;
+                for (int l = 0; l < len; l++) {
+                    double xr = mr[o + l];
+                    double xi = mi[o + l];
+                    outr[oo + l] += a * xr - bs * xi;
+                    outi[oo + l] += as * xi + b * xr;
+                }
+            }
+        }
+
+        @Override
+        void gram(int j) {
+            int cout = k.cout;
+            int cin = k.cin;
+            if (cin <= cout) { // y = P̂·x (rows of P̂ᵀ), then Gx = P̂ᴴ·y (conjugated rows of P̂)
+                combine(tr, ti, cin, cout, false, qr, qi, j * dim, yr, yi, 0);
+                combine(pr, pi, cout, cin, true, yr, yi, 0, qr, qi, (j + 1) * dim);
+            } else { // y = P̂ᴴ·x, then Gx = P̂·y
+                combine(pr, pi, cout, cin, true, qr, qi, j * dim, yr, yi, 0);
+                combine(tr, ti, cin, cout, false, yr, yi, 0, qr, qi, (j + 1) * dim);
+            }
+        }
+
+        @Override
+        double dotRe(int a, int b) {
             double s = 0;
             for (int l = 0; l < dim; l++) {
                 s += qr[a + l] * qr[b + l] + qi[a + l] * qi[b + l];
@@ -553,18 +618,187 @@ public final class ConvSpectra {
             return s;
         }
 
-        private void axpy(double c, int x, int y) {
+        @Override
+        void axpy(double c, int x, int y) {
             for (int l = 0; l < dim; l++) {
                 qr[y + l] += c * qr[x + l];
                 qi[y + l] += c * qi[x + l];
             }
         }
 
-        private void scale(int o, double c) {
+        @Override
+        void scale(int o, double c) {
             for (int l = 0; l < dim; l++) {
                 qr[o + l] *= c;
                 qi[o + l] *= c;
             }
+        }
+
+        @Override
+        double reorthogonalise(int j, int w) {
+            for (int i = 0; i <= j; i++) {
+                int o = i * dim;
+                double cr = 0;
+                double ci = 0;
+                for (int l = 0; l < dim; l++) {
+                    cr += qr[o + l] * qr[w + l] + qi[o + l] * qi[w + l];
+                    ci += qr[o + l] * qi[w + l] - qi[o + l] * qr[w + l];
+                }
+                for (int l = 0; l < dim; l++) {
+                    qr[w + l] -= cr * qr[o + l] - ci * qi[o + l];
+                    qi[w + l] -= cr * qi[o + l] + ci * qr[o + l];
+                }
+            }
+            return Math.sqrt(dotRe(w, w));
+        }
+    }
+
+    /** {@link Lanczos} in float32 (twice the SIMD width): the screening pass over all frequencies. */
+    private static final class Lanczos32 extends Lanczos {
+        final double[] sr;
+        final double[] si;
+        final float[] pr;
+        final float[] pi;
+        final float[] tr;
+        final float[] ti;
+        final float[] qr;
+        final float[] qi;
+        final float[] yr;
+        final float[] yi;
+
+        Lanczos32(Taps k) {
+            super(k, LANCZOS_TOL32);
+            sr = new double[k.cout * k.cin];
+            si = new double[sr.length];
+            pr = new float[sr.length];
+            pi = new float[pr.length];
+            tr = new float[pr.length];
+            ti = new float[pr.length];
+            qr = new float[(dim + 1) * dim];
+            qi = new float[(dim + 1) * dim];
+            yr = new float[Math.max(k.cout, k.cin)];
+            yi = new float[yr.length];
+        }
+
+        @Override
+        void load(int f) {
+            k.spectrum(f / k.m, f % k.m, sr, si);
+            for (int i = 0; i < k.cout; i++) {
+                for (int j = 0; j < k.cin; j++) {
+                    float re = (float) sr[i * k.cin + j];
+                    float im = (float) si[i * k.cin + j];
+                    pr[i * k.cin + j] = re;
+                    pi[i * k.cin + j] = im;
+                    tr[j * k.cout + i] = re;
+                    ti[j * k.cout + i] = im;
+                }
+            }
+        }
+
+        @Override
+        void start(int l, double re, double im) {
+            qr[l] = (float) re;
+            qi[l] = (float) im;
+        }
+
+        /** {@code out = Σ_r c[r]·M[r, :]} (or with {@code conj(M)}) over the {@code rows×len} row-major complex M. */
+        private static void combine(float[] mr, float[] mi, int rows, int len, boolean conj,
+                                    float[] cr, float[] ci, int co, float[] outr, float[] outi, int oo) {
+            Arrays.fill(outr, oo, oo + len, 0);
+            Arrays.fill(outi, oo, oo + len, 0);
+            float sign = conj ? -1 : 1;
+            int r = 0;
+            for (; r + 1 < rows; r += 2) { // two rows per pass halve the loads and stores of out
+                float a = cr[co + r];
+                float b = ci[co + r];
+                float bs = b * sign;
+                float as = a * sign;
+                float a2 = cr[co + r + 1];
+                float b2 = ci[co + r + 1];
+                float bs2 = b2 * sign;
+                float as2 = a2 * sign;
+                int o = r * len;
+                int o2 = o + len;
+                for (int l = 0; l < len; l++) {
+                    float xr = mr[o + l];
+                    float xi = mi[o + l];
+                    float xr2 = mr[o2 + l];
+                    float xi2 = mi[o2 + l];
+                    outr[oo + l] += (a * xr - bs * xi) + (a2 * xr2 - bs2 * xi2);
+                    outi[oo + l] += (as * xi + b * xr) + (as2 * xi2 + b2 * xr2);
+                }
+            }
+            for (; r < rows; r++) {
+                float a = cr[co + r];
+                float b = ci[co + r];
+                float bs = b * sign;
+                float as = a * sign;
+                int o = r * len;
+                for (int l = 0; l < len; l++) {
+                    float xr = mr[o + l];
+                    float xi = mi[o + l];
+                    outr[oo + l] += a * xr - bs * xi;
+                    outi[oo + l] += as * xi + b * xr;
+                }
+            }
+        }
+
+        @Override
+        void gram(int j) {
+            int cout = k.cout;
+            int cin = k.cin;
+            if (cin <= cout) { // y = P̂·x (rows of P̂ᵀ), then Gx = P̂ᴴ·y (conjugated rows of P̂)
+                combine(tr, ti, cin, cout, false, qr, qi, j * dim, yr, yi, 0);
+                combine(pr, pi, cout, cin, true, yr, yi, 0, qr, qi, (j + 1) * dim);
+            } else { // y = P̂ᴴ·x, then Gx = P̂·y
+                combine(pr, pi, cout, cin, true, qr, qi, j * dim, yr, yi, 0);
+                combine(tr, ti, cin, cout, false, yr, yi, 0, qr, qi, (j + 1) * dim);
+            }
+        }
+
+        @Override
+        double dotRe(int a, int b) {
+            double s = 0;
+            for (int l = 0; l < dim; l++) {
+                s += qr[a + l] * qr[b + l] + qi[a + l] * qi[b + l];
+            }
+            return s;
+        }
+
+        @Override
+        void axpy(double cd, int x, int y) {
+            float c = (float) cd;
+            for (int l = 0; l < dim; l++) {
+                qr[y + l] += c * qr[x + l];
+                qi[y + l] += c * qi[x + l];
+            }
+        }
+
+        @Override
+        void scale(int o, double cd) {
+            float c = (float) cd;
+            for (int l = 0; l < dim; l++) {
+                qr[o + l] *= c;
+                qi[o + l] *= c;
+            }
+        }
+
+        @Override
+        double reorthogonalise(int j, int w) {
+            for (int i = 0; i <= j; i++) {
+                int o = i * dim;
+                float cr = 0;
+                float ci = 0;
+                for (int l = 0; l < dim; l++) {
+                    cr += qr[o + l] * qr[w + l] + qi[o + l] * qi[w + l];
+                    ci += qr[o + l] * qi[w + l] - qi[o + l] * qr[w + l];
+                }
+                for (int l = 0; l < dim; l++) {
+                    qr[w + l] -= cr * qr[o + l] - ci * qi[o + l];
+                    qi[w + l] -= cr * qi[o + l] + ci * qr[o + l];
+                }
+            }
+            return Math.sqrt(dotRe(w, w));
         }
     }
 

@@ -2,9 +2,10 @@ package dev.jacobi.core;
 
 /**
  * Manual timing (not a test): {@link ConvSpectra#operatorNorm} of a random {@code [64, 64, 3, 3]} kernel on a 32×32
- * input, against the exact maximum over frequencies of {@link Linalg#svdvalsComplex}. Run after
+ * input; with a second argument {@code check}, also against the exact maximum over frequencies of
+ * {@link Linalg#svdvalsComplex} (slow). Run after
  * {@code mvn -o -q test-compile -pl core}: {@code java --add-modules jdk.incubator.vector
- * -cp core/target/classes:core/target/test-classes dev.jacobi.core.ConvSpectraTiming [reps]}.
+ * -cp core/target/classes:core/target/test-classes dev.jacobi.core.ConvSpectraTiming [reps [check]]}.
  */
 final class ConvSpectraTiming {
     private ConvSpectraTiming() {
@@ -25,6 +26,9 @@ final class ConvSpectraTiming {
         System.out.printf("java %s, %d threads: operatorNorm [64,64,3,3] at 32x32: first %.1f ms, min %.1f ms,"
                 + " median %.1f ms, sigma_max %.9f%n", System.getProperty("java.version"), Parallel.threads(),
                 times[0], sorted[0], sorted[reps / 2], sigma);
+        if (args.length < 2 || !args[1].equals("check")) {
+            return;
+        }
         long t0 = System.nanoTime();
         Fft.Complex z = ConvSpectra.kernelSpectrum(k.to(DType.FLOAT64), 32, 32);
         double exact = 0;
