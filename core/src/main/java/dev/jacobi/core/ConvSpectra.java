@@ -640,10 +640,16 @@ public final class ConvSpectra {
                 int o = i * dim;
                 double cr = 0;
                 double ci = 0;
-                for (int l = 0; l < dim; l++) {
-                    cr += qr[o + l] * qr[w + l] + qi[o + l] * qi[w + l];
-                    ci += qr[o + l] * qi[w + l] - qi[o + l] * qr[w + l];
+                double cr2 = 0;
+                double ci2 = 0;
+                for (int l = 0; l < dim; l++) { // four independent sums shorten the add latency chain
+                    cr += qr[o + l] * qr[w + l];
+                    cr2 += qi[o + l] * qi[w + l];
+                    ci += qr[o + l] * qi[w + l];
+                    ci2 -= qi[o + l] * qr[w + l];
                 }
+                cr += cr2;
+                ci += ci2;
                 for (int l = 0; l < dim; l++) {
                     qr[w + l] -= cr * qr[o + l] - ci * qi[o + l];
                     qi[w + l] -= cr * qi[o + l] + ci * qr[o + l];
@@ -789,10 +795,16 @@ public final class ConvSpectra {
                 int o = i * dim;
                 float cr = 0;
                 float ci = 0;
-                for (int l = 0; l < dim; l++) {
-                    cr += qr[o + l] * qr[w + l] + qi[o + l] * qi[w + l];
-                    ci += qr[o + l] * qi[w + l] - qi[o + l] * qr[w + l];
+                float cr2 = 0;
+                float ci2 = 0;
+                for (int l = 0; l < dim; l++) { // four independent sums shorten the add latency chain
+                    cr += qr[o + l] * qr[w + l];
+                    cr2 += qi[o + l] * qi[w + l];
+                    ci += qr[o + l] * qi[w + l];
+                    ci2 -= qi[o + l] * qr[w + l];
                 }
+                cr += cr2;
+                ci += ci2;
                 for (int l = 0; l < dim; l++) {
                     qr[w + l] -= cr * qr[o + l] - ci * qi[o + l];
                     qi[w + l] -= cr * qi[o + l] + ci * qr[o + l];
