@@ -4,6 +4,7 @@ import dev.jacobi.autodiff.Autodiff;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Conv;
 import dev.jacobi.core.Conv2dSpec;
+import dev.jacobi.core.ConvSpectra;
 import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Simd;
@@ -87,6 +88,10 @@ public final class Compare {
                 };
             }));
         }
+        w.add(new Workload("circ_norm_64x64x3x3_32", 0, () -> {
+            Tensor k = Tensor.randn(new Rng(5), 64, 64, 3, 3);
+            return () -> ConvSpectra.operatorNorm(k, 32, 32);
+        }));
         w.add(new Workload("mlp_grad", 0, () -> {
             Mlp m = new Mlp();
             return () -> Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, false);
