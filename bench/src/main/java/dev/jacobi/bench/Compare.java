@@ -123,15 +123,21 @@ public final class Compare {
         return w;
     }
 
-    /** MLP 784-512-512-10 (ReLU), batch 128, softmax cross-entropy, weights stored [in, out]. */
-    static final class Mlp {
-        final Tensor x;
-        final Tensor xdir;
-        final int[] y = new int[128];
-        final List<Var> params = new ArrayList<>();
-        final List<Tensor> v = new ArrayList<>();
+    /** MLP 784-512-512-10 (ReLU), batch 128, softmax cross-entropy, weights stored [in, out]; shared with JMH. */
+    public static final class Mlp {
+        /** Inputs [128, 784]. */
+        public final Tensor x;
+        /** A random input direction. */
+        public final Tensor xdir;
+        /** Labels. */
+        public final int[] y = new int[128];
+        /** Weights and biases. */
+        public final List<Var> params = new ArrayList<>();
+        /** One random direction per parameter. */
+        public final List<Tensor> v = new ArrayList<>();
 
-        Mlp() {
+        /** Builds the network and data from a fixed seed. */
+        public Mlp() {
             Rng r = new Rng(3);
             x = Tensor.rand(r, 128, 784);
             xdir = Tensor.randn(r, 128, 784);
@@ -148,7 +154,8 @@ public final class Compare {
             }
         }
 
-        Var loss(Var in) {
+        /** The logits of {@code in}. */
+        public Var logits(Var in) {
             Var h = in;
             for (int l = 0; l < 3; l++) {
                 h = h.matmul(params.get(2 * l)).add(params.get(2 * l + 1));
@@ -156,7 +163,12 @@ public final class Compare {
                     h = h.relu();
                 }
             }
-            return h.logSoftmax(1).gather(1, y).mean().neg();
+            return h;
+        }
+
+        /** The mean cross-entropy of {@code in}. */
+        public Var loss(Var in) {
+            return logits(in).logSoftmax(1).gather(1, y).mean().neg();
         }
     }
 

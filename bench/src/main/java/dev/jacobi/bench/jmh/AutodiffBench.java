@@ -1,11 +1,10 @@
 package dev.jacobi.bench.jmh;
 
 import dev.jacobi.autodiff.Autodiff;
+import dev.jacobi.bench.Compare;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Parallel;
-import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -31,49 +30,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 public class AutodiffBench {
-    private Tensor x;
-    private Tensor dir;
-    private final int[] y = new int[128];
-    private final List<Var> params = new ArrayList<>();
-    private final List<Tensor> v = new ArrayList<>();
+    private Compare.Mlp m;
 
     /** Makes the network and data. */
     @Setup
     public void setup() {
         Parallel.setThreads(2);
-        Rng r = new Rng(3);
-        x = Tensor.rand(r, 128, 784);
-        dir = Tensor.randn(r, 128, 784);
-        for (int i = 0; i < y.length; i++) {
-            y[i] = r.nextInt(10);
-        }
-        int[] dims = {784, 512, 512, 10};
-        for (int l = 0; l < 3; l++) {
-            params.add(Var.param(Tensor.randn(r, dims[l], dims[l + 1]).mul(Math.sqrt(2.0 / dims[l]))));
-            params.add(Var.param(Tensor.zeros(dims[l + 1])));
-        }
-        for (Var p : params) {
-            v.add(Tensor.randn(r, p.shape()));
-        }
-    }
-
-    private Var loss(Var in) {
-        Var h = in;
-        for (int l = 0; l < 3; l++) {
-            h = h.matmul(params.get(2 * l)).add(params.get(2 * l + 1));
-            if (l < 2) {
-                h = h.relu();
-            }
-        }
-        return h.logSoftmax(1).gather(1, y).mean().neg();
+        m = new Compare.Mlp();
     }
 
     /** The logits from Tensor kernels directly: the baseline of the no-graph overhead. */
     @Benchmark
     public Tensor forwardTensor() {
-        Tensor h = x;
+        Tensor h = m.x;
         for (int l = 0; l < 3; l++) {
-            h = h.matmul(params.get(2 * l).value()).add(params.get(2 * l + 1).value());
+            h = h.matmul(m.params.get(2 * l).value()).add(m.params.get(2 * l + 1).value());
             if (l < 2) {
                 h = h.relu();
             }
@@ -85,41 +56,34 @@ public class AutodiffBench {
     @Benchmark
     public Var forwardNoGraph() {
         try (var ignored = Autodiff.noGrad()) {
-            Var h = Var.of(x);
-            for (int l = 0; l < 3; l++) {
-                h = h.matmul(params.get(2 * l)).add(params.get(2 * l + 1));
-                if (l < 2) {
-                    h = h.relu();
-                }
-            }
-            return h;
+            return m.logits(Var.of(m.x));
         }
     }
 
     /** Gradient of the loss with respect to the parameters. */
     @Benchmark
     public List<Var> grad() {
-        return Autodiff.grad(loss(Var.of(x)), params, null, false);
+        return Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, false);
     }
 
     /** Hessian-vector product with respect to the parameters (reverse over reverse). */
     @Benchmark
     public List<Var> hvp() {
-        List<Var> g = Autodiff.grad(loss(Var.of(x)), params, null, true);
+        List<Var> g = Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, true);
         Var dot = null;
         for (int i = 0; i < g.size(); i++) {
-            Var term = g.get(i).mul(v.get(i)).sum();
+            Var term = g.get(i).mul(m.v.get(i)).sum();
             dot = dot == null ? term : dot.add(term);
         }
-        return Autodiff.grad(dot, params, null, false);
+        return Autodiff.grad(dot, m.params, null, false);
     }
 
     /** Ten steps of power iteration on the input Hessian of the loss. */
     @Benchmark
     public Tensor inputHessianPower10() {
-        Var xv = Var.param(x);
-        Var gx = Autodiff.grad(loss(xv), List.of(xv), null, true).get(0);
-        Tensor d = dir;
+        Var xv = Var.param(m.x);
+        Var gx = Autodiff.grad(m.loss(xv), List.of(xv), null, true).get(0);
+        Tensor d = m.xdir;
         for (int it = 0; it < 10; it++) {
             Tensor hv = Autodiff.grad(gx.mul(d).sum(), List.of(xv), null, false).get(0).value();
             d = hv.div(hv.norm(2).item() + 1e-12);
