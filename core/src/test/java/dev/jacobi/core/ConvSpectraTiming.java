@@ -1,0 +1,40 @@
+package dev.jacobi.core;
+
+/**
+ * Manual timing (not a test): {@link ConvSpectra#operatorNorm} of a random {@code [64, 64, 3, 3]} kernel on a 32×32
+ * input, against the exact maximum over frequencies of {@link Linalg#svdvalsComplex}. Run after
+ * {@code mvn -o -q test-compile -pl core}: {@code java --add-modules jdk.incubator.vector
+ * -cp core/target/classes:core/target/test-classes dev.jacobi.core.ConvSpectraTiming [reps]}.
+ */
+final class ConvSpectraTiming {
+    private ConvSpectraTiming() {
+    }
+
+    public static void main(String[] args) {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        Tensor k = Tensor.randn(new Rng(42), 64, 64, 3, 3);
+        double[] times = new double[reps];
+        double sigma = 0;
+        for (int rep = 0; rep < reps; rep++) {
+            long t0 = System.nanoTime();
+            sigma = ConvSpectra.operatorNorm(k, 32, 32);
+            times[rep] = (System.nanoTime() - t0) / 1e6;
+        }
+        double[] sorted = times.clone();
+        java.util.Arrays.sort(sorted);
+        System.out.printf("java %s, %d threads: operatorNorm [64,64,3,3] at 32x32: first %.1f ms, min %.1f ms,"
+                + " median %.1f ms, sigma_max %.9f%n", System.getProperty("java.version"), Parallel.threads(),
+                times[0], sorted[0], sorted[reps / 2], sigma);
+        long t0 = System.nanoTime();
+        Fft.Complex z = ConvSpectra.kernelSpectrum(k.to(DType.FLOAT64), 32, 32);
+        double exact = 0;
+        for (int u = 0; u < 32; u++) {
+            for (int v = 0; v < 32; v++) {
+                exact = Math.max(exact, Linalg.svdvalsComplex(
+                        z.re().select(0, u).select(0, v), z.im().select(0, u).select(0, v)).get(0));
+            }
+        }
+        System.out.printf("reference: max of svdvalsComplex over 1024 frequencies %.1f ms, sigma_max %.9f,"
+                + " relative difference %.2e%n", (System.nanoTime() - t0) / 1e6, exact, Math.abs(sigma - exact) / exact);
+    }
+}
