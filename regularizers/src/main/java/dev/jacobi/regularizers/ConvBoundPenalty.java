@@ -21,13 +21,10 @@ public final class ConvBoundPenalty implements Regularizer {
     /**
      * A penalty taking {@code steps} power steps of each of the four matrices per call.
      *
-     * @param steps power steps per call, at least 1 (the authors: 1)
+     * @param steps power steps per call, at least 0 (the authors: 1; 0 keeps the vectors fixed after the warm-up)
      * @param seed  seed of the start vectors
      */
     public ConvBoundPenalty(int steps, long seed) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("ConvBoundPenalty: steps must be >= 1, got " + steps);
-        }
         this.sigmas = new LayerSigmas("ConvBoundPenalty", SpectralPenalty.Estimate.FANTASTIC_FOUR, steps, seed);
     }
 

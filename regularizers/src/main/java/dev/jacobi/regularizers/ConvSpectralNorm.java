@@ -1,5 +1,7 @@
 package dev.jacobi.regularizers;
 
+import dev.jacobi.autodiff.Autodiff;
+import dev.jacobi.autodiff.GradMode;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.ConvSpectra;
@@ -69,19 +71,34 @@ public final class ConvSpectralNorm {
     }
 
     /**
-     * The differentiable four-bound {@code √(h·w)·min(‖R‖, ‖S‖, ‖T‖, ‖U‖)}: one power step of each of the four
-     * matrices without graph (plus {@value #FOUR_WARMUP} on the first call), then {@code σᵢ = uᵢᵀMᵢvᵢ} with the
-     * vectors constant; the gradient flows through the smallest term only.
+     * The differentiable four-bound {@code √(h·w)·min(‖R‖, ‖S‖, ‖T‖, ‖U‖)} after one power step of each matrix;
+     * see {@link #fantasticFour(Var, int)}.
      *
      * @param kernel the kernel {@code [cout, cin, h, w]}
      * @return the scalar bound
      */
     public Var fantasticFour(Var kernel) {
+        return fantasticFour(kernel, 1);
+    }
+
+    /**
+     * The differentiable four-bound {@code √(h·w)·min(‖R‖, ‖S‖, ‖T‖, ‖U‖)}: {@code steps} power steps of each of the
+     * four matrices without graph (plus {@value #FOUR_WARMUP} on the first call), then {@code σᵢ = uᵢᵀMᵢvᵢ} with the
+     * vectors constant; the gradient flows through the smallest term only. With {@code steps = 0} after the first
+     * call the vectors stay fixed, so the result is a fixed function of the kernel.
+     *
+     * @param kernel the kernel {@code [cout, cin, h, w]}
+     * @param steps  power steps, at least 0
+     * @return the scalar bound
+     */
+    public Var fantasticFour(Var kernel, int steps) {
         Tensor k = kernel == null ? null : kernel.value();
         checkKernel("fantasticFour", k);
         double[] sig = new double[4];
-        for (int i = 0; i < 4; i++) {
-            sig[i] = four[i].update(matrix(k, i), 1);
+        try (GradMode.Scope ignored = Autodiff.noGrad()) {
+            for (int i = 0; i < 4; i++) {
+                sig[i] = four[i].update(matrix(k, i), steps);
+            }
         }
         int[] ks = k.shape();
         last = new FourBounds(sig[0], sig[1], sig[2], sig[3], Math.sqrt((double) ks[2] * ks[3]));

@@ -54,12 +54,7 @@ final class LayerSigmas {
         boolean conv = layer instanceof Conv2d;
         if (conv && estimate == SpectralPenalty.Estimate.FANTASTIC_FOUR) {
             ConvSpectralNorm f = fours.computeIfAbsent(p, k -> new ConvSpectralNorm(seed + fours.size()));
-            try (GradMode.Scope ignored = Autodiff.noGrad()) {
-                for (int i = 1; i < steps; i++) {
-                    f.fantasticFour(Var.of(w.value())); // extra power steps without graph
-                }
-            }
-            return f.fantasticFour(w); // the last step, with the differentiable term
+            return f.fantasticFour(w, steps);
         }
         boolean operator = conv && estimate == SpectralPenalty.Estimate.OPERATOR;
         SpectralNorm sn = norms.computeIfAbsent(p, k -> operator ? convNorm((Conv2d) layer)
