@@ -33,9 +33,10 @@ final class LayerSigmas {
         this.seed = seed;
     }
 
-    /** Records the per-example input shape of every conv layer of {@code model}, once, from {@code input}. */
+    /** Records the per-example input shape of every conv layer of {@code model} from {@code input}, when not known. */
     void traceOnce(Module model, int[] input) {
-        if (estimate == SpectralPenalty.Estimate.OPERATOR && convInputs.isEmpty()) {
+        if (estimate == SpectralPenalty.Estimate.OPERATOR && Layers.weighted(model).values().stream()
+                .anyMatch(m -> m instanceof Conv2d && !convInputs.containsKey(m))) {
             for (Layers.Traced t : Layers.trace(op, model, input)) {
                 if (t.layer() instanceof Conv2d) {
                     convInputs.put(t.layer(), t.in());
