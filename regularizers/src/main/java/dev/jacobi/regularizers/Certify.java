@@ -1,5 +1,7 @@
 package dev.jacobi.regularizers;
 
+import dev.jacobi.nn.Module;
+
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 
@@ -154,5 +156,19 @@ public final class Certify {
      */
     public static double[] certifiedAccuracy(Tensor logits, int[] labels, double lipschitz, double... epsilons) {
         return certifiedAccuracy(logits, labels, lipschitz, Norm.L2, epsilons);
+    }
+
+    /**
+     * Certified ℓ2 radii with {@code L} from {@link LipschitzBound#of} of {@code model} (its product upper bound), for
+     * inputs of per-example shape {@code inputShape}.
+     */
+    public static Tensor certifiedRadius(Module model, int[] inputShape, Tensor logits, int[] labels) {
+        return certifiedRadius(logits, labels, LipschitzBound.of(model, inputShape).product());
+    }
+
+    /** Certified ℓ2 accuracy at each ε with {@code L} from {@link LipschitzBound#of} of {@code model}. */
+    public static double[] certifiedAccuracy(Module model, int[] inputShape, Tensor logits, int[] labels,
+                                             double... epsilons) {
+        return certifiedAccuracy(logits, labels, LipschitzBound.of(model, inputShape).product(), epsilons);
     }
 }

@@ -1,5 +1,11 @@
 package dev.jacobi.regularizers;
 
+import dev.jacobi.autodiff.Var;
+
+import dev.jacobi.core.Tensor;
+
+import dev.jacobi.core.DType;
+
 import dev.jacobi.core.Conv;
 import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.Shapes;
@@ -113,9 +119,17 @@ final class Layers {
                 || m instanceof Normalize || m instanceof BatchNorm) {
             return in;
         }
+        if (m instanceof LipschitzLayer) {
+            int[] batch = new int[in.length + 1];
+            batch[0] = 1;
+            System.arraycopy(in, 0, batch, 1, in.length);
+            DType dt = m.parameters().isEmpty() ? DType.FLOAT32 : m.parameters().get(0).dtype();
+            int[] o = m.forward(Var.of(Tensor.zeros(dt, batch))).shape();
+            return java.util.Arrays.copyOfRange(o, 1, o.length);
+        }
         throw new IllegalArgumentException(op + ": unsupported layer type " + m.getClass().getSimpleName() + " at '"
                 + name + "' (walks Sequential, Linear, Conv2d, pooling, activations, Flatten, Dropout, Normalize, "
-                + "BatchNorm, SpectralNormalization)");
+                + "BatchNorm, SpectralNormalization and LipschitzLayer implementations)");
     }
 
     private static int[] pooled(String op, String name, Module m, int[] in, int k, int s, int p) {

@@ -156,6 +156,9 @@ public record LipschitzBound(List<Row> rows, double product) {
 
     /** The Lipschitz constant of a parameter-free or diagonal layer. */
     private static double fixed(Module m, int[] in) {
+        if (m instanceof LipschitzLayer l) {
+            return l.lipschitzConstant();
+        }
         if (m instanceof MaxPool2d p) {
             return Math.ceil((double) p.kernel() / p.stride());
         }
