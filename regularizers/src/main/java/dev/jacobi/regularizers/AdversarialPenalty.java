@@ -39,8 +39,13 @@ public final class AdversarialPenalty implements Regularizer {
 
     /** {@code Σ_k (f_k(x_{i*}+δ_k) − f_k(x_{i*}))²} on inputs {@code x}. */
     public Var penalty(Module model, Tensor x) {
-        int[] tail = java.util.Arrays.copyOfRange(x.shape(), 1, x.dim());
-        return ClassAscent.penalty("AdversarialPenalty", model, x, eps, steps, 1.5 * eps / steps, tail, Var::add);
+        return ClassAscent.penaltyAt(model, search(model, x), Var::add);
+    }
+
+    /** The ascent and selection (constants of the penalty). */
+    ClassAscent.Selection search(Module model, Tensor x) {
+        int[] tail = java.util.Arrays.copyOfRange(x.shape(), 1, Math.max(1, x.dim()));
+        return ClassAscent.search("AdversarialPenalty", model, x, eps, steps, 1.5 * eps / steps, tail, Var::add);
     }
 
     @Override

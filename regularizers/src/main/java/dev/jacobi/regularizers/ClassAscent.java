@@ -26,6 +26,16 @@ final class ClassAscent {
      */
     static Var penalty(String op, Module model, Tensor x, double eps, int steps, double stepSize, int[] thetaTail,
                        BiFunction<Var, Var, Var> perturb) {
+        return penaltyAt(model, search(op, model, x, eps, steps, stepSize, thetaTail, perturb), perturb);
+    }
+
+    /** The selected examples (one per class) and their perturbation parameters: constants of the penalty. */
+    record Selection(Tensor x, Tensor theta) {
+    }
+
+    /** The ascent and the per-class selection, without a graph to the parameters. */
+    static Selection search(String op, Module model, Tensor x, double eps, int steps, double stepSize,
+                            int[] thetaTail, BiFunction<Var, Var, Var> perturb) {
         if (x.dim() < 2) {
             throw new IllegalArgumentException(op + ": inputs must be [N, ...], got " + Shapes.str(x.shape()));
         }
@@ -74,10 +84,16 @@ final class ClassAscent {
                 rowsAdv[k] = k * n + best[k];
             }
         }
+        return new Selection(InputGrads.rows(x, best), InputGrads.rows(theta, rowsAdv));
+    }
+
+    /** {@code Σ_k (f_k(T_θk x_k) − f_k(x_k))²} for a fixed selection, with a graph to the parameters. */
+    static Var penaltyAt(Module model, Selection sel, BiFunction<Var, Var, Var> perturb) {
         try (var ignored = Autodiff.enableGrad()) {
-            Var xs = Var.of(InputGrads.rows(x, best));
-            Var eye = Var.of(Tensor.eye(x.dtype(), c));
-            Var fAdv = model.forward(perturb.apply(xs, Var.of(InputGrads.rows(theta, rowsAdv))));
+            Var xs = Var.of(sel.x());
+            int c = sel.x().shape()[0];
+            Var eye = Var.of(Tensor.eye(sel.x().dtype(), c));
+            Var fAdv = model.forward(perturb.apply(xs, Var.of(sel.theta())));
             Var fClean = model.forward(xs);
             return fAdv.sub(fClean).mul(eye).sum(1, false).square().sum();
         }
