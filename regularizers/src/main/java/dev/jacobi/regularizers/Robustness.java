@@ -75,9 +75,13 @@ public final class Robustness {
             double clean = Attacks.accuracy(model, x, y);
             double[] acc = new double[eps.length];
             for (int i = 0; i < eps.length; i++) {
+                if (eps[i] == 0) {
+                    acc[i] = clean;
+                    continue;
+                }
                 Attacks.Pgd a = new Attacks.Pgd(attack.norm(), eps[i], attack.stepSize() / Math.max(attack.eps(), 1e-12)
                         * eps[i], attack.steps(), attack.randomStart(), attack.lo(), attack.hi(), attack.seed());
-                acc[i] = eps[i] == 0 ? clean : Attacks.accuracy(model, Attacks.pgd(model, x, y, a), y);
+                acc[i] = Attacks.accuracy(model, Attacks.pgd(model, x, y, a), y);
             }
             double logitGrad = logitGradNorm(model, x, y);
             double jac = jacobianNorm(model, x, powerIterations);
