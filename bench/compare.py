@@ -118,6 +118,38 @@ def torch_workloads(torch):
             v = hv / (hv.norm() + 1e-12)
     w["mlp_input_hessian_power10"] = (power10, 0)
 
+    cnn_r = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(),
+                                torch.nn.Linear(128, 10))
+    ropt = torch.optim.SGD(cnn_r.parameters(), lr=0.01, momentum=0.9)
+    xr = torch.rand(128, 1, 28, 28, generator=g)
+
+    def cnn_step_gradl2():
+        ropt.zero_grad()
+        xi = xr.clone().requires_grad_()
+        losses = F.cross_entropy(cnn_r(xi), y, reduction="none")
+        gx, = torch.autograd.grad(losses.sum(), xi, create_graph=True)
+        (losses.mean() + 0.1 * gx.pow(2).sum() / xi.shape[0]).backward()
+        ropt.step()
+    w["cnn_step_gradl2"] = (cnn_step_gradl2, 0)
+
+    def cnn_step_hessian():
+        ropt.zero_grad()
+        loss = F.cross_entropy(cnn_r(xr), y)
+        xs = xr[:32].clone().requires_grad_()
+        gx, = torch.autograd.grad(F.cross_entropy(cnn_r(xs), y[:32], reduction="sum"), xs, create_graph=True)
+        dims = (1, 2, 3)
+        v = gx.detach() / gx.detach().pow(2).sum(dim=dims, keepdim=True).sqrt().clamp_min(1e-30)
+        for _ in range(5):
+            hv, = torch.autograd.grad((gx * v).sum(), xs, retain_graph=True)
+            v = hv / hv.pow(2).sum(dim=dims, keepdim=True).sqrt().clamp_min(1e-30)
+        hv, = torch.autograd.grad((gx * v).sum(), xs, create_graph=True)
+        pen = (v * hv).sum(dim=dims).abs().mean()
+        (loss + 0.1 * pen).backward()
+        ropt.step()
+    w["cnn_step_hessian"] = (cnn_step_hessian, 0)
+
     model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512),
                                 torch.nn.ReLU(), torch.nn.Linear(512, 10))
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)

@@ -34,7 +34,7 @@ public final class Var {
             "sigmoid", "relu", "abs", "square", "pow", "sin", "cos", "clamp", "sum", "amax", "amin", "matmul",
             "reshape", "permute", "expand", "narrow", "cat", "gather", "scatterAdd", "conv2d", "conv2dInput",
             "conv2dWeight", "maxPool2d", "scatterFlat", "gatherFlat", "avgPool2d", "avgPool2dAdjoint", "pad",
-            "padAdjoint", "pixelShuffle", "pixelUnshuffle");
+            "padAdjoint", "pixelShuffle", "pixelUnshuffle", "gridSample");
 
     private final Tensor value;
     private final boolean requiresGrad;
@@ -753,5 +753,149 @@ public final class Var {
     /** {@code [N, C, H·r, W·r] → [N, C·r², H, W]}. Rule: pixelShuffle. */
     public Var pixelUnshuffle(int r) {
         return make("pixelUnshuffle", Spatial.pixelUnshuffle(value, r), (g, out, n) -> new Var[] {g.pixelShuffle(r)}, this);
+    }
+
+    // ------------------------------------------------------------------ bilinear sampling
+
+    /**
+     * Bilinear sampling of this {@code [N, C, H, W]} at the points of {@code grid [N, Ho, Wo, 2]}:
+     * {@code out[n, c, i, j] = Σ_corners w·x[n, c, y, x]} at pixel position {@code (ix, iy)} with zero padding outside,
+     * PyTorch's {@code grid_sample(mode='bilinear', padding_mode='zeros', align_corners=False)}: {@code grid[..., 0]}
+     * is the normalised x in [-1, 1] and {@code ix = (gx + 1)·W/2 − 1/2} (pixel centres, so {@code gx = (2j+1)/W − 1}
+     * samples column j exactly), likewise {@code iy} from {@code grid[..., 1]} and H. Rule: the input cotangent is the
+     * adjoint (a scatter of {@code g} with the bilinear weights), the grid cotangent is {@code Σ_c g·∂out/∂grid}; both
+     * are written with Var ops of the weights, which are functions of the grid (the corners' integer positions are
+     * constants), so the op can be differentiated again in both arguments.
+     */
+    public Var gridSample(Var grid) {
+        int[] xs = shape();
+        int[] gs = grid.shape();
+        if (xs.length != 4 || gs.length != 4 || gs[3] != 2 || gs[0] != xs[0]) {
+            throw new IllegalArgumentException("gridSample: want input [N, C, H, W] and grid [N, Ho, Wo, 2], got input "
+                    + Shapes.str(xs) + " and grid " + Shapes.str(gs));
+        }
+        if (grid.dtype() != dtype()) {
+            throw new IllegalArgumentException("gridSample: grid dtype " + grid.dtype() + " differs from input dtype "
+                    + dtype());
+        }
+        GridCorners k = new GridCorners(xs, grid.value());
+        Tensor y = k.sample(of(value), of(grid.value())).value();
+        return make("gridSample", y, (g, out, n) -> new Var[] {
+                n[0] ? k.inputCotangent(g, grid) : null, n[1] ? k.gridCotangent(g, this, grid) : null}, this, grid);
+    }
+
+    /** The constant part of a bilinear sampling: the four corners of every sample point as flat padded indices. */
+    private static final class GridCorners {
+        private static final int[] PADS = {1, 1, 1, 1};
+        private final int n;
+        private final int c;
+        private final int h;
+        private final int w;
+        private final int ho;
+        private final int wo;
+        private final Tensor x0;
+        private final Tensor y0;
+        private final int[][] idx = new int[4][];
+
+        /** Corner order: 0 = (y0, x0), 1 = (y0, x0+1), 2 = (y0+1, x0), 3 = (y0+1, x0+1). */
+        GridCorners(int[] xs, Tensor grid) {
+            n = xs[0];
+            c = xs[1];
+            h = xs[2];
+            w = xs[3];
+            ho = grid.shape()[1];
+            wo = grid.shape()[2];
+            double[] gd = grid.contiguous().toDoubleArray();
+            int m = n * ho * wo;
+            double[] fx = new double[m];
+            double[] fy = new double[m];
+            for (int p = 0; p < m; p++) {
+                double ix = (gd[2 * p] + 1) * (w / 2.0) - 0.5;
+                double iy = (gd[2 * p + 1] + 1) * (h / 2.0) - 0.5;
+                if (!Double.isFinite(ix) || !Double.isFinite(iy)) {
+                    throw new IllegalArgumentException("gridSample: grid point " + p + " is not finite: ("
+                            + gd[2 * p] + ", " + gd[2 * p + 1] + ")");
+                }
+                fx[p] = Math.floor(ix);
+                fy[p] = Math.floor(iy);
+            }
+            x0 = Tensor.of(fx, n, ho, wo).to(grid.dtype());
+            y0 = Tensor.of(fy, n, ho, wo).to(grid.dtype());
+            for (int k = 0; k < 4; k++) {
+                idx[k] = new int[n * c * ho * wo];
+                int dy = k >> 1;
+                int dx = k & 1;
+                for (int b = 0, q = 0; b < n; b++) {
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int s = 0; s < ho * wo; s++) {
+                            int p = b * ho * wo + s;
+                            int px = (int) Math.max(0, Math.min(w + 1, fx[p] + 1 + dx));
+                            int py = (int) Math.max(0, Math.min(h + 1, fy[p] + 1 + dy));
+                            idx[k][q++] = ((b * c + ch) * (h + 2) + py) * (w + 2) + px;
+                        }
+                    }
+                }
+            }
+        }
+
+        /** The fractional parts {@code (fx, fy)} as Vars of the grid, each {@code [N, Ho, Wo]}. */
+        private Var[] fractions(Var grid) {
+            Var fx = grid.narrow(3, 0, 1).reshape(n, ho, wo).add(1).mul(w / 2.0).sub(0.5).sub(of(x0));
+            Var fy = grid.narrow(3, 1, 1).reshape(n, ho, wo).add(1).mul(h / 2.0).sub(0.5).sub(of(y0));
+            return new Var[] {fx, fy};
+        }
+
+        /** The four bilinear weights, each {@code [N, 1, Ho, Wo]}. */
+        private Var[] weights(Var grid) {
+            Var[] f = fractions(grid);
+            Var gx = f[0].neg().add(1);
+            Var gy = f[1].neg().add(1);
+            Var[] wts = {gx.mul(gy), f[0].mul(gy), gx.mul(f[1]), f[0].mul(f[1])};
+            for (int k = 0; k < 4; k++) {
+                wts[k] = wts[k].reshape(n, 1, ho, wo);
+            }
+            return wts;
+        }
+
+        private Var corner(Var padded, int k) {
+            return gatherFlat(padded, idx[k], new int[] {n, c, ho, wo});
+        }
+
+        /** {@code Σ_k w_k(grid)·x[corner_k]}. */
+        Var sample(Var x, Var grid) {
+            Var p = x.pad(PADS, PaddingMode.ZEROS);
+            Var[] wts = weights(grid);
+            Var out = null;
+            for (int k = 0; k < 4; k++) {
+                Var t = wts[k].mul(corner(p, k));
+                out = out == null ? t : out.add(t);
+            }
+            return out;
+        }
+
+        /** {@code Σ_k scatter(g·w_k, corner_k)}, cropped: the adjoint in the input. */
+        Var inputCotangent(Var g, Var grid) {
+            Var[] wts = weights(grid);
+            int[] padded = {n, c, h + 2, w + 2};
+            Var acc = null;
+            for (int k = 0; k < 4; k++) {
+                Var t = scatterFlat(g.mul(wts[k]), idx[k], padded);
+                acc = acc == null ? t : acc.add(t);
+            }
+            return padAdjoint(acc, PADS, PaddingMode.ZEROS);
+        }
+
+        /** {@code Σ_c g·∂out/∂grid}: the bilinear weights' derivatives times the corner differences. */
+        Var gridCotangent(Var g, Var x, Var grid) {
+            Var p = x.pad(PADS, PaddingMode.ZEROS);
+            Var[] a = new Var[4];
+            for (int k = 0; k < 4; k++) {
+                a[k] = g.mul(corner(p, k)).sum(1, false);
+            }
+            Var[] f = fractions(grid);
+            Var dfx = f[1].neg().add(1).mul(a[1].sub(a[0])).add(f[1].mul(a[3].sub(a[2])));
+            Var dfy = f[0].neg().add(1).mul(a[2].sub(a[0])).add(f[0].mul(a[3].sub(a[1])));
+            return stack(List.of(dfx.mul(w / 2.0), dfy.mul(h / 2.0)), 3);
+        }
     }
 }

@@ -148,6 +148,8 @@ final class OpRegistry {
         ops.add(op("conv net cross-entropy", 3, xs -> xs.get(0).conv2d(xs.get(1), null, pad1).softplus()
                         .maxPool2d(2, 2, 0).flatten(1, 3).logSoftmax(1).gather(1, new int[] {3, 0}).mean().neg(),
                 r -> List.of(randn(r, 2, 1, 4, 4), randn(r, 2, 1, 3, 3))));
+        ops.add(op("gridSample", 3, xs -> xs.get(0).gridSample(xs.get(1)),
+                r -> List.of(randn(r, 2, 2, 4, 5), randn(r, 2, 3, 4, 2).mul(0.8))));
         return ops;
     }
 

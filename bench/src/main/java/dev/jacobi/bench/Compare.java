@@ -9,6 +9,17 @@ import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Simd;
 import dev.jacobi.core.Tensor;
+import dev.jacobi.nn.Conv2d;
+import dev.jacobi.nn.Flatten;
+import dev.jacobi.nn.Linear;
+import dev.jacobi.nn.Losses;
+import dev.jacobi.nn.MaxPool2d;
+import dev.jacobi.nn.Module;
+import dev.jacobi.nn.ReLU;
+import dev.jacobi.nn.Reduction;
+import dev.jacobi.nn.Sequential;
+import dev.jacobi.optim.SGD;
+import dev.jacobi.regularizers.HessianNormPenalty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -120,6 +131,27 @@ public final class Compare {
                 }
             };
         }));
+        w.add(new Workload("cnn_step_gradl2", 0, () -> {
+            Cnn c = new Cnn();
+            return () -> {
+                c.opt.zeroGrad();
+                Var x = Var.param(c.x);
+                Var losses = Losses.crossEntropy(c.model.forward(x), c.y, Reduction.NONE);
+                Var gx = Autodiff.grad(losses.sum(), List.of(x), null, true).get(0);
+                losses.mean().add(gx.square().sum().div(c.y.length).mul(0.1)).backward();
+                c.opt.step();
+            };
+        }));
+        w.add(new Workload("cnn_step_hessian", 0, () -> {
+            Cnn c = new Cnn();
+            HessianNormPenalty pen = new HessianNormPenalty(5, 32, HessianNormPenalty.Mode.EXACT);
+            return () -> {
+                c.opt.zeroGrad();
+                Var loss = Losses.crossEntropy(c.model.forward(Var.of(c.x)), c.y);
+                loss.add(pen.penalty(c.model, c.x, c.y).mul(0.1)).backward();
+                c.opt.step();
+            };
+        }));
         return w;
     }
 
@@ -169,6 +201,26 @@ public final class Compare {
         /** The mean cross-entropy of {@code in}. */
         public Var loss(Var in) {
             return logits(in).logSoftmax(1).gather(1, y).mean().neg();
+        }
+    }
+
+    /** The issue-5 CNN (conv 1→32, ReLU, pool, conv 32→64, ReLU, pool, 3136→128, ReLU, 128→10), batch 128, SGD. */
+    static final class Cnn {
+        final Tensor x;
+        final int[] y = new int[128];
+        final Module model;
+        final SGD opt;
+
+        Cnn() {
+            Rng r = new Rng(4);
+            x = Tensor.rand(r, 128, 1, 28, 28);
+            for (int i = 0; i < y.length; i++) {
+                y[i] = r.nextInt(10);
+            }
+            model = new Sequential(new Conv2d(1, 32, 3, 1, 1, r), new ReLU(), new MaxPool2d(2),
+                    new Conv2d(32, 64, 3, 1, 1, r), new ReLU(), new MaxPool2d(2), new Flatten(),
+                    new Linear(3136, 128, r), new ReLU(), new Linear(128, 10, r));
+            opt = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
         }
     }
 
