@@ -363,6 +363,32 @@ class TrainerTest {
         return new long[] {Long.parseUnsignedLong(p[0], 16), Long.parseUnsignedLong(p[1], 16)};
     }
 
+    private static long usedHeapAfterGc() {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    @Test
+    void heapDoesNotGrowAcrossEpochs() throws IOException {
+        Rng r = new Rng(6);
+        Sequential model = new Sequential(new Linear(64, 64, r), new ReLU(), new Linear(64, 10, r));
+        int[] y = new int[32];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = r.nextInt(10);
+        }
+        List<Batch> epoch = java.util.Collections.nCopies(40, new Batch(Tensor.rand(r, 32, 64), y));
+        Trainer t = Trainer.builder(model, new SGD(model.parameters(), 0.01, 0.9, 0, 0, false)).build();
+        t.fit(e -> epoch, 2);
+        long warm = usedHeapAfterGc();
+        t.fit(e -> epoch, 8);
+        long later = usedHeapAfterGc();
+        // 240 more steps: a leak of even one 32x64 activation (8 KB) per step would add about 2 MB
+        assertTrue(later - warm < 1_000_000, "heap grew from " + warm + " to " + later + " bytes");
+    }
+
     @Test
     void builderRejectsBadSettings() {
         Sequential model = smallModel(1);
