@@ -250,6 +250,17 @@ class TrainerTest {
     }
 
     @Test
+    void gradientClippingScalesTheUpdateToTheMaxNorm() {
+        Sequential model = new Sequential(new Linear(2, 1, false, new Rng(1)));
+        model.parameters().get(0).set(Tensor.zeros(1, 2));
+        Trainer t = Trainer.builder(model, new SGD(model.parameters(), 1)).loss((logits, y) -> logits.sum())
+                .clipGradNorm(1).build();
+        t.step(new Batch(Tensor.of(new float[] {3, 4}, 1, 2), new int[] {0}));
+        // gradient x = (3, 4) has norm 5, clipped to norm 1: w = -(0.6, 0.8)
+        assertArrayEquals(new float[] {-0.6f, -0.8f}, model.parameters().get(0).value().toFloatArray(), 1e-6f);
+    }
+
+    @Test
     void batchTransformIsAppliedBeforeTheLoss() {
         Sequential model = new Sequential(new Linear(2, 2, new Rng(2)));
         List<Long> seenSteps = new ArrayList<>();
