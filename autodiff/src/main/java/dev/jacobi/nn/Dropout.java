@@ -21,6 +21,11 @@ public final class Dropout extends Module {
         this.rng = rng;
     }
 
+    /** The generator the masks are drawn from (its state goes into checkpoints). */
+    public Rng rng() {
+        return rng;
+    }
+
     /** The drop probability. */
     public double p() {
         return p;

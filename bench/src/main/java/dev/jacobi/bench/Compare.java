@@ -2,8 +2,9 @@ package dev.jacobi.bench;
 
 import dev.jacobi.autodiff.Autodiff;
 import dev.jacobi.autodiff.Var;
-import dev.jacobi.core.Conv;
+import dev.jacobi.core.Batch;
 import dev.jacobi.core.Conv2dSpec;
+import dev.jacobi.core.Conv;
 import dev.jacobi.core.ConvSpectra;
 import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
@@ -20,6 +21,7 @@ import dev.jacobi.nn.Reduction;
 import dev.jacobi.nn.Sequential;
 import dev.jacobi.optim.SGD;
 import dev.jacobi.regularizers.HessianNormPenalty;
+import dev.jacobi.train.Trainer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -152,7 +154,55 @@ public final class Compare {
                 c.opt.step();
             };
         }));
+        w.add(new Workload("mlp_sgd_step", 0, () -> {
+            StepSetup s = new StepSetup(false);
+            return () -> s.trainer.step(s.batch);
+        }));
+        w.add(new Workload("mlp_sgd_step_gradpen", 0, () -> {
+            StepSetup s = new StepSetup(false);
+            return () -> {
+                // loss + 0.1·‖∇ₓ loss‖² by double backprop, as compare.py
+                s.opt.zeroGrad();
+                Var x = Var.param(s.batch.x());
+                Var loss = Losses.crossEntropy(s.model.forward(x), s.batch.y());
+                Var gx = Autodiff.grad(loss, List.of(x), null, true).get(0);
+                loss.add(gx.square().sum().mul(0.1)).backward();
+                s.opt.step();
+            };
+        }));
+        w.add(new Workload("cnn_sgd_step", 0, () -> {
+            StepSetup s = new StepSetup(true);
+            return () -> s.trainer.step(s.batch);
+        }));
         return w;
+    }
+
+    /**
+     * One SGD step (lr 0.01, momentum 0.9) of PyTorch-initialised models on a batch of 128: the MLP 784-512-512-10
+     * or the CNN conv(1→32)-ReLU-pool-conv(32→64)-ReLU-pool-linear(3136→128)-ReLU-linear(128→10).
+     */
+    static final class StepSetup {
+        final Sequential model;
+        final SGD opt;
+        final Trainer trainer;
+        final Batch batch;
+
+        StepSetup(boolean cnn) {
+            Rng r = new Rng(4);
+            model = cnn
+                    ? new Sequential(new Conv2d(1, 32, 3, 1, 1, r), new ReLU(), new MaxPool2d(2),
+                            new Conv2d(32, 64, 3, 1, 1, r), new ReLU(), new MaxPool2d(2), new Flatten(),
+                            new Linear(3136, 128, r), new ReLU(), new Linear(128, 10, r))
+                    : new Sequential(new Linear(784, 512, r), new ReLU(), new Linear(512, 512, r), new ReLU(),
+                            new Linear(512, 10, r));
+            opt = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
+            trainer = Trainer.builder(model, opt).build();
+            int[] y = new int[128];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = r.nextInt(10);
+            }
+            batch = new Batch(cnn ? Tensor.rand(r, 128, 1, 28, 28) : Tensor.rand(r, 128, 784), y);
+        }
     }
 
     /** MLP 784-512-512-10 (ReLU), batch 128, softmax cross-entropy, weights stored [in, out]; shared with JMH. */

@@ -67,4 +67,22 @@ public final class Rng {
             a[j] = t;
         }
     }
+
+    /**
+     * The full generator state {@code (counter, cached Gaussian bits)}, for checkpoints: {@code setState(state())}
+     * on any generator makes it continue exactly this one's sequence.
+     */
+    public long[] state() {
+        return new long[] {state, Double.doubleToRawLongBits(spareGaussian)};
+    }
+
+    /** Restores a state returned by {@link #state()}. */
+    public void setState(long[] s) {
+        if (s == null || s.length != 2) {
+            throw new IllegalArgumentException("Rng.setState: expected 2 longs, got "
+                    + (s == null ? "null" : Integer.toString(s.length)));
+        }
+        state = s[0];
+        spareGaussian = Double.longBitsToDouble(s[1]);
+    }
 }
