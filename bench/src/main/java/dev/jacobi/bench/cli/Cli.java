@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jacobi", mixinStandardHelpOptions = true, version = "jacobi 0.1.0-SNAPSHOT",
         description = "Tensors, autodiff to any order and regularizers for deep networks, in pure Java.%n"
                 + "With no subcommand: the main job on the bundled MNIST subset.",
-        subcommands = {Cli.InfoCommand.class, Cli.BenchCommand.class},
+        subcommands = {ReproduceCommand.class,
+                Cli.BenchCommand.class, Cli.InfoCommand.class},
         footer = {"%nExamples:", "  jacobi                      the main job (about 2 minutes on 2 cores)",
                 "  jacobi info                 JDK, SIMD species, threads and a kernel self-check",
                 "  jacobi bench GemmBench      JMH benchmarks"})

@@ -1,0 +1,89 @@
+package dev.jacobi.bench.cli;
+
+import dev.jacobi.regularizers.AdversarialPenalty;
+import dev.jacobi.regularizers.AdversarialTraining;
+
+import dev.jacobi.regularizers.ConvBoundPenalty;
+import dev.jacobi.regularizers.DeformationPenalty;
+import dev.jacobi.regularizers.GradientPenalty;
+import dev.jacobi.regularizers.HessianNormPenalty;
+import dev.jacobi.regularizers.InputLoss;
+import dev.jacobi.regularizers.Roll;
+import dev.jacobi.regularizers.SpectralPenalty;
+import dev.jacobi.regularizers.SpectralProjection;
+import dev.jacobi.train.Trainer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every regularizer, constraint and training mode the CLI's {@code --reg NAME=λ[,key=value…]} accepts. For
+ * penalties λ is the weight; for constraints it is the radius; for {@code pgd} it is ε.
+ */
+final class Regs {
+    /** Name → one-line help, in the order {@code --help} lists them. */
+    static final Map<String, String> HELP = new LinkedHashMap<>();
+
+    static {
+        HELP.put("grad-l2", "λ·mean ‖∇ₓℓ‖₂² (Bietti's first-order robust optimisation)");
+        HELP.put("grad-l1", "λ·mean ‖∇ₓℓ‖₁");
+        HELP.put("grad-sup", "λ·Σ_k max_i ‖∇ₓ f_k(x_i)‖² (Bietti's gradient-norm penalty)");
+        HELP.put("wgan-gp", "λ·(‖∇ₓ f(x̂)‖ − 1)² on interpolates");
+        HELP.put("adv", "λ·‖f‖_δ² adversarial perturbation penalty; eps=0.5, steps=5");
+        HELP.put("deform", "λ·‖f‖_τ² adversarial deformation penalty; eps=0.3, steps=5");
+        HELP.put("hessian", "λ·|vᵀ∇²ₓℓ v| input-Hessian operator norm; k=5, sub=32, mode=exact|fd");
+        HELP.put("roll", "λ·ROLL relaxed locally-linear penalty; c=0.25");
+        HELP.put("spectral", "λ·Σ σ(W)²; estimate=reshaped|operator|four");
+        HELP.put("conv-bound", "λ·Σ conv layers √(hw)·min(R,S,T,U) (Fantastic Four)");
+        HELP.put("sn-clip", "constraint: clip reshaped singular values to λ(1+4e^(−epoch/κ)); kappa=2");
+        HELP.put("sn-operator", "constraint: W ← W/max(1, σ_op(W)/λ) with the true conv operator norm (Gouk)");
+        HELP.put("proj-l1", "constraint: exact ℓ1 operator norm ≤ λ");
+        HELP.put("proj-linf", "constraint: exact ℓ∞ operator norm ≤ λ");
+        HELP.put("pgd", "PGD adversarial training at ε = λ; steps=7, norm=l2|linf");
+    }
+
+    private Regs() {
+    }
+
+    static String names() {
+        return String.join(", ", HELP.keySet());
+    }
+
+    /** Adds {@code spec} to the trainer being built, for inputs of per-example shape {@code inputShape}. */
+    static void apply(RegSpec spec, Trainer.Builder b, int[] inputShape, long seed) {
+        double l = spec.lambda();
+        switch (spec.name()) {
+            case "grad-l2" -> b.regularizer(l, new GradientPenalty(GradientPenalty.Kind.GRAD_L2));
+            case "grad-l1" -> b.regularizer(l, new GradientPenalty(GradientPenalty.Kind.GRAD_L1));
+            case "grad-sup" -> b.regularizer(l, new GradientPenalty(GradientPenalty.Kind.SUP_CLASS));
+            case "wgan-gp" -> b.regularizer(l, new GradientPenalty(GradientPenalty.Kind.WGAN_GP,
+                    InputLoss.crossEntropy(), seed));
+            case "adv" -> b.regularizer(l, new AdversarialPenalty(spec.num("eps", 0.5), (int) spec.num("steps", 5)));
+            case "deform" -> b.regularizer(l, new DeformationPenalty(spec.num("eps", 0.3), 3, (int) spec.num("steps", 5)));
+            case "hessian" -> b.regularizer(l, new HessianNormPenalty((int) spec.num("k", 5), (int) spec.num("sub", 32),
+                    "fd".equals(spec.params().get("mode")) ? HessianNormPenalty.Mode.FINITE_DIFFERENCE
+                            : HessianNormPenalty.Mode.EXACT));
+            case "roll" -> b.regularizer(l, new Roll(spec.num("c", 0.25), Roll.Method.PERTURBATION));
+            case "spectral" -> b.regularizer(l, new SpectralPenalty(switch (spec.params().getOrDefault("estimate",
+                    "reshaped")) {
+                case "reshaped" -> SpectralPenalty.Estimate.RESHAPED;
+                case "operator" -> SpectralPenalty.Estimate.OPERATOR;
+                case "four" -> SpectralPenalty.Estimate.FANTASTIC_FOUR;
+                default -> throw new IllegalArgumentException("--reg spectral: estimate must be reshaped, operator or four");
+            }, 1, seed));
+            case "conv-bound" -> b.regularizer(l, new ConvBoundPenalty(1, seed));
+            case "sn-clip" -> b.constraint(SpectralProjection.clipReshaped(l, spec.num("kappa", 2)));
+            case "sn-operator" -> b.constraint(SpectralProjection.operatorNorm(l, inputShape, 5, seed));
+            case "proj-l1" -> b.constraint(SpectralProjection.l1(l));
+            case "proj-linf" -> b.constraint(SpectralProjection.lInf(l));
+            case "pgd" -> {
+                int steps = (int) spec.num("steps", 7);
+                AdversarialTraining adv = "linf".equals(spec.params().get("norm"))
+                        ? AdversarialTraining.pgdLinf(l, steps) : AdversarialTraining.pgdL2(l, steps);
+                b.batchTransform(adv::transform);
+            }
+            default -> throw new IllegalArgumentException("unknown regularizer '" + spec.name() + "'; choose one of "
+                    + names());
+        }
+    }
+
+}
