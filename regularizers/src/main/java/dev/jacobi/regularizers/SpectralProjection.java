@@ -32,6 +32,8 @@ public final class SpectralProjection implements Constraint {
     private final double kappa;
     private final int[] inputShape;
     private final LayerSigmas sigmas;
+    /** The last top right-singular vector of each clipped weight, the warm start of the next step. */
+    private final java.util.Map<Parameter, Tensor> warm = new java.util.IdentityHashMap<>();
 
     private SpectralProjection(Kind kind, double radius, double kappa, int[] inputShape, LayerSigmas sigmas) {
         if (!(radius > 0) || Double.isInfinite(radius) || !(kappa > 0)) {
@@ -117,7 +119,7 @@ public final class SpectralProjection implements Constraint {
                 Parameter p = Layers.weight(layer);
                 Tensor w = p.value();
                 Tensor projected = switch (kind) {
-                    case CLIP_RESHAPED -> clip(w, r);
+                    case CLIP_RESHAPED -> clip(p, w, r);
                     case OPERATOR -> rescale(w, sigmas.sigma(layer).item(), r);
                     case L1 -> rescale(w, absSumMax(w, 1), r);
                     case LINF -> rescale(w, absSumMax(w, 0), r);
@@ -130,13 +132,65 @@ public final class SpectralProjection implements Constraint {
     }
 
     /** {@code U·min(Σ, r)·Vᵀ} of the reshaped weight, or {@code w} itself when no singular value exceeds {@code r}. */
-    private static Tensor clip(Tensor w, double r) {
-        Linalg.Svd svd = Linalg.svd(w.reshape(w.shape()[0], -1).to(DType.FLOAT64));
-        if (svd.s().max().item() <= r) {
-            return w;
+    /** Most singular values above the radius removed by deflation before falling back to a full SVD. */
+    private static final int MAX_DEFLATIONS = 8;
+
+    /**
+     * Clips the singular values of {@code w} (reshaped to {@code [rows, rest]}) to {@code r}. The top singular
+     * triplets are found by power iteration and deflated, {@code W ← W − (σ − r)·u·vᵀ}, which is exact for each
+     * triplet removed; a full SVD is used only when more than {@link #MAX_DEFLATIONS} values exceed {@code r}. Most
+     * steps of training need no change at all, and cost one power iteration.
+     */
+    private Tensor clip(Parameter p, Tensor w, double r) {
+        Tensor m = w.reshape(w.shape()[0], -1).to(DType.FLOAT64);
+        boolean changed = false;
+        for (int k = 0; k <= MAX_DEFLATIONS; k++) {
+            Tensor[] uv = topSingular(m, k == 0 ? warm.get(p) : null);
+            if (k == 0) {
+                warm.put(p, uv[1]);
+            }
+            double sigma = uv[0].matmul(m).matmul(uv[1]).item();
+            if (sigma <= r * (1 + 1e-9)) {
+                return changed ? m.reshape(w.shape()).to(w.dtype()) : w;
+            }
+            if (k == MAX_DEFLATIONS) {
+                break;
+            }
+            m = m.sub(uv[0].unsqueeze(1).matmul(uv[1].unsqueeze(0)).mul(sigma - r));
+            changed = true;
         }
+        Linalg.Svd svd = Linalg.svd(m);
         Tensor us = svd.u().mul(svd.s().clamp(0, r).unsqueeze(0));
         return us.matmul(svd.vt()).reshape(w.shape()).to(w.dtype());
+    }
+
+    /**
+     * {@code {u, v}}, the top singular vectors of {@code m} by power iteration from {@code start} (the previous
+     * step's {@code v}, so a few iterations suffice during training) to a relative change of 1e-9.
+     */
+    private static Tensor[] topSingular(Tensor m, Tensor start) {
+        int n = m.shape()[1];
+        Tensor v = start != null && start.numel() == n ? start
+                : Tensor.ones(DType.FLOAT64, n).add(Tensor.arange(DType.FLOAT64, 0, n, 1).mul(1e-3));
+        v = v.div(v.norm(2).item());
+        Tensor u = m.matmul(v);
+        double prev = 0;
+        for (int it = 0; it < 500; it++) {
+            u = m.matmul(v);
+            double nu = u.norm(2).item();
+            if (nu == 0) {
+                return new Tensor[] {u, v};
+            }
+            u = u.div(nu);
+            v = m.t().matmul(u);
+            double sigma = v.norm(2).item();
+            v = v.div(sigma);
+            if (Math.abs(sigma - prev) <= 1e-9 * sigma) {
+                break;
+            }
+            prev = sigma;
+        }
+        return new Tensor[] {u, v};
     }
 
     private static Tensor rescale(Tensor w, double norm, double r) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jacobi", mixinStandardHelpOptions = true, version = "jacobi 0.1.0-SNAPSHOT",
         description = "Tensors, autodiff to any order and regularizers for deep networks, in pure Java.%n"
                 + "With no subcommand: the main job on the bundled MNIST subset.",
-        subcommands = {ReproduceCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, InspectCommand.class, ReproduceCommand.class,
                 Cli.BenchCommand.class, Cli.InfoCommand.class},
         footer = {"%nExamples:", "  jacobi                      the main job (about 2 minutes on 2 cores)",
                 "  jacobi info                 JDK, SIMD species, threads and a kernel self-check",
@@ -28,7 +28,13 @@ public final class Cli implements Callable<Integer> {
 
     /** Runs the command line and returns the exit code; errors are one line unless {@code --verbose}. */
     public static int run(String[] args) {
-        CommandLine cl = new CommandLine(new Cli());
+        CommandLine cl = new CommandLine(new Cli()).setUsageHelpWidth(120);
+        StringBuilder regs = new StringBuilder("%nRegularizers and constraints for --reg NAME=λ[,key=value...]:%n");
+        Regs.HELP.forEach((k, v) -> regs.append(String.format("  %-12s %s%%n", k, v)));
+        var train = cl.getSubcommands().get("train").getCommandSpec().usageMessage();
+        java.util.List<String> footer = new java.util.ArrayList<>(java.util.List.of(regs.toString()));
+        footer.addAll(java.util.List.of(train.footer()));
+        train.footer(footer.toArray(new String[0]));
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (verbose) {

@@ -1,0 +1,99 @@
+package dev.jacobi.bench.cli;
+
+import dev.jacobi.core.Batch;
+import dev.jacobi.core.Tensor;
+import dev.jacobi.datasets.DataLoader;
+import dev.jacobi.datasets.Dataset;
+import dev.jacobi.regularizers.Attacks;
+import dev.jacobi.regularizers.Certify;
+import dev.jacobi.regularizers.LipschitzBound;
+import dev.jacobi.regularizers.Robustness;
+import java.nio.file.Path;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jacobi eval}: clean, FGSM and PGD accuracy, certified accuracy, margins and Hessian statistics. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Evaluate a model file: clean, FGSM and PGD (l2 and linf) accuracy, certified accuracy from the "
+                + "Lipschitz bound, ROLL margins and input-Hessian statistics on the test set.",
+        footer = {"%nExamples:", "  jacobi eval --model jacobi-out/train/model.safetensors",
+                "  jacobi eval --model m.safetensors --eps 0.5,1,1.5 --linf-eps 0.1,0.2 --examples 500 --json out.json"})
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "a model file written by 'jacobi train'")
+    Path model;
+    @Option(names = "--data", description = "data to evaluate on (default: what the model was trained on)")
+    String data;
+    @Option(names = "--eps", split = ",", defaultValue = "0.5,1.0,1.5", description = "l2 radii (default: ${DEFAULT-VALUE})")
+    double[] eps;
+    @Option(names = "--linf-eps", split = ",", defaultValue = "0.1,0.2", description = "linf radii (default: ${DEFAULT-VALUE})")
+    double[] linfEps;
+    @Option(names = "--steps", defaultValue = "20", description = "PGD steps (default: ${DEFAULT-VALUE})")
+    int steps;
+    @Option(names = "--examples", defaultValue = "500", description = "test examples to use (default: ${DEFAULT-VALUE})")
+    int examples;
+    @Option(names = "--json", description = "also write the results as JSON to this file")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelFile mf = ModelFile.load(model);
+        Dataset test = Data.load(data == null ? mf.data() : data).test();
+        Map<String, Object> r = evaluate(mf, test, eps, linfEps, steps, examples);
+        r.forEach((k, v) -> System.out.printf("%-36s %s%n", k, v instanceof Double d ? String.format("%.4g", d) : v));
+        if (json != null) {
+            Outputs.json(json, r);
+        }
+        return 0;
+    }
+
+    /** The first {@code n} examples of {@code d} as one batch. */
+    static Batch head(Dataset d, int n) {
+        int m = Math.min(n, d.size());
+        int[] idx = new int[m];
+        for (int i = 0; i < m; i++) {
+            idx[i] = i;
+        }
+        Batch b = DataLoader.builder(d.subset(idx), m).shuffle(false).build().epoch(0).iterator().next();
+        return b;
+    }
+
+    static Map<String, Object> evaluate(ModelFile mf, Dataset test, double[] eps, double[] linfEps, int steps, int n) {
+        Batch b = head(test, n);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("examples", b.y().length);
+        Robustness.Report rep = Robustness.evaluate(mf.model(), b.x(), b.y(), Attacks.Pgd.l2(1, steps), eps, 10);
+        r.put("clean_accuracy", rep.cleanAccuracy());
+        for (int i = 0; i < eps.length; i++) {
+            r.put("pgd_l2_accuracy@" + eps[i], rep.pgdAccuracy()[i]);
+        }
+        for (double e : linfEps) {
+            Tensor adv = Attacks.pgd(mf.model(), b.x(), b.y(), Attacks.Pgd.linf(e, steps));
+            r.put("pgd_linf_accuracy@" + e, Attacks.accuracy(mf.model(), adv, b.y()));
+            r.put("fgsm_linf_accuracy@" + e, Attacks.accuracy(mf.model(), Attacks.fgsm(mf.model(), b.x(), b.y(), e, 0, 1), b.y()));
+        }
+        double lip = LipschitzBound.of(mf.model(), mf.spec().input()).product();
+        r.put("lipschitz_upper_bound", lip);
+        r.put("lipschitz_lower_bound", rep.maxJacobianNorm());
+        Tensor logits = mf.model().forward(b.x()).value();
+        double[] cert = Certify.certifiedAccuracy(logits, b.y(), lip, eps);
+        for (int i = 0; i < eps.length; i++) {
+            r.put("certified_l2_accuracy@" + eps[i], cert[i]);
+        }
+        r.put("hessian_top_eig_mean", rep.hessianTop()[0]);
+        r.put("hessian_top_eig_median", rep.hessianTop()[1]);
+        r.put("hessian_top_eig_max", rep.hessianTop()[2]);
+        if (rep.marginPercentiles() != null) {
+            List<String> q = List.of("p10", "p50", "p90");
+            for (int i = 0; i < 3; i++) {
+                r.put("roll_l2_margin_" + q.get(i), rep.marginPercentiles()[i]);
+            }
+        }
+        return r;
+    }
+
+}
