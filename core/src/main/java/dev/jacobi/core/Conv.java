@@ -137,7 +137,7 @@ public final class Conv {
         Geo g = geo(op, xs, w.shape, s, gy.shape, null, w.shape);
         Tensor gc = gy.contiguous();
         Tensor wc = w.contiguous();
-        if (shifted(gy.dtype, g) && s.mode() == PaddingMode.ZEROS) {
+        if (shifted(gy.dtype, g) && s.mode() == PaddingMode.ZEROS && g.cin / g.groups >= MIN_ROWS) {
             // a stride-1 transposed convolution is the convolution of gy with the flipped, transposed kernel
             int eh = g.s.dilationH() * (g.kh - 1);
             int ew = g.s.dilationW() * (g.kw - 1);
@@ -257,6 +257,10 @@ public final class Conv {
     private static final int KC_POS = 96;
     /** Fixed number of partial sums of the weight adjoint (more only cost memory; fewer limit the threads). */
     private static final int MAX_CHUNKS = 16;
+    /** Below this many input channels per group the input adjoint keeps the lowering (GEMM rows would idle). */
+    private static final int MIN_ROWS = 4;
+    /** Up to this many taps per group ({@code Cin/G·kh·kw}) the forward runs {@link GemmKernel#narrow} directly. */
+    private static final int NARROW_K = 32;
 
     private static boolean shifted(DType dtype, Geo g) {
         return shiftedPath && dtype == DType.FLOAT32 && g.s.strideH() == 1 && g.s.strideW() == 1 && g.kg > 0
@@ -331,7 +335,7 @@ public final class Conv {
 
     /**
      * Stride-1 convolution of padded planes {@code xp} ({@code n·cin} planes of {@code hp×wp}) with {@code w}
-     * ({@code [cout, cin/G, kh, kw]} at {@code wo}) as in {@link #conv2d}: {@code y[n,o,i,j] = b[o] + Σ_{c,p,q}
+     * ({@code [cout, cin/G, kh, kw]} at {@code wOff}) as in {@link #conv2d}: {@code y[n,o,i,j] = b[o] + Σ_{c,p,q}
      * w[o,c,p,q]·xp[n, c, i + p·dh, j + q·dw]}, {@code g} giving kernel, dilation and groups ({@code kg}) and
      * {@code ho×wo} (its {@code ho}, {@code wo}). Each row of the implicit column matrix is a shifted slice of
      * {@code xp}, so nothing is lowered: output positions {@code i·wp + j} of the padded grid are computed in tiles
@@ -354,6 +358,22 @@ public final class Conv {
         int plane = hp * wp;
         int panels = (coutG + mr - 1) / mr;
         int[] rows = tapRows(g, plane, wp);
+        float[] y = new float[Shapes.numel(new int[] {n, cout, ho, wo}, "conv2d")];
+        if (kg <= NARROW_K) {
+            // few taps: one output row of all channels at a time, straight into y
+            Parallel.forRange(n * ho, Math.max(1, (1 << 16) / Math.max(1, cout * wo * kg)), (u0, u1) -> {
+                for (int u = u0; u < u1; u++) {
+                    int img = u / ho;
+                    int i = u % ho;
+                    for (int grp = 0; grp < groups; grp++) {
+                        kr.narrow(coutG, wo, kg, w, wOff + grp * coutG * kg, kg, xp,
+                                (img * cin + grp * cinG) * plane + i * wp, rows, b, bo + grp * coutG, y,
+                                ((img * cout + grp * coutG) * ho + i) * wo, ho * wo);
+                    }
+                }
+            });
+            return y;
+        }
         // weights packed per group and panel of mr rows: ap[((grp·panels + s)·kg + p)·mr + r] = w[grp·coutG + s·mr + r, p]
         float[] ap = new float[groups * panels * kg * mr];
         for (int o = 0; o < cout; o++) {
@@ -368,7 +388,6 @@ public final class Conv {
         int span = ho * wp;
         int ldc = Math.max(nr, UNIT_COLS / nr * nr);
         int units = (span + ldc - 1) / ldc;
-        float[] y = new float[Shapes.numel(new int[] {n, cout, ho, wo}, "conv2d")];
         Parallel.forRange(n * units, 1, (u0, u1) -> {
             float[] acc = new float[panels * mr * ldc];
             int[] aRows = new int[mr];
