@@ -251,10 +251,10 @@ public final class Conv {
     /** Whether float32 stride-1 convolutions run on shifted rows of a padded copy (tests switch it to compare). */
     static volatile boolean shiftedPath = Simd.vectorized();
     /** Columns (output positions on the padded grid) computed per parallel work unit of the shifted forward. */
-    private static final int UNIT_COLS = 256;
+    private static final int UNIT_COLS = 128;
     /** Maximum depth of a k block of the shifted forward (taps) and of the weight adjoint (positions). */
-    private static final int KC_TAPS = 256;
-    private static final int KC_POS = 96;
+    private static final int KC_TAPS = 1024;
+    private static final int KC_POS = 256;
     /** Fixed number of partial sums of the weight adjoint (more only cost memory; fewer limit the threads). */
     private static final int MAX_CHUNKS = 16;
     /** Below this many input channels per group the input adjoint keeps the lowering (GEMM rows would idle). */
