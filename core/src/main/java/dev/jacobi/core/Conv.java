@@ -11,6 +11,13 @@ import java.util.Arrays;
  * that fit in cache) through a tap table shared by all images and channels, and multiplied with {@link Gemm} per group;
  * images run in parallel on {@link Parallel} with one scratch column buffer per thread. A 1x1 kernel with stride 1 and
  * no padding skips the lowering.
+ *
+ * <p>float32 with stride 1 (with the Vector API) lowers nothing: the input is copied once into padded planes, where
+ * every row of the column matrix is a shifted slice, read in place by gathered GEMM tiles
+ * ({@link GemmKernel#tileGather}) over output tiles of the padded grid; up to 32 taps per group the forward writes
+ * rows of outputs directly ({@link GemmKernel#narrow}). The input adjoint is then the convolution of the padded
+ * gradient with the flipped kernel, the weight adjoint a GEMM over all positions. Work is split over disjoint outputs
+ * (or fixed image chunks), so results do not depend on the thread count.
  */
 public final class Conv {
     private Conv() {
