@@ -11,6 +11,13 @@ import java.util.Arrays;
  * that fit in cache) through a tap table shared by all images and channels, and multiplied with {@link Gemm} per group;
  * images run in parallel on {@link Parallel} with one scratch column buffer per thread. A 1x1 kernel with stride 1 and
  * no padding skips the lowering.
+ *
+ * <p>float32 with stride 1 (with the Vector API) lowers nothing: the input is copied once into padded planes, where
+ * every row of the column matrix is a shifted slice, read in place by gathered GEMM tiles
+ * ({@link GemmKernel#tileGather}) over output tiles of the padded grid; up to 32 taps per group the forward writes
+ * rows of outputs directly ({@link GemmKernel#narrow}). The input adjoint is then the convolution of the padded
+ * gradient with the flipped kernel, the weight adjoint a GEMM over all positions. Work is split over disjoint outputs
+ * (or fixed image chunks), so results do not depend on the thread count.
  */
 public final class Conv {
     private Conv() {
@@ -73,6 +80,11 @@ public final class Conv {
         }
         Tensor xc = x.contiguous();
         Tensor wc = w.contiguous();
+        if (shifted(x.dtype, g)) {
+            float[] xp = padded(op, xc, g);
+            return Tensor.wrap(shiftedConv(xp, g.w + 2 * g.s.padW(), wc.f, wc.offset, g,
+                    bc == null ? null : bc.f, bc == null ? 0 : bc.offset), g.n, g.cout, g.ho, g.wo);
+        }
         Tensor y = Tensor.empty(x.dtype, new int[] {g.n, g.cout, g.ho, g.wo});
         Object xa = data(xc);
         Object wa = data(wc);
@@ -132,6 +144,15 @@ public final class Conv {
         Geo g = geo(op, xs, w.shape, s, gy.shape, null, w.shape);
         Tensor gc = gy.contiguous();
         Tensor wc = w.contiguous();
+        if (shifted(gy.dtype, g) && s.mode() == PaddingMode.ZEROS && g.cin / g.groups >= MIN_ROWS) {
+            // a stride-1 transposed convolution is the convolution of gy with the flipped, transposed kernel
+            int eh = g.s.dilationH() * (g.kh - 1);
+            int ew = g.s.dilationW() * (g.kw - 1);
+            Geo t = new Geo(g.n, g.cout, g.ho, g.wo, g.cin, g.kh, g.kw, h, w_, g.groups, g.cin / g.groups,
+                    g.coutG * g.kh * g.kw, s.withPadding(0));
+            float[] gp = padded(op, gc, t, eh - s.padH(), ew - s.padW(), h + eh, w_ + ew, false);
+            return Tensor.wrap(shiftedConv(gp, w_ + ew, flipped(wc, g), 0, t, null, 0), xs);
+        }
         Tensor gx = Tensor.empty(gy.dtype, xs);
         Object ga = data(gc);
         Object wa = data(wc);
@@ -189,6 +210,9 @@ public final class Conv {
         Geo g = geo(op, x.shape, ws, s, gy.shape, x.shape, null);
         Tensor xc = x.contiguous();
         Tensor gc = gy.contiguous();
+        if (shifted(x.dtype, g)) {
+            return Tensor.wrap(shiftedWeight(padded(op, xc, g), g.w + 2 * g.s.padW(), gc.f, gc.offset, g), ws);
+        }
         Object xa = data(xc);
         Object ga = data(gc);
         int[] tab = g.taps();
@@ -227,6 +251,282 @@ public final class Conv {
             addInto(parts[0], parts[c], size);
         }
         return x.dtype == DType.FLOAT32 ? Tensor.wrap((float[]) parts[0], ws) : Tensor.wrap((double[]) parts[0], ws);
+    }
+
+    // ---------------------------------------------------------------- float32, stride 1: shifted rows
+
+    /** Whether float32 stride-1 convolutions run on shifted rows of a padded copy (tests switch it to compare). */
+    static volatile boolean shiftedPath = Simd.vectorized();
+    /** Columns (output positions on the padded grid) computed per parallel work unit of the shifted forward. */
+    private static final int UNIT_COLS = 128;
+    /** Maximum depth of a k block of the shifted forward (taps) and of the weight adjoint (positions). */
+    private static final int KC_TAPS = 1024;
+    private static final int KC_POS = 256;
+    /** Fixed number of partial sums of the weight adjoint (more only cost memory; fewer limit the threads). */
+    private static final int MAX_CHUNKS = 16;
+    /** Below this many input channels per group the input adjoint keeps the lowering (GEMM rows would idle). */
+    private static final int MIN_ROWS = 4;
+    /** Up to this many taps per group ({@code Cin/G·kh·kw}) the forward runs {@link GemmKernel#narrow} directly. */
+    private static final int NARROW_K = 32;
+
+    private static boolean shifted(DType dtype, Geo g) {
+        return shiftedPath && dtype == DType.FLOAT32 && g.s.strideH() == 1 && g.s.strideW() == 1 && g.kg > 0
+                && g.coutG > 0;
+    }
+
+    /**
+     * Copies the {@code n·c} planes ({@code n, c, h, w} of {@code g}, i.e. {@code h×w} each) of {@code t} into planes
+     * of {@code hp×wp}: {@code out[k·hp·wp + r·wp + q] = t[k, r − top, q − left]}, 0 outside the plane (wrapped when
+     * {@code circular}); {@code top}/{@code left} may be negative (cropping). Trailing slack lets a tile of the
+     * shifted forward read past the last plane.
+     */
+    private static float[] padded(String op, Tensor t, Geo g) {
+        int ph = g.s.padH();
+        int pw = g.s.padW();
+        return padded(op, t, g, ph, pw, g.h + 2 * ph, g.w + 2 * pw, g.s.mode() == PaddingMode.CIRCULAR);
+    }
+
+    /** {@link #padded(String, Tensor, Geo)} with explicit placement (the input adjoint's grid). */
+    private static float[] padded(String op, Tensor t, Geo g, int top, int left, int hp, int wp, boolean circular) {
+        int planes = g.n * g.cin;
+        int h = g.h;
+        int w = g.w;
+        int plane = hp * wp;
+        float[] src = t.f;
+        int so = t.offset;
+        float[] out = new float[Shapes.numel(new int[] {planes, hp, wp}, op) + Gemm.KERNEL.nr() + wp];
+        Parallel.forRange(planes, Math.max(1, (1 << 14) / Math.max(1, plane)), (k0, k1) -> {
+            for (int k = k0; k < k1; k++) {
+                for (int r = 0; r < hp; r++) {
+                    int sr = circular ? Math.floorMod(r - top, h) : r - top;
+                    if (sr < 0 || sr >= h) {
+                        continue;
+                    }
+                    int s = so + (k * h + sr) * w;
+                    int d = k * plane + r * wp;
+                    if (circular) {
+                        for (int q = 0; q < wp; q++) {
+                            out[d + q] = src[s + Math.floorMod(q - left, w)];
+                        }
+                    } else {
+                        int q0 = Math.max(0, left);
+                        int q1 = Math.min(wp, left + w);
+                        if (q1 > q0) {
+                            System.arraycopy(src, s + q0 - left, out, d + q0, q1 - q0);
+                        }
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Offsets of the taps {@code (c, p, q)} of one group in padded planes: {@code c·hp·wp + p·dh·wp + q·dw}. */
+    private static int[] tapRows(Geo g, int plane, int wp) {
+        int taps = g.kh * g.kw;
+        int[] rows = new int[g.kg];
+        for (int i = 0; i < g.kg; i++) {
+            int c = i / taps;
+            int p = i % taps / g.kw;
+            int q = i % g.kw;
+            rows[i] = c * plane + p * g.s.dilationH() * wp + q * g.s.dilationW();
+        }
+        return rows;
+    }
+
+    /** Depth of equal k blocks of at most {@code max} covering {@code k}. */
+    private static int blockDepth(int k, int max) {
+        int blocks = (k + max - 1) / max;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /**
+     * Stride-1 convolution of padded planes {@code xp} ({@code n·cin} planes of {@code hp×wp}) with {@code w}
+     * ({@code [cout, cin/G, kh, kw]} at {@code wOff}) as in {@link #conv2d}: {@code y[n,o,i,j] = b[o] + Σ_{c,p,q}
+     * w[o,c,p,q]·xp[n, c, i + p·dh, j + q·dw]}, {@code g} giving kernel, dilation and groups ({@code kg}) and
+     * {@code ho×wo} (its {@code ho}, {@code wo}). Each row of the implicit column matrix is a shifted slice of
+     * {@code xp}, so nothing is lowered: output positions {@code i·wp + j} of the padded grid are computed in tiles
+     * of nr ({@code j ≥ wo} is discarded) into a per-thread buffer, then copied out.
+     */
+    private static float[] shiftedConv(float[] xp, int wp, float[] w, int wOff, Geo g, float[] b, int bo) {
+        GemmKernel kr = Gemm.KERNEL;
+        int n = g.n;
+        int cin = g.cin;
+        int cout = g.cout;
+        int hp = g.ho + g.s.dilationH() * (g.kh - 1);
+        int mr = kr.mr();
+        int nr = kr.nr();
+        int ho = g.ho;
+        int wo = g.wo;
+        int groups = g.groups;
+        int cinG = cin / groups;
+        int coutG = cout / groups;
+        int kg = g.kg;
+        int plane = hp * wp;
+        int panels = (coutG + mr - 1) / mr;
+        int[] rows = tapRows(g, plane, wp);
+        float[] y = new float[Shapes.numel(new int[] {n, cout, ho, wo}, "conv2d")];
+        if (kg <= NARROW_K) {
+            // few taps: one output row of all channels at a time, straight into y
+            Parallel.forRange(n * ho, Math.max(1, (1 << 16) / Math.max(1, cout * wo * kg)), (u0, u1) -> {
+                for (int u = u0; u < u1; u++) {
+                    int img = u / ho;
+                    int i = u % ho;
+                    for (int grp = 0; grp < groups; grp++) {
+                        kr.narrow(coutG, wo, kg, w, wOff + grp * coutG * kg, kg, xp,
+                                (img * cin + grp * cinG) * plane + i * wp, rows, b, bo + grp * coutG, y,
+                                ((img * cout + grp * coutG) * ho + i) * wo, ho * wo);
+                    }
+                }
+            });
+            return y;
+        }
+        // weights packed per group and panel of mr rows: ap[((grp·panels + s)·kg + p)·mr + r] = w[grp·coutG + s·mr + r, p]
+        float[] ap = new float[groups * panels * kg * mr];
+        for (int o = 0; o < cout; o++) {
+            int grp = o / coutG;
+            int s = o % coutG / mr;
+            int base = (grp * panels + s) * kg * mr + o % coutG % mr;
+            for (int p = 0; p < kg; p++) {
+                ap[base + p * mr] = w[wOff + o * kg + p];
+            }
+        }
+        int kc = blockDepth(kg, KC_TAPS);
+        int span = ho * wp;
+        int ldc = Math.max(nr, UNIT_COLS / nr * nr);
+        int units = (span + ldc - 1) / ldc;
+        Parallel.forRange(n * units, 1, (u0, u1) -> {
+            float[] acc = new float[panels * mr * ldc];
+            int[] aRows = new int[mr];
+            for (int u = u0; u < u1; u++) {
+                int img = u / units;
+                int c0 = u % units * ldc;
+                int c1 = Math.min(span, c0 + ldc);
+                for (int grp = 0; grp < groups; grp++) {
+                    int xo = (img * cin + grp * cinG) * plane;
+                    for (int t = c0; t < c1; t += nr) {
+                        for (int pc = 0; pc < kg; pc += kc) {
+                            int k = Math.min(kc, kg - pc);
+                            for (int s = 0; s < panels; s++) {
+                                int a0 = ((grp * panels + s) * kg + pc) * mr;
+                                for (int r = 0; r < mr; r++) {
+                                    aRows[r] = a0 + r;
+                                }
+                                kr.tileGather(k, ap, aRows, mr, xp, xo + t, 0, rows, pc, 1f, pc == 0 ? 0f : 1f,
+                                        acc, s * mr * ldc + t - c0, ldc);
+                            }
+                        }
+                    }
+                    int yo = (img * cout + grp * coutG) * ho * wo;
+                    for (int o = 0; o < coutG; o++) {
+                        float bias = b == null ? 0f : b[bo + grp * coutG + o];
+                        for (int i = c0 / wp; i * wp < c1; i++) {
+                            int j0 = Math.max(0, c0 - i * wp);
+                            int j1 = Math.min(wo, c1 - i * wp);
+                            for (int j = j0, src = o * ldc + i * wp - c0, dst = yo + o * ho * wo + i * wo; j < j1; j++) {
+                                y[dst + j] = acc[src + j] + bias;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        return y;
+    }
+
+    /**
+     * Stride-1 weight adjoint from padded input planes {@code xp} (rows {@code wp} wide, see {@link #padded}) and
+     * {@code gy}: {@code gw[o, c, p, q] = Σ_{n,i,j} gy[n,o,i,j]·xp[n, c, i + p·dh, j + q·dw]}, computed transposed as
+     * {@code Σ_n X_n·GY_nᵀ} where row {@code (c,p,q)} of {@code X_n} is a shifted slice of {@code xp} read in place and
+     * {@code GY_nᵀ} is packed per k block (zero at the discarded grid columns {@code j ≥ wo}). Images are summed
+     * in {@code min(N, 16)} fixed chunks, so the result does not depend on the thread count.
+     */
+    private static float[] shiftedWeight(float[] xp, int wp, float[] gy, int gyOff, Geo g) {
+        GemmKernel kr = Gemm.KERNEL;
+        int mr = kr.mr();
+        int nr = kr.nr();
+        int hp = g.ho + g.s.dilationH() * (g.kh - 1);
+        int plane = hp * wp;
+        int ho = g.ho;
+        int wo = g.wo;
+        int cinG = g.cin / g.groups;
+        int coutG = g.coutG;
+        int kg = g.kg;
+        int span = ho * wp;
+        int[] rows = tapRows(g, plane, wp);
+        int rowsPad = (kg + mr - 1) / mr * mr;
+        int colPanels = (coutG + nr - 1) / nr;
+        int ldp = colPanels * nr;
+        int size = g.groups * rowsPad * ldp;
+        int kc = blockDepth(span, KC_POS);
+        int chunks = Math.max(1, Math.min(g.n, MAX_CHUNKS));
+        float[][] parts = new float[chunks][];
+        Parallel.forRange(chunks, 1, (c0, c1) -> {
+            float[] bp = new float[colPanels * nr * kc];
+            int[] aRows = new int[mr];
+            for (int c = c0; c < c1; c++) {
+                float[] part = new float[size];
+                for (int img = (int) ((long) g.n * c / chunks); img < (long) g.n * (c + 1) / chunks; img++) {
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        int xo = (img * g.cin + grp * cinG) * plane;
+                        int go = gyOff + (img * g.cout + grp * coutG) * ho * wo;
+                        for (int pc = 0; pc < span; pc += kc) {
+                            int k = Math.min(kc, span - pc);
+                            // bp[t·nr·kc + p·nr + o % nr] = gy[o, pc + p] on the grid (columns past coutG stay 0)
+                            for (int o = 0; o < coutG; o++) {
+                                int d = o / nr * nr * kc + o % nr;
+                                int src = go + o * ho * wo;
+                                for (int p = 0, i = pc / wp, j = pc % wp; p < k; p++, d += nr) {
+                                    bp[d] = j < wo ? gy[src + i * wo + j] : 0f;
+                                    if (++j == wp) {
+                                        j = 0;
+                                        i++;
+                                    }
+                                }
+                            }
+                            for (int t = 0; t < colPanels; t++) {
+                                for (int s = 0; s < rowsPad; s += mr) {
+                                    for (int r = 0; r < mr; r++) {
+                                        aRows[r] = xo + rows[Math.min(s + r, kg - 1)] + pc;
+                                    }
+                                    kr.tileGather(k, xp, aRows, 1, bp, t * nr * kc, nr, null, 0, 1f, 1f, part,
+                                            (grp * rowsPad + s) * ldp + t * nr, ldp);
+                                }
+                            }
+                        }
+                    }
+                }
+                parts[c] = part;
+            }
+        });
+        for (int c = 1; c < chunks; c++) {
+            addInto(parts[0], parts[c], size);
+        }
+        float[] gw = new float[g.cout * kg];
+        for (int o = 0; o < g.cout; o++) {
+            int grp = o / coutG;
+            for (int q = 0; q < kg; q++) {
+                gw[o * kg + q] = parts[0][(grp * rowsPad + q) * ldp + o % coutG];
+            }
+        }
+        return gw;
+    }
+
+    /** The kernel of the transposed convolution: {@code w'[g·cinG + c, o, p, q] = w[g·coutG + o, c, kh−1−p, kw−1−q]}. */
+    private static float[] flipped(Tensor wc, Geo g) {
+        int cinG = g.cin / g.groups;
+        int taps = g.kh * g.kw;
+        float[] out = new float[g.cout * g.kg];
+        for (int o = 0; o < g.cout; o++) {
+            int grp = o / g.coutG;
+            for (int c = 0; c < cinG; c++) {
+                for (int t = 0; t < taps; t++) {
+                    out[(((grp * cinG + c) * g.coutG + o % g.coutG) * taps) + taps - 1 - t] =
+                            wc.f[wc.offset + (o * cinG + c) * taps + t];
+                }
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- geometry

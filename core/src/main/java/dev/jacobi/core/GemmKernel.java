@@ -24,6 +24,53 @@ interface GemmKernel {
               int ldc);
 
     /**
+     * The gathered tile of the convolutions, where neither operand need be packed:
+     * {@code C[co + r·ldc + j] = combine(Σ_p a[aRows[r] + p·aStep]·b[bo + row(p) + j], alpha, beta, C[...])} for
+     * {@code r < mr()}, {@code j < nr()}, {@code p < kc} in ascending order, with {@code row(p) = bRows[br + p]},
+     * or {@code p·bRs} when {@code bRows} is null. {@link #tile} is the case {@code aRows[r] = ao + r},
+     * {@code aStep = mr()}. This default is the plain-Java reference.
+     */
+    default void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
+                            int br, float alpha, float beta, float[] c, int co, int ldc) {
+        int mr = mr();
+        int nr = nr();
+        float[] acc = new float[mr * nr];
+        for (int p = 0; p < kc; p++) {
+            int row = bo + (bRows == null ? p * bRs : bRows[br + p]);
+            for (int r = 0; r < mr; r++) {
+                float x = a[aRows[r] + p * aStep];
+                for (int j = 0; j < nr; j++) {
+                    acc[r * nr + j] += x * b[row + j];
+                }
+            }
+        }
+        for (int r = 0; r < mr; r++) {
+            for (int j = 0; j < nr; j++) {
+                c[co + r * ldc + j] = combine(acc[r * nr + j], alpha, beta, c[co + r * ldc + j]);
+            }
+        }
+    }
+
+    /**
+     * A product of few columns written straight to C (the small-k direct convolution):
+     * {@code C[co + r·ldc + j] = bias[bOff + r] + Σ_p a[ao + r·lda + p]·b[bo + bRows[p] + j]} for {@code r < m},
+     * {@code j < n}, {@code p < k} in ascending order ({@code bias} null counts as 0). Each B row must have
+     * {@code n} readable elements. This default is the plain-Java reference.
+     */
+    default void narrow(int m, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int[] bRows,
+                        float[] bias, int bOff, float[] c, int co, int ldc) {
+        for (int r = 0; r < m; r++) {
+            for (int j = 0; j < n; j++) {
+                float s = bias == null ? 0f : bias[bOff + r];
+                for (int p = 0; p < k; p++) {
+                    s += a[ao + r * lda + p] * b[bo + bRows[p] + j];
+                }
+                c[co + r * ldc + j] = s;
+            }
+        }
+    }
+
+    /**
      * The epilogue every kernel applies to an accumulated dot product {@code acc}: {@code alpha·acc + beta·old}, with
      * {@code beta == 0} ignoring {@code old} (even NaN) and the products skipped when {@code alpha} or {@code beta} is 1.
      */

@@ -32,6 +32,20 @@ final class VectorGemmKernel implements GemmKernel {
     @Override
     public void tile(int kc, float[] a, int ao, float[] b, int bo, int bRs, float alpha, float beta, float[] c,
                      int co, int ldc) {
+        body(kc, a, ao, ao + 1, ao + 2, ao + 3, ao + 4, ao + 5, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc);
+    }
+
+    @Override
+    public void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
+                           int br, float alpha, float beta, float[] c, int co, int ldc) {
+        body(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aRows[4], aRows[5], aStep, b, bo, bRs, bRows, br,
+                alpha, beta, c, co, ldc);
+    }
+
+    /** The 6×4L tile with A row {@code r} at {@code ar + p·as}, B row {@code p} as in {@link #tileGather}. */
+    private static void body(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
+                             int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co,
+                             int ldc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -39,23 +53,24 @@ final class VectorGemmKernel implements GemmKernel {
         FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
         FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
         FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
-        for (int p = 0; p < kc; p++, ao += MR, bo += bRs) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bo);
-            FloatVector b1 = FloatVector.fromArray(F, b, bo + 1 * L);
-            FloatVector b2 = FloatVector.fromArray(F, b, bo + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(F, b, bo + 3 * L);
+        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {
+            int o = bRows == null ? bp : bo + bRows[br + p];
+            FloatVector b0 = FloatVector.fromArray(F, b, o);
+            FloatVector b1 = FloatVector.fromArray(F, b, o + 1 * L);
+            FloatVector b2 = FloatVector.fromArray(F, b, o + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(F, b, o + 3 * L);
             FloatVector x;
-            x = FloatVector.broadcast(F, a[ao]);
+            x = FloatVector.broadcast(F, a[a0 + ap]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(F, a[ao + 1]);
+            x = FloatVector.broadcast(F, a[a1 + ap]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(F, a[ao + 2]);
+            x = FloatVector.broadcast(F, a[a2 + ap]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(F, a[ao + 3]);
+            x = FloatVector.broadcast(F, a[a3 + ap]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(F, a[ao + 4]);
+            x = FloatVector.broadcast(F, a[a4 + ap]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(F, a[ao + 5]);
+            x = FloatVector.broadcast(F, a[a5 + ap]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
         store(c00, alpha, beta, c, co); store(c01, alpha, beta, c, co + 1 * L); store(c02, alpha, beta, c, co + 2 * L); store(c03, alpha, beta, c, co + 3 * L);
@@ -64,6 +79,54 @@ final class VectorGemmKernel implements GemmKernel {
         store(c30, alpha, beta, c, co + 3 * ldc); store(c31, alpha, beta, c, co + 3 * ldc + 1 * L); store(c32, alpha, beta, c, co + 3 * ldc + 2 * L); store(c33, alpha, beta, c, co + 3 * ldc + 3 * L);
         store(c40, alpha, beta, c, co + 4 * ldc); store(c41, alpha, beta, c, co + 4 * ldc + 1 * L); store(c42, alpha, beta, c, co + 4 * ldc + 2 * L); store(c43, alpha, beta, c, co + 4 * ldc + 3 * L);
         store(c50, alpha, beta, c, co + 5 * ldc); store(c51, alpha, beta, c, co + 5 * ldc + 1 * L); store(c52, alpha, beta, c, co + 5 * ldc + 2 * L); store(c53, alpha, beta, c, co + 5 * ldc + 3 * L);
+    }
+
+    /**
+     * Eight rows at a time, one vector of columns at a time; a ragged last vector is computed again ending at
+     * {@code n}, which rewrites the same values, so no masks are needed unless {@code n < L}.
+     */
+    @Override
+    public void narrow(int m, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int[] bRows,
+                       float[] bias, int bOff, float[] c, int co, int ldc) {
+        if (n < L) {
+            GemmKernel.super.narrow(m, n, k, a, ao, lda, b, bo, bRows, bias, bOff, c, co, ldc);
+            return;
+        }
+        for (int j = 0; j < n; j += L) {
+            int j0 = Math.min(j, n - L);
+            for (int r0 = 0; r0 < m; r0 += 8) {
+                int last = m - 1;
+                int r1 = Math.min(r0 + 1, last), r2 = Math.min(r0 + 2, last), r3 = Math.min(r0 + 3, last);
+                int r4 = Math.min(r0 + 4, last), r5 = Math.min(r0 + 5, last), r6 = Math.min(r0 + 6, last);
+                int r7 = Math.min(r0 + 7, last);
+                int q0 = ao + r0 * lda, q1 = ao + r1 * lda, q2 = ao + r2 * lda, q3 = ao + r3 * lda;
+                int q4 = ao + r4 * lda, q5 = ao + r5 * lda, q6 = ao + r6 * lda, q7 = ao + r7 * lda;
+                FloatVector s0 = init(bias, bOff, r0), s1 = init(bias, bOff, r1), s2 = init(bias, bOff, r2);
+                FloatVector s3 = init(bias, bOff, r3), s4 = init(bias, bOff, r4), s5 = init(bias, bOff, r5);
+                FloatVector s6 = init(bias, bOff, r6), s7 = init(bias, bOff, r7);
+                for (int p = 0; p < k; p++) {
+                    FloatVector v = FloatVector.fromArray(F, b, bo + bRows[p] + j0);
+                    s0 = FloatVector.broadcast(F, a[q0 + p]).fma(v, s0);
+                    s1 = FloatVector.broadcast(F, a[q1 + p]).fma(v, s1);
+                    s2 = FloatVector.broadcast(F, a[q2 + p]).fma(v, s2);
+                    s3 = FloatVector.broadcast(F, a[q3 + p]).fma(v, s3);
+                    s4 = FloatVector.broadcast(F, a[q4 + p]).fma(v, s4);
+                    s5 = FloatVector.broadcast(F, a[q5 + p]).fma(v, s5);
+                    s6 = FloatVector.broadcast(F, a[q6 + p]).fma(v, s6);
+                    s7 = FloatVector.broadcast(F, a[q7 + p]).fma(v, s7);
+                }
+                int o = co + j0;
+                // rows past m were clamped to m - 1: storing them again rewrites row m - 1 with the same values
+                s0.intoArray(c, o + r0 * ldc); s1.intoArray(c, o + r1 * ldc);
+                s2.intoArray(c, o + r2 * ldc); s3.intoArray(c, o + r3 * ldc);
+                s4.intoArray(c, o + r4 * ldc); s5.intoArray(c, o + r5 * ldc);
+                s6.intoArray(c, o + r6 * ldc); s7.intoArray(c, o + r7 * ldc);
+            }
+        }
+    }
+
+    private static FloatVector init(float[] bias, int bOff, int r) {
+        return bias == null ? FloatVector.zero(F) : FloatVector.broadcast(F, bias[bOff + r]);
     }
 
     /** {@code c[o..o+L) = alpha·v + beta·c[o..o+L)}, bit-identical to {@link GemmKernel#combine}. */

@@ -204,6 +204,83 @@ class ConvTest {
                 .allClose(Conv.conv2dWeight(xt.contiguous(), gy.contiguous(), 3, 2, s), 0, 0));
     }
 
+    /** A stride-1 case for the float32 shifted-rows path: both GEMM and narrow (few taps) forwards, awkward sizes. */
+    static Case shiftedCase(Rng rng, int t) {
+        int groups = 1 + rng.nextInt(2);
+        int cinG = t % 3 == 0 ? 1 + rng.nextInt(2) : 4 + rng.nextInt(9);
+        int coutG = 1 + rng.nextInt(t % 2 == 0 ? 20 : 70);
+        Conv2dSpec s = new Conv2dSpec(1, 1, rng.nextInt(3), rng.nextInt(3), 1 + rng.nextInt(2), 1 + rng.nextInt(2),
+                groups, t % 4 == 3 ? PaddingMode.CIRCULAR : PaddingMode.ZEROS);
+        int kh = 1 + rng.nextInt(3);
+        int kw = 1 + rng.nextInt(3);
+        int h = Math.max(s.padH(), s.dilationH() * (kh - 1) + 1) + rng.nextInt(15);
+        int w = Math.max(s.padW(), s.dilationW() * (kw - 1) + 1) + rng.nextInt(40);
+        return new Case(1 + rng.nextInt(3), cinG * groups, coutG * groups, h, w, kh, kw, s);
+    }
+
+    @Test
+    void shiftedRowsPathMatchesNaiveLoopsOnBothThreadCounts() {
+        Rng rng = new Rng(17);
+        int threads = Parallel.threads();
+        try {
+            for (int t = 0; t < 24; t++) {
+                Case c = shiftedCase(rng, t);
+                Tensor x = Tensor.randn(rng, DType.FLOAT32, c.n(), c.cin(), c.h(), c.w());
+                Tensor w = Tensor.randn(rng, DType.FLOAT32, c.cout(), c.cin() / c.s().groups(), c.kh(), c.kw());
+                Tensor b = Tensor.randn(rng, DType.FLOAT32, c.cout());
+                Tensor gy = Tensor.randn(rng, DType.FLOAT32, c.n(), c.cout(), c.ho(), c.wo());
+                Tensor want = Tensor.of(naiveConv(x.toDoubleArray(), w.toDoubleArray(), b.toDoubleArray(), c),
+                        c.n(), c.cout(), c.ho(), c.wo());
+                Tensor[] first = null;
+                for (int th : new int[] {1, 2}) {
+                    Parallel.setThreads(th);
+                    Tensor[] got = {Conv.conv2d(x, w, b, c.s()), Conv.conv2dInput(gy, w, c.h(), c.w(), c.s()),
+                            Conv.conv2dWeight(x, gy, c.kh(), c.kw(), c.s())};
+                    assertTrue(got[0].allClose(want.to(DType.FLOAT32), 1e-4, 1e-4), c + " threads " + th);
+                    // the adjoints against the lowering path in float64 (itself checked against naive loops)
+                    Tensor x64 = x.to(DType.FLOAT64);
+                    Tensor w64 = w.to(DType.FLOAT64);
+                    Tensor gy64 = gy.to(DType.FLOAT64);
+                    assertTrue(got[1].allClose(Conv.conv2dInput(gy64, w64, c.h(), c.w(), c.s()).to(DType.FLOAT32),
+                            1e-4, 1e-4), c + " input adjoint, threads " + th);
+                    assertTrue(got[2].allClose(Conv.conv2dWeight(x64, gy64, c.kh(), c.kw(), c.s())
+                            .to(DType.FLOAT32), 1e-3, 1e-4), c + " weight adjoint, threads " + th);
+                    if (first == null) {
+                        first = got;
+                    } else {
+                        for (int i = 0; i < 3; i++) {
+                            assertArrayEquals(first[i].toFloatArray(), got[i].toFloatArray(), c + " op " + i);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    @Test
+    void shiftedRowsPathReadsOffsetViews() {
+        assertTrue(Conv.shiftedPath, "the Vector API runs the tests, so the shifted-rows path is on");
+        Rng rng = new Rng(18);
+        Conv2dSpec s = Conv2dSpec.of(1, 1);
+        // a narrowed batch has a non-zero offset and stays contiguous
+        Tensor x = Tensor.randn(rng, DType.FLOAT32, 3, 5, 9, 11).narrow(0, 1, 2);
+        Tensor w = Tensor.randn(rng, DType.FLOAT32, 7, 5, 3, 3);
+        Tensor gy = Tensor.randn(rng, DType.FLOAT32, 3, 7, 9, 11).narrow(0, 2, 1).expand(2, 7, 9, 11);
+        Tensor y = Conv.conv2d(x, w, null, s);
+        Tensor gx = Conv.conv2dInput(gy, w, 9, 11, s);
+        Tensor gw = Conv.conv2dWeight(x, gy, 3, 3, s);
+        Conv.shiftedPath = false;
+        try {
+            assertTrue(y.allClose(Conv.conv2d(x.contiguous(), w, null, s), 1e-5, 1e-5));
+            assertTrue(gx.allClose(Conv.conv2dInput(gy.contiguous(), w, 9, 11, s), 1e-5, 1e-5));
+            assertTrue(gw.allClose(Conv.conv2dWeight(x.contiguous(), gy.contiguous(), 3, 3, s), 1e-4, 1e-5));
+        } finally {
+            Conv.shiftedPath = true;
+        }
+    }
+
     @Test
     void circularEqualsPaddingThenValidConvolution() {
         Rng rng = new Rng(14);

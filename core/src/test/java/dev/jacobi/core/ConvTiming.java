@@ -2,7 +2,8 @@ package dev.jacobi.core;
 
 /**
  * Prints the best of 15 timings (wall clock; CPU time of the calling thread with {@code -Djacobi.threads=1}) of {@link Conv#conv2d}, {@link Conv#conv2dInput} and {@link Conv#conv2dWeight} (float32) on
- * the reference workloads; not a test. Run with
+ * the workloads of {@code bench Compare} ({@code both} as first argument: the lowering path, then the shifted-rows
+ * path); not a test. Run with
  * {@code java --add-modules jdk.incubator.vector -cp core/target/classes:core/target/test-classes dev.jacobi.core.ConvTiming}.
  */
 public final class ConvTiming {
@@ -10,14 +11,20 @@ public final class ConvTiming {
     }
 
     /**
-     * Times both workloads.
+     * Times the workloads.
      *
-     * @param args ignored
+     * @param args {@code both} to time both float32 paths
      */
     public static void main(String[] args) {
         System.out.println("kernels: " + Simd.describe() + ", threads: " + Parallel.threads());
-        time("reference x=[64,32,28,28] w=[64,32,3,3] pad 1", new int[] {64, 32, 28, 28}, new int[] {64, 32, 3, 3}, 1);
-        time("mnist x=[128,1,28,28] w=[32,1,3,3] pad 0", new int[] {128, 1, 28, 28}, new int[] {32, 1, 3, 3}, 0);
+        boolean both = args.length > 0 && args[0].equals("both");
+        for (boolean path : both ? new boolean[] {false, true} : new boolean[] {Conv.shiftedPath}) {
+            Conv.shiftedPath = path;
+            System.out.println("shifted rows path: " + path);
+            time("ref x=[64,32,28,28] w=[64,32,3,3] pad 1", new int[] {64, 32, 28, 28}, new int[] {64, 32, 3, 3}, 1);
+            time("mnist x=[128,1,28,28] w=[32,1,3,3] pad 1", new int[] {128, 1, 28, 28}, new int[] {32, 1, 3, 3}, 1);
+            time("c64 x=[32,64,32,32] w=[64,64,3,3] pad 1", new int[] {32, 64, 32, 32}, new int[] {64, 64, 3, 3}, 1);
+        }
     }
 
     private static void time(String name, int[] xs, int[] ws, int pad) {

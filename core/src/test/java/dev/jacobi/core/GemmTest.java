@@ -119,6 +119,77 @@ class GemmTest {
         checkAllShapes(new VectorGemmKernel(), new VectorKernels());
     }
 
+    /**
+     * The gathered tile and the narrow product of the convolutions, against naive loops: A by row bases and step,
+     * B by a row table (or stride), n around the vector width, m not a multiple of the row block.
+     */
+    private static void checkGathered(GemmKernel kr) {
+        Rng rng = new Rng(8);
+        int mr = kr.mr();
+        int nr = kr.nr();
+        float[] a = randomArray(rng, 4000);
+        float[] b = randomArray(rng, 4000);
+        for (int t = 0; t < 20; t++) {
+            int kc = 1 + rng.nextInt(40);
+            int aStep = t % 2 == 0 ? mr : 1;
+            int[] aRows = new int[mr];
+            for (int r = 0; r < mr; r++) {
+                aRows[r] = rng.nextInt(4000 - kc * aStep);
+            }
+            int[] bRows = new int[44];
+            for (int p = 0; p < bRows.length; p++) {
+                bRows[p] = rng.nextInt(3000);
+            }
+            boolean table = t % 3 != 0;
+            int br = rng.nextInt(4);
+            int ldc = nr + rng.nextInt(3);
+            float beta = t % 4 == 0 ? 0f : 0.5f;
+            float[] c = randomArray(rng, mr * ldc);
+            float[] got = c.clone();
+            kr.tileGather(kc, a, aRows, aStep, b, 7, 30, table ? bRows : null, br, 1.5f, beta, got, 0, ldc);
+            for (int r = 0; r < mr; r++) {
+                for (int j = 0; j < nr; j++) {
+                    double s = 0;
+                    for (int p = 0; p < kc; p++) {
+                        s += (double) a[aRows[r] + p * aStep] * b[7 + (table ? bRows[br + p] : p * 30) + j];
+                    }
+                    double want = 1.5 * s + (beta == 0 ? 0 : beta * c[r * ldc + j]);
+                    assertEquals(want, got[r * ldc + j], 1e-5 * (kc + 1) * (1 + Math.abs(want)),
+                            kr.describe() + " tileGather case " + t + " at " + r + "," + j);
+                }
+            }
+            int m = 1 + rng.nextInt(19);
+            int n = 1 + rng.nextInt(50);
+            int k = 1 + rng.nextInt(20);
+            float[] bias = t % 2 == 0 ? null : randomArray(rng, m + 2);
+            int lda = k + rng.nextInt(3);
+            float[] cn = new float[m * (n + 2) + 1];
+            Arrays.fill(cn, Float.NaN);
+            kr.narrow(m, n, k, a, 5, lda, b, 3, bRows, bias, 2, cn, 1, n + 2);
+            for (int r = 0; r < m; r++) {
+                for (int j = 0; j < n + 2; j++) {
+                    float v = cn[1 + r * (n + 2) + j];
+                    if (j >= n) {
+                        assertTrue(Float.isNaN(v), kr.describe() + " narrow wrote past n at " + r + "," + j);
+                        continue;
+                    }
+                    double s = bias == null ? 0 : bias[2 + r];
+                    for (int p = 0; p < k; p++) {
+                        s += (double) a[5 + r * lda + p] * b[3 + bRows[p] + j];
+                    }
+                    assertEquals(s, v, 1e-5 * (k + 1) * (1 + Math.abs(s)),
+                            kr.describe() + " narrow m=" + m + " n=" + n + " k=" + k + " at " + r + "," + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void gatheredTilesAndNarrowProductsMatchNaiveLoops() {
+        checkGathered(new VectorGemmKernel());
+        checkGathered(new ScalarGemmKernel());
+    }
+
     @Test
     void scalarTwinMatchesNaiveLoop() {
         checkAllShapes(new ScalarGemmKernel(), new ScalarKernels());
