@@ -132,34 +132,23 @@ public final class SpectralProjection implements Constraint {
     }
 
     /** {@code U·min(Σ, r)·Vᵀ} of the reshaped weight, or {@code w} itself when no singular value exceeds {@code r}. */
-    /** Most singular values above the radius removed by deflation before falling back to a full SVD. */
-    private static final int MAX_DEFLATIONS = 8;
-
     /**
-     * Clips the singular values of {@code w} (reshaped to {@code [rows, rest]}) to {@code r}. The top singular
-     * triplets are found by power iteration and deflated, {@code W ← W − (σ − r)·u·vᵀ}, which is exact for each
-     * triplet removed; a full SVD is used only when more than {@link #MAX_DEFLATIONS} values exceed {@code r}. Most
-     * steps of training need no change at all, and cost one power iteration.
+     * Clips the singular values of {@code w} (reshaped to {@code [rows, rest]}) to {@code r} by a full SVD
+     * (Bietti's exact projection). A warm-started power iteration first checks whether any singular value exceeds
+     * {@code r}; most training steps need no change, and then cost only that check.
      */
     private Tensor clip(Parameter p, Tensor w, double r) {
         Tensor m = w.reshape(w.shape()[0], -1).to(DType.FLOAT64);
-        boolean changed = false;
-        for (int k = 0; k <= MAX_DEFLATIONS; k++) {
-            Tensor[] uv = topSingular(m, k == 0 ? warm.get(p) : null);
-            if (k == 0) {
-                warm.put(p, uv[1]);
-            }
-            double sigma = uv[0].matmul(m).matmul(uv[1]).item();
-            if (sigma <= r * (1 + 1e-9)) {
-                return changed ? m.reshape(w.shape()).to(w.dtype()) : w;
-            }
-            if (k == MAX_DEFLATIONS) {
-                break;
-            }
-            m = m.sub(uv[0].unsqueeze(1).matmul(uv[1].unsqueeze(0)).mul(sigma - r));
-            changed = true;
+        Tensor[] uv = topSingular(m, warm.get(p));
+        warm.put(p, uv[1]);
+        double sigma = uv[0].matmul(m).matmul(uv[1]).item();
+        if (sigma < r * (1 - 1e-6)) {
+            return w;
         }
         Linalg.Svd svd = Linalg.svd(m);
+        if (svd.s().max().item() <= r) {
+            return w;
+        }
         Tensor us = svd.u().mul(svd.s().clamp(0, r).unsqueeze(0));
         return us.matmul(svd.vt()).reshape(w.shape()).to(w.dtype());
     }
