@@ -180,6 +180,25 @@ public final class Roll implements Regularizer {
 
     /** The closest boundary of the linear region of every example in the ℓp norm (p = 1, 2 or ∞). */
     public static Region[] regions(Module model, Tensor x, double p) {
+        return regions(model, x, p, true);
+    }
+
+    /**
+     * The ℓ2 margins of the ReLU activation pattern only, {@code [N]} float64: as {@link #margins} but without the
+     * max-pool arg-max comparisons. On images with constant backgrounds (MNIST) max-pool windows over the background
+     * hold equal values, which puts every input exactly on a region boundary (exact margin 0); this variant measures
+     * how far the ReLU pattern alone stays fixed.
+     */
+    public static Tensor reluMargins(Module model, Tensor x, double p) {
+        Region[] r = regions(model, x, p, false);
+        double[] out = new double[r.length];
+        for (int i = 0; i < r.length; i++) {
+            out[i] = r[i].margin();
+        }
+        return Tensor.of(out, out.length);
+    }
+
+    private static Region[] regions(Module model, Tensor x, double p, boolean poolComparisons) {
         if (p != 1 && p != 2 && p != Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("Roll.margins: p must be 1, 2 or infinity, got " + p);
         }
@@ -199,7 +218,7 @@ public final class Roll implements Regularizer {
                 Frozen f = new Frozen(layers, x.narrow(0, s, m));
                 for (int i = 0; i < m; i++) {
                     Closest best = new Closest(d, p);
-                    f.constraints(i, best);
+                    f.constraints(i, best, poolComparisons);
                     Tensor dir = Tensor.of(best.direction(), Arrays.copyOfRange(one, 1, one.length)).to(x.dtype());
                     out[s + i] = new Region(best.dist, dir);
                 }
@@ -380,7 +399,7 @@ public final class Roll implements Regularizer {
         }
 
         /** Offers every constraint of example {@code i} (ReLU neurons, then max-pool comparisons) to {@code sink}. */
-        void constraints(int i, Closest sink) {
+        void constraints(int i, Closest sink, boolean poolComparisons) {
             double[] g = new double[d];
             if (preValues == null) {
                 preValues = new ArrayList<>();
@@ -399,7 +418,7 @@ public final class Roll implements Regularizer {
                     sink.offer(base, g);
                 }
             }
-            for (int l = 0; l < pools.size(); l++) {
+            for (int l = 0; poolComparisons && l < pools.size(); l++) {
                 double[] t = poolIn.get(l);
                 int[] chw = poolShape.get(l);
                 int plane = chw[1] * chw[2];
@@ -421,6 +440,11 @@ public final class Roll implements Regularizer {
                                     int cc = oj * mp.stride() - mp.padding() + db;
                                     int b = ch * plane + r * chw[2] + cc;
                                     if (r < 0 || r >= chw[1] || cc < 0 || cc >= chw[2] || b == a) {
+                                        continue;
+                                    }
+                                    if (t[off + a] == 0 && t[off + b] == 0) {
+                                        // two dead ReLU outputs: both are 0 throughout the region, so they bound
+                                        // nothing; their float32 differences would be rounding noise
                                         continue;
                                     }
                                     double v = t[off + a] - t[off + b];

@@ -54,9 +54,21 @@ public final class Cli implements Callable<Integer> {
         return cl.execute(args);
     }
 
+    @CommandLine.Option(names = "--out", defaultValue = "jacobi-out", description = "Output directory of the main job (default: ${DEFAULT-VALUE}).")
+    java.nio.file.Path out;
+
+    @CommandLine.Option(names = "--epochs", defaultValue = "3", description = "Epochs of each main-job run (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @CommandLine.Option(names = "--train-per-class", defaultValue = "0", description = "Cap the main job's training set at this many images per class (0: all 8,000).")
+    int trainPerClass;
+
+    @CommandLine.Option(names = "--eval-examples", defaultValue = "300", description = "Test images for the robustness figures (default: ${DEFAULT-VALUE}).")
+    int evalExamples;
+
     @Override
     public Integer call() throws Exception {
-        return InfoCommand.selfCheck();
+        return MainJob.run(System.out, out, trainPerClass, epochs, evalExamples);
     }
 
     /** {@code jacobi info}. */

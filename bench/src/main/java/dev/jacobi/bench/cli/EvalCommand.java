@@ -8,6 +8,7 @@ import dev.jacobi.regularizers.Attacks;
 import dev.jacobi.regularizers.Certify;
 import dev.jacobi.regularizers.LipschitzBound;
 import dev.jacobi.regularizers.Robustness;
+import dev.jacobi.regularizers.Roll;
 import java.nio.file.Path;
 
 import java.util.LinkedHashMap;
@@ -62,20 +63,27 @@ final class EvalCommand implements Callable<Integer> {
         return b;
     }
 
+    /** Examples used for the Hessian, Jacobian and margin statistics. */
+    static final int STAT_EXAMPLES = 64;
+
     static Map<String, Object> evaluate(ModelFile mf, Dataset test, double[] eps, double[] linfEps, int steps, int n) {
         Batch b = head(test, n);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("examples", b.y().length);
-        Robustness.Report rep = Robustness.evaluate(mf.model(), b.x(), b.y(), Attacks.Pgd.l2(1, steps), eps, 10);
-        r.put("clean_accuracy", rep.cleanAccuracy());
-        for (int i = 0; i < eps.length; i++) {
-            r.put("pgd_l2_accuracy@" + eps[i], rep.pgdAccuracy()[i]);
+        r.put("clean_accuracy", Attacks.accuracy(mf.model(), b.x(), b.y()));
+        for (double e : eps) {
+            Tensor adv = Attacks.pgd(mf.model(), b.x(), b.y(), Attacks.Pgd.l2(e, steps));
+            r.put("pgd_l2_accuracy@" + e, Attacks.accuracy(mf.model(), adv, b.y()));
         }
         for (double e : linfEps) {
             Tensor adv = Attacks.pgd(mf.model(), b.x(), b.y(), Attacks.Pgd.linf(e, steps));
             r.put("pgd_linf_accuracy@" + e, Attacks.accuracy(mf.model(), adv, b.y()));
             r.put("fgsm_linf_accuracy@" + e, Attacks.accuracy(mf.model(), Attacks.fgsm(mf.model(), b.x(), b.y(), e, 0, 1), b.y()));
         }
+        // the second-order statistics and the exact margins cost far more per example: use the first 64
+        Batch s = head(test, Math.min(n, STAT_EXAMPLES));
+        Robustness.Report rep = Robustness.evaluate(mf.model(), s.x(), s.y(), Attacks.Pgd.l2(1, steps), new double[0], 10);
+        r.put("statistics_examples", s.y().length);
         double lip = LipschitzBound.of(mf.model(), mf.spec().input()).product();
         r.put("lipschitz_upper_bound", lip);
         r.put("lipschitz_lower_bound", rep.maxJacobianNorm());
@@ -87,6 +95,13 @@ final class EvalCommand implements Callable<Integer> {
         r.put("hessian_top_eig_mean", rep.hessianTop()[0]);
         r.put("hessian_top_eig_median", rep.hessianTop()[1]);
         r.put("hessian_top_eig_max", rep.hessianTop()[2]);
+        try {
+            double[] relu = Roll.reluMargins(mf.model(), s.x(), 2).toDoubleArray();
+            java.util.Arrays.sort(relu);
+            r.put("relu_pattern_l2_margin_median", relu[relu.length / 2]);
+        } catch (IllegalArgumentException notPiecewiseLinear) {
+            // margins exist only for piecewise-linear networks
+        }
         if (rep.marginPercentiles() != null) {
             List<String> q = List.of("p10", "p50", "p90");
             for (int i = 0; i < 3; i++) {
