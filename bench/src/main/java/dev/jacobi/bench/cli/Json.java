@@ -3,7 +3,7 @@ package dev.jacobi.bench.cli;
 import java.util.List;
 import java.util.Map;
 
-/** A minimal JSON writer for reports and logs: maps, lists, strings, numbers, booleans and null. */
+/** A minimal JSON writer for reports and logs (maps, lists, strings, numbers, booleans, null); core parses it back. */
 final class Json {
     private Json() {
     }
@@ -18,24 +18,7 @@ final class Json {
         if (v == null) {
             sb.append("null");
         } else if (v instanceof String s) {
-            sb.append('"');
-            for (char c : s.toCharArray()) {
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\r' -> sb.append("\\r");
-                    case '\t' -> sb.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            sb.append('"');
+            sb.append(dev.jacobi.core.io.Json.quote(s));
         } else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
             sb.append(Double.isFinite(d) ? Double.toString(d) : "null");

@@ -11,15 +11,16 @@ import java.util.Map;
  * arrays {@code ArrayList}, integers {@code Long}, other numbers {@code Double}, plus {@code String}, {@code Boolean}
  * and {@link #NULL}. Nesting is limited to {@link #MAX_DEPTH}. Errors are {@link IOException}s with the offset.
  */
-final class Json {
+public final class Json {
     /** The JSON {@code null} value. */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override
         public String toString() {
             return "null";
         }
     };
-    static final int MAX_DEPTH = 64;
+    /** Deepest nesting accepted. */
+    public static final int MAX_DEPTH = 64;
 
     private final String s;
     private final String where;
@@ -30,8 +31,15 @@ final class Json {
         this.where = where;
     }
 
-    /** Parses {@code text}, which must hold exactly one JSON value (whitespace around it allowed). */
-    static Object parse(String text, String where) throws IOException {
+    /**
+     * Parses {@code text}, which must hold exactly one JSON value (whitespace around it allowed).
+     *
+     * @param text  the JSON text
+     * @param where a name for error messages, e.g. the file
+     * @return the value
+     * @throws IOException naming {@code where} and the offset if the text is not valid JSON
+     */
+    public static Object parse(String text, String where) throws IOException {
         Json p = new Json(text, where);
         p.ws();
         Object v = p.value(0);
@@ -250,8 +258,13 @@ final class Json {
         return new IOException(where + ": bad JSON: " + msg + " at offset " + i + " near \"" + near + "\"");
     }
 
-    /** {@code v} as JSON text, compact like serde_json (strings escaped, non-ASCII kept). */
-    static String quote(String v) {
+    /**
+     * {@code v} as a JSON string literal, compact like serde_json (strings escaped, non-ASCII kept).
+     *
+     * @param v the string
+     * @return the quoted, escaped literal
+     */
+    public static String quote(String v) {
         StringBuilder sb = new StringBuilder("\"");
         for (int k = 0; k < v.length(); k++) {
             char c = v.charAt(k);

@@ -1,0 +1,132 @@
+package dev.jacobi.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jacobi.core.io.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    /** Exit code, stdout and stderr of one run. */
+    record Result(int code, String out, String err) {
+    }
+
+    static synchronized Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Cli.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void badArgumentsGiveOneLineErrorsWithTheChoices() {
+        Result r = run("train", "--reg", "nonsense=1");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("unknown regularizer 'nonsense'; choose one of grad-l2,"), r.err());
+        assertTrue(r.err().contains("sn-clip") && !r.err().contains("\tat "), "one line, no stack trace: " + r.err());
+        r = run("train", "--model", "resnet");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("unknown model 'resnet'; choose one of mlp, cnn"), r.err());
+        r = run("train", "--optimizer", "rmsprop", "--epochs", "1", "--model", "mlp", "--out", "target/never");
+        assertTrue(r.err().contains("unknown optimizer 'rmsprop'; choose one of sgd, adam, adamw"), r.err());
+        r = run("train", "--epochs", "many");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--epochs") && r.err().contains("Try 'jacobi train --help'"), r.err());
+        r = run("frobnicate");
+        assertEquals(2, r.code());
+        r = run("eval", "--model", "does-not-exist.safetensors");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().startsWith("jacobi: ") && r.err().contains("does-not-exist.safetensors"), r.err());
+        r = run("train", "--data", "/no/such/dir");
+        assertTrue(r.err().contains("--data '/no/such/dir': not one of bundled, mnist"), r.err());
+    }
+
+    @Test
+    void regSpecsParseAndRejectBadSyntax() {
+        RegSpec s = RegSpec.parse("hessian=0.05,k=5,sub=32");
+        assertEquals("hessian", s.name());
+        assertEquals(0.05, s.lambda());
+        assertEquals(5, s.num("k", 0));
+        assertEquals(7, s.num("steps", 7));
+        assertThrows(IllegalArgumentException.class, () -> RegSpec.parse("grad-l2"));
+        assertThrows(IllegalArgumentException.class, () -> RegSpec.parse("grad-l2=abc"));
+        assertThrows(IllegalArgumentException.class, () -> RegSpec.parse("grad-l2=-1"));
+        assertThrows(IllegalArgumentException.class, () -> RegSpec.parse("grad-l2=1,oops"));
+    }
+
+    @Test
+    void everySubcommandHasHelpWithExamples() {
+        for (String cmd : List.of("train", "eval", "inspect", "reproduce", "bench", "info")) {
+            Result r = run(cmd, "--help");
+            assertEquals(0, r.code(), cmd);
+            assertTrue(r.out().contains("Example"), cmd + " --help lacks examples:\n" + r.out());
+        }
+        assertTrue(run("train", "--help").out().contains("grad-l2"), "train --help lists the regularizers");
+    }
+
+    @Test
+    void trainEvalAndInspectRoundTrip(@TempDir Path dir) throws Exception {
+        Result t = run("train", "--model", "mlp", "--width", "32", "--depth", "1", "--epochs", "1", "--batch", "256",
+                "--reg", "grad-l2=0.1", "--reg", "sn-clip=5", "--out", dir.toString());
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("test accuracy"), t.out());
+        Path model = dir.resolve("model.safetensors");
+        assertTrue(Files.exists(model) && Files.exists(dir.resolve("checkpoint.safetensors")));
+        List<String> log = Files.readAllLines(dir.resolve("log.jsonl"));
+        assertEquals(1, log.size());
+        assertTrue(((Map<?, ?>) Json.parse(log.get(0), "log")).containsKey("train_accuracy"));
+        Path json = dir.resolve("eval.json");
+        Result e = run("eval", "--model", model.toString(), "--examples", "16", "--steps", "3", "--json", json.toString());
+        assertEquals(0, e.code(), e.err());
+        Map<?, ?> r = (Map<?, ?>) Json.parse(Files.readString(json), "eval.json");
+        double clean = ((Number) r.get("clean_accuracy")).doubleValue();
+        double pgd = ((Number) r.get("pgd_l2_accuracy@1.5")).doubleValue();
+        assertTrue(clean > 0.5 && pgd <= clean, r.toString());
+        Result i = run("inspect", "--model", model.toString());
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("product bound"), i.out());
+        Result resumed = run("train", "--model", "mlp", "--width", "32", "--depth", "1", "--epochs", "2", "--batch", "256",
+                "--out", dir.toString(), "--resume");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resumed from") && resumed.out().contains("epoch 2/2"), resumed.out());
+    }
+
+    @Test
+    void mainJobOnATinySubsetWritesItsReport(@TempDir Path dir) throws Exception {
+        Result r = run("--out", dir.toString(), "--epochs", "1", "--train-per-class", "20", "--eval-examples", "12");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals("Report: " + dir.resolve("report.md"), lines[lines.length - 1]);
+        assertTrue(r.out().contains("| PGD-l2 accuracy, eps = 1.0 |"), r.out());
+        for (String f : List.of("report.md", "results.json", "plain.safetensors", "regularised.safetensors",
+                "training-loss.png", "accuracy-vs-eps.png")) {
+            assertTrue(Files.size(dir.resolve(f)) > 0, f);
+        }
+        Map<?, ?> res = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("results.json")), "results.json");
+        assertTrue(((Map<?, ?>) res.get("plain")).containsKey("lipschitz_upper_bound"), res.toString());
+        assertTrue(((Map<?, ?>) res.get("regularised")).containsKey("hessian_top_eig_mean"), res.toString());
+        assertTrue(Files.readString(dir.resolve("report.md")).contains("![accuracy against epsilon](accuracy-vs-eps.png)"));
+        byte[] png = Files.readAllBytes(dir.resolve("accuracy-vs-eps.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+    }
+}
