@@ -114,7 +114,7 @@ final class MainJob {
             {"network Lipschitz upper bound", "lipschitz_upper_bound", "g"},
             {"median ROLL l2 margin (exact linear region)", "roll_l2_margin_p50", "g"},
             {"median l2 margin of the ReLU pattern (max-pool ties excluded)", "relu_pattern_l2_margin_median", "g"},
-            {"top input-Hessian |eigenvalue| (mean)", "hessian_top_eig_mean", "g"},
+            {"top input-Hessian eigenvalue magnitude (mean)", "hessian_top_eig_mean", "g"},
         };
         List<List<String>> body = new ArrayList<>();
         for (String[] m : metrics) {

@@ -75,7 +75,7 @@ class CliTest {
 
     @Test
     void everySubcommandHasHelpWithExamples() {
-        for (String cmd : List.of("train", "eval", "inspect", "reproduce", "bench", "info")) {
+        for (String cmd : List.of("train", "eval", "inspect", "reproduce", "bench", "download", "info")) {
             Result r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd);
             assertTrue(r.out().contains("Example"), cmd + " --help lacks examples:\n" + r.out());
