@@ -52,7 +52,7 @@ final class ReproBcop implements Reproduction {
 
     @Override
     public int estimatedSeconds(boolean quick) {
-        return quick ? 150 : 4 * 3600;
+        return quick ? 60 : 4 * 3600;
     }
 
     /** BCOP(1→c, k4, s2) → act → BCOP(c→2c, k4, s2) → act → Björck linear → 10 logits. */

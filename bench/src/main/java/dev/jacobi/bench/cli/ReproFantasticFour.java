@@ -49,7 +49,7 @@ final class ReproFantasticFour implements Reproduction {
 
     @Override
     public int estimatedSeconds(boolean quick) {
-        return quick ? 90 : 1200;
+        return quick ? 30 : 1200;
     }
 
     @Override
@@ -81,9 +81,9 @@ final class ReproFantasticFour implements Reproduction {
 
         // --- trained CNNs with and without the penalty
         Split split = Datasets.bundledMnistSplit();
-        Dataset train = quick ? split.train().balancedSubset(2000, 12) : split.train();
-        Dataset test = split.test().balancedSubset(quick ? 300 : 1000, 13);
-        int epochs = quick ? 2 : 10;
+        Dataset train = quick ? split.train().balancedSubset(4000, 12) : split.train();
+        Dataset test = split.test().balancedSubset(quick ? 500 : 1000, 13);
+        int epochs = quick ? 3 : 10;
         int width = quick ? 8 : 16;
         int[] input = {1, 28, 28};
         List<List<String>> kernelRows = new ArrayList<>();
@@ -143,7 +143,7 @@ final class ReproFantasticFour implements Reproduction {
                 + " a small accuracy change. We use a larger β because the network is tiny and trained briefly.\n";
         boolean boundHolds = below == 0 && worstTrainedBelow == 0;
         boolean tight = Repro.mean(ratios) >= 1.4 && Repro.mean(ratios) <= 2.5;
-        boolean robust = summary[1][1] > summary[0][1] && summary[1][0] >= summary[0][0] - 0.02
+        boolean robust = summary[1][1] >= summary[0][1] + 0.01 && summary[1][0] >= summary[0][0] - 0.02
                 && summary[1][2] < summary[0][2];
         String verdict = boundHolds && tight && robust ? "yes" : boundHolds && (tight || robust) ? "partly" : "no";
         String reason = String.format(Locale.ROOT, "the bound is %s the exact norm on every kernel (random mean ratio"

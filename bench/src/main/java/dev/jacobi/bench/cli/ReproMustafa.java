@@ -49,7 +49,7 @@ final class ReproMustafa implements Reproduction {
 
     @Override
     public int estimatedSeconds(boolean quick) {
-        return quick ? 120 : 1800;
+        return quick ? 30 : 1800;
     }
 
     @Override
