@@ -1,0 +1,132 @@
+package dev.jacobi.bench.cli;
+
+import dev.jacobi.core.Rng;
+import dev.jacobi.datasets.Dataset;
+import dev.jacobi.datasets.Datasets;
+import dev.jacobi.datasets.Split;
+import dev.jacobi.nn.Constraint;
+import dev.jacobi.nn.Module;
+import dev.jacobi.regularizers.GradientPenalty;
+import dev.jacobi.regularizers.SpectralProjection;
+import dev.jacobi.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Bietti et al.: on small MNIST subsets (300 and 1000 examples), the input-gradient penalty grad-ℓ2
+ * {@code λ·mean ‖∇ₓℓ‖²} (λ = 0.1), the spectral-norm projection (τ = 1.5, κ = 2) and their combination against an
+ * unregularised network, by test accuracy.
+ */
+final class ReproBietti implements Reproduction {
+    /**
+     * The compared methods. Full runs use Bietti's projection (clip the reshaped weights' singular values, a full SVD
+     * per layer and step); quick runs use Gouk's cheaper rescaling by the operator norm from power iteration.
+     */
+    private static Map<String, Consumer<Trainer.Builder>> methods(boolean quick) {
+        Map<String, Consumer<Trainer.Builder>> m = new LinkedHashMap<>();
+        m.put("none", b -> { });
+        m.put("grad-l2 λ=0.1", b -> b.regularizer(0.1, new GradientPenalty(GradientPenalty.Kind.GRAD_L2)));
+        m.put("SN projection τ=1.5", b -> b.constraint(projection(quick)));
+        m.put("grad-l2 + SN projection", b -> b.regularizer(0.1, new GradientPenalty(GradientPenalty.Kind.GRAD_L2))
+                .constraint(projection(quick)));
+        return m;
+    }
+
+    private static Constraint projection(boolean quick) {
+        return quick ? SpectralProjection.operatorNorm(1.5, new int[] {1, 28, 28}, 2, 1)
+                : SpectralProjection.clipReshaped(1.5, 2);
+    }
+
+    /** Examples seen per training run. */
+    private static int seen(boolean quick) {
+        return quick ? 9000 : 30000;
+    }
+
+    @Override
+    public String name() {
+        return "bietti";
+    }
+
+    @Override
+    public String paper() {
+        return "Bietti, Mialon, Chen, Mairal, \"A Kernel Perspective for Regularizing Deep Neural Networks\", ICML 2019";
+    }
+
+    @Override
+    public String claim() {
+        return "on MNIST subsets of 300-1000 examples, gradient penalties and their combination with spectral-norm"
+                + " projection beat an unregularised network by several points of test accuracy.";
+    }
+
+    @Override
+    public int estimatedSeconds(boolean quick) {
+        return quick ? 60 : 1500;
+    }
+
+    @Override
+    public Result run(boolean quick, Path outDir, PrintStream log) throws IOException {
+        Split split = Datasets.bundledMnistSplit();
+        Dataset test = quick ? split.test().balancedSubset(1000, 9) : split.test();
+        int[] sizes = {300, 1000};
+        int seeds = quick ? 1 : 3;
+        String model = quick ? "MLP 784-256x2-10" : "CNN (2 conv blocks of 16/32 channels)";
+        List<List<String>> rows = new ArrayList<>();
+        Map<String, Object> data = new LinkedHashMap<>();
+        double[] gains = new double[sizes.length];
+        for (int s = 0; s < sizes.length; s++) {
+            int n = sizes[s];
+            int epochs = seen(quick) / n;
+            double base = Double.NaN;
+            double best = Double.NEGATIVE_INFINITY;
+            String bestName = "";
+            Map<String, Object> perMethod = new LinkedHashMap<>();
+            for (Map.Entry<String, Consumer<Trainer.Builder>> m : methods(quick).entrySet()) {
+                double sum = 0;
+                for (int seed = 0; seed < seeds; seed++) {
+                    Dataset train = split.train().balancedSubset(n, 100 + seed);
+                    Module net = (quick ? new ModelSpec("mlp", 256, 2, new int[] {1, 28, 28}, 10)
+                            : new ModelSpec("cnn", 16, 2, new int[] {1, 28, 28}, 10)).build(new Rng(seed + 1));
+                    log.printf(Locale.ROOT, "bietti: MNIST-%d, %s, seed %d, %d epochs%n", n, m.getKey(), seed, epochs);
+                    Repro.train(net, train, epochs, 50, 1e-3, seed, m.getValue());
+                    sum += Repro.accuracy(net, test);
+                }
+                double acc = sum / seeds;
+                perMethod.put(m.getKey(), acc);
+                if (m.getKey().equals("none")) {
+                    base = acc;
+                } else if (acc > best) {
+                    best = acc;
+                    bestName = m.getKey();
+                }
+                rows.add(List.of("MNIST-" + n, m.getKey(), Repro.pct(acc), m.getKey().equals("none") ? "—"
+                        : String.format(Locale.ROOT, "%+.1f", 100 * (acc - base))));
+            }
+            gains[s] = best - base;
+            data.put("mnist" + n, Repro.map("epochs", epochs, "accuracy", perMethod, "best", bestName,
+                    "gainPoints", 100 * gains[s]));
+        }
+        data.put("seeds", seeds);
+        data.put("testExamples", test.size());
+        String body = "Setup: " + model + ", Adam 1e-3, batch 50, " + seen(quick)
+                + " examples seen per run, " + seeds + " seed(s) averaged, test on " + test.size()
+                + " held-out bundled MNIST digits. SN projection: " + (quick ? "Gouk's W ← W/max(1, σ_op(W)/1.5) with σ_op by"
+                + " power iteration (Bietti's SVD clip is too slow for --quick)" : "Bietti's clip of the reshaped"
+                + " singular values to 1.5(1 + 4e^(-epoch/2))") + " after every step.\n\n"
+                + Outputs.table(List.of("data", "method", "test acc", "vs none (points)"), rows)
+                + "\nPaper (Table 1, MNIST-300/1000 CNNs): gradient penalties and grad + SN projection gain several"
+                + " points over no regularisation; exact numbers depend on their tuned λ and architecture.\n";
+        boolean all = gains[0] >= 0.02 && gains[1] >= 0.02;
+        boolean some = gains[0] > 0.005 || gains[1] > 0.005;
+        String verdict = all ? "yes" : some ? "partly" : "no";
+        String reason = String.format(Locale.ROOT, "the best regulariser beats none by %+.1f points on MNIST-300 and"
+                + " %+.1f on MNIST-1000 (claim: several points)", 100 * gains[0], 100 * gains[1]);
+        return new Result(verdict, reason, body, data);
+    }
+}

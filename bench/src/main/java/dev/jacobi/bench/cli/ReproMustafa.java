@@ -1,0 +1,128 @@
+package dev.jacobi.bench.cli;
+
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Tensor;
+import dev.jacobi.datasets.Dataset;
+import dev.jacobi.datasets.Datasets;
+import dev.jacobi.datasets.Split;
+import dev.jacobi.nn.Module;
+import dev.jacobi.regularizers.GradientPenalty;
+import dev.jacobi.regularizers.HessianNormPenalty;
+import dev.jacobi.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Mustafa et al.: the input-Hessian operator-norm penalty {@code λ·mean |vᵀ∇²ₓℓ v|} against the input-gradient
+ * penalty {@code λ·mean ‖∇ₓℓ‖²} and no regulariser, by PGD-ℓ2 accuracy over ε and the mean top |eigenvalue| of
+ * {@code ∇²ₓℓ} on test points.
+ */
+final class ReproMustafa implements Reproduction {
+    private static final double[] EPS = {0, 0.5, 1.0, 1.5, 2.0};
+    private static final double GRAD_LAMBDA = 1;
+    private static final double HESS_LAMBDA = 1;
+
+    @Override
+    public String name() {
+        return "mustafa";
+    }
+
+    @Override
+    public String paper() {
+        return "Mustafa, Vandermeulen, Kloft, \"Input Hessian Regularization of Neural Networks\", 2020";
+    }
+
+    @Override
+    public String claim() {
+        return "at equal clean accuracy, Hessian regularisation gives higher PGD accuracy than input-gradient"
+                + " regularisation on MNIST / Fashion-MNIST, the gap growing with ε; the mean top |eigenvalue| of"
+                + " the input Hessian drops by an order of magnitude.";
+    }
+
+    @Override
+    public int estimatedSeconds(boolean quick) {
+        return quick ? 30 : 1800;
+    }
+
+    @Override
+    public Result run(boolean quick, Path outDir, PrintStream log) throws IOException {
+        Split split = Datasets.bundledMnistSplit();
+        Dataset train = quick ? split.train().balancedSubset(4000, 7) : split.train();
+        Dataset test = split.test().balancedSubset(quick ? 500 : 1000, 8);
+        int epochs = quick ? 5 : 15;
+        int steps = quick ? 10 : 40;
+        Map<String, Consumer<Trainer.Builder>> methods = new LinkedHashMap<>();
+        methods.put("none", b -> { });
+        methods.put("gradient λ=" + GRAD_LAMBDA, b -> b.regularizer(GRAD_LAMBDA,
+                new GradientPenalty(GradientPenalty.Kind.GRAD_L2)));
+        methods.put("Hessian λ=" + HESS_LAMBDA, b -> b.regularizer(HESS_LAMBDA,
+                new HessianNormPenalty(3, 16, HessianNormPenalty.Mode.EXACT)));
+        Tensor x = Repro.images(test);
+        int[] y = test.labels();
+        Tensor xe = x.narrow(0, 0, 100);
+        int[] ye = Arrays.copyOf(y, 100);
+        HessianNormPenalty probe = new HessianNormPenalty(10, 1, HessianNormPenalty.Mode.EXACT);
+        List<List<String>> rows = new ArrayList<>();
+        Map<String, double[][]> curves = new LinkedHashMap<>();
+        Map<String, Object> data = new LinkedHashMap<>();
+        List<double[]> accs = new ArrayList<>();
+        double[] eig = new double[methods.size()];
+        int k = 0;
+        for (Map.Entry<String, Consumer<Trainer.Builder>> m : methods.entrySet()) {
+            log.printf(Locale.ROOT, "mustafa: %s, %d examples, %d epochs%n", m.getKey(), train.size(), epochs);
+            Module net = new ModelSpec("mlp", 256, 2, new int[] {1, 28, 28}, 10).build(new Rng(5));
+            Repro.train(net, train, epochs, 64, 1e-3, 5, m.getValue());
+            double[] acc = new double[EPS.length];
+            for (int e = 0; e < EPS.length; e++) {
+                acc[e] = Repro.pgdAccuracy(net, x, y, EPS[e], steps, 11);
+            }
+            eig[k] = Repro.mean(probe.eigenvalues(net, xe, ye).abs().toDoubleArray());
+            accs.add(acc);
+            curves.put(m.getKey(), new double[][] {EPS, acc});
+            List<String> row = new ArrayList<>(List.of(m.getKey()));
+            Arrays.stream(acc).mapToObj(Repro::pct).forEach(row::add);
+            row.add(Repro.num(eig[k]));
+            rows.add(row);
+            data.put(m.getKey(), Repro.map("pgdAccuracy", acc, "meanTopEigenvalue", eig[k]));
+            k++;
+        }
+        data.put("eps", EPS);
+        data.put("pgdSteps", steps);
+        Outputs.lineChart(outDir.resolve("pgd.png"), "PGD-l2 accuracy on MNIST", "ε (l2)", "accuracy", curves);
+        List<String> header = new ArrayList<>(List.of("method"));
+        Arrays.stream(EPS).mapToObj(e -> e == 0 ? "clean" : "ε=" + e).forEach(header::add);
+        header.add("mean top abs eigenvalue of ∇²ₓℓ");
+        double[] g = accs.get(1);
+        double[] h = accs.get(2);
+        int last = EPS.length - 1;
+        double gapFirst = h[1] - g[1];
+        double gapLast = h[last] - g[last];
+        double eigDrop = eig[0] / eig[2];
+        String body = "Setup: bundled MNIST (" + train.size() + " train, " + test.size() + " test points), MLP"
+                + " 784-256x2-10, Adam 1e-3, " + epochs + " epochs; PGD-l2 with " + steps + " steps and a random"
+                + " start; eigenvalues by 10 power steps on 100 test points. Fashion-MNIST is not used: its training"
+                + " file in ../shared/data is truncated by one image and the strict IDX reader rejects it.\n\n"
+                + Outputs.table(header, rows)
+                + "\n![PGD accuracy against ε](pgd.png)\n\n"
+                + "Paper (MNIST / Fashion-MNIST CNNs): at equal clean accuracy the Hessian-regularised model keeps"
+                + " more PGD accuracy than the gradient-regularised one, increasingly so at larger ε, and its mean"
+                + " top eigenvalue is about 10x smaller than without regularisation.\n";
+        boolean robust = gapLast > 0 && gapLast >= gapFirst;
+        boolean flat = eigDrop >= 10;
+        boolean fair = Math.abs(h[0] - g[0]) <= 0.02;
+        String verdict = robust && flat && fair ? "yes" : robust || flat ? "partly" : "no";
+        String reason = String.format(Locale.ROOT, "Hessian minus gradient PGD accuracy is %+.1f points at ε=%.1f and"
+                        + " %+.1f at ε=%.1f (clean %s vs %s), and the top eigenvalue drops %sx against no regulariser"
+                        + " (paper: ~10x)", 100 * gapFirst, EPS[1], 100 * gapLast, EPS[last], Repro.pct(h[0]),
+                Repro.pct(g[0]), Repro.num(eigDrop));
+        return new Result(verdict, reason, body, data);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.jacobi.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jacobi reproduce}: a quick ROLL run end to end, and argument errors. */
+class ReproduceCommandTest {
+    /** Runs the CLI with stdout and stderr captured; returns {exit code, stdout, stderr}. */
+    private static Object[] cli(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int rc = Cli.run(args);
+            return new Object[] {rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void quickRollWritesAReportAndParsableResults(@TempDir Path dir) throws Exception {
+        long t0 = System.nanoTime();
+        Object[] r = cli("reproduce", "roll", "--quick", "--out", dir.toString());
+        double secs = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, r[0], "exit code; stderr: " + r[2]);
+        assertTrue(secs < 90, "reproduce roll --quick took " + secs + " s");
+        String stdout = (String) r[1];
+        assertTrue(stdout.contains("estimated"), "prints the estimate before starting:\n" + stdout);
+        Path report = dir.resolve("roll").resolve("report.md");
+        String md = Files.readString(report);
+        assertTrue(md.matches("(?s).*\\*\\*Reproduced: (yes|no|partly)\\*\\* — because .+"), md);
+        assertTrue(md.contains("| ours vanilla |") && md.contains("| paper vanilla (98%) |"), md);
+        assertTrue(md.contains("regions.png"), md);
+        Path png = dir.resolve("roll").resolve("regions.png");
+        byte[] head = Files.readAllBytes(png);
+        assertTrue(head.length > 1000 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G', "regions.png is a PNG");
+        String json = Files.readString(dir.resolve("roll").resolve("results.json"));
+        new JsonCheck(json).document();
+        assertTrue(json.contains("\"name\": \"roll\"") && json.contains("\"reproduced\": \"")
+                && json.contains("\"medianRatio\": "), json);
+    }
+
+    @Test
+    void unknownNameListsTheValidOnes() {
+        Object[] r = cli("reproduce", "nope");
+        assertNotEquals(0, r[0]);
+        String err = (String) r[2];
+        assertTrue(err.contains("'nope'") && err.contains("bietti, mustafa, bcop, fantastic-four, roll, all"), err);
+    }
+
+    @Test
+    void missingNameIsAUsageError() {
+        Object[] r = cli("reproduce", "--quick");
+        assertNotEquals(0, r[0]);
+        assertTrue(((String) r[2]).contains("NAME"), (String) r[2]);
+    }
+
+    @Test
+    void jsonCheckRejectsBrokenJson() {
+        for (String bad : new String[] {"{\"a\": }", "{\"a\": 1,}", "[1, 2", "{\"a\" 1}", "{} x"}) {
+            boolean threw = false;
+            try {
+                new JsonCheck(bad).document();
+            } catch (IllegalArgumentException e) {
+                threw = true;
+            }
+            assertTrue(threw, "accepted " + bad);
+        }
+        new JsonCheck("{\"a\": [1, -2.5e-3, true, null, \"x\\\"y\"], \"b\": {}}").document();
+    }
+
+    /** A strict structural JSON validator (RFC 8259 grammar, no value building). */
+    static final class JsonCheck {
+        private final String s;
+        private int i;
+
+        JsonCheck(String s) {
+            this.s = s;
+        }
+
+        void document() {
+            value();
+            ws();
+            if (i != s.length()) {
+                fail("trailing text");
+            }
+        }
+
+        private void value() {
+            ws();
+            if (i >= s.length()) {
+                fail("value expected");
+            }
+            char c = s.charAt(i);
+            if (c == '{') {
+                i++;
+                ws();
+                if (peek('}')) {
+                    return;
+                }
+                do {
+                    ws();
+                    string();
+                    ws();
+                    expect(':');
+                    value();
+                    ws();
+                } while (peek(','));
+                expect('}');
+            } else if (c == '[') {
+                i++;
+                ws();
+                if (peek(']')) {
+                    return;
+                }
+                do {
+                    value();
+                    ws();
+                } while (peek(','));
+                expect(']');
+            } else if (c == '"') {
+                string();
+            } else if (s.startsWith("true", i) || s.startsWith("null", i)) {
+                i += 4;
+            } else if (s.startsWith("false", i)) {
+                i += 5;
+            } else {
+                int start = i;
+                while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
+                    i++;
+                }
+                if (!s.substring(start, i).matches("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?")) {
+                    fail("bad number '" + s.substring(start, i) + "'");
+                }
+            }
+        }
+
+        private void string() {
+            expect('"');
+            while (i < s.length() && s.charAt(i) != '"') {
+                i += s.charAt(i) == '\\' ? 2 : 1;
+            }
+            expect('"');
+        }
+
+        private boolean peek(char c) {
+            if (i < s.length() && s.charAt(i) == c) {
+                i++;
+                return true;
+            }
+            return false;
+        }
+
+        private void expect(char c) {
+            if (!peek(c)) {
+                fail("'" + c + "' expected");
+            }
+        }
+
+        private void ws() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        }
+
+        private void fail(String what) {
+            throw new IllegalArgumentException("JSON: " + what + " at " + i);
+        }
+    }
+}
