@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Autodiff on an MLP 784-512-512-10 (ReLU), batch 128, softmax cross-entropy. Ratios to report: {@code hvp / grad}
- * (target ≤ 2.5), {@code forwardNoGraph / forwardTensor} (target < 1.05), and {@code inputHessianPower10} against
+ * (target ≤ 2.5), {@code forwardNoGraph / forwardTensor} (target {@literal <} 1.05), and {@code inputHessianPower10} against
  * PyTorch in {@code bench/compare.py}.
  */
 @State(Scope.Benchmark)
