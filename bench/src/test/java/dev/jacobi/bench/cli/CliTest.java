@@ -111,6 +111,17 @@ class CliTest {
     }
 
     @Test
+    void lipschitzModelsAreOneLipschitzByTheirBound() {
+        for (String kind : List.of("lipschitz-mlp", "lipschitz-cnn")) {
+            ModelSpec spec = new ModelSpec(kind, 8, 2, new int[] {1, 28, 28}, 10);
+            dev.jacobi.nn.Module m = spec.build(new dev.jacobi.core.Rng(1));
+            double l = dev.jacobi.regularizers.LipschitzBound.of(m, spec.input()).product();
+            assertTrue(l <= 1 + 1e-6, kind + " bound " + l);
+            assertEquals(10, m.forward(dev.jacobi.core.Tensor.rand(new dev.jacobi.core.Rng(2), 2, 1, 28, 28)).shape()[1]);
+        }
+    }
+
+    @Test
     void mainJobOnATinySubsetWritesItsReport(@TempDir Path dir) throws Exception {
         Result r = run("--out", dir.toString(), "--epochs", "1", "--train-per-class", "20", "--eval-examples", "12");
         assertEquals(0, r.code(), r.err());
