@@ -237,7 +237,7 @@ final class VectorKernels extends ScalarKernels {
         for (; i < bound; i += L) {
             acc = acc.add(FloatVector.fromArray(F, a, off + i));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = laneSum(acc);
         for (; i < n; i++) {
             s += a[off + i];
         }
@@ -280,7 +280,7 @@ final class VectorKernels extends ScalarKernels {
         for (; i < bound; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = laneSum(acc);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }
@@ -298,6 +298,20 @@ final class VectorKernels extends ScalarKernels {
         for (; i < n; i++) {
             y[yo + i] += alpha * x[xo + i];
         }
+    }
+
+    /**
+     * The sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order unspecified, so the
+     * interpreter and the JIT can round it differently, which would make results depend on compilation state.
+     */
+    private static float laneSum(FloatVector acc) {
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        float s = 0;
+        for (float x : lanes) {
+            s += x;
+        }
+        return s;
     }
 
     /** The float species for the vector kernels: the CPU's preferred one unless {@code jacobi.simd.bits} says. */
