@@ -31,6 +31,8 @@ public final class Cli implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Cli()).setUsageHelpWidth(120);
         StringBuilder regs = new StringBuilder("%nRegularizers and constraints for --reg NAME=λ[,key=value...]:%n");
         Regs.HELP.forEach((k, v) -> regs.append(String.format("  %-12s %s%%n", k, v)));
+        // JMH's own options (-f, -wi, -p, ...) pass through to JMH
+        cl.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
         var train = cl.getSubcommands().get("train").getCommandSpec().usageMessage();
         java.util.List<String> footer = new java.util.ArrayList<>(java.util.List.of(regs.toString()));
         footer.addAll(java.util.List.of(train.footer()));

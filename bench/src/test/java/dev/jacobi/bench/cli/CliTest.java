@@ -61,6 +61,13 @@ class CliTest {
     }
 
     @Test
+    void benchPassesJmhOptionsThrough() {
+        Result r = run("bench", "-l", "-f", "1", "GemmBench");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("dev.jacobi.bench.jmh.GemmBench.matmul"), r.out());
+    }
+
+    @Test
     void regSpecsParseAndRejectBadSyntax() {
         RegSpec s = RegSpec.parse("hessian=0.05,k=5,sub=32");
         assertEquals("hessian", s.name());
