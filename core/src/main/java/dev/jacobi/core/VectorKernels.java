@@ -1,6 +1,7 @@
 package dev.jacobi.core;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -176,6 +177,7 @@ final class VectorKernels extends ScalarKernels {
             case ABS -> abs(a, ao, out, oo, n);
             case SQRT -> sqrt(a, ao, out, oo, n);
             case SQUARE -> square(a, ao, out, oo, n);
+            case EXP -> exp(a, ao, out, oo, n);
             case RELU -> clamp(a, ao, out, oo, n, 0f, Float.POSITIVE_INFINITY);
             case CLAMP -> clamp(a, ao, out, oo, n, p, q);
             default -> 0;
@@ -205,6 +207,48 @@ final class VectorKernels extends ScalarKernels {
         int bound = F.loopBound(n);
         for (int i = 0; i < bound; i += L) {
             FloatVector.fromArray(F, a, ao + i).sqrt().intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    /**
+     * {@code e^x} built only from IEEE-exact lane arithmetic (add, mul, fma, compares, bit moves), so the result is
+     * the same interpreted and compiled: {@code x = n·ln2 + r} (Cody–Waite), a degree-7 Taylor polynomial for
+     * {@code e^r} on {@code |r| ≤ ln2/2}, and {@code 2^n} assembled from exponent bits in two halves so that
+     * subnormal results are reached. Within 2 ulp of {@link Math#exp}.
+     */
+    private static int exp(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector log2e = FloatVector.broadcast(F, 1.44269504f);
+        FloatVector magic = FloatVector.broadcast(F, 12582912f); // 1.5·2^23 rounds to the nearest integer
+        FloatVector ln2Hi = FloatVector.broadcast(F, 0.693359375f);
+        FloatVector ln2Lo = FloatVector.broadcast(F, -2.12194440e-4f);
+        FloatVector hi = FloatVector.broadcast(F, 88.7228394f);
+        FloatVector lo = FloatVector.broadcast(F, -103.972084f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(F, a, ao + i);
+            FloatVector xc = x.max(lo).min(hi);
+            FloatVector k = xc.fma(log2e, magic).sub(magic);
+            FloatVector r = k.fma(ln2Hi.neg(), xc);
+            r = k.fma(ln2Lo.neg(), r);
+            FloatVector p = FloatVector.broadcast(F, 1f / 5040);
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 720));
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+            p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+            p = p.fma(r, one);
+            p = p.fma(r, one);
+            IntVector kn = (IntVector) k.convert(VectorOperators.F2I, 0);
+            IntVector half = kn.lanewise(VectorOperators.ASHR, 1);
+            FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = kn.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector y = p.mul(s1).mul(s2);
+            y = y.blend(FloatVector.broadcast(F, Float.POSITIVE_INFINITY), x.compare(VectorOperators.GT, hi));
+            y = y.blend(FloatVector.zero(F), x.compare(VectorOperators.LT, lo));
+            y = y.blend(x, x.test(VectorOperators.IS_NAN));
+            y.intoArray(out, oo + i);
         }
         return bound;
     }

@@ -286,6 +286,45 @@ class TensorTest {
     }
 
     @Test
+    void vectorExpHandlesExtremeValues() {
+        float[] x = {-1e4f, -104f, -88f, -50f, -1f, -1e-30f, 0f, 1e-30f, 1f, 10f, 50f, 88f, 88.7f, 89f, 1e4f,
+            Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 3.5f, -3.5f, 0.5f, 20f, -20f, 7f,
+            -7f, 2f, -2f, 30f, -30f, 60f, -60f, 0.1f};
+        Tensor t = Tensor.of(x, x.length);
+        for (int warm = 0; warm < 30_000; warm++) {
+            t.exp(); // until the JIT compiles the vector kernel, whose lanes may round differently
+        }
+        float[] y = t.exp().toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            float want = (float) Math.exp(x[i]);
+            if (Float.isNaN(want) || Float.isInfinite(want) || want == 0) {
+                assertEquals(want, y[i], "exp(" + x[i] + ")");
+            } else {
+                assertEquals(want, y[i], 2e-7 * want, "exp(" + x[i] + ")");
+            }
+        }
+    }
+
+    @Test
+    void vectorExpIsWithinTwoUlpOverItsWholeRange() {
+        int n = 20_000;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -105f + 196f * i / n;
+        }
+        Tensor t = Tensor.of(x, n);
+        for (int warm = 0; warm < 200; warm++) {
+            t.exp();
+        }
+        float[] y = t.exp().toFloatArray();
+        for (int i = 0; i < n; i++) {
+            float want = (float) Math.exp(x[i]);
+            float tol = 2 * Math.max(Math.ulp(want), Float.MIN_VALUE);
+            assertEquals(want, y[i], tol, "exp(" + x[i] + ")");
+        }
+    }
+
+    @Test
     void float32AgreesWithFloat64() {
         Rng rng = new Rng(4);
         Tensor x = Tensor.randn(rng, DType.FLOAT64, 17, 33);
