@@ -11,7 +11,7 @@ import java.util.Map;
  * arrays {@code ArrayList}, integers {@code Long}, other numbers {@code Double}, plus {@code String}, {@code Boolean}
  * and {@link #NULL}. Nesting is limited to {@link #MAX_DEPTH}. Errors are {@link IOException}s with the offset.
  */
-public final class Json {
+public final class Json extends Scanner {
     /** The JSON {@code null} value. */
     public static final Object NULL = new Object() {
         @Override
@@ -22,13 +22,8 @@ public final class Json {
     /** Deepest nesting accepted. */
     public static final int MAX_DEPTH = 64;
 
-    private final String s;
-    private final String where;
-    private int i;
-
     private Json(String s, String where) {
-        this.s = s;
-        this.where = where;
+        super(s, where, "bad JSON");
     }
 
     /**
@@ -235,28 +230,9 @@ public final class Json {
         return v;
     }
 
-    private void ws() {
-        while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t' || s.charAt(i) == '\n'
-                || s.charAt(i) == '\r')) {
-            i++;
-        }
-    }
 
-    private char peek() {
-        return i < s.length() ? s.charAt(i) : '\0';
-    }
 
-    private void expect(char c) throws IOException {
-        if (peek() != c) {
-            throw err("expected '" + c + "'");
-        }
-        i++;
-    }
 
-    private IOException err(String msg) {
-        String near = s.substring(Math.min(i, s.length()), Math.min(s.length(), i + 20));
-        return new IOException(where + ": bad JSON: " + msg + " at offset " + i + " near \"" + near + "\"");
-    }
 
     /**
      * {@code v} as a JSON string literal, compact like serde_json (strings escaped, non-ASCII kept).

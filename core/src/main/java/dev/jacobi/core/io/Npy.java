@@ -309,14 +309,9 @@ public final class Npy {
     }
 
     /** Parser for the Python literal subset of npy headers: a dict of str keys to str, bool or int-tuple values. */
-    private static final class Literal {
-        private final String s;
-        private final String where;
-        private int i;
-
+    private static final class Literal extends Scanner {
         Literal(String s, String where) {
-            this.s = s;
-            this.where = where;
+            super(s, where, "header");
         }
 
         Map<String, Object> dict() throws IOException {
@@ -422,27 +417,8 @@ public final class Npy {
             }
         }
 
-        private void ws() {
-            while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\n' || s.charAt(i) == '\t'
-                    || s.charAt(i) == '\r')) {
-                i++;
-            }
-        }
 
-        private char peek() {
-            return i < s.length() ? s.charAt(i) : '\0';
-        }
 
-        private void expect(char c) throws IOException {
-            if (peek() != c) {
-                throw err("expected '" + c + "'");
-            }
-            i++;
-        }
 
-        private IOException err(String msg) {
-            String near = s.substring(i, Math.min(s.length(), i + 20)).replace("\n", "\\n");
-            return new IOException(where + ": header: " + msg + " at offset " + i + " near \"" + near + "\"");
-        }
     }
 }
