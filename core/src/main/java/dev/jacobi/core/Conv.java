@@ -66,9 +66,7 @@ public final class Conv {
      */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dSpec s) {
         String op = "conv2d";
-        rank4(op, "input", x);
-        rank4(op, "weight", w);
-        sameDtype(op, x, w);
+        operands(op, "input", x, "weight", w, s);
         Geo g = geo(op, x.shape, w.shape, s, null, x.shape, w.shape);
         Tensor bc = null;
         if (bias != null) {
@@ -134,12 +132,7 @@ public final class Conv {
      */
     public static Tensor conv2dInput(Tensor gy, Tensor w, int h, int w_, Conv2dSpec s) {
         String op = "conv2dInput";
-        rank4(op, "gradient", gy);
-        rank4(op, "weight", w);
-        sameDtype(op, gy, w);
-        if (s == null) {
-            throw new IllegalArgumentException(op + ": spec is null");
-        }
+        operands(op, "gradient", gy, "weight", w, s);
         int[] xs = {gy.shape[0], w.shape[1] * s.groups(), h, w_};
         Geo g = geo(op, xs, w.shape, s, gy.shape, null, w.shape);
         Tensor gc = gy.contiguous();
@@ -196,12 +189,7 @@ public final class Conv {
      */
     public static Tensor conv2dWeight(Tensor x, Tensor gy, int kh, int kw, Conv2dSpec s) {
         String op = "conv2dWeight";
-        rank4(op, "input", x);
-        rank4(op, "gradient", gy);
-        sameDtype(op, x, gy);
-        if (s == null) {
-            throw new IllegalArgumentException(op + ": spec is null");
-        }
+        operands(op, "input", x, "gradient", gy, s);
         if (kh < 1 || kw < 1 || x.shape[1] % s.groups() != 0) {
             throw new IllegalArgumentException(op + ": need kernel size >= 1 and groups dividing the input channels,"
                     + " got kernel (" + kh + ", " + kw + "), groups " + s.groups() + ", input " + Shapes.str(x.shape));
@@ -628,16 +616,22 @@ public final class Conv {
 
     // ---------------------------------------------------------------- dtype dispatch
 
+    /** Checks the two tensor operands of a convolution op (4 dims each, one dtype) and that the spec is given. */
+    private static void operands(String op, String an, Tensor a, String bn, Tensor b, Conv2dSpec s) {
+        rank4(op, an, a);
+        rank4(op, bn, b);
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + a.dtype + " and " + b.dtype);
+        }
+        if (s == null) {
+            throw new IllegalArgumentException(op + ": spec is null");
+        }
+    }
+
     private static void rank4(String op, String what, Tensor t) {
         if (t == null || t.dim() != 4) {
             throw new IllegalArgumentException(op + ": " + what + " must have 4 dims, got "
                     + (t == null ? "null" : Shapes.str(t.shape)));
-        }
-    }
-
-    private static void sameDtype(String op, Tensor a, Tensor b) {
-        if (a.dtype != b.dtype) {
-            throw new IllegalArgumentException(op + ": dtypes differ: " + a.dtype + " and " + b.dtype);
         }
     }
 
