@@ -199,7 +199,10 @@ public final class Conv {
         Tensor xc = x.contiguous();
         Tensor gc = gy.contiguous();
         if (shifted(x.dtype, g)) {
-            return Tensor.wrap(shiftedWeight(padded(op, xc, g), g.w + 2 * g.s.padW(), gc.f, gc.offset, g), ws);
+            float[] xp = padded(op, xc, g);
+            int wp = g.w + 2 * g.s.padW();
+            return Tensor.wrap(g.kg <= NARROW_K ? narrowWeight(xp, wp, gc.f, gc.offset, g)
+                    : shiftedWeight(xp, wp, gc.f, gc.offset, g), ws);
         }
         Object xa = data(xc);
         Object ga = data(gc);
@@ -252,7 +255,10 @@ public final class Conv {
     private static final int KC_POS = 256;
     /** Fixed number of partial sums of the weight adjoint (more only cost memory; fewer limit the threads). */
     private static final int MAX_CHUNKS = 16;
-    /** Below this many input channels per group the input adjoint keeps the lowering (GEMM rows would idle). */
+    /**
+     * Below this many output channels per group the shifted forward sums shifted planes (GEMM rows would idle), and
+     * the input adjoint keeps the lowering (padding the whole gradient would cost more than the products).
+     */
     private static final int MIN_ROWS = 4;
     /** Up to this many taps per group ({@code Cin/G·kh·kw}) the forward runs {@link GemmKernel#narrow} directly. */
     private static final int NARROW_K = 32;
@@ -354,6 +360,29 @@ public final class Conv {
         int panels = (coutG + mr - 1) / mr;
         int[] rows = tapRows(g, plane, wp);
         float[] y = new float[Shapes.numel(new int[] {n, cout, ho, wo}, "conv2d")];
+        if (coutG < MIN_ROWS) {
+            // few output channels: each is a sum of kg shifted planes
+            Kernels kn = Simd.KERNELS;
+            int span = ho * wp;
+            Parallel.forRange(n * cout, Math.max(1, (1 << 16) / Math.max(1, kg * span)), (u0, u1) -> {
+                float[] acc = new float[span];
+                for (int u = u0; u < u1; u++) {
+                    int o = u % cout;
+                    int xo = (u / cout * cin + o / coutG * cinG) * plane;
+                    Arrays.fill(acc, 0f);
+                    for (int p = 0; p < kg; p++) {
+                        kn.axpy(w[wOff + o * kg + p], xp, xo + rows[p], acc, 0, span);
+                    }
+                    float bias = b == null ? 0f : b[bo + o];
+                    for (int i = 0, d = u * ho * wo; i < ho; i++, d += wo) {
+                        for (int j = 0; j < wo; j++) {
+                            y[d + j] = acc[i * wp + j] + bias;
+                        }
+                    }
+                }
+            });
+            return y;
+        }
         if (kg <= NARROW_K) {
             // few taps: one output row of all channels at a time, straight into y
             Parallel.forRange(n * ho, Math.max(1, (1 << 16) / Math.max(1, cout * wo * kg)), (u0, u1) -> {
@@ -420,6 +449,49 @@ public final class Conv {
             }
         });
         return y;
+    }
+
+    /**
+     * The stride-1 weight adjoint for few taps per group ({@code kg ≤ NARROW_K}, e.g. a first layer), in dot form:
+     * {@code gw[o, t] = Σ_n gy[n, o, :]·col_n[t, :]}, where row {@code t} of {@code col_n} is tap {@code t}'s shifted
+     * slice of {@code xp} compacted to {@code ho×wo}. Images are summed in {@code min(N, 16)} fixed chunks, so the
+     * result does not depend on the thread count.
+     */
+    private static float[] narrowWeight(float[] xp, int wp, float[] gy, int gyOff, Geo g) {
+        Kernels kn = Simd.KERNELS;
+        int ho = g.ho;
+        int wo = g.wo;
+        int hw = ho * wo;
+        int kg = g.kg;
+        int coutG = g.coutG;
+        int cinG = g.cin / g.groups;
+        int plane = (ho + g.s.dilationH() * (g.kh - 1)) * wp;
+        int[] rows = tapRows(g, plane, wp);
+        int chunks = Math.max(1, Math.min(g.n, MAX_CHUNKS));
+        float[][] parts = new float[chunks][];
+        Parallel.forRange(chunks, 1, (c0, c1) -> {
+            float[] col = new float[kg * hw];
+            for (int c = c0; c < c1; c++) {
+                float[] part = new float[g.cout * kg];
+                for (int img = (int) ((long) g.n * c / chunks); img < (long) g.n * (c + 1) / chunks; img++) {
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        int xo = (img * g.cin + grp * cinG) * plane;
+                        for (int t = 0; t < kg; t++) {
+                            for (int i = 0; i < ho; i++) {
+                                System.arraycopy(xp, xo + rows[t] + i * wp, col, t * hw + i * wo, wo);
+                            }
+                        }
+                        kn.dots(gy, gyOff + (img * g.cout + grp * coutG) * hw, hw, coutG, col, 0, hw, kg, hw, part,
+                                grp * coutG * kg, kg);
+                    }
+                }
+                parts[c] = part;
+            }
+        });
+        for (int c = 1; c < chunks; c++) {
+            addInto(parts[0], parts[c], g.cout * kg);
+        }
+        return parts[0];
     }
 
     /**

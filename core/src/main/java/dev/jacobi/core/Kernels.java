@@ -28,6 +28,19 @@ interface Kernels {
     /** Dot product of two contiguous runs. */
     float dot(float[] a, int ao, float[] b, int bo, int n);
 
+    /**
+     * Small products in dot form: {@code out[oo + i·ldo + j] += dot(a[ao + i·lda ..], b[bo + j·ldb ..], n)} for
+     * {@code i < ma}, {@code j < mb}, each sum formed exactly as {@link #dot} forms it.
+     */
+    default void dots(float[] a, int ao, int lda, int ma, float[] b, int bo, int ldb, int mb, int n, float[] out,
+                      int oo, int ldo) {
+        for (int i = 0; i < ma; i++) {
+            for (int j = 0; j < mb; j++) {
+                out[oo + i * ldo + j] += dot(a, ao + i * lda, b, bo + j * ldb, n);
+            }
+        }
+    }
+
     /** {@code y[yo+i] += alpha * x[xo+i]} for {@code i < n}. */
     void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
 }

@@ -331,6 +331,83 @@ final class VectorKernels extends ScalarKernels {
         return s;
     }
 
+    /**
+     * Four rows of {@code a} against four rows of {@code b} at a time (16 accumulators, 8 loads per 16 FMAs); rows
+     * past the end are clamped to the last one and their sums dropped.
+     */
+    @Override
+    public void dots(float[] a, int ao, int lda, int ma, float[] b, int bo, int ldb, int mb, int n, float[] out,
+                     int oo, int ldo) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < ma; i += 4) {
+            int a0 = ao + i * lda;
+            int a1 = ao + Math.min(i + 1, ma - 1) * lda;
+            int a2 = ao + Math.min(i + 2, ma - 1) * lda;
+            int a3 = ao + Math.min(i + 3, ma - 1) * lda;
+            for (int j = 0; j < mb; j += 4) {
+                int b0 = bo + j * ldb;
+                int b1 = bo + Math.min(j + 1, mb - 1) * ldb;
+                int b2 = bo + Math.min(j + 2, mb - 1) * ldb;
+                int b3 = bo + Math.min(j + 3, mb - 1) * ldb;
+                FloatVector z = FloatVector.zero(F);
+                FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
+                FloatVector s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
+                for (int p = 0; p < bound; p += L) {
+                    FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
+                    FloatVector x1 = FloatVector.fromArray(F, a, a1 + p);
+                    FloatVector x2 = FloatVector.fromArray(F, a, a2 + p);
+                    FloatVector x3 = FloatVector.fromArray(F, a, a3 + p);
+                    FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);
+                    FloatVector y1 = FloatVector.fromArray(F, b, b1 + p);
+                    FloatVector y2 = FloatVector.fromArray(F, b, b2 + p);
+                    FloatVector y3 = FloatVector.fromArray(F, b, b3 + p);
+                    s00 = x0.fma(y0, s00); s01 = x0.fma(y1, s01); s02 = x0.fma(y2, s02); s03 = x0.fma(y3, s03);
+                    s10 = x1.fma(y0, s10); s11 = x1.fma(y1, s11); s12 = x1.fma(y2, s12); s13 = x1.fma(y3, s13);
+                    s20 = x2.fma(y0, s20); s21 = x2.fma(y1, s21); s22 = x2.fma(y2, s22); s23 = x2.fma(y3, s23);
+                    s30 = x3.fma(y0, s30); s31 = x3.fma(y1, s31); s32 = x3.fma(y2, s32); s33 = x3.fma(y3, s33);
+                }
+                int o = oo + i * ldo + j;
+                boolean r1 = i + 1 < ma;
+                boolean r2 = i + 2 < ma;
+                boolean r3 = i + 3 < ma;
+                boolean c1 = j + 1 < mb;
+                boolean c2 = j + 2 < mb;
+                boolean c3 = j + 3 < mb;
+                dotOut(out, o, s00, a, a0, b, b0, bound, n, true);
+                dotOut(out, o + 1, s01, a, a0, b, b1, bound, n, c1);
+                dotOut(out, o + 2, s02, a, a0, b, b2, bound, n, c2);
+                dotOut(out, o + 3, s03, a, a0, b, b3, bound, n, c3);
+                o += ldo;
+                dotOut(out, o, s10, a, a1, b, b0, bound, n, r1);
+                dotOut(out, o + 1, s11, a, a1, b, b1, bound, n, r1 && c1);
+                dotOut(out, o + 2, s12, a, a1, b, b2, bound, n, r1 && c2);
+                dotOut(out, o + 3, s13, a, a1, b, b3, bound, n, r1 && c3);
+                o += ldo;
+                dotOut(out, o, s20, a, a2, b, b0, bound, n, r2);
+                dotOut(out, o + 1, s21, a, a2, b, b1, bound, n, r2 && c1);
+                dotOut(out, o + 2, s22, a, a2, b, b2, bound, n, r2 && c2);
+                dotOut(out, o + 3, s23, a, a2, b, b3, bound, n, r2 && c3);
+                o += ldo;
+                dotOut(out, o, s30, a, a3, b, b0, bound, n, r3);
+                dotOut(out, o + 1, s31, a, a3, b, b1, bound, n, r3 && c1);
+                dotOut(out, o + 2, s32, a, a3, b, b2, bound, n, r3 && c2);
+                dotOut(out, o + 3, s33, a, a3, b, b3, bound, n, r3 && c3);
+            }
+        }
+    }
+
+    /** {@code out[o] += laneSum(acc) + Σ_{p ≥ from} a[ai+p]·b[bi+p]} (the sum {@link #dot} forms), if {@code keep}. */
+    private static void dotOut(float[] out, int o, FloatVector acc, float[] a, int ai, float[] b, int bi, int from,
+                               int n, boolean keep) {
+        if (keep) {
+            float v = laneSum(acc);
+            for (int p = from; p < n; p++) {
+                v += a[ai + p] * b[bi + p];
+            }
+            out[o] += v;
+        }
+    }
+
     @Override
     public void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         int bound = F.loopBound(n);

@@ -223,8 +223,12 @@ class ConvTest {
         Rng rng = new Rng(17);
         int threads = Parallel.threads();
         try {
-            for (int t = 0; t < 24; t++) {
-                Case c = shiftedCase(rng, t);
+            // plus first-layer shapes: few taps (the weight adjoint in dot form) and few output channels (the forward
+            // sums shifted planes)
+            Case[] fixed = {new Case(2, 1, 5, 9, 11, 3, 3, Conv2dSpec.of(1, 1)),
+                new Case(3, 3, 2, 6, 7, 3, 3, Conv2dSpec.of(1, 1)), new Case(2, 2, 6, 5, 20, 2, 3, Conv2dSpec.of(1, 0))};
+            for (int t = 0; t < 24 + fixed.length; t++) {
+                Case c = t < 24 ? shiftedCase(rng, t) : fixed[t - 24];
                 Tensor x = Tensor.randn(rng, DType.FLOAT32, c.n(), c.cin(), c.h(), c.w());
                 Tensor w = Tensor.randn(rng, DType.FLOAT32, c.cout(), c.cin() / c.s().groups(), c.kh(), c.kw());
                 Tensor b = Tensor.randn(rng, DType.FLOAT32, c.cout());

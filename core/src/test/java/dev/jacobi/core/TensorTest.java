@@ -282,6 +282,23 @@ class TensorTest {
             vec.axpy(0.75f, a, 0, y1, 1, n);
             sca.axpy(0.75f, a, 0, y2, 1, n);
             assertArrayEquals(y2, y1, 1e-5f);
+            // dots: ragged 4x4 blocks (5x6 rows of length n/7), each sum formed as dot forms it, added to out
+            int len = n / 7;
+            float[] d1 = new float[5 * 9];
+            java.util.Arrays.fill(d1, 0.5f);
+            float[] d2 = d1.clone();
+            float[] d3 = d1.clone();
+            if (3 + 6 * (len + 1) <= b.length) {
+                vec.dots(a, 1, len, 5, b, 3, len + 1, 6, len, d1, 2, 7);
+                sca.dots(a, 1, len, 5, b, 3, len + 1, 6, len, d3, 2, 7);
+                for (int i = 0; i < 5; i++) {
+                    for (int j = 0; j < 6; j++) {
+                        d2[2 + i * 7 + j] += vec.dot(a, 1 + i * len, b, 3 + j * (len + 1), len);
+                    }
+                }
+                assertArrayEquals(d2, d1, "dots n=" + len);
+                assertArrayEquals(d2, d3, (float) tol * 10, "scalar dots n=" + len);
+            }
         }
     }
 
