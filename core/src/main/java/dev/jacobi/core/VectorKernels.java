@@ -229,7 +229,8 @@ final class VectorKernels extends ScalarKernels {
         for (int i = 0; i < bound; i += L) {
             FloatVector x = FloatVector.fromArray(F, a, ao + i);
             FloatVector xc = x.max(lo).min(hi);
-            FloatVector k = xc.fma(log2e, magic).sub(magic);
+            FloatVector t = xc.fma(log2e, magic);
+            FloatVector k = t.sub(magic);
             FloatVector r = k.fma(ln2Hi.neg(), xc);
             r = k.fma(ln2Lo.neg(), r);
             FloatVector p = FloatVector.broadcast(F, 1f / 5040);
@@ -240,14 +241,15 @@ final class VectorKernels extends ScalarKernels {
             p = p.fma(r, FloatVector.broadcast(F, 0.5f));
             p = p.fma(r, one);
             p = p.fma(r, one);
-            IntVector kn = (IntVector) k.convert(VectorOperators.F2I, 0);
+            // k as an int from t's low mantissa bits (1.5·2^23 + k); a float-to-int convert is not intrinsic on JDK 17
+            IntVector kn = t.reinterpretAsInts().sub(0x4B400000);
             IntVector half = kn.lanewise(VectorOperators.ASHR, 1);
             FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = kn.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector y = p.mul(s1).mul(s2);
             y = y.blend(FloatVector.broadcast(F, Float.POSITIVE_INFINITY), x.compare(VectorOperators.GT, hi));
             y = y.blend(FloatVector.zero(F), x.compare(VectorOperators.LT, lo));
-            y = y.blend(x, x.test(VectorOperators.IS_NAN));
+            y = y.blend(x, x.compare(VectorOperators.NE, x)); // NaN lanes (test(IS_NAN) is not intrinsic on JDK 17)
             y.intoArray(out, oo + i);
         }
         return bound;
