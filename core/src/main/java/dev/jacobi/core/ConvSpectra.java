@@ -883,7 +883,7 @@ public final class ConvSpectra {
                         throw new IllegalStateException("tridiagonal QL did not converge (n = " + n + ")");
                     }
                     double g = (d[l + 1] - d[l]) / (2 * e[l]);
-                    double r = Math.hypot(g, 1);
+                    double r = Math.sqrt(g * g + 1); // not Math.hypot (slow): Lanczos overflows first anyway
                     g = d[mm] - d[l] + e[l] / (g + Math.copySign(r, g));
                     double s = 1;
                     double c = 1;
@@ -892,7 +892,7 @@ public final class ConvSpectra {
                     for (i = mm - 1; i >= l; i--) {
                         double f = s * e[i];
                         double b = c * e[i];
-                        r = Math.hypot(f, g);
+                        r = Math.sqrt(f * f + g * g);
                         e[i + 1] = r;
                         if (r == 0) {
                             d[i + 1] -= p;
