@@ -34,6 +34,8 @@ public final class ConvSpectra {
         final int m;
         /** {@code rows[t][i·cin + j] = J[i, j, a, b]} for tap {@code t = a·kw + b}. */
         final double[][] rows;
+        /** {@code J[i, j, a, b]} rounded to float32 at {@code (i·cin + j)·kh·kw + a·kw + b}. */
+        final float[] taps32;
         /** {@code cos(2πk/n)}, {@code −sin(2πk/n)} and the same for {@code m}. */
         final double[] cn;
         final double[] sn;
@@ -68,6 +70,10 @@ public final class ConvSpectra {
                     throw new IllegalArgumentException(op + ": kernel of shape " + Shapes.str(s) + " has " + x[i]
                             + " at flat index " + i);
                 }
+            }
+            taps32 = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                taps32[i] = (float) x[i];
             }
             int taps = kh * kw;
             rows = new double[taps][cout * cin];
@@ -126,6 +132,18 @@ public final class ConvSpectra {
             }
         }
 
+        /** The phase factors {@code e^{-2πi(pa/n + qb/m)}} of the taps {@code t = a·kw + b} into {@code c + i·s}. */
+        void phases(int p, int q, double[] c, double[] s) {
+            for (int a = 0; a < kh; a++) {
+                int ia = (int) ((long) p * a % n);
+                for (int b = 0; b < kw; b++) {
+                    int ib = (int) ((long) q * b % m);
+                    c[a * kw + b] = cn[ia] * cm[ib] - sn[ia] * sm[ib];
+                    s[a * kw + b] = cn[ia] * sm[ib] + sn[ia] * cm[ib];
+                }
+            }
+        }
+
         /** {@code ‖P̂[p,q]‖_F²} as {@code Σ_{t,u} ⟨J_t, J_u⟩·cos(φ_t − φ_u)} from the taps' Gram matrix. */
         double[] frobenius2() {
             int taps = kh * kw;
@@ -144,14 +162,7 @@ public final class ConvSpectra {
             double[] wi = new double[taps];
             for (int p = 0; p < n; p++) {
                 for (int q = 0; q < m; q++) {
-                    for (int a = 0; a < kh; a++) {
-                        int ia = (int) ((long) p * a % n);
-                        for (int b = 0; b < kw; b++) {
-                            int ib = (int) ((long) q * b % m);
-                            wr[a * kw + b] = cn[ia] * cm[ib] - sn[ia] * sm[ib];
-                            wi[a * kw + b] = cn[ia] * sm[ib] + sn[ia] * cm[ib];
-                        }
-                    }
+                    phases(p, q, wr, wi);
                     double s = 0;
                     for (int t = 0; t < taps; t++) {
                         for (int u = 0; u < taps; u++) {
@@ -199,7 +210,7 @@ public final class ConvSpectra {
      * {@code P̂[−p,−q] = conj(P̂[p,q])} to visit about half the frequencies, in order of decreasing Frobenius norm
      * (an upper bound) so that frequencies that cannot beat the best value so far are skipped, and Lanczos with full
      * reorthogonalisation on the Hermitian {@code min(cout, cin)}-sided Gram matrix of each: a float32 pass screens
-     * the frequencies (to about {@code 1e-5}), then the frequencies within {@code 1e-3} of the best are recomputed in
+     * the frequencies (to about {@code 1e-5}), one SIMD lane per frequency ({@link LanczosBatch}), then the frequencies within {@code 1e-3} of the best are recomputed in
      * float64 to about {@code 1e-11} relative accuracy. Work is spread over {@link Parallel}'s threads.
      *
      * @param kernel convolution kernel {@code [cout, cin, kh, kw]}, FLOAT32 or FLOAT64, finite
@@ -222,39 +233,53 @@ public final class ConvSpectra {
             boxed[i] = order[i];
         }
         Arrays.sort(boxed, (a, b) -> Double.compare(fro2[b], fro2[a]));
+        for (int i = 0; i < count; i++) {
+            order[i] = boxed[i];
+        }
         // screening in float32: every frequency whose Frobenius bound can still matter
         double[] screened = new double[n * m];
         Arrays.fill(screened, -1);
-        double best32 = largestOver(boxed, k, true, fro2, screened);
+        double best32 = screen(Arrays.copyOf(order, count), k, fro2, screened);
         int refine = 0;
         for (int i = 0; i < count; i++) {
-            if (screened[boxed[i]] >= (1 - SCREEN_MARGIN) * best32) {
-                boxed[refine++] = boxed[i];
+            if (screened[order[i]] >= (1 - SCREEN_MARGIN) * best32) {
+                order[refine++] = order[i];
             }
         }
         // float64 Lanczos on the few frequencies that may hold the maximum
-        return Math.sqrt(largestOver(Arrays.copyOf(boxed, refine), k, false, null, null));
+        int[] near = Arrays.copyOf(order, refine);
+        double[] lambda = new double[refine];
+        Parallel.forRange(refine, 1, (i0, i1) -> {
+            Lanczos lz = new Lanczos(k);
+            for (int i = i0; i < i1; i++) {
+                lambda[i] = lz.largest(near[i]);
+            }
+        });
+        double best = 0;
+        for (double v : lambda) {
+            best = Math.max(best, v);
+        }
+        return Math.sqrt(best);
     }
 
     /**
-     * {@code max_f λ_max(G_f)} over the frequencies {@code freqs} (pulled in order by the worker threads), by Lanczos
-     * in float32 or float64. With {@code fro2}, stops at the first frequency whose Frobenius bound (relaxed by
-     * {@link #SCREEN_MARGIN}) cannot beat the best so far; with {@code out}, stores each frequency's value.
+     * {@code max_f λ_max(G_f)} over the frequencies {@code freqs}, sorted by decreasing Frobenius norm, by
+     * {@link LanczosBatch} on consecutive groups of {@link LanczosBatch#LANES} (pulled in order by the worker
+     * threads); stores each frequency's value in {@code out}. Stops at the first group whose Frobenius bound (relaxed
+     * by {@link #SCREEN_MARGIN}) cannot beat the best so far.
      */
-    private static double largestOver(Integer[] freqs, Taps k, boolean float32, double[] fro2, double[] out) {
+    private static double screen(int[] freqs, Taps k, double[] fro2, double[] out) {
+        int groups = (freqs.length + LanczosBatch.LANES - 1) / LanczosBatch.LANES;
         AtomicInteger next = new AtomicInteger();
         AtomicLong best = new AtomicLong(Double.doubleToLongBits(0.0)); // non-negative doubles order like longs
-        Parallel.forRange(Math.min(Parallel.threads(), freqs.length), 1, (w0, w1) -> {
-            Lanczos lz = float32 ? new Lanczos32(k) : new Lanczos64(k);
-            for (int i = next.getAndIncrement(); i < freqs.length; i = next.getAndIncrement()) {
-                int f = freqs[i];
-                if (fro2 != null && fro2[f] < (1 - SCREEN_MARGIN) * Double.longBitsToDouble(best.get())) {
+        Parallel.forRange(Math.min(Parallel.threads(), groups), 1, (w0, w1) -> {
+            LanczosBatch lz = new LanczosBatch(k);
+            for (int i = next.getAndIncrement(); i < groups; i = next.getAndIncrement()) {
+                int from = i * LanczosBatch.LANES;
+                if (fro2[freqs[from]] < (1 - SCREEN_MARGIN) * Double.longBitsToDouble(best.get())) {
                     return; // sorted: no later frequency can beat the best either
                 }
-                double lambda = Math.max(0, lz.largest(f));
-                if (out != null) {
-                    out[f] = lambda;
-                }
+                double lambda = lz.largest(freqs, from, Math.min(from + LanczosBatch.LANES, freqs.length), out);
                 best.accumulateAndGet(Double.doubleToLongBits(lambda), Math::max);
             }
         });
@@ -393,14 +418,10 @@ public final class ConvSpectra {
     }
 
     /**
-     * Lanczos with full reorthogonalisation on the Hermitian Gram matrix {@code G = AᴴA} of one frequency, with
-     * {@code A = P̂} when {@code cin ≤ cout}, else {@code A = P̂ᴴ}, so {@code G} has side {@code min(cout, cin)} and
-     * {@code λ_max(G) = σ_max(P̂)²}. The iteration and its stopping test live here; subclasses hold the matrices
-     * and Lanczos vectors in one precision. One workspace per thread; no allocation per frequency.
+     * The Lanczos tridiagonal of one Hermitian matrix ({@code alpha} on the diagonal, {@code beta} beside it) and the
+     * stopping test on it, shared by {@link Lanczos} and {@link LanczosBatch}.
      */
-    private abstract static class Lanczos {
-        final Taps k;
-        final int dim;
+    private static final class Tridiagonal {
         final double tol;
         final double[] alpha;
         final double[] beta;
@@ -408,10 +429,8 @@ public final class ConvSpectra {
         final double[] e;
         final double[] z;
 
-        Lanczos(Taps k, double tol) {
-            this.k = k;
+        Tridiagonal(int dim, double tol) {
             this.tol = tol;
-            dim = Math.min(k.cout, k.cin);
             alpha = new double[dim];
             beta = new double[dim];
             d = new double[dim];
@@ -419,60 +438,21 @@ public final class ConvSpectra {
             z = new double[dim];
         }
 
-        /** Loads {@code P̂} and {@code P̂ᵀ} of frequency {@code f}. */
-        abstract void load(int f);
+        /**
+         * Records step {@code j}: {@code alpha[j] = a} and {@code beta[j] = b}, the norm of the new residual. Returns
+         * whether to stop: at an invariant subspace ({@code b} negligible), after {@code dim} steps, or once the top
+         * Ritz value is accurate to {@code tol} relative (tested every third step from the sixth).
+         */
+        boolean step(int j, double a, double b) {
+            alpha[j] = a;
+            beta[j] = b;
+            int steps = j + 1;
+            double scaleG = Math.abs(a) + b + (j > 0 ? beta[j - 1] : 0);
+            return b <= 1e-14 * scaleG || steps == alpha.length || steps >= 4 && steps % 3 == 0 && converged(steps);
+        }
 
-        /** Sets entry {@code l} of Lanczos vector 0. */
-        abstract void start(int l, double re, double im);
-
-        /** Lanczos vector {@code j+1} = {@code G}·(vector {@code j}). */
-        abstract void gram(int j);
-
-        /** {@code Re(vector_aᴴ·vector_b)} for vector offsets {@code a}, {@code b}. */
-        abstract double dotRe(int a, int b);
-
-        /** {@code vector_y += c·vector_x} (offsets). */
-        abstract void axpy(double c, int x, int y);
-
-        /** Vector at offset {@code o} times {@code c}. */
-        abstract void scale(int o, double c);
-
-        /** One classical Gram–Schmidt pass of the vector at {@code w} against vectors {@code 0..j}; its new norm. */
-        abstract double reorthogonalise(int j, int w);
-
-        /** {@code λ_max(G)} at frequency {@code f}, from a seeded random start. */
-        final double largest(int f) {
-            load(f);
-            Rng rng = new Rng(0x5EEDL + f);
-            for (int l = 0; l < dim; l++) {
-                start(l, rng.nextGaussian(), rng.nextGaussian());
-            }
-            scale(0, 1 / Math.sqrt(dotRe(0, 0)));
-            int steps = 0;
-            for (int j = 0; j < dim; j++) {
-                gram(j);
-                int w = (j + 1) * dim;
-                alpha[j] = dotRe(j * dim, w);
-                axpy(-alpha[j], j * dim, w);
-                if (j > 0) {
-                    axpy(-beta[j - 1], (j - 1) * dim, w);
-                }
-                double before = Math.sqrt(dotRe(w, w));
-                double after = reorthogonalise(j, w);
-                if (after < 0.7 * before) { // cancellation: one more pass (DGKS)
-                    after = reorthogonalise(j, w);
-                }
-                beta[j] = after;
-                steps = j + 1;
-                double scaleG = Math.abs(alpha[j]) + after + (j > 0 ? beta[j - 1] : 0);
-                if (after <= 1e-14 * scaleG || steps == dim) {
-                    break; // invariant subspace: the Ritz values are eigenvalues
-                }
-                if (steps >= 4 && steps % 3 == 0 && converged(steps)) {
-                    break;
-                }
-                scale(w, 1 / after);
-            }
+        /** The largest Ritz value of the {@code steps}-step tridiagonal. */
+        double top(int steps) {
             ritz(steps);
             double top = 0;
             for (int i = 0; i < steps; i++) {
@@ -514,8 +494,16 @@ public final class ConvSpectra {
         }
     }
 
-    /** {@link Lanczos} in float64: the final, accurate pass. */
-    private static final class Lanczos64 extends Lanczos {
+    /**
+     * Lanczos in float64 with full reorthogonalisation on the Hermitian Gram matrix {@code G = AᴴA} of one frequency,
+     * with {@code A = P̂} when {@code cin ≤ cout}, else {@code A = P̂ᴴ}, so {@code G} has side {@code min(cout, cin)}
+     * and {@code λ_max(G) = σ_max(P̂)²}: the accurate pass of {@link #operatorNorm}. One workspace per thread; no
+     * allocation per frequency.
+     */
+    private static final class Lanczos {
+        final Taps k;
+        final int dim;
+        final Tridiagonal t;
         final double[] pr;
         final double[] pi;
         final double[] tr;
@@ -525,8 +513,10 @@ public final class ConvSpectra {
         final double[] yr;
         final double[] yi;
 
-        Lanczos64(Taps k) {
-            super(k, LANCZOS_TOL);
+        Lanczos(Taps k) {
+            this.k = k;
+            dim = Math.min(k.cout, k.cin);
+            t = new Tridiagonal(dim, LANCZOS_TOL);
             pr = new double[k.cout * k.cin];
             pi = new double[pr.length];
             tr = new double[pr.length];
@@ -537,8 +527,8 @@ public final class ConvSpectra {
             yi = new double[yr.length];
         }
 
-        @Override
-        void load(int f) {
+        /** {@code λ_max(G)} at frequency {@code f}, from a seeded random start. */
+        double largest(int f) {
             k.spectrum(f / k.m, f % k.m, pr, pi);
             for (int i = 0; i < k.cout; i++) {
                 for (int j = 0; j < k.cin; j++) {
@@ -546,12 +536,33 @@ public final class ConvSpectra {
                     ti[j * k.cout + i] = pi[i * k.cin + j];
                 }
             }
-        }
-
-        @Override
-        void start(int l, double re, double im) {
-            qr[l] = re;
-            qi[l] = im;
+            Rng rng = new Rng(0x5EEDL + f);
+            for (int l = 0; l < dim; l++) {
+                qr[l] = rng.nextGaussian();
+                qi[l] = rng.nextGaussian();
+            }
+            scale(0, 1 / Math.sqrt(dotRe(0, 0)));
+            int steps = 0;
+            for (int j = 0; j < dim; j++) {
+                gram(j);
+                int w = (j + 1) * dim;
+                double alpha = dotRe(j * dim, w);
+                axpy(-alpha, j * dim, w);
+                if (j > 0) {
+                    axpy(-t.beta[j - 1], (j - 1) * dim, w);
+                }
+                double before = Math.sqrt(dotRe(w, w));
+                double after = reorthogonalise(j, w);
+                if (after < 0.7 * before) { // cancellation: one more pass (DGKS)
+                    after = reorthogonalise(j, w);
+                }
+                steps = j + 1;
+                if (t.step(j, alpha, after)) {
+                    break;
+                }
+                scale(w, 1 / after);
+            }
+            return t.top(steps);
         }
 
         /** {@code out = Σ_r c[r]·M[r, :]} (or with {@code conj(M)}) over the {@code rows×len} row-major complex M. */
@@ -596,7 +607,6 @@ public final class ConvSpectra {
             }
         }
 
-        @Override
         void gram(int j) {
             int cout = k.cout;
             int cin = k.cin;
@@ -609,7 +619,6 @@ public final class ConvSpectra {
             }
         }
 
-        @Override
         double dotRe(int a, int b) {
             double s = 0;
             for (int l = 0; l < dim; l++) {
@@ -618,7 +627,6 @@ public final class ConvSpectra {
             return s;
         }
 
-        @Override
         void axpy(double c, int x, int y) {
             for (int l = 0; l < dim; l++) {
                 qr[y + l] += c * qr[x + l];
@@ -626,7 +634,6 @@ public final class ConvSpectra {
             }
         }
 
-        @Override
         void scale(int o, double c) {
             for (int l = 0; l < dim; l++) {
                 qr[o + l] *= c;
@@ -634,7 +641,6 @@ public final class ConvSpectra {
             }
         }
 
-        @Override
         double reorthogonalise(int j, int w) {
             for (int i = 0; i <= j; i++) {
                 int o = i * dim;
@@ -659,158 +665,200 @@ public final class ConvSpectra {
         }
     }
 
-    /** {@link Lanczos} in float32 (twice the SIMD width): the screening pass over all frequencies. */
-    private static final class Lanczos32 extends Lanczos {
+
+    /**
+     * The float32 screening pass of {@link #operatorNorm}: the Lanczos iteration of {@link Lanczos} run on
+     * {@link LaneKernel#lanes()} frequencies at once. Matrices and vectors are stored lane-innermost (structure of
+     * arrays), so every product with {@code P̂} or {@code P̂ᴴ}, dot product and Gram–Schmidt pass is one lane-wise
+     * {@link LaneKernel#gemv}, a SIMD loop with no reduction across lanes. Each lane keeps its own tridiagonal and
+     * stopping test; a lane that stops has its vector zeroed and idles until the last lane of the group stops. Lanes
+     * never mix, so a frequency's value does not depend on its group.
+     */
+    private static final class LanczosBatch {
+        static final LaneKernel KERNEL = Simd.load("dev.jacobi.core.VectorLaneKernel", LaneKernel.class,
+                new ScalarLaneKernel());
+        static final int LANES = KERNEL.lanes();
+        final Taps k;
+        final int dim;
+        final Tridiagonal[] lanes = new Tridiagonal[LANES];
+        /** Phase factors of the taps: one lane's in double, all lanes' in float (tap {@code t} at {@code t·LANES + g}). */
         final double[] sr;
         final double[] si;
+        final float[] wr;
+        final float[] wi;
+        /** {@code P̂[i, j]} of lane {@code g} at {@code (i·cin + j)·LANES + g}. */
         final float[] pr;
         final float[] pi;
-        final float[] tr;
-        final float[] ti;
+        /** Entry {@code l} of Lanczos vector {@code s} of lane {@code g} at {@code (s·dim + l)·LANES + g}. */
         final float[] qr;
         final float[] qi;
         final float[] yr;
         final float[] yi;
+        /** Coefficient {@code i} of lane {@code g} at {@code i·LANES + g}. */
+        final float[] cr;
+        final float[] ci;
+        /** Lane-wise scalars. */
+        final float[] alpha = new float[LANES];
+        final float[] before = new float[LANES];
+        final float[] after = new float[LANES];
+        final float[] factor = new float[LANES];
+        final boolean[] active = new boolean[LANES];
 
-        Lanczos32(Taps k) {
-            super(k, LANCZOS_TOL32);
-            sr = new double[k.cout * k.cin];
+        LanczosBatch(Taps k) {
+            this.k = k;
+            dim = Math.min(k.cout, k.cin);
+            for (int g = 0; g < LANES; g++) {
+                lanes[g] = new Tridiagonal(dim, LANCZOS_TOL32);
+            }
+            sr = new double[k.kh * k.kw];
             si = new double[sr.length];
-            pr = new float[sr.length];
+            wr = new float[sr.length * LANES];
+            wi = new float[wr.length];
+            pr = new float[k.cout * k.cin * LANES];
             pi = new float[pr.length];
-            tr = new float[pr.length];
-            ti = new float[pr.length];
-            qr = new float[(dim + 1) * dim];
-            qi = new float[(dim + 1) * dim];
-            yr = new float[Math.max(k.cout, k.cin)];
+            qr = new float[(dim + 1) * dim * LANES];
+            qi = new float[qr.length];
+            yr = new float[Math.max(k.cout, k.cin) * LANES];
             yi = new float[yr.length];
+            cr = new float[Math.max(dim, 2) * LANES];
+            ci = new float[cr.length];
         }
 
-        @Override
-        void load(int f) {
-            k.spectrum(f / k.m, f % k.m, sr, si);
-            for (int i = 0; i < k.cout; i++) {
-                for (int j = 0; j < k.cin; j++) {
-                    float re = (float) sr[i * k.cin + j];
-                    float im = (float) si[i * k.cin + j];
-                    pr[i * k.cin + j] = re;
-                    pi[i * k.cin + j] = im;
-                    tr[j * k.cout + i] = re;
-                    ti[j * k.cout + i] = im;
+        /**
+         * {@code λ_max(G)} of the frequencies {@code freqs[from..to)} (at most {@link #LANES}) into {@code out}, each
+         * from a random start seeded by its frequency; returns their maximum.
+         */
+        double largest(int[] freqs, int from, int to, double[] out) {
+            int taps = k.kh * k.kw;
+            for (int g = 0; g < LANES; g++) {
+                active[g] = from + g < to;
+                if (active[g]) {
+                    int f = freqs[from + g];
+                    k.phases(f / k.m, f % k.m, sr, si);
+                    Rng rng = new Rng(0x5EEDL + f);
+                    for (int l = 0; l < dim; l++) {
+                        qr[l * LANES + g] = (float) rng.nextGaussian();
+                        qi[l * LANES + g] = (float) rng.nextGaussian();
+                    }
+                } else {
+                    Arrays.fill(sr, 0);
+                    Arrays.fill(si, 0);
+                    for (int l = 0; l < dim; l++) {
+                        qr[l * LANES + g] = 0;
+                        qi[l * LANES + g] = 0;
+                    }
+                }
+                for (int t = 0; t < taps; t++) {
+                    wr[t * LANES + g] = (float) sr[t];
+                    wi[t * LANES + g] = (float) si[t];
                 }
             }
-        }
-
-        @Override
-        void start(int l, double re, double im) {
-            qr[l] = (float) re;
-            qi[l] = (float) im;
-        }
-
-        /** {@code out = Σ_r c[r]·M[r, :]} (or with {@code conj(M)}) over the {@code rows×len} row-major complex M. */
-        private static void combine(float[] mr, float[] mi, int rows, int len, boolean conj,
-                                    float[] cr, float[] ci, int co, float[] outr, float[] outi, int oo) {
-            Arrays.fill(outr, oo, oo + len, 0);
-            Arrays.fill(outi, oo, oo + len, 0);
-            float sign = conj ? -1 : 1;
-            int r = 0;
-            for (; r + 1 < rows; r += 2) { // two rows per pass halve the loads and stores of out
-                float a = cr[co + r];
-                float b = ci[co + r];
-                float bs = b * sign;
-                float as = a * sign;
-                float a2 = cr[co + r + 1];
-                float b2 = ci[co + r + 1];
-                float bs2 = b2 * sign;
-                float as2 = a2 * sign;
-                int o = r * len;
-                int o2 = o + len;
-                for (int l = 0; l < len; l++) {
-                    float xr = mr[o + l];
-                    float xi = mi[o + l];
-                    float xr2 = mr[o2 + l];
-                    float xi2 = mi[o2 + l];
-                    outr[oo + l] += (a * xr - bs * xi) + (a2 * xr2 - bs2 * xi2);
-                    outi[oo + l] += (as * xi + b * xr) + (as2 * xi2 + b2 * xr2);
-                }
+            KERNEL.sharedGemv(k.taps32, k.cout * k.cin, taps, wr, wi, pr, pi);
+            dot(0, 0, after);
+            for (int g = 0; g < LANES; g++) {
+                factor[g] = active[g] ? (float) (1 / Math.sqrt(after[g])) : 0;
             }
-            for (; r < rows; r++) {
-                float a = cr[co + r];
-                float b = ci[co + r];
-                float bs = b * sign;
-                float as = a * sign;
-                int o = r * len;
-                for (int l = 0; l < len; l++) {
-                    float xr = mr[o + l];
-                    float xi = mi[o + l];
-                    outr[oo + l] += a * xr - bs * xi;
-                    outi[oo + l] += as * xi + b * xr;
+            scale(0, factor);
+            double top = 0;
+            int stride = dim * LANES;
+            for (int j = 0; j < dim; j++) {
+                int v = j * stride;
+                int w = v + stride;
+                gram(v, w);
+                // w −= alpha·q_j + beta_{j−1}·q_{j−1}: coefficients of q_{j−1}, q_j at 0 and LANES in cr
+                dot(v, w, alpha);
+                System.arraycopy(alpha, 0, cr, LANES, LANES);
+                Arrays.fill(ci, 0, 2 * LANES, 0);
+                if (j > 0) {
+                    KERNEL.gemv(qr, qi, v - stride, dim, 2, LANES, stride, false, cr, ci, 0, qr, qi, w, true);
+                } else {
+                    KERNEL.gemv(qr, qi, v, dim, 1, LANES, stride, false, cr, ci, LANES, qr, qi, w, true);
                 }
+                dot(w, w, before);
+                orthogonalise(j, w, null);
+                dot(w, w, after);
+                boolean again = false;
+                for (int g = 0; g < LANES; g++) {
+                    factor[g] = after[g] < 0.49f * before[g] ? 1 : 0; // cancellation: one more pass (DGKS)
+                    again |= factor[g] != 0;
+                }
+                if (again) {
+                    orthogonalise(j, w, factor);
+                    dot(w, w, after);
+                }
+                boolean any = false;
+                for (int g = 0; g < LANES; g++) {
+                    factor[g] = 0;
+                    cr[g] = 0; // beta_j, the coefficient of q_j at the next step
+                    if (active[g]) {
+                        float b = (float) Math.sqrt(after[g]);
+                        if (lanes[g].step(j, alpha[g], b)) {
+                            double lambda = Math.max(0, lanes[g].top(j + 1));
+                            out[freqs[from + g]] = lambda;
+                            top = Math.max(top, lambda);
+                            active[g] = false;
+                        } else {
+                            factor[g] = 1 / b;
+                            cr[g] = b;
+                            any = true;
+                        }
+                    }
+                }
+                if (!any) {
+                    break;
+                }
+                scale(w, factor);
             }
+            return top;
         }
 
-        @Override
-        void gram(int j) {
+        /** Vector at {@code w} = {@code G}·(vector at {@code v}), lane-wise. */
+        private void gram(int v, int w) {
             int cout = k.cout;
             int cin = k.cin;
-            if (cin <= cout) { // y = P̂·x (rows of P̂ᵀ), then Gx = P̂ᴴ·y (conjugated rows of P̂)
-                combine(tr, ti, cin, cout, false, qr, qi, j * dim, yr, yi, 0);
-                combine(pr, pi, cout, cin, true, yr, yi, 0, qr, qi, (j + 1) * dim);
+            int row = cin * LANES;
+            if (cin <= cout) { // y = P̂·x, then Gx = P̂ᴴ·y
+                KERNEL.gemv(pr, pi, 0, cout, cin, row, LANES, false, qr, qi, v, yr, yi, 0, false);
+                KERNEL.gemv(pr, pi, 0, cin, cout, LANES, row, true, yr, yi, 0, qr, qi, w, false);
             } else { // y = P̂ᴴ·x, then Gx = P̂·y
-                combine(pr, pi, cout, cin, true, qr, qi, j * dim, yr, yi, 0);
-                combine(tr, ti, cin, cout, false, yr, yi, 0, qr, qi, (j + 1) * dim);
+                KERNEL.gemv(pr, pi, 0, cin, cout, LANES, row, true, qr, qi, v, yr, yi, 0, false);
+                KERNEL.gemv(pr, pi, 0, cout, cin, row, LANES, false, yr, yi, 0, qr, qi, w, false);
             }
         }
 
-        @Override
-        double dotRe(int a, int b) {
-            double s = 0;
+        /** {@code out[g] = Re(aᴴ·b)} of the vectors at offsets {@code a} and {@code b}, lane-wise. */
+        private void dot(int a, int b, float[] out) {
+            KERNEL.gemv(qr, qi, a, 1, dim, 0, LANES, true, qr, qi, b, out, yi, 0, false);
+        }
+
+        /** Vector at {@code o} times {@code c[g]}, lane-wise. */
+        private void scale(int o, float[] c) {
             for (int l = 0; l < dim; l++) {
-                s += qr[a + l] * qr[b + l] + qi[a + l] * qi[b + l];
-            }
-            return s;
-        }
-
-        @Override
-        void axpy(double cd, int x, int y) {
-            float c = (float) cd;
-            for (int l = 0; l < dim; l++) {
-                qr[y + l] += c * qr[x + l];
-                qi[y + l] += c * qi[x + l];
-            }
-        }
-
-        @Override
-        void scale(int o, double cd) {
-            float c = (float) cd;
-            for (int l = 0; l < dim; l++) {
-                qr[o + l] *= c;
-                qi[o + l] *= c;
-            }
-        }
-
-        @Override
-        double reorthogonalise(int j, int w) {
-            for (int i = 0; i <= j; i++) {
-                int o = i * dim;
-                float cr = 0;
-                float ci = 0;
-                float cr2 = 0;
-                float ci2 = 0;
-                for (int l = 0; l < dim; l++) { // four independent sums shorten the add latency chain
-                    cr += qr[o + l] * qr[w + l];
-                    cr2 += qi[o + l] * qi[w + l];
-                    ci += qr[o + l] * qi[w + l];
-                    ci2 -= qi[o + l] * qr[w + l];
-                }
-                cr += cr2;
-                ci += ci2;
-                for (int l = 0; l < dim; l++) {
-                    qr[w + l] -= cr * qr[o + l] - ci * qi[o + l];
-                    qi[w + l] -= cr * qi[o + l] + ci * qr[o + l];
+                int x = o + l * LANES;
+                for (int g = 0; g < LANES; g++) {
+                    qr[x + g] *= c[g];
+                    qi[x + g] *= c[g];
                 }
             }
-            return Math.sqrt(dotRe(w, w));
+        }
+
+        /**
+         * One classical Gram–Schmidt pass of the vector {@code w} (offset) against vectors {@code q_0..q_j},
+         * lane-wise: all coefficients {@code c_i = q_iᴴ·w} first, then {@code w −= Σ c_i·q_i}. With {@code mask},
+         * lane {@code g}'s coefficients are multiplied by {@code mask[g]} (0 leaves that lane's vector as it was).
+         */
+        private void orthogonalise(int j, int w, float[] mask) {
+            int stride = dim * LANES;
+            KERNEL.gemv(qr, qi, 0, j + 1, dim, stride, LANES, true, qr, qi, w, cr, ci, 0, false);
+            if (mask != null) {
+                for (int i = 0; i <= j; i++) {
+                    for (int g = 0; g < LANES; g++) {
+                        cr[i * LANES + g] *= mask[g];
+                        ci[i * LANES + g] *= mask[g];
+                    }
+                }
+            }
+            KERNEL.gemv(qr, qi, 0, dim, j + 1, LANES, stride, false, cr, ci, 0, qr, qi, w, true);
         }
     }
 
@@ -835,7 +883,7 @@ public final class ConvSpectra {
                         throw new IllegalStateException("tridiagonal QL did not converge (n = " + n + ")");
                     }
                     double g = (d[l + 1] - d[l]) / (2 * e[l]);
-                    double r = Math.hypot(g, 1);
+                    double r = Math.sqrt(g * g + 1); // not Math.hypot (slow): Lanczos overflows first anyway
                     g = d[mm] - d[l] + e[l] / (g + Math.copySign(r, g));
                     double s = 1;
                     double c = 1;
@@ -844,7 +892,7 @@ public final class ConvSpectra {
                     for (i = mm - 1; i >= l; i--) {
                         double f = s * e[i];
                         double b = c * e[i];
-                        r = Math.hypot(f, g);
+                        r = Math.sqrt(f * f + g * g);
                         e[i + 1] = r;
                         if (r == 0) {
                             d[i + 1] -= p;
