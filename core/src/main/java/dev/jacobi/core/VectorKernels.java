@@ -31,6 +31,12 @@ final class VectorKernels extends ScalarKernels {
             case DIV -> div(a, ao, as, b, bo, bs, out, oo, n);
             case MAX -> max(a, ao, as, b, bo, bs, out, oo, n);
             case MIN -> min(a, ao, as, b, bo, bs, out, oo, n);
+            case LT -> lt(a, ao, as, b, bo, bs, out, oo, n);
+            case GT -> lt(b, bo, bs, a, ao, as, out, oo, n);
+            case LE -> le(a, ao, as, b, bo, bs, out, oo, n);
+            case GE -> le(b, bo, bs, a, ao, as, out, oo, n);
+            case EQ -> eq(a, ao, as, b, bo, bs, out, oo, n);
+            case NE -> ne(a, ao, as, b, bo, bs, out, oo, n);
             default -> 0;
         };
         if (i < n) {
@@ -140,6 +146,116 @@ final class VectorKernels extends ScalarKernels {
             FloatVector va = FloatVector.broadcast(F, a[ao]);
             for (; i < bound; i += L) {
                 va.max(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    // Comparisons give 1 or 0 (IEEE: false with a NaN operand, except NE); GT and GE swap the operands of LT and LE.
+
+    private static int lt(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, ao + i);
+                zero.blend(one, x.compare(VectorOperators.LT, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.LT, vb))
+                        .intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                zero.blend(one, va.compare(VectorOperators.LT, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int le(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, ao + i);
+                zero.blend(one, x.compare(VectorOperators.LE, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.LE, vb))
+                        .intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                zero.blend(one, va.compare(VectorOperators.LE, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int eq(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, ao + i);
+                zero.blend(one, x.compare(VectorOperators.EQ, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.EQ, vb))
+                        .intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                zero.blend(one, va.compare(VectorOperators.EQ, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int ne(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, ao + i);
+                zero.blend(one, x.compare(VectorOperators.NE, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.NE, vb))
+                        .intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                zero.blend(one, va.compare(VectorOperators.NE, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
             }
         }
         return i;
@@ -398,7 +514,7 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
-    /** {@code out[o] += laneSum(acc) + Σ_{p ≥ from} a[ai+p]·b[bi+p]} (the sum {@link #dot} forms), if {@code keep}. */
+    /** {@code out[o] += laneSum(acc) + Σ_{p ≥ from} a[ai+p]·b[bi+p]} (as {@link #dot} forms it), if {@code keep}. */
     private static void dotOut(float[] out, int o, FloatVector acc, float[] a, int ai, float[] b, int bi, int from,
                                int n, boolean keep) {
         if (keep) {
