@@ -41,6 +41,10 @@ public final class Pool {
         int[] tab = Conv.taps(h, w, kh, kw, os[2], os[3], sh, sw, ph, pw, 1, 1, false);
         Tensor out = Tensor.empty(x.dtype, os);
         int[] idx = new int[out.numel()];
+        if (x.dtype == DType.FLOAT32 && ph == 0 && pw == 0) {
+            maxPoolFloat(xc.f, xc.offset, h, w, kh, kw, sh, sw, os, out.f, idx);
+            return new MaxPoolResult(out, idx);
+        }
         Parallel.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, hw)), (p0, p1) -> {
             for (int plane = p0; plane < p1; plane++) {
                 int base = plane * h * w;
@@ -66,6 +70,65 @@ public final class Pool {
     }
 
     /**
+     * {@link #maxPool2d} for float32 without padding, where every window is inside the plane: the same result (the
+     * first maximum in row-major window order, or the first NaN) read straight from the array, and without branches
+     * on the data (random inputs made the comparisons mispredict about half the time): values are compared through
+     * {@link #key}, and the running maximum and its index are updated by masks.
+     */
+    private static void maxPoolFloat(float[] x, int xo, int h, int w, int kh, int kw, int sh, int sw, int[] os,
+                                     float[] out, int[] idx) {
+        int ho = os[2];
+        int wo = os[3];
+        Parallel.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, ho * wo)), (p0, p1) -> {
+            for (int plane = p0; plane < p1; plane++) {
+                int base = plane * h * w;
+                for (int i = 0, o = plane * ho * wo; i < ho; i++) {
+                    for (int j = 0; j < wo; j++, o++) {
+                        int best = base + i * sh * w + j * sw;
+                        int bk = key(x[xo + best]);
+                        if (kh == 2 && kw == 2) { // the common window, unrolled
+                            int at = best;
+                            int k = key(x[xo + at + 1]);
+                            int m = (int) (((long) bk - k) >> 63);
+                            bk ^= (bk ^ k) & m;
+                            best ^= (best ^ (at + 1)) & m;
+                            k = key(x[xo + at + w]);
+                            m = (int) (((long) bk - k) >> 63);
+                            bk ^= (bk ^ k) & m;
+                            best ^= (best ^ (at + w)) & m;
+                            k = key(x[xo + at + w + 1]);
+                            m = (int) (((long) bk - k) >> 63);
+                            best ^= (best ^ (at + w + 1)) & m;
+                            out[o] = x[xo + best];
+                            idx[o] = best;
+                            continue;
+                        }
+                        for (int p = 0; p < kh; p++) {
+                            for (int q = 0, at = base + (i * sh + p) * w + j * sw; q < kw; q++, at++) {
+                                int k = key(x[xo + at]);
+                                int m = (int) (((long) bk - k) >> 63); // -1 where k > bk, else 0
+                                bk ^= (bk ^ k) & m;
+                                best ^= (best ^ at) & m;
+                            }
+                        }
+                        out[o] = x[xo + best];
+                        idx[o] = best;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * An int that orders like the float: {@code key(a) > key(b)} exactly when {@code a > b}, with {@code -0} equal to
+     * {@code +0} and every NaN above everything else (so a first NaN is kept, as a first maximum is).
+     */
+    private static int key(float v) {
+        int b = Float.floatToIntBits(v + 0f); // -0 + 0 = +0; NaNs become one positive NaN
+        return b ^ ((b >> 31) & 0x7fffffff);
+    }
+
+    /**
      * Scatter-add into zeros: {@code out.flat[indices[i]] += g.flat[i]}; the adjoint of max pooling at fixed indices
      * and of {@link #gatherFlat}.
      *
@@ -78,6 +141,12 @@ public final class Pool {
         Tensor out = Tensor.empty(g.dtype, shape);
         checkIndices("scatterFlat", g, indices, out.numel(), Shapes.str(shape));
         Tensor gc = g.contiguous();
+        if (out.f != null) {
+            for (int i = 0, o = gc.offset; i < indices.length; i++, o++) {
+                out.f[indices[i]] += gc.f[o];
+            }
+            return out;
+        }
         for (int i = 0; i < indices.length; i++) {
             out.setRaw(indices[i], out.rawAt(indices[i]) + gc.rawAt(gc.offset + i));
         }

@@ -92,6 +92,7 @@ class PoolTest {
             Tensor y = Tensor.randn(rng, DType.FLOAT64, r.values().shape());
             Tensor scattered = Pool.scatterFlat(y, r.indices(), x.shape());
             assertRelClose(dot(r.values(), y), dot(x, scattered), 1e-10);
+            assertTrue(Pool.scatterFlat(y.to(DType.FLOAT32), r.indices(), x.shape()).allClose(scattered, 1e-6, 1e-6));
             assertRelClose(dot(Pool.gatherFlat(x, r.indices(), y.shape()), y), dot(x, scattered), 1e-10);
             assertTrue(Pool.gatherFlat(x, r.indices(), y.shape()).allClose(r.values(), 0, 0));
         }
