@@ -147,7 +147,10 @@ public final class Gemm {
         boolean packB = transB || (long) k * n >= PACK_B_MIN;
         int tilesM = (m + mr - 1) / mr;
         int tilesN = (n + nr - 1) / nr;
-        boolean splitN = tilesN * nr >= tilesM * mr;
+        // split the longer side, unless that side has too few tiles to share evenly (n = 192: 3 tiles on 2 threads)
+        int t = Parallel.threads();
+        boolean splitN = tilesN * nr >= tilesM * mr
+                && !(tilesN % t != 0 && tilesN < 4 * t && tilesM >= 4 * t);
         int units = splitN ? tilesN : tilesM;
         long fmaPerUnit = (long) k * (splitN ? (long) m * nr : (long) n * mr);
         Parallel.forRange(units, grain(fmaPerUnit), (u0, u1) -> {
