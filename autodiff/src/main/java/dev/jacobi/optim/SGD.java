@@ -46,7 +46,7 @@ public final class SGD extends Optimizer {
             s.put("momentum_buffer", buf);
             g = nesterov ? g.add(buf.mul(momentum)) : buf;
         }
-        return theta.sub(g.mul(lr()));
+        return theta.add(g, -lr());
     }
 
     @Override

@@ -730,6 +730,28 @@ public final class Tensor {
         return binary(BinaryOp.ADD, other);
     }
 
+    /**
+     * {@code this + alpha·other}, broadcasting (PyTorch's {@code torch.add(input, other, alpha=alpha)}), as in an
+     * optimizer step {@code θ.add(g, -lr)}. Float32 operands of one shape and contiguous layout take one pass and
+     * one output (with a fused multiply-add where the vector kernels run); anything else is
+     * {@code add(other.mul(alpha))}.
+     */
+    public Tensor add(Tensor other, double alpha) {
+        if (dtype == DType.FLOAT32 && other.dtype == DType.FLOAT32 && Arrays.equals(shape, other.shape)
+                && isContiguous() && other.isContiguous()) {
+            int n = numel();
+            float[] out = Arrays.copyOfRange(f, offset, offset + n);
+            float a = (float) alpha;
+            // blocks of 1024 keep every element on the same (vector or tail) path for any thread count
+            Parallel.forRange((n + 1023) / 1024, 64, (b0, b1) -> {
+                int i0 = b0 * 1024;
+                Simd.KERNELS.axpy(a, other.f, other.offset + i0, out, i0, Math.min(n, b1 * 1024) - i0);
+            });
+            return wrap(out, shape);
+        }
+        return add(other.mul(alpha));
+    }
+
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
         return binary(BinaryOp.SUB, other);

@@ -244,6 +244,31 @@ class TensorTest {
     }
 
     @Test
+    void addWithAlphaIsThisPlusAlphaTimesOther() {
+        Rng rng = new Rng(5);
+        Tensor x = Tensor.randn(rng, 3, 70_001);
+        Tensor y = Tensor.randn(rng, 3, 70_001);
+        Tensor want = x.to(DType.FLOAT64).add(y.to(DType.FLOAT64).mul(-0.25));
+        int threads = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            Tensor one = x.add(y, -0.25);
+            Parallel.setThreads(2);
+            Tensor two = x.add(y, -0.25);
+            assertArrayEquals(one.toFloatArray(), two.toFloatArray(), "thread count changed the bits");
+            assertTrue(two.to(DType.FLOAT64).allClose(want, 1e-6, 1e-6));
+        } finally {
+            Parallel.setThreads(threads);
+        }
+        // views, broadcasting and float64 take the two-op path
+        Tensor t = x.t();
+        assertTrue(t.add(y.t(), 2).allClose(t.add(y.t().mul(2)), 0, 0));
+        assertTrue(x.add(Tensor.ones(70_001), 3).allClose(x.add(3), 1e-6, 1e-6));
+        Tensor d = x.to(DType.FLOAT64);
+        assertArrayEquals(d.add(d.mul(0.5)).toDoubleArray(), d.add(d, 0.5).toDoubleArray());
+    }
+
+    @Test
     void simdMatchesScalarOnAwkwardSizes() {
         Kernels vec = Simd.KERNELS;
         Kernels sca = new ScalarKernels();
