@@ -63,13 +63,13 @@ public class Adam extends Optimizer {
         }
         Tensor m = s.get("exp_avg");
         Tensor v = s.get("exp_avg_sq");
-        m = m == null ? g.mul(1 - beta1) : m.mul(beta1).add(g.mul(1 - beta1));
-        v = v == null ? g.square().mul(1 - beta2) : v.mul(beta2).add(g.square().mul(1 - beta2));
+        m = m == null ? g.mul(1 - beta1) : m.mul(beta1).add(g, 1 - beta1);
+        v = v == null ? g.square().mul(1 - beta2) : v.mul(beta2).add(g.square(), 1 - beta2);
         s.put("exp_avg", m);
         s.put("exp_avg_sq", v);
         double stepSize = lr() / (1 - Math.pow(beta1, t));
         Tensor denom = v.sqrt().div(Math.sqrt(1 - Math.pow(beta2, t))).add(eps);
-        return theta.sub(m.div(denom).mul(stepSize));
+        return theta.add(m.div(denom), -stepSize);
     }
 
     @Override
