@@ -946,6 +946,12 @@ public final class Tensor {
     private Tensor reduce(Reduce kind, int[] dims, boolean keepdim, String op) {
         int[] red = normDims(dims, op);
         int[] outShape = reducedShape(red, keepdim);
+        if (kind == Reduce.SUM && dtype == DType.FLOAT32 && isContiguous()) {
+            Tensor kept = sumAroundKept(red, outShape);
+            if (kept != null) {
+                return kept;
+            }
+        }
         Tensor x = reductionLayout(red);
         int outer = Shapes.numel(outShape, op);
         int inner = outer == 0 ? 0 : numel / outer;
@@ -975,6 +981,83 @@ public final class Tensor {
                     }
                     out.d[o] = acc;
                 }
+            }
+        });
+        return out;
+    }
+
+    /** Rows summed per block before they are added to the result, which bounds the float32 rounding error. */
+    private static final int SUM_BLOCK = 64;
+
+    /**
+     * Sum over {@code red} of a contiguous float32 tensor whose kept dims form one consecutive run after at least
+     * one reduced dim, viewed as {@code [a, c, b]} with {@code c} kept (a bias gradient: {@code [N, C]} over dim 0,
+     * or {@code [N, C, H, W]} over dims 0, 2, 3). Reads the data in place instead of copying it into the
+     * {@code [c, a·b]} layout; returns null when the dims do not have that form. Each output is summed in the same
+     * order for any thread count.
+     */
+    private Tensor sumAroundKept(int[] red, int[] outShape) {
+        boolean[] mark = new boolean[shape.length];
+        for (int k : red) {
+            mark[k] = true;
+        }
+        int k0 = 0;
+        while (k0 < shape.length && mark[k0]) {
+            k0++;
+        }
+        int k1 = k0;
+        while (k1 < shape.length && !mark[k1]) {
+            k1++;
+        }
+        for (int i = k1; i < shape.length; i++) {
+            if (!mark[i]) {
+                return null;
+            }
+        }
+        int a = Shapes.numel(Arrays.copyOfRange(shape, 0, k0), "sum");
+        int c = Shapes.numel(Arrays.copyOfRange(shape, k0, k1), "sum");
+        if (k0 == 0 || k1 == k0 || a <= 1 || numel == 0) {
+            return null;
+        }
+        int b = numel / a / c;
+        Tensor out = empty(DType.FLOAT32, outShape);
+        float[] x = f;
+        int x0 = offset;
+        Kernels k = Simd.KERNELS;
+        if (b == 1) {
+            // column sums: rows are added as vectors, a block of SUM_BLOCK rows at a time, over 1024 columns per task
+            int units = (c + 1023) / 1024;
+            Parallel.forRange(units, Math.max(1, (1 << 15) / a / 1024), (u0, u1) -> {
+                float[] blk = new float[1024];
+                for (int u = u0; u < u1; u++) {
+                    int j0 = u * 1024;
+                    int n = Math.min(1024, c - j0);
+                    for (int r0 = 0; r0 < a; r0 += SUM_BLOCK) {
+                        System.arraycopy(x, x0 + r0 * c + j0, blk, 0, n);
+                        for (int r = r0 + 1, r1 = Math.min(a, r0 + SUM_BLOCK); r < r1; r++) {
+                            k.binary(BinaryOp.ADD, blk, 0, 1, x, x0 + r * c + j0, 1, blk, 0, n);
+                        }
+                        if (r0 == 0) {
+                            System.arraycopy(blk, 0, out.f, j0, n);
+                        } else {
+                            k.binary(BinaryOp.ADD, out.f, j0, 1, blk, 0, 1, out.f, j0, n);
+                        }
+                    }
+                }
+            });
+            return out;
+        }
+        Parallel.forRange(c, Math.max(1, (1 << 15) / a / b), (j0, j1) -> {
+            for (int j = j0; j < j1; j++) {
+                float total = 0f;
+                for (int r0 = 0; r0 < a; r0 += SUM_BLOCK) {
+                    float blk = 0f;
+                    for (int r = r0, r1 = Math.min(a, r0 + SUM_BLOCK); r < r1; r++) {
+                        blk += k.sum(x, x0 + (r * c + j) * b, b);
+                    }
+                    total += blk;
+                }
+                out.f[j] = total;
             }
         });
         return out;

@@ -377,6 +377,37 @@ class TensorTest {
     }
 
     @Test
+    void sumsAroundKeptDimsMatchFloat64AndThreadCounts() {
+        Rng rng = new Rng(12);
+        int[][] shapes = {{130, 2100}, {3, 4, 5, 6}, {70, 3, 9, 2}, {2, 5}};
+        int[][][] dims = {{{0}}, {{0, 2, 3}, {0}, {0, 1}, {0, 3}, {1, 3}}, {{0, 2, 3}, {0, 1, 2}}, {{0}}};
+        int threads = Parallel.threads();
+        try {
+            for (int s = 0; s < shapes.length; s++) {
+                Tensor x64 = Tensor.randn(rng, DType.FLOAT64, shapes[s]);
+                Tensor x32 = x64.to(DType.FLOAT32);
+                for (int[] d : dims[s]) {
+                    // the float64 path permutes and copies; the float32 one reads the data in place where it can
+                    Tensor want = x64.sum(d, true);
+                    Parallel.setThreads(1);
+                    Tensor one = x32.sum(d, true);
+                    Parallel.setThreads(2);
+                    Tensor two = x32.sum(d, true);
+                    String what = java.util.Arrays.toString(shapes[s]) + " over " + java.util.Arrays.toString(d);
+                    assertArrayEquals(want.shape(), one.shape(), what);
+                    assertTrue(one.to(DType.FLOAT64).allClose(want, 1e-4, 1e-4), what);
+                    assertArrayEquals(one.toFloatArray(), two.toFloatArray(), what);
+                    // a strided view of the same values takes the copying path and must agree
+                    Tensor strided = x32.transpose(0, 1).contiguous().transpose(0, 1);
+                    assertTrue(strided.sum(d, true).allClose(one, 1e-5, 1e-5), what);
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    @Test
     void largeTensorsUseThreadsAndAgree() {
         Rng rng = new Rng(6);
         Tensor x = Tensor.randn(rng, 1 << 18);
