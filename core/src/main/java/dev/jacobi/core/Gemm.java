@@ -13,11 +13,15 @@ package dev.jacobi.core;
  * {@code C} only, and blocking over {@code k} is fixed, so results do not depend on the thread count.
  */
 public final class Gemm {
-    /** Maximum depth of a packed block (the {@code MR×KC} A micro-panel stays in L1); k is split into equal blocks. */
-    static final int KC = 256;
+    /**
+     * Maximum depth of a packed block (the {@code MR×KC} A micro-panel, 12 KiB, stays in L1); k is split into equal
+     * blocks. 512 rather than 256 halves the passes over C for k = 784 and was 8-12% faster at 128×784×512 and
+     * n = 1024 on JDK 25 (neutral on JDK 17).
+     */
+    static final int KC = 512;
     /** Target rows of a packed A block ({@code MC×KC}, L2 together with the B block). */
     private static final int MC = 192;
-    /** Target columns of a packed B block ({@code KC×NC}, about half of the 1 MiB L2). */
+    /** Target columns of a packed B block ({@code KC×NC}, up to the 1 MiB L2; 256 measured no faster). */
     private static final int NC = 512;
     /** Below this many stored floats, a non-transposed B is read in place rather than packed. */
     private static final long PACK_B_MIN = 1 << 16;
@@ -237,17 +241,7 @@ public final class Gemm {
             }
             return;
         }
-        for (int r = 0; r < mr; r++) {
-            if (r < rows) {
-                for (int p = 0, s = aOff + (row0 + r) * lda + pc; p < kc; p++) {
-                    dst[off + p * mr + r] = a[s + p];
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    dst[off + p * mr + r] = 0f;
-                }
-            }
-        }
+        packTransposed(a, aOff + row0 * lda + pc, lda, kc, rows, mr, dst, off);
     }
 
     /** Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·nr + j]}, zero-padding to nr. */
@@ -261,15 +255,28 @@ public final class Gemm {
             }
             return;
         }
-        for (int j = 0; j < nr; j++) {
-            if (j < cols) {
-                for (int p = 0, s = bOff + (col0 + j) * ldb + pc; p < kc; p++) {
-                    dst[off + p * nr + j] = b[s + p];
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    dst[off + p * nr + j] = 0f;
-                }
+        packTransposed(b, bOff + col0 * ldb + pc, ldb, kc, cols, nr, dst, off);
+    }
+
+    /**
+     * {@code dst[off + p·w + j] = src[s0 + j·ld + p]} for {@code j < rows}, {@code p < kc}, and zero for
+     * {@code rows <= j < w}. Four source rows are read side by side, so each destination row is written in runs of
+     * four (about twice as fast as one source row at a time, whose writes stride through a whole panel).
+     */
+    private static void packTransposed(float[] src, int s0, int ld, int kc, int rows, int w, float[] dst, int off) {
+        int j = 0;
+        for (; j + 4 <= rows; j += 4) {
+            int r0 = s0 + j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+            for (int p = 0, d = off + j; p < kc; p++, d += w) {
+                dst[d] = src[r0 + p];
+                dst[d + 1] = src[r1 + p];
+                dst[d + 2] = src[r2 + p];
+                dst[d + 3] = src[r3 + p];
+            }
+        }
+        for (; j < w; j++) {
+            for (int p = 0, d = off + j, r = s0 + j * ld; p < kc; p++, d += w) {
+                dst[d] = j < rows ? src[r + p] : 0f;
             }
         }
     }

@@ -22,7 +22,7 @@ class GemmTest {
             out.add(new int[] {SIZES[i], SIZES[(i + 5) % SIZES.length], SIZES[(i + 9) % SIZES.length]});
             out.add(new int[] {SIZES[(i + 3) % SIZES.length], SIZES[i], SIZES[(i + 11) % SIZES.length]});
         }
-        out.add(new int[] {65, 300, 300});   // packed B, k spans two KC blocks
+        out.add(new int[] {65, 300, Gemm.KC + 44});   // packed B, k spans two KC blocks
         out.add(new int[] {37, 700, 20});    // two NC blocks
         out.add(new int[] {300, 17, 9});     // tiny k, as in im2col convolutions
         out.add(new int[] {1, 700, 33});     // GEMV, axpy and dot forms
@@ -219,7 +219,7 @@ class GemmTest {
             Rng rng = new Rng(3);
             // {192, 192, 100} has 3 column tiles, which 2 threads split by rows instead
             int[][] shapes = {{200, 300, 270}, {300, 150, 40}, {1, 3000, 200}, {3000, 1, 200}, {128, 784, 64},
-                {192, 192, 100}};
+                {192, 192, 100}, {128, 512, Gemm.KC + 272}};
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
                     Problem pr = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 0.75f, 0.5f);
