@@ -25,6 +25,8 @@ public final class Gemm {
     private static final int NC = 512;
     /** Below this many stored floats, a non-transposed B is read in place rather than packed. */
     private static final long PACK_B_MIN = 1 << 16;
+    /** Largest op(A), in floats, that is packed once for all threads (beyond it each thread packs its own). */
+    private static final long SHARED_A_MAX = 1 << 21;
     /** Multiply-adds per task below which forking another thread does not pay. */
     private static final long MIN_FMA_PER_TASK = 1 << 19;
 
@@ -41,6 +43,8 @@ public final class Gemm {
         float[] a = new float[0];
         float[] b = new float[0];
         float[] t = new float[0];
+        /** All of op(A), packed once and read by every thread of a call. */
+        float[] s = new float[0];
         double[] d = new double[0];
 
         float[] a(int n) {
@@ -49,6 +53,10 @@ public final class Gemm {
 
         float[] b(int n) {
             return b.length >= n ? b : (b = new float[n]);
+        }
+
+        float[] s(int n) {
+            return s.length >= n ? s : (s = new float[n]);
         }
 
         float[] t(int n) {
@@ -157,19 +165,50 @@ public final class Gemm {
                 && !(tilesN % t != 0 && tilesN < 4 * t && tilesM >= 4 * t);
         int units = splitN ? tilesN : tilesM;
         long fmaPerUnit = (long) k * (splitN ? (long) m * nr : (long) n * mr);
-        Parallel.forRange(units, grain(fmaPerUnit), (u0, u1) -> {
+        int grain = grain(fmaPerUnit);
+        // every column block reads all of op(A): pack it once, shared by the threads, instead of once per block
+        float[] ap = splitN && units > grain && (long) tilesM * mr * k <= SHARED_A_MAX
+                ? packAllA(transA, m, k, a, aOff, lda, mr) : null;
+        Parallel.forRange(units, grain, (u0, u1) -> {
             int i0 = splitN ? 0 : u0 * mr;
             int i1 = splitN ? m : Math.min(m, u1 * mr);
             int j0 = splitN ? u0 * nr : 0;
             int j1 = splitN ? Math.min(n, u1 * nr) : n;
-            region(kr, packB, transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+            region(kr, packB, transA, transB, k, alpha, a, aOff, lda, ap, b, bOff, ldb, beta, c, cOff, ldc,
                     i0, i1, j0, j1);
         });
     }
 
+    /** Depth of the k blocks {@link #region} uses: {@code k} split into equal blocks of at most {@link #KC}. */
+    private static int kcMax(int k) {
+        int blocks = (k + KC - 1) / KC;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /**
+     * Packs all of {@code op(A)} into the calling thread's buffer, panels split over the threads: k block {@code q}
+     * (at depth {@code pc}) starts at {@code pc·mPad}, and its panel {@code s} at {@code pc·mPad + s·mr·kc}.
+     */
+    private static float[] packAllA(boolean transA, int m, int k, float[] a, int aOff, int lda, int mr) {
+        int tilesM = (m + mr - 1) / mr;
+        int mPad = tilesM * mr;
+        float[] ap = WORK.get().s(mPad * k);
+        int kcMax = kcMax(k);
+        Parallel.forRange(tilesM, Math.max(1, (1 << 15) / (mr * k)), (s0, s1) -> {
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                for (int s = s0; s < s1; s++) {
+                    packA(transA, a, aOff, lda, pc, kc, s * mr, Math.min(mr, m - s * mr), mr, ap,
+                            pc * mPad + s * mr * kc);
+                }
+            }
+        });
+        return ap;
+    }
+
     /** Computes the block {@code C[i0..i1) × [j0..j1)} on the calling thread. */
     private static void region(GemmKernel kr, boolean packB, boolean transA, boolean transB, int k, float alpha,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] a, int aOff, int lda, float[] allA, float[] b, int bOff, int ldb,
                                float beta, float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1) {
         int mr = kr.mr();
         int nr = kr.nr();
@@ -177,7 +216,8 @@ public final class Gemm {
         int ncMax = Math.max(nr, NC / nr * nr);
         Work w = WORK.get();
         float[] tile = w.t(mr * nr);
-        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+        int kcMax = kcMax(k);
+        int mPad = allA == null ? 0 : (i1 - i0 + mr - 1) / mr * mr;
         for (int pc = 0; pc < k; pc += kcMax) {
             int kc = Math.min(kcMax, k - pc);
             float betaP = pc == 0 ? beta : 1f;
@@ -194,10 +234,15 @@ public final class Gemm {
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
                     int panelsM = (mc + mr - 1) / mr;
-                    float[] ap = w.a(panelsM * mr * kc);
-                    for (int s = 0; s < panelsM; s++) {
-                        packA(transA, a, aOff, lda, pc, kc, ic + s * mr, Math.min(mr, mc - s * mr), mr, ap,
-                                s * mr * kc);
+                    float[] ap = allA;
+                    int a0 = pc * mPad + (ic - i0) * kc;
+                    if (allA == null) {
+                        ap = w.a(panelsM * mr * kc);
+                        a0 = 0;
+                        for (int s = 0; s < panelsM; s++) {
+                            packA(transA, a, aOff, lda, pc, kc, ic + s * mr, Math.min(mr, mc - s * mr), mr, ap,
+                                    s * mr * kc);
+                        }
                     }
                     for (int s = 0; s < panelsM; s++) {
                         int rows = Math.min(mr, mc - s * mr);
@@ -214,9 +259,9 @@ public final class Gemm {
                                 bRs = ldb;
                             }
                             if (rows == mr && cols == nr) {
-                                kr.tile(kc, ap, s * mr * kc, bsrc, bo, bRs, alpha, betaP, c, ci + col, ldc);
+                                kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, alpha, betaP, c, ci + col, ldc);
                             } else {
-                                kr.tile(kc, ap, s * mr * kc, bsrc, bo, bRs, 1f, 0f, tile, 0, nr);
+                                kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, 1f, 0f, tile, 0, nr);
                                 for (int r = 0; r < rows; r++) {
                                     for (int j = 0, o = ci + r * ldc + col; j < cols; j++, o++) {
                                         c[o] = GemmKernel.combine(tile[r * nr + j], alpha, betaP, c[o]);
