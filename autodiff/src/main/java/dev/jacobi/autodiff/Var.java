@@ -487,9 +487,19 @@ public final class Var {
         }
         int[] sa = shape();
         int[] sb = o.shape();
+        // a gradient takes its input's layout: for a transposed matrix (W.t() in a linear layer) the product is formed
+        // transposed, so that the transpose's own rule hands back a contiguous gradient, not a strided view
+        boolean flat = sa.length == 2 && sb.length == 2;
         return make("matmul", value.matmul(o.value), (g, out, n) -> new Var[] {
-                n[0] ? g.matmul(o.mT()).sumTo(sa) : null,
-                n[1] ? mT().matmul(g).sumTo(sb) : null}, this, o);
+                n[0] ? (flat && transposedMatrix(value) ? o.matmul(g.mT()).mT() : g.matmul(o.mT()).sumTo(sa)) : null,
+                n[1] ? (flat && transposedMatrix(o.value) ? g.mT().matmul(this).mT() : mT().matmul(g).sumTo(sb))
+                        : null},
+                this, o);
+    }
+
+    /** A 2-D tensor stored as the transpose of a contiguous one. */
+    private static boolean transposedMatrix(Tensor t) {
+        return t.dim() == 2 && !t.isContiguous() && t.transpose(0, 1).isContiguous();
     }
 
     /** The last two dims swapped. */

@@ -20,6 +20,26 @@ class AutodiffTest {
     }
 
     @Test
+    void gradientsOfTransposedMatricesComeBackContiguous() {
+        Rng rng = new Rng(31);
+        Var x = Var.param(Tensor.randn(rng, DType.FLOAT64, 5, 4));
+        Var w = Var.param(Tensor.randn(rng, DType.FLOAT64, 3, 4));
+        // x·wᵀ as in a linear layer, and xᵀ on the left: both gradients must be plain contiguous tensors
+        Var loss = x.matmul(w.t()).tanh().sum().add(x.t().matmul(Var.of(Tensor.ones(DType.FLOAT64, 5, 2))).sum());
+        List<Var> g = Autodiff.grad(loss, List.of(x, w), null, true);
+        assertTrue(g.get(0).value().isContiguous());
+        assertTrue(g.get(1).value().isContiguous());
+        Tensor want = Tensor.ones(DType.FLOAT64, 5, 3).sub(x.value().matmul(w.value().t()).tanh().square())
+                .t().matmul(x.value());
+        assertTrue(g.get(1).value().allClose(want, 1e-12, 1e-12));
+        // and stay so one order up (the HVP's second backward)
+        Var dot = g.get(0).mul(Var.of(Tensor.ones(DType.FLOAT64, 5, 4))).sum().add(g.get(1).sum());
+        List<Var> h = Autodiff.grad(dot, List.of(x, w), null, false);
+        assertTrue(h.get(0).value().isContiguous());
+        assertTrue(h.get(1).value().isContiguous());
+    }
+
+    @Test
     void gradOfKnownFunctions() {
         Tensor x = Tensor.of(new double[] {1, 2, 3}, 3);
         // f = Σ x² → 2x

@@ -101,6 +101,8 @@ final class OpRegistry {
         ops.add(op("matmulBatched", 3, xs -> xs.get(0).matmul(xs.get(1)),
                 r -> List.of(randn(r, 2, 3, 4), randn(r, 4, 5))));
         ops.add(op("matmulVector", 2, xs -> xs.get(0).matmul(xs.get(1)), r -> List.of(randn(r, 4), randn(r, 4, 3))));
+        ops.add(op("matmulTransposed", 3, xs -> xs.get(0).t().matmul(xs.get(1).t()),
+                r -> List.of(randn(r, 4, 3), randn(r, 2, 4))));
         ops.add(op("matmulTanh", 3, xs -> xs.get(0).matmul(xs.get(1)).tanh().matmul(xs.get(0).t()),
                 r -> List.of(randn(r, 3, 4), randn(r, 4, 4))));
         // shape

@@ -578,6 +578,10 @@ public final class Tensor {
     // ---------------------------------------------------------------- element-wise
 
     Tensor unary(UnaryOp op, double p, double q) {
+        int[] perm = op == UnaryOp.COPY ? null : densePerm(this);
+        if (perm != null) {
+            return permute(perm).unary(op, p, q).permute(inversePerm(perm));
+        }
         Tensor out = empty(dtype, shape);
         Strided plan = Strided.plan(shape, strides, out.strides);
         int as = plan.innerStride(0);
@@ -595,6 +599,54 @@ public final class Tensor {
             });
         }
         return out;
+    }
+
+    /**
+     * The dim order in which every operand that is not broadcast is stored densely, when that order is not the
+     * row-major one (a transposed matrix, say). Element-wise ops then run over memory in order, and their result
+     * keeps the operands' layout, as PyTorch's do. Null when an operand is row-major, when they disagree, or when
+     * all are broadcast. {@code ts} all have one shape.
+     */
+    private static int[] densePerm(Tensor... ts) {
+        int[] perm = null;
+        for (Tensor t : ts) {
+            if (t.numel <= 1) {
+                return null;
+            }
+            boolean broadcast = false;
+            for (int d = 0; d < t.shape.length; d++) {
+                broadcast |= t.shape[d] > 1 && t.strides[d] == 0;
+            }
+            if (broadcast) {
+                continue;
+            }
+            if (t.isContiguous()) {
+                return null;
+            }
+            if (perm == null) {
+                Integer[] order = new Integer[t.shape.length];
+                for (int d = 0; d < order.length; d++) {
+                    order[d] = d;
+                }
+                Arrays.sort(order, (x, y) -> Integer.compare(t.strides[y], t.strides[x]));
+                perm = new int[order.length];
+                for (int d = 0; d < order.length; d++) {
+                    perm[d] = order[d];
+                }
+            }
+            if (!t.permute(perm).isContiguous()) {
+                return null;
+            }
+        }
+        return perm;
+    }
+
+    private static int[] inversePerm(int[] perm) {
+        int[] inv = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inv[perm[i]] = i;
+        }
+        return inv;
     }
 
     /** Runs over the plan, splitting a big single run or many runs over the thread pool. */
@@ -630,6 +682,10 @@ public final class Tensor {
         int[] os = Shapes.broadcast(shape, other.shape, name);
         Tensor a = expand(os);
         Tensor b = other.expand(os);
+        int[] perm = densePerm(a, b);
+        if (perm != null) {
+            return a.permute(perm).binary(op, b.permute(perm)).permute(inversePerm(perm));
+        }
         Tensor out = empty(dtype, os);
         Strided plan = Strided.plan(os, a.strides, b.strides, out.strides);
         int as = plan.innerStride(0);

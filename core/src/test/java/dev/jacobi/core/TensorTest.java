@@ -377,6 +377,29 @@ class TensorTest {
     }
 
     @Test
+    void elementwiseResultsKeepADenseTransposedLayout() {
+        Rng rng = new Rng(13);
+        Tensor a = Tensor.randn(rng, 40, 30);
+        Tensor b = Tensor.randn(rng, 40, 30);
+        Tensor bias = Tensor.randn(rng, 40);
+        Tensor sum = a.t().add(b.t());
+        // both operands transposed: the result is stored transposed too, and holds the same values
+        assertFalse(sum.isContiguous());
+        assertTrue(sum.t().isContiguous());
+        assertArrayEquals(a.add(b).t().contiguous().toFloatArray(), sum.toFloatArray());
+        // a broadcast operand does not change that; exp and relu keep it as well
+        Tensor biased = a.t().add(bias);
+        assertTrue(biased.t().isContiguous());
+        assertArrayEquals(a.add(bias.reshape(40, 1)).t().contiguous().toFloatArray(), biased.toFloatArray());
+        assertTrue(a.t().exp().t().isContiguous());
+        assertArrayEquals(a.exp().t().contiguous().toFloatArray(), a.t().exp().toFloatArray());
+        // a row-major operand decides the layout, and contiguous() still copies into row-major order
+        assertTrue(a.t().add(b.t().contiguous()).isContiguous());
+        assertTrue(sum.contiguous().isContiguous());
+        assertArrayEquals(sum.toFloatArray(), sum.contiguous().toFloatArray());
+    }
+
+    @Test
     void sumsAroundKeptDimsMatchFloat64AndThreadCounts() {
         Rng rng = new Rng(12);
         int[][] shapes = {{130, 2100}, {3, 4, 5, 6}, {70, 3, 9, 2}, {2, 5}};
