@@ -11,6 +11,9 @@ import java.util.List;
  * modifies its inputs. Op names follow PyTorch.
  *
  * <p>Binary element-wise ops broadcast like NumPy. Mixing dtypes is an error: convert with {@link #to(DType)}.
+ * Results of unary and binary element-wise ops are row-major, except that when every operand that is not broadcast
+ * is stored densely in one other dim order (the transpose of a contiguous matrix, say) the result keeps that
+ * layout, as in PyTorch; {@link #contiguous()} always gives row-major order.
  * Index-valued results (argmax, max indices) are {@code int[]} in row-major order of the result shape.
  */
 public final class Tensor {
