@@ -524,6 +524,7 @@ public final class Conv {
         Parallel.forRange(chunks, 1, (c0, c1) -> {
             float[] bp = new float[colPanels * nr * kc];
             int[] aRows = new int[mr];
+            int[] at = new int[kc];
             for (int c = c0; c < c1; c++) {
                 float[] part = new float[size];
                 for (int img = (int) ((long) g.n * c / chunks); img < (long) g.n * (c + 1) / chunks; img++) {
@@ -532,16 +533,36 @@ public final class Conv {
                         int go = gyOff + (img * g.cout + grp * coutG) * ho * wo;
                         for (int pc = 0; pc < span; pc += kc) {
                             int k = Math.min(kc, span - pc);
-                            // bp[t·nr·kc + p·nr + o % nr] = gy[o, pc + p] on the grid (columns past coutG stay 0)
-                            for (int o = 0; o < coutG; o++) {
-                                int d = o / nr * nr * kc + o % nr;
+                            // bp[t·nr·kc + p·nr + o % nr] = gy[o, pc + p] on the grid (columns past coutG stay 0);
+                            // at[p] is grid position pc + p in a ho×wo plane, or -1 at the discarded columns
+                            for (int p = 0, i = pc / wp, j = pc % wp; p < k; p++) {
+                                at[p] = j < wo ? i * wo + j : -1;
+                                if (++j == wp) {
+                                    j = 0;
+                                    i++;
+                                }
+                            }
+                            // four channels side by side (nr is a multiple of four, so they share a panel), so
+                            // that each row of bp is written in runs of four rather than one value per pass
+                            int o = 0;
+                            for (; o + 4 <= coutG; o += 4) {
+                                int s0 = go + o * ho * wo;
+                                int s1 = s0 + ho * wo;
+                                int s2 = s1 + ho * wo;
+                                int s3 = s2 + ho * wo;
+                                for (int p = 0, d = o / nr * nr * kc + o % nr; p < k; p++, d += nr) {
+                                    int q = at[p];
+                                    boolean in = q >= 0;
+                                    bp[d] = in ? gy[s0 + q] : 0f;
+                                    bp[d + 1] = in ? gy[s1 + q] : 0f;
+                                    bp[d + 2] = in ? gy[s2 + q] : 0f;
+                                    bp[d + 3] = in ? gy[s3 + q] : 0f;
+                                }
+                            }
+                            for (; o < coutG; o++) {
                                 int src = go + o * ho * wo;
-                                for (int p = 0, i = pc / wp, j = pc % wp; p < k; p++, d += nr) {
-                                    bp[d] = j < wo ? gy[src + i * wo + j] : 0f;
-                                    if (++j == wp) {
-                                        j = 0;
-                                        i++;
-                                    }
+                                for (int p = 0, d = o / nr * nr * kc + o % nr; p < k; p++, d += nr) {
+                                    bp[d] = at[p] >= 0 ? gy[src + at[p]] : 0f;
                                 }
                             }
                             for (int t = 0; t < colPanels; t++) {
