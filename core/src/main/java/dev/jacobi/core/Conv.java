@@ -411,6 +411,7 @@ public final class Conv {
         int kc = blockDepth(kg, KC_TAPS);
         int span = ho * wp;
         int ldc = Math.max(nr, UNIT_COLS / nr * nr);
+        Kernels kn = Simd.KERNELS;
         int units = (span + ldc - 1) / ldc;
         Parallel.forRange(n * units, 1, (u0, u1) -> {
             float[] acc = new float[panels * mr * ldc];
@@ -436,12 +437,18 @@ public final class Conv {
                     }
                     int yo = (img * cout + grp * coutG) * ho * wo;
                     for (int o = 0; o < coutG; o++) {
-                        float bias = b == null ? 0f : b[bo + grp * coutG + o];
                         for (int i = c0 / wp; i * wp < c1; i++) {
                             int j0 = Math.max(0, c0 - i * wp);
                             int j1 = Math.min(wo, c1 - i * wp);
-                            for (int j = j0, src = o * ldc + i * wp - c0, dst = yo + o * ho * wo + i * wo; j < j1; j++) {
-                                y[dst + j] = acc[src + j] + bias;
+                            int src = o * ldc + i * wp - c0 + j0;
+                            int dst = yo + o * ho * wo + i * wo + j0;
+                            if (j1 <= j0) {
+                                continue; // this unit ends inside the discarded columns of row i
+                            }
+                            if (b == null) {
+                                System.arraycopy(acc, src, y, dst, j1 - j0);
+                            } else {
+                                kn.binary(BinaryOp.ADD, acc, src, 1, b, bo + grp * coutG + o, 0, y, dst, j1 - j0);
                             }
                         }
                     }
