@@ -288,31 +288,59 @@ public final class Conv {
         int plane = hp * wp;
         float[] src = t.f;
         int so = t.offset;
-        float[] out = new float[Shapes.numel(new int[] {planes, hp, wp}, op) + Gemm.KERNEL.nr() + wp];
+        int body = Shapes.numel(new int[] {planes, hp, wp}, op);
+        float[] out = scratch(body + Gemm.KERNEL.nr() + wp);
+        // the buffer is reused, so every element is written: the planes here, the trailing slack with zeros
+        Arrays.fill(out, body, body + Gemm.KERNEL.nr() + wp, 0f);
         Parallel.forRange(planes, Math.max(1, (1 << 14) / Math.max(1, plane)), (k0, k1) -> {
             for (int k = k0; k < k1; k++) {
                 for (int r = 0; r < hp; r++) {
                     int sr = circular ? Math.floorMod(r - top, h) : r - top;
+                    int d = k * plane + r * wp;
                     if (sr < 0 || sr >= h) {
+                        Arrays.fill(out, d, d + wp, 0f);
                         continue;
                     }
                     int s = so + (k * h + sr) * w;
-                    int d = k * plane + r * wp;
                     if (circular) {
                         for (int q = 0; q < wp; q++) {
                             out[d + q] = src[s + Math.floorMod(q - left, w)];
                         }
                     } else {
-                        int q0 = Math.max(0, left);
-                        int q1 = Math.min(wp, left + w);
-                        if (q1 > q0) {
-                            System.arraycopy(src, s + q0 - left, out, d + q0, q1 - q0);
+                        // zeros, then the row's columns [lo, hi), then zeros
+                        int lo = Math.min(wp, Math.max(0, left));
+                        int hi = Math.max(lo, Math.min(wp, left + w));
+                        Arrays.fill(out, d, d + lo, 0f);
+                        if (hi > lo) {
+                            System.arraycopy(src, s + lo - left, out, d + lo, hi - lo);
                         }
+                        Arrays.fill(out, d + hi, d + wp, 0f);
                     }
                 }
             }
         });
         return out;
+    }
+
+    /** Largest padded copy, in floats, that a thread keeps for its next convolution (64 MiB). */
+    private static final int SCRATCH_MAX = 1 << 24;
+    private static final ThreadLocal<float[]> SCRATCH = new ThreadLocal<>();
+
+    /**
+     * The calling thread's buffer for padded planes, of at least {@code n} floats, with arbitrary contents. Reusing it
+     * saves the JVM's zeroing of a fresh array on the calling thread (0.3 ms for the 7 MB copy of the reference
+     * workload, with the other threads idle); the buffer is used only until the op that asked for it returns.
+     */
+    private static float[] scratch(int n) {
+        float[] b = SCRATCH.get();
+        if (b != null && b.length >= n) {
+            return b;
+        }
+        b = new float[n];
+        if (n <= SCRATCH_MAX) {
+            SCRATCH.set(b);
+        }
+        return b;
     }
 
     /** Offsets of the taps {@code (c, p, q)} of one group in padded planes: {@code c·hp·wp + p·dh·wp + q·dw}. */

@@ -98,6 +98,34 @@ class ConvTest {
     }
 
     @Test
+    void reusedPaddedCopiesLeaveNoStaleValues() {
+        Rng rng = new Rng(41);
+        // a large convolution full of NaN leaves NaN in this thread's buffer of padded planes ...
+        Tensor nan = Tensor.full(DType.FLOAT32, Double.NaN, 2, 8, 30, 30);
+        Tensor w8 = Tensor.randn(rng, 8, 8, 3, 3);
+        assertTrue(Double.isNaN(Conv.conv2d(nan, w8, null, Conv2dSpec.of(1, 1)).sum().item()));
+        // ... which smaller padded convolutions, and both adjoints, must not see: float64 (lowered) is the reference
+        Tensor x = Tensor.randn(rng, DType.FLOAT64, 2, 8, 9, 7);
+        Tensor w = Tensor.randn(rng, DType.FLOAT64, 8, 8, 3, 3);
+        for (int pad : new int[] {1, 2}) {
+            Conv2dSpec sp = Conv2dSpec.of(1, pad);
+            Tensor y = Conv.conv2d(x, w, null, sp);
+            Tensor gy = Tensor.randn(rng, DType.FLOAT64, y.shape());
+            Tensor x32 = x.to(DType.FLOAT32);
+            Tensor w32 = w.to(DType.FLOAT32);
+            Tensor gy32 = gy.to(DType.FLOAT32);
+            assertTrue(Conv.conv2d(nan, w8, null, sp).isContiguous());
+            assertTrue(Conv.conv2d(x32, w32, null, sp).to(DType.FLOAT64).allClose(y, 1e-4, 1e-4), "forward pad " + pad);
+            Conv.conv2d(nan, w8, null, sp);
+            assertTrue(Conv.conv2dInput(gy32, w32, 9, 7, sp).to(DType.FLOAT64)
+                    .allClose(Conv.conv2dInput(gy, w, 9, 7, sp), 1e-4, 1e-4), "input adjoint pad " + pad);
+            Conv.conv2d(nan, w8, null, sp);
+            assertTrue(Conv.conv2dWeight(x32, gy32, 3, 3, sp).to(DType.FLOAT64)
+                    .allClose(Conv.conv2dWeight(x, gy, 3, 3, sp), 1e-4, 1e-4), "weight adjoint pad " + pad);
+        }
+    }
+
+    @Test
     void knownAnswers() {
         Tensor diag = Tensor.of(new double[] {1, 0, 0, -1}, 1, 1, 2, 2);
         Tensor y = Conv.conv2d(X33, diag, Tensor.of(new double[] {1}, 1), Conv2dSpec.defaults());
