@@ -468,11 +468,11 @@ public final class Conv {
                         for (int i = c0 / wp; i * wp < c1; i++) {
                             int j0 = Math.max(0, c0 - i * wp);
                             int j1 = Math.min(wo, c1 - i * wp);
-                            int src = o * ldc + i * wp - c0 + j0;
-                            int dst = yo + o * ho * wo + i * wo + j0;
                             if (j1 <= j0) {
                                 continue; // this unit ends inside the discarded columns of row i
                             }
+                            int src = o * ldc + i * wp - c0 + j0;
+                            int dst = yo + o * ho * wo + i * wo + j0;
                             if (b == null) {
                                 System.arraycopy(acc, src, y, dst, j1 - j0);
                             } else {

@@ -967,12 +967,18 @@ public final class Tensor {
         return a;
     }
 
-    /** Layout for reducing {@code dims}: a contiguous [outer, inner] tensor and the result shape. */
-    private Tensor reductionLayout(int[] red) {
+    /** {@code mark[k]} for each of the normalised dims {@code red}. */
+    private boolean[] marked(int[] red) {
         boolean[] mark = new boolean[shape.length];
         for (int k : red) {
             mark[k] = true;
         }
+        return mark;
+    }
+
+    /** Layout for reducing {@code dims}: a contiguous [outer, inner] tensor and the result shape. */
+    private Tensor reductionLayout(int[] red) {
+        boolean[] mark = marked(red);
         int[] perm = new int[shape.length];
         int j = 0;
         for (int i = 0; i < shape.length; i++) {
@@ -987,10 +993,7 @@ public final class Tensor {
     }
 
     private int[] reducedShape(int[] red, boolean keepdim) {
-        boolean[] mark = new boolean[shape.length];
-        for (int k : red) {
-            mark[k] = true;
-        }
+        boolean[] mark = marked(red);
         int[] out = new int[keepdim ? shape.length : shape.length - red.length];
         for (int i = 0, j = 0; i < shape.length; i++) {
             if (!mark[i]) {
@@ -1056,10 +1059,7 @@ public final class Tensor {
      * order for any thread count.
      */
     private Tensor sumAroundKept(int[] red, int[] outShape) {
-        boolean[] mark = new boolean[shape.length];
-        for (int k : red) {
-            mark[k] = true;
-        }
+        boolean[] mark = marked(red);
         int k0 = 0;
         while (k0 < shape.length && mark[k0]) {
             k0++;
