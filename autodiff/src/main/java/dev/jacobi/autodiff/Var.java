@@ -34,7 +34,7 @@ public final class Var {
             "sigmoid", "relu", "abs", "square", "pow", "sin", "cos", "clamp", "sum", "amax", "amin", "matmul",
             "reshape", "permute", "expand", "narrow", "cat", "gather", "scatterAdd", "conv2d", "conv2dInput",
             "conv2dWeight", "maxPool2d", "scatterFlat", "gatherFlat", "avgPool2d", "avgPool2dAdjoint", "pad",
-            "padAdjoint", "pixelShuffle", "pixelUnshuffle", "gridSample");
+            "padAdjoint", "pixelShuffle", "pixelUnshuffle", "gridSample", "thresholdBackward");
 
     private final Tensor value;
     private final boolean requiresGrad;
@@ -315,8 +315,16 @@ public final class Var {
 
     /** {@code max(x, 0)}. Rule: {@code g·[x>0]} with a constant mask, so ReLU'' is 0. */
     public Var relu() {
-        Tensor mask = value.gt(0);
-        return make("relu", value.relu(), (g, out, n) -> new Var[] {g.mul(of(mask))}, this);
+        return make("relu", value.relu(), (g, out, n) -> new Var[] {thresholdBackward(g, out.value)}, this);
+    }
+
+    /**
+     * {@code g} where {@code out > 0}, else 0: ReLU's backward in one pass ({@code out} is ReLU's output, positive
+     * exactly where its input is). Linear in {@code g}; rule: itself, with the same {@code out}.
+     */
+    static Var thresholdBackward(Var g, Tensor out) {
+        return make("thresholdBackward", g.value.thresholdBackward(out), (gg, o, n) ->
+                new Var[] {thresholdBackward(gg, out)}, g);
     }
 
     /** {@code |x|}. Rule: {@code g·sign(x)} with a constant sign. */
@@ -672,15 +680,18 @@ public final class Var {
 
     /**
      * 2-D convolution (cross-correlation) of this {@code [N, Cin, H, W]} with {@code w [Cout, Cin/groups, kh, kw]},
-     * plus {@code bias [Cout]} if not null. Rule: {@code (conv2dInput(g, w), conv2dWeight(x, g))}.
+     * plus {@code bias [Cout]} if not null, which is added as the output is written (no second full-size tensor).
+     * Rule: {@code (conv2dInput(g, w), conv2dWeight(x, g), g summed over dims 0, 2, 3)}.
      */
     public Var conv2d(Var w, Var bias, Conv2dSpec s) {
         int[] xs = shape();
         int[] ws = w.shape();
-        Var y = make("conv2d", Conv.conv2d(value, w.value, null, s), (g, out, n) -> new Var[] {
+        Tensor y = Conv.conv2d(value, w.value, bias == null ? null : bias.value, s);
+        Rule rule = (g, out, n) -> new Var[] {
                 n[0] ? conv2dInput(g, w, xs[2], xs[3], s) : null,
-                n[1] ? conv2dWeight(this, g, ws[2], ws[3], s) : null}, this, w);
-        return bias == null ? y : y.add(bias.reshape(1, -1, 1, 1));
+                n[1] ? conv2dWeight(this, g, ws[2], ws[3], s) : null,
+                n.length > 2 && n[2] ? g.sum(new int[] {0, 2, 3}, false) : null};
+        return bias == null ? make("conv2d", y, rule, this, w) : make("conv2d", y, rule, this, w, bias);
     }
 
     /**

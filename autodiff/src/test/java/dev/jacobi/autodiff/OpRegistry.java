@@ -79,6 +79,9 @@ final class OpRegistry {
         ops.add(unary("softplus", 3, Var::softplus, r -> awayFromZero(r, 2, 3)));
         ops.add(unary("gelu", 3, Var::gelu, r -> randn(r, 2, 3)));
         ops.add(unary("relu", 2, Var::relu, r -> awayFromZero(r, 2, 3)));
+        // ReLU's backward at a fixed ReLU output with zeros, positives and negatives (linear in g)
+        ops.add(unary("thresholdBackward", 3, v -> Var.thresholdBackward(v, Tensor.of(new double[] {0, 1, -2, 3, 0.5,
+                -0.25}, 2, 3)), r -> randn(r, 2, 3)));
         ops.add(unary("leakyRelu", 2, v -> v.leakyRelu(0.1), r -> awayFromZero(r, 2, 3)));
         ops.add(unary("abs", 2, Var::abs, r -> awayFromZero(r, 2, 3)));
         ops.add(unary("square", 3, Var::square, r -> randn(r, 2, 3)));

@@ -14,7 +14,9 @@ enum BinaryOp {
     LT { double apply(double a, double b) { return a < b ? 1 : 0; } },
     LE { double apply(double a, double b) { return a <= b ? 1 : 0; } },
     GT { double apply(double a, double b) { return a > b ? 1 : 0; } },
-    GE { double apply(double a, double b) { return a >= b ? 1 : 0; } };
+    GE { double apply(double a, double b) { return a >= b ? 1 : 0; } },
+    /** {@code a} where {@code b > 0}, else 0: ReLU's backward (PyTorch's {@code threshold_backward} at 0). */
+    THRESHOLD_BACKWARD { double apply(double a, double b) { return b > 0 ? a : 0; } };
 
     abstract double apply(double a, double b);
 

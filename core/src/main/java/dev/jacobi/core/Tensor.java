@@ -846,6 +846,15 @@ public final class Tensor {
         return binary(BinaryOp.ADD, scalarLike(s));
     }
 
+    /**
+     * {@code this} where {@code input > 0}, else 0, broadcasting: ReLU's backward for an output gradient {@code this}
+     * in one pass, without a mask tensor (PyTorch's {@code threshold_backward} at threshold 0). Where {@code input}
+     * is 0, negative or NaN the result is 0, even if {@code this} is NaN there.
+     */
+    public Tensor thresholdBackward(Tensor input) {
+        return binary(BinaryOp.THRESHOLD_BACKWARD, input);
+    }
+
     /** {@code this - s}. */
     public Tensor sub(double s) {
         return binary(BinaryOp.SUB, scalarLike(s));

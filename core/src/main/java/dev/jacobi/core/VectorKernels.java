@@ -2,6 +2,7 @@ package dev.jacobi.core;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -37,6 +38,7 @@ final class VectorKernels extends ScalarKernels {
             case GE -> le(b, bo, bs, a, ao, as, out, oo, n);
             case EQ -> eq(a, ao, as, b, bo, bs, out, oo, n);
             case NE -> ne(a, ao, as, b, bo, bs, out, oo, n);
+            case THRESHOLD_BACKWARD -> as == 1 && bs == 1 ? thresholdBackward(a, ao, b, bo, out, oo, n) : 0;
             default -> 0;
         };
         if (i < n) {
@@ -63,6 +65,17 @@ final class VectorKernels extends ScalarKernels {
             for (; i < bound; i += L) {
                 va.add(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
             }
+        }
+        return i;
+    }
+
+    private static int thresholdBackward(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector z = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += L) {
+            VectorMask<Float> pos = FloatVector.fromArray(F, b, bo + i).compare(VectorOperators.GT, 0f);
+            z.blend(FloatVector.fromArray(F, a, ao + i), pos).intoArray(out, oo + i);
         }
         return i;
     }

@@ -377,6 +377,33 @@ class TensorTest {
     }
 
     @Test
+    void thresholdBackwardPassesTheGradientWhereTheInputIsPositive() {
+        Rng rng = new Rng(12);
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.randn(rng, dt, 3, 37);
+            Tensor g = Tensor.randn(rng, dt, 3, 37);
+            // one pass gives what the mask product gives
+            assertTrue(g.thresholdBackward(x).allClose(g.mul(x.gt(0)), 0, 0), dt.toString());
+            // zero, -0 and NaN inputs block the gradient, even a NaN gradient; a positive input passes a NaN on
+            // (8 copies, so that the float32 vector kernel sees them too)
+            double[] xv = {0, -0.0, Double.NaN, 2, -1, 3};
+            double[] gv = {5, 6, 7, Double.NaN, Double.NaN, -4};
+            double[] want = {0, 0, 0, Double.NaN, 0, -4};
+            double[] xa = new double[48], ga = new double[48], wa = new double[48], ones = new double[48];
+            for (int i = 0; i < 48; i++) {
+                xa[i] = xv[i % 6];
+                ga[i] = gv[i % 6];
+                wa[i] = want[i % 6];
+                ones[i] = xv[i % 6] > 0 ? 1 : 0;
+            }
+            Tensor xs = Tensor.of(xa).to(dt);
+            assertArrayEquals(wa, Tensor.of(ga).to(dt).thresholdBackward(xs).toDoubleArray(), 0, dt.toString());
+            // broadcasting like the other binary ops
+            assertArrayEquals(ones, Tensor.ones(1).to(dt).thresholdBackward(xs).toDoubleArray(), 0);
+        }
+    }
+
+    @Test
     void elementwiseResultsKeepADenseTransposedLayout() {
         Rng rng = new Rng(13);
         Tensor a = Tensor.randn(rng, 40, 30);
