@@ -1,0 +1,97 @@
+package dev.jacobi.bench;
+
+import dev.jacobi.autodiff.Autodiff;
+import dev.jacobi.autodiff.Var;
+import dev.jacobi.core.Parallel;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The cost of no-graph mode over calling the {@code Tensor} kernels directly, measured in pairs: the MLP
+ * 784-512-512-10 forward pass of {@link Compare.Mlp} runs once through {@code Tensor} ops and once through
+ * {@code Var} ops inside {@link Autodiff#noGrad()}, alternating which goes first, for the given number of seconds
+ * after a warm-up. Each pair is timed back to back, so a slow spell of the machine slows both halves of a pair; the
+ * median of the per-pair ratios (with its 95% confidence interval from order statistics) is far steadier than two
+ * separate benchmarks, whose error bars on this 2-core machine exceed the 5% being measured.
+ *
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp jacobi.jar dev.jacobi.bench.Overhead [threads]
+ * [seconds]}.
+ */
+public final class Overhead {
+    private Overhead() {
+    }
+
+    /**
+     * Runs the pairs and prints both medians and the ratio.
+     *
+     * @param args optional thread count (default 2) and measuring seconds (default 10)
+     */
+    public static void main(String[] args) {
+        int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 10;
+        if (threads < 1 || !(seconds > 0)) {
+            throw new IllegalArgumentException("Overhead: need threads >= 1 and seconds > 0, got " + threads + ", "
+                    + seconds);
+        }
+        Parallel.setThreads(threads);
+        Compare.Mlp m = new Compare.Mlp();
+        Runnable tensor = m::logitsTensor;
+        Runnable noGraph = () -> {
+            try (var ignored = Autodiff.noGrad()) {
+                m.logits(Var.of(m.x));
+            }
+        };
+        pairs(tensor, noGraph, 3, new double[1][]); // warm-up
+        double[][] t = new double[2][];
+        double[] ratio = pairs(tensor, noGraph, seconds, t);
+        int n = ratio.length;
+        // ranks of a 95% interval for the median: n/2 ± 1.96·sqrt(n)/2
+        int lo = Math.max(0, (int) Math.floor(n / 2.0 - 0.98 * Math.sqrt(n)));
+        int hi = Math.min(n - 1, (int) Math.ceil(n / 2.0 + 0.98 * Math.sqrt(n)));
+        System.out.printf(Locale.ROOT, "MLP forward, %d threads, %d pairs: Tensor median %.3f ms, no-graph Var median"
+                + " %.3f ms; no-graph / Tensor per pair: median %.3f (95%% interval %.3f-%.3f)%n", threads, n,
+                t[0][n / 2], t[1][n / 2], ratio[n / 2], ratio[lo], ratio[hi]);
+    }
+
+    /** Alternating pairs for {@code seconds}; returns the sorted ratios b/a and puts the sorted times in {@code t}. */
+    private static double[] pairs(Runnable a, Runnable b, double seconds, double[][] t) {
+        double[] ta = new double[1024];
+        double[] tb = new double[1024];
+        int n = 0;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            if (n == ta.length) {
+                ta = Arrays.copyOf(ta, 2 * n);
+                tb = Arrays.copyOf(tb, 2 * n);
+            }
+            boolean aFirst = n % 2 == 0;
+            long t0 = System.nanoTime();
+            (aFirst ? a : b).run();
+            long t1 = System.nanoTime();
+            (aFirst ? b : a).run();
+            long t2 = System.nanoTime();
+            ta[n] = aFirst ? t1 - t0 : t2 - t1;
+            tb[n] = aFirst ? t2 - t1 : t1 - t0;
+            n++;
+        }
+        double[] ratio = new double[n];
+        for (int i = 0; i < n; i++) {
+            ratio[i] = tb[i] / ta[i];
+        }
+        Arrays.sort(ratio);
+        if (t.length == 2) {
+            t[0] = sortedMillis(ta, n);
+            t[1] = sortedMillis(tb, n);
+        }
+        return ratio;
+    }
+
+    private static double[] sortedMillis(double[] nanos, int n) {
+        double[] s = Arrays.copyOf(nanos, n);
+        for (int i = 0; i < n; i++) {
+            s[i] /= 1e6;
+        }
+        Arrays.sort(s);
+        return s;
+    }
+}
