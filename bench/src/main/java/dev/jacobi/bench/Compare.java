@@ -107,19 +107,11 @@ public final class Compare {
         }));
         w.add(new Workload("mlp_grad", 0, () -> {
             Mlp m = new Mlp();
-            return () -> Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, false);
+            return m::grad;
         }));
         w.add(new Workload("mlp_hvp", 0, () -> {
             Mlp m = new Mlp();
-            return () -> {
-                List<Var> g = Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, true);
-                Var dot = null;
-                for (int i = 0; i < g.size(); i++) {
-                    Var term = g.get(i).mul(m.v.get(i)).sum();
-                    dot = dot == null ? term : dot.add(term);
-                }
-                Autodiff.grad(dot, m.params, null, false);
-            };
+            return m::hvp;
         }));
         w.add(new Workload("mlp_input_hessian_power10", 0, () -> {
             Mlp m = new Mlp();
@@ -263,6 +255,22 @@ public final class Compare {
         /** The mean cross-entropy of {@code in}. */
         public Var loss(Var in) {
             return logits(in).logSoftmax(1).gather(1, y).mean().neg();
+        }
+
+        /** The gradient of the loss with respect to the parameters. */
+        public List<Var> grad() {
+            return Autodiff.grad(loss(Var.of(x)), params, null, false);
+        }
+
+        /** The Hessian-vector product with respect to the parameters along {@link #v} (reverse over reverse). */
+        public List<Var> hvp() {
+            List<Var> g = Autodiff.grad(loss(Var.of(x)), params, null, true);
+            Var dot = null;
+            for (int i = 0; i < g.size(); i++) {
+                Var term = g.get(i).mul(v.get(i)).sum();
+                dot = dot == null ? term : dot.add(term);
+            }
+            return Autodiff.grad(dot, params, null, false);
         }
     }
 

@@ -7,12 +7,13 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The cost of no-graph mode over calling the {@code Tensor} kernels directly, measured in pairs: the MLP
- * 784-512-512-10 forward pass of {@link Compare.Mlp} runs once through {@code Tensor} ops and once through
- * {@code Var} ops inside {@link Autodiff#noGrad()}, alternating which goes first, for the given number of seconds
- * after a warm-up. Each pair is timed back to back, so a slow spell of the machine slows both halves of a pair; the
- * median of the per-pair ratios (with its 95% confidence interval from order statistics) is far steadier than two
- * separate benchmarks, whose error bars on this 2-core machine exceed the 5% being measured.
+ * Two ratios of the autodiff issue measured in pairs on the MLP 784-512-512-10 of {@link Compare.Mlp}: no-graph mode
+ * over calling the {@code Tensor} kernels directly (the forward pass once through {@code Tensor} ops and once
+ * through {@code Var} ops inside {@link Autodiff#noGrad()}; target below 1.05), and the Hessian-vector product over
+ * the gradient with respect to the parameters (target at most 2.5). The two halves of a pair run back to back,
+ * alternating which goes first, for the given number of seconds after a warm-up, so a slow spell of the machine slows
+ * both; the median of the per-pair ratios (with its 95% confidence interval from order statistics) is far steadier
+ * than the ratio of two separate benchmarks, whose error bars on this 2-core machine exceed the 5% being measured.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp jacobi.jar dev.jacobi.bench.Overhead [threads]
  * [seconds]}.
@@ -22,7 +23,7 @@ public final class Overhead {
     }
 
     /**
-     * Runs the pairs and prints both medians and the ratio.
+     * Runs both kinds of pairs and prints the medians and the ratios.
      *
      * @param args optional thread count (default 2) and measuring seconds (default 10)
      */
@@ -35,22 +36,25 @@ public final class Overhead {
         }
         Parallel.setThreads(threads);
         Compare.Mlp m = new Compare.Mlp();
-        Runnable tensor = m::logitsTensor;
-        Runnable noGraph = () -> {
+        report("MLP forward, no-graph Var / Tensor", m::logitsTensor, () -> {
             try (var ignored = Autodiff.noGrad()) {
                 m.logits(Var.of(m.x));
             }
-        };
-        pairs(tensor, noGraph, 3, new double[1][]); // warm-up
+        }, threads, seconds);
+        report("MLP parameters, HVP / gradient", m::grad, m::hvp, threads, seconds);
+    }
+
+    private static void report(String what, Runnable a, Runnable b, int threads, double seconds) {
+        pairs(a, b, Math.min(3, seconds), new double[1][]); // warm-up
         double[][] t = new double[2][];
-        double[] ratio = pairs(tensor, noGraph, seconds, t);
+        double[] ratio = pairs(a, b, seconds, t);
         int n = ratio.length;
         // ranks of a 95% interval for the median: n/2 ± 1.96·sqrt(n)/2
         int lo = Math.max(0, (int) Math.floor(n / 2.0 - 0.98 * Math.sqrt(n)));
         int hi = Math.min(n - 1, (int) Math.ceil(n / 2.0 + 0.98 * Math.sqrt(n)));
-        System.out.printf(Locale.ROOT, "MLP forward, %d threads, %d pairs: Tensor median %.3f ms, no-graph Var median"
-                + " %.3f ms; no-graph / Tensor per pair: median %.3f (95%% interval %.3f-%.3f)%n", threads, n,
-                t[0][n / 2], t[1][n / 2], ratio[n / 2], ratio[lo], ratio[hi]);
+        System.out.printf(Locale.ROOT, "%s, %d threads, %d pairs: medians %.3f and %.3f ms; per-pair ratio median"
+                + " %.3f (95%% interval %.3f-%.3f)%n", what, threads, n, t[0][n / 2], t[1][n / 2], ratio[n / 2],
+                ratio[lo], ratio[hi]);
     }
 
     /** Alternating pairs for {@code seconds}; returns the sorted ratios b/a and puts the sorted times in {@code t}. */

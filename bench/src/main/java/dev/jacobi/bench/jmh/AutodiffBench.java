@@ -56,19 +56,13 @@ public class AutodiffBench {
     /** Gradient of the loss with respect to the parameters. */
     @Benchmark
     public List<Var> grad() {
-        return Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, false);
+        return m.grad();
     }
 
     /** Hessian-vector product with respect to the parameters (reverse over reverse). */
     @Benchmark
     public List<Var> hvp() {
-        List<Var> g = Autodiff.grad(m.loss(Var.of(m.x)), m.params, null, true);
-        Var dot = null;
-        for (int i = 0; i < g.size(); i++) {
-            Var term = g.get(i).mul(m.v.get(i)).sum();
-            dot = dot == null ? term : dot.add(term);
-        }
-        return Autodiff.grad(dot, m.params, null, false);
+        return m.hvp();
     }
 
     /** Ten steps of power iteration on the input Hessian of the loss. */
