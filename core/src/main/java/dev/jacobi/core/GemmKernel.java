@@ -27,13 +27,15 @@ interface GemmKernel {
      * The gathered tile of the convolutions, where neither operand need be packed:
      * {@code C[co + r·ldc + j] = combine(Σ_p a[aRows[r] + p·aStep]·b[bo + row(p) + j], alpha, beta, C[...])} for
      * {@code r < mr()}, {@code j < nr()}, {@code p < kc} in ascending order, with {@code row(p) = bRows[br + p]},
-     * or {@code p·bRs} when {@code bRows} is null. {@link #tile} is the case {@code aRows[r] = ao + r},
-     * {@code aStep = mr()}. This default is the plain-Java reference.
+     * or {@code p·bRs} when {@code bRows} is null. Only the first {@code cols} columns are computed and written,
+     * where {@code cols} is {@code nr()} or {@code nr() / 2} (the half tile at the ragged end of a convolution's
+     * output rows). {@link #tile} is the case {@code aRows[r] = ao + r}, {@code aStep = mr()}, {@code cols = nr()}.
+     * This default is the plain-Java reference.
      */
     default void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
-                            int br, float alpha, float beta, float[] c, int co, int ldc) {
+                            int br, float alpha, float beta, float[] c, int co, int ldc, int cols) {
         int mr = mr();
-        int nr = nr();
+        int nr = cols;
         float[] acc = new float[mr * nr];
         for (int p = 0; p < kc; p++) {
             int row = bo + (bRows == null ? p * bRs : bRows[br + p]);

@@ -37,9 +37,47 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
-                           int br, float alpha, float beta, float[] c, int co, int ldc) {
+                           int br, float alpha, float beta, float[] c, int co, int ldc, int cols) {
+        if (cols <= 2 * L) {
+            half(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aRows[4], aRows[5], aStep, b, bo, bRs, bRows, br,
+                    alpha, beta, c, co, ldc);
+            return;
+        }
         body(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aRows[4], aRows[5], aStep, b, bo, bRs, bRows, br,
                 alpha, beta, c, co, ldc);
+    }
+
+    /** {@link #body} for the first two vectors of columns only. */
+    private static void half(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
+                             int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co,
+                             int ldc) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {
+            int o = bRows == null ? bp : bo + bRows[br + p];
+            FloatVector b0 = FloatVector.fromArray(F, b, o);
+            FloatVector b1 = FloatVector.fromArray(F, b, o + L);
+            FloatVector x;
+            x = FloatVector.broadcast(F, a[a0 + ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[a1 + ap]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[a2 + ap]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[a3 + ap]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[a4 + ap]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[a5 + ap]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        store(c00, alpha, beta, c, co); store(c01, alpha, beta, c, co + L);
+        store(c10, alpha, beta, c, co + ldc); store(c11, alpha, beta, c, co + ldc + L);
+        store(c20, alpha, beta, c, co + 2 * ldc); store(c21, alpha, beta, c, co + 2 * ldc + L);
+        store(c30, alpha, beta, c, co + 3 * ldc); store(c31, alpha, beta, c, co + 3 * ldc + L);
+        store(c40, alpha, beta, c, co + 4 * ldc); store(c41, alpha, beta, c, co + 4 * ldc + L);
+        store(c50, alpha, beta, c, co + 5 * ldc); store(c51, alpha, beta, c, co + 5 * ldc + L);
     }
 
     /** The 6×4L tile with A row {@code r} at {@code ar + p·as}, B row {@code p} as in {@link #tileGather}. */
