@@ -72,12 +72,39 @@ final class VectorGemmKernel implements GemmKernel {
             x = FloatVector.broadcast(F, a[a5 + ap]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        store(c00, alpha, beta, c, co); store(c01, alpha, beta, c, co + L);
-        store(c10, alpha, beta, c, co + ldc); store(c11, alpha, beta, c, co + ldc + L);
-        store(c20, alpha, beta, c, co + 2 * ldc); store(c21, alpha, beta, c, co + 2 * ldc + L);
-        store(c30, alpha, beta, c, co + 3 * ldc); store(c31, alpha, beta, c, co + 3 * ldc + L);
-        store(c40, alpha, beta, c, co + 4 * ldc); store(c41, alpha, beta, c, co + 4 * ldc + L);
-        store(c50, alpha, beta, c, co + 5 * ldc); store(c51, alpha, beta, c, co + 5 * ldc + L);
+        // written out rather than through a helper: C2 stops inlining calls in a method this large, and a
+        // vector passed to a call that is not inlined is boxed on the heap (24 allocations per tile)
+        if (alpha != 1f) {
+            c00 = c00.mul(alpha); c01 = c01.mul(alpha);
+            c10 = c10.mul(alpha); c11 = c11.mul(alpha);
+            c20 = c20.mul(alpha); c21 = c21.mul(alpha);
+            c30 = c30.mul(alpha); c31 = c31.mul(alpha);
+            c40 = c40.mul(alpha); c41 = c41.mul(alpha);
+            c50 = c50.mul(alpha); c51 = c51.mul(alpha);
+        }
+        int o0 = co, o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+        if (beta == 0f) {
+            c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
+            c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
+            c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
+            c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
+            c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
+            c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
+            return;
+        }
+        // beta·old + product, as GemmKernel.combine forms it (a product by 1 is exact)
+        c00.add(FloatVector.fromArray(F, c, o0).mul(beta)).intoArray(c, o0);
+        c01.add(FloatVector.fromArray(F, c, o0 + L).mul(beta)).intoArray(c, o0 + L);
+        c10.add(FloatVector.fromArray(F, c, o1).mul(beta)).intoArray(c, o1);
+        c11.add(FloatVector.fromArray(F, c, o1 + L).mul(beta)).intoArray(c, o1 + L);
+        c20.add(FloatVector.fromArray(F, c, o2).mul(beta)).intoArray(c, o2);
+        c21.add(FloatVector.fromArray(F, c, o2 + L).mul(beta)).intoArray(c, o2 + L);
+        c30.add(FloatVector.fromArray(F, c, o3).mul(beta)).intoArray(c, o3);
+        c31.add(FloatVector.fromArray(F, c, o3 + L).mul(beta)).intoArray(c, o3 + L);
+        c40.add(FloatVector.fromArray(F, c, o4).mul(beta)).intoArray(c, o4);
+        c41.add(FloatVector.fromArray(F, c, o4 + L).mul(beta)).intoArray(c, o4 + L);
+        c50.add(FloatVector.fromArray(F, c, o5).mul(beta)).intoArray(c, o5);
+        c51.add(FloatVector.fromArray(F, c, o5 + L).mul(beta)).intoArray(c, o5 + L);
     }
 
     /** The 6×4L tile with A row {@code r} at {@code ar + p·as}, B row {@code p} as in {@link #tileGather}. */
@@ -111,12 +138,51 @@ final class VectorGemmKernel implements GemmKernel {
             x = FloatVector.broadcast(F, a[a5 + ap]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
-        store(c00, alpha, beta, c, co); store(c01, alpha, beta, c, co + 1 * L); store(c02, alpha, beta, c, co + 2 * L); store(c03, alpha, beta, c, co + 3 * L);
-        store(c10, alpha, beta, c, co + 1 * ldc); store(c11, alpha, beta, c, co + 1 * ldc + 1 * L); store(c12, alpha, beta, c, co + 1 * ldc + 2 * L); store(c13, alpha, beta, c, co + 1 * ldc + 3 * L);
-        store(c20, alpha, beta, c, co + 2 * ldc); store(c21, alpha, beta, c, co + 2 * ldc + 1 * L); store(c22, alpha, beta, c, co + 2 * ldc + 2 * L); store(c23, alpha, beta, c, co + 2 * ldc + 3 * L);
-        store(c30, alpha, beta, c, co + 3 * ldc); store(c31, alpha, beta, c, co + 3 * ldc + 1 * L); store(c32, alpha, beta, c, co + 3 * ldc + 2 * L); store(c33, alpha, beta, c, co + 3 * ldc + 3 * L);
-        store(c40, alpha, beta, c, co + 4 * ldc); store(c41, alpha, beta, c, co + 4 * ldc + 1 * L); store(c42, alpha, beta, c, co + 4 * ldc + 2 * L); store(c43, alpha, beta, c, co + 4 * ldc + 3 * L);
-        store(c50, alpha, beta, c, co + 5 * ldc); store(c51, alpha, beta, c, co + 5 * ldc + 1 * L); store(c52, alpha, beta, c, co + 5 * ldc + 2 * L); store(c53, alpha, beta, c, co + 5 * ldc + 3 * L);
+        // written out rather than through a helper: C2 stops inlining calls in a method this large, and a
+        // vector passed to a call that is not inlined is boxed on the heap (24 allocations per tile)
+        if (alpha != 1f) {
+            c00 = c00.mul(alpha); c01 = c01.mul(alpha); c02 = c02.mul(alpha); c03 = c03.mul(alpha);
+            c10 = c10.mul(alpha); c11 = c11.mul(alpha); c12 = c12.mul(alpha); c13 = c13.mul(alpha);
+            c20 = c20.mul(alpha); c21 = c21.mul(alpha); c22 = c22.mul(alpha); c23 = c23.mul(alpha);
+            c30 = c30.mul(alpha); c31 = c31.mul(alpha); c32 = c32.mul(alpha); c33 = c33.mul(alpha);
+            c40 = c40.mul(alpha); c41 = c41.mul(alpha); c42 = c42.mul(alpha); c43 = c43.mul(alpha);
+            c50 = c50.mul(alpha); c51 = c51.mul(alpha); c52 = c52.mul(alpha); c53 = c53.mul(alpha);
+        }
+        int o0 = co, o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+        if (beta == 0f) {
+            c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
+            c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
+            c20.intoArray(c, o2); c21.intoArray(c, o2 + L); c22.intoArray(c, o2 + 2 * L); c23.intoArray(c, o2 + 3 * L);
+            c30.intoArray(c, o3); c31.intoArray(c, o3 + L); c32.intoArray(c, o3 + 2 * L); c33.intoArray(c, o3 + 3 * L);
+            c40.intoArray(c, o4); c41.intoArray(c, o4 + L); c42.intoArray(c, o4 + 2 * L); c43.intoArray(c, o4 + 3 * L);
+            c50.intoArray(c, o5); c51.intoArray(c, o5 + L); c52.intoArray(c, o5 + 2 * L); c53.intoArray(c, o5 + 3 * L);
+            return;
+        }
+        // beta·old + product, as GemmKernel.combine forms it (a product by 1 is exact)
+        c00.add(FloatVector.fromArray(F, c, o0).mul(beta)).intoArray(c, o0);
+        c01.add(FloatVector.fromArray(F, c, o0 + L).mul(beta)).intoArray(c, o0 + L);
+        c02.add(FloatVector.fromArray(F, c, o0 + 2 * L).mul(beta)).intoArray(c, o0 + 2 * L);
+        c03.add(FloatVector.fromArray(F, c, o0 + 3 * L).mul(beta)).intoArray(c, o0 + 3 * L);
+        c10.add(FloatVector.fromArray(F, c, o1).mul(beta)).intoArray(c, o1);
+        c11.add(FloatVector.fromArray(F, c, o1 + L).mul(beta)).intoArray(c, o1 + L);
+        c12.add(FloatVector.fromArray(F, c, o1 + 2 * L).mul(beta)).intoArray(c, o1 + 2 * L);
+        c13.add(FloatVector.fromArray(F, c, o1 + 3 * L).mul(beta)).intoArray(c, o1 + 3 * L);
+        c20.add(FloatVector.fromArray(F, c, o2).mul(beta)).intoArray(c, o2);
+        c21.add(FloatVector.fromArray(F, c, o2 + L).mul(beta)).intoArray(c, o2 + L);
+        c22.add(FloatVector.fromArray(F, c, o2 + 2 * L).mul(beta)).intoArray(c, o2 + 2 * L);
+        c23.add(FloatVector.fromArray(F, c, o2 + 3 * L).mul(beta)).intoArray(c, o2 + 3 * L);
+        c30.add(FloatVector.fromArray(F, c, o3).mul(beta)).intoArray(c, o3);
+        c31.add(FloatVector.fromArray(F, c, o3 + L).mul(beta)).intoArray(c, o3 + L);
+        c32.add(FloatVector.fromArray(F, c, o3 + 2 * L).mul(beta)).intoArray(c, o3 + 2 * L);
+        c33.add(FloatVector.fromArray(F, c, o3 + 3 * L).mul(beta)).intoArray(c, o3 + 3 * L);
+        c40.add(FloatVector.fromArray(F, c, o4).mul(beta)).intoArray(c, o4);
+        c41.add(FloatVector.fromArray(F, c, o4 + L).mul(beta)).intoArray(c, o4 + L);
+        c42.add(FloatVector.fromArray(F, c, o4 + 2 * L).mul(beta)).intoArray(c, o4 + 2 * L);
+        c43.add(FloatVector.fromArray(F, c, o4 + 3 * L).mul(beta)).intoArray(c, o4 + 3 * L);
+        c50.add(FloatVector.fromArray(F, c, o5).mul(beta)).intoArray(c, o5);
+        c51.add(FloatVector.fromArray(F, c, o5 + L).mul(beta)).intoArray(c, o5 + L);
+        c52.add(FloatVector.fromArray(F, c, o5 + 2 * L).mul(beta)).intoArray(c, o5 + 2 * L);
+        c53.add(FloatVector.fromArray(F, c, o5 + 3 * L).mul(beta)).intoArray(c, o5 + 3 * L);
     }
 
     /**
@@ -165,19 +231,5 @@ final class VectorGemmKernel implements GemmKernel {
 
     private static FloatVector init(float[] bias, int bOff, int r) {
         return bias == null ? FloatVector.zero(F) : FloatVector.broadcast(F, bias[bOff + r]);
-    }
-
-    /** {@code c[o..o+L) = alpha·v + beta·c[o..o+L)}, bit-identical to {@link GemmKernel#combine}. */
-    private static void store(FloatVector v, float alpha, float beta, float[] c, int o) {
-        if (alpha != 1f) {
-            v = v.mul(alpha);
-        }
-        if (beta == 0f) {
-            v.intoArray(c, o);
-        } else if (beta == 1f) {
-            v.add(FloatVector.fromArray(F, c, o)).intoArray(c, o);
-        } else {
-            v.add(FloatVector.fromArray(F, c, o).mul(beta)).intoArray(c, o);
-        }
     }
 }
