@@ -13,6 +13,7 @@ final class VectorGemmKernel implements GemmKernel {
     private static final int L = F.length();
     private static final int MR = 6;
     private static final int NR = 4 * L;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     @Override
     public int mr() {
@@ -32,25 +33,62 @@ final class VectorGemmKernel implements GemmKernel {
     @Override
     public void tile(int kc, float[] a, int ao, float[] b, int bo, int bRs, float alpha, float beta, float[] c,
                      int co, int ldc) {
-        body(kc, a, ao, ao + 1, ao + 2, ao + 3, ao + 4, ao + 5, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc);
+        run(kc, a, ao, ao + 1, ao + 2, ao + 3, ao + 4, ao + 5, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc, NR);
     }
 
     @Override
     public void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
                            int br, float alpha, float beta, float[] c, int co, int ldc, int cols) {
+        run(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aRows[4], aRows[5], aStep, b, bo, bRs, bRows, br, alpha,
+                beta, c, co, ldc, cols);
+    }
+
+    /**
+     * The product goes straight to C when {@code alpha = 1} and {@code beta = 0}; otherwise to a per-thread tile
+     * that {@link #combine} then folds into C. Keeping alpha and beta out of {@link #body} keeps it small enough for
+     * C1 to compile (a JIT tier the JVM falls back to after a deoptimisation) and its 24 stores inlined by C2 (when
+     * C2 stopped inlining a store helper, the accumulators passed to it were boxed on the heap).
+     */
+    private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
+                            int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc,
+                            int cols) {
+        boolean direct = alpha == 1f && beta == 0f;
+        float[] t = direct ? c : SCRATCH.get();
+        int to = direct ? co : 0;
+        int tl = direct ? ldc : NR;
         if (cols <= 2 * L) {
-            half(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aRows[4], aRows[5], aStep, b, bo, bRs, bRows, br,
-                    alpha, beta, c, co, ldc);
-            return;
+            half(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
+        } else {
+            body(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
         }
-        body(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aRows[4], aRows[5], aStep, b, bo, bRs, bRows, br,
-                alpha, beta, c, co, ldc);
+        if (!direct) {
+            combine(t, cols <= 2 * L ? 2 * L : NR, alpha, beta, c, co, ldc);
+        }
+    }
+
+    /** {@code C = alpha·t + beta·C} over {@code MR} rows of {@code cols} columns, as {@link GemmKernel#combine}. */
+    private static void combine(float[] t, int cols, float alpha, float beta, float[] c, int co, int ldc) {
+        for (int r = 0; r < MR; r++) {
+            for (int j = 0; j < cols; j += L) {
+                FloatVector v = FloatVector.fromArray(F, t, r * NR + j);
+                if (alpha != 1f) {
+                    v = v.mul(alpha);
+                }
+                int o = co + r * ldc + j;
+                if (beta == 0f) {
+                    v.intoArray(c, o);
+                } else if (beta == 1f) {
+                    v.add(FloatVector.fromArray(F, c, o)).intoArray(c, o);
+                } else {
+                    v.add(FloatVector.fromArray(F, c, o).mul(beta)).intoArray(c, o);
+                }
+            }
+        }
     }
 
     /** {@link #body} for the first two vectors of columns only. */
     private static void half(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
-                             int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co,
-                             int ldc) {
+                             int bo, int bRs, int[] bRows, int br, float[] c, int co, int ldc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
         FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
@@ -72,45 +110,21 @@ final class VectorGemmKernel implements GemmKernel {
             x = FloatVector.broadcast(F, a[a5 + ap]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        // written out rather than through a helper: C2 stops inlining calls in a method this large, and a
-        // vector passed to a call that is not inlined is boxed on the heap (24 allocations per tile)
-        if (alpha != 1f) {
-            c00 = c00.mul(alpha); c01 = c01.mul(alpha);
-            c10 = c10.mul(alpha); c11 = c11.mul(alpha);
-            c20 = c20.mul(alpha); c21 = c21.mul(alpha);
-            c30 = c30.mul(alpha); c31 = c31.mul(alpha);
-            c40 = c40.mul(alpha); c41 = c41.mul(alpha);
-            c50 = c50.mul(alpha); c51 = c51.mul(alpha);
-        }
         int o0 = co, o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
-        if (beta == 0f) {
-            c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
-            c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
-            c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
-            c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
-            c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
-            c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
-            return;
-        }
-        // beta·old + product, as GemmKernel.combine forms it (a product by 1 is exact)
-        c00.add(FloatVector.fromArray(F, c, o0).mul(beta)).intoArray(c, o0);
-        c01.add(FloatVector.fromArray(F, c, o0 + L).mul(beta)).intoArray(c, o0 + L);
-        c10.add(FloatVector.fromArray(F, c, o1).mul(beta)).intoArray(c, o1);
-        c11.add(FloatVector.fromArray(F, c, o1 + L).mul(beta)).intoArray(c, o1 + L);
-        c20.add(FloatVector.fromArray(F, c, o2).mul(beta)).intoArray(c, o2);
-        c21.add(FloatVector.fromArray(F, c, o2 + L).mul(beta)).intoArray(c, o2 + L);
-        c30.add(FloatVector.fromArray(F, c, o3).mul(beta)).intoArray(c, o3);
-        c31.add(FloatVector.fromArray(F, c, o3 + L).mul(beta)).intoArray(c, o3 + L);
-        c40.add(FloatVector.fromArray(F, c, o4).mul(beta)).intoArray(c, o4);
-        c41.add(FloatVector.fromArray(F, c, o4 + L).mul(beta)).intoArray(c, o4 + L);
-        c50.add(FloatVector.fromArray(F, c, o5).mul(beta)).intoArray(c, o5);
-        c51.add(FloatVector.fromArray(F, c, o5 + L).mul(beta)).intoArray(c, o5 + L);
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
+        c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
+        c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
     }
 
-    /** The 6×4L tile with A row {@code r} at {@code ar + p·as}, B row {@code p} as in {@link #tileGather}. */
+    /**
+     * The 6×4L tile {@code C = Σ_p A·B} with A row {@code r} at {@code ar + p·as}, B row {@code p} as in
+     * {@link #tileGather}.
+     */
     private static void body(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
-                             int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co,
-                             int ldc) {
+                             int bo, int bRs, int[] bRows, int br, float[] c, int co, int ldc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -138,51 +152,13 @@ final class VectorGemmKernel implements GemmKernel {
             x = FloatVector.broadcast(F, a[a5 + ap]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
-        // written out rather than through a helper: C2 stops inlining calls in a method this large, and a
-        // vector passed to a call that is not inlined is boxed on the heap (24 allocations per tile)
-        if (alpha != 1f) {
-            c00 = c00.mul(alpha); c01 = c01.mul(alpha); c02 = c02.mul(alpha); c03 = c03.mul(alpha);
-            c10 = c10.mul(alpha); c11 = c11.mul(alpha); c12 = c12.mul(alpha); c13 = c13.mul(alpha);
-            c20 = c20.mul(alpha); c21 = c21.mul(alpha); c22 = c22.mul(alpha); c23 = c23.mul(alpha);
-            c30 = c30.mul(alpha); c31 = c31.mul(alpha); c32 = c32.mul(alpha); c33 = c33.mul(alpha);
-            c40 = c40.mul(alpha); c41 = c41.mul(alpha); c42 = c42.mul(alpha); c43 = c43.mul(alpha);
-            c50 = c50.mul(alpha); c51 = c51.mul(alpha); c52 = c52.mul(alpha); c53 = c53.mul(alpha);
-        }
         int o0 = co, o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
-        if (beta == 0f) {
-            c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
-            c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
-            c20.intoArray(c, o2); c21.intoArray(c, o2 + L); c22.intoArray(c, o2 + 2 * L); c23.intoArray(c, o2 + 3 * L);
-            c30.intoArray(c, o3); c31.intoArray(c, o3 + L); c32.intoArray(c, o3 + 2 * L); c33.intoArray(c, o3 + 3 * L);
-            c40.intoArray(c, o4); c41.intoArray(c, o4 + L); c42.intoArray(c, o4 + 2 * L); c43.intoArray(c, o4 + 3 * L);
-            c50.intoArray(c, o5); c51.intoArray(c, o5 + L); c52.intoArray(c, o5 + 2 * L); c53.intoArray(c, o5 + 3 * L);
-            return;
-        }
-        // beta·old + product, as GemmKernel.combine forms it (a product by 1 is exact)
-        c00.add(FloatVector.fromArray(F, c, o0).mul(beta)).intoArray(c, o0);
-        c01.add(FloatVector.fromArray(F, c, o0 + L).mul(beta)).intoArray(c, o0 + L);
-        c02.add(FloatVector.fromArray(F, c, o0 + 2 * L).mul(beta)).intoArray(c, o0 + 2 * L);
-        c03.add(FloatVector.fromArray(F, c, o0 + 3 * L).mul(beta)).intoArray(c, o0 + 3 * L);
-        c10.add(FloatVector.fromArray(F, c, o1).mul(beta)).intoArray(c, o1);
-        c11.add(FloatVector.fromArray(F, c, o1 + L).mul(beta)).intoArray(c, o1 + L);
-        c12.add(FloatVector.fromArray(F, c, o1 + 2 * L).mul(beta)).intoArray(c, o1 + 2 * L);
-        c13.add(FloatVector.fromArray(F, c, o1 + 3 * L).mul(beta)).intoArray(c, o1 + 3 * L);
-        c20.add(FloatVector.fromArray(F, c, o2).mul(beta)).intoArray(c, o2);
-        c21.add(FloatVector.fromArray(F, c, o2 + L).mul(beta)).intoArray(c, o2 + L);
-        c22.add(FloatVector.fromArray(F, c, o2 + 2 * L).mul(beta)).intoArray(c, o2 + 2 * L);
-        c23.add(FloatVector.fromArray(F, c, o2 + 3 * L).mul(beta)).intoArray(c, o2 + 3 * L);
-        c30.add(FloatVector.fromArray(F, c, o3).mul(beta)).intoArray(c, o3);
-        c31.add(FloatVector.fromArray(F, c, o3 + L).mul(beta)).intoArray(c, o3 + L);
-        c32.add(FloatVector.fromArray(F, c, o3 + 2 * L).mul(beta)).intoArray(c, o3 + 2 * L);
-        c33.add(FloatVector.fromArray(F, c, o3 + 3 * L).mul(beta)).intoArray(c, o3 + 3 * L);
-        c40.add(FloatVector.fromArray(F, c, o4).mul(beta)).intoArray(c, o4);
-        c41.add(FloatVector.fromArray(F, c, o4 + L).mul(beta)).intoArray(c, o4 + L);
-        c42.add(FloatVector.fromArray(F, c, o4 + 2 * L).mul(beta)).intoArray(c, o4 + 2 * L);
-        c43.add(FloatVector.fromArray(F, c, o4 + 3 * L).mul(beta)).intoArray(c, o4 + 3 * L);
-        c50.add(FloatVector.fromArray(F, c, o5).mul(beta)).intoArray(c, o5);
-        c51.add(FloatVector.fromArray(F, c, o5 + L).mul(beta)).intoArray(c, o5 + L);
-        c52.add(FloatVector.fromArray(F, c, o5 + 2 * L).mul(beta)).intoArray(c, o5 + 2 * L);
-        c53.add(FloatVector.fromArray(F, c, o5 + 3 * L).mul(beta)).intoArray(c, o5 + 3 * L);
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + L); c22.intoArray(c, o2 + 2 * L); c23.intoArray(c, o2 + 3 * L);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + L); c32.intoArray(c, o3 + 2 * L); c33.intoArray(c, o3 + 3 * L);
+        c40.intoArray(c, o4); c41.intoArray(c, o4 + L); c42.intoArray(c, o4 + 2 * L); c43.intoArray(c, o4 + 3 * L);
+        c50.intoArray(c, o5); c51.intoArray(c, o5 + L); c52.intoArray(c, o5 + 2 * L); c53.intoArray(c, o5 + 3 * L);
     }
 
     /**
