@@ -5,12 +5,14 @@ Optional: the tests never need Python. The peer is Debian's PyTorch with OpenBLA
 
     apt-get install python3-torch libopenblas0-pthread
     /usr/bin/python3 bench/compare.py [--threads 2] [--java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java] [--only REGEX]
+                                      [--rounds N]
 
 Use Debian's /usr/bin/python3 (a pyenv python first on PATH lacks torch). PyTorch runs twice: with the environment
 as it is, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, which lets OpenBLAS pick its AVX-512 kernel on this
 CPU; the ratio column compares Jacobi with the faster of the two. Jacobi's side is dev.jacobi.bench.Compare from
 bench/target/jacobi.jar (build it with ./jacobi or mvn -DskipTests package). Timing is the same on both sides:
-warm up for 1.5 s, then the median of runs over 2 s.
+warm up for 1.5 s, then the median of runs over 2 s. With --rounds N every side runs N times in turn and each
+workload keeps its best round on each side, which evens out the slow spells of a shared machine.
 """
 import argparse
 import ctypes
@@ -229,6 +231,9 @@ def main():
     p.add_argument("--java", action="append", help="java executable(s) to run Jacobi with (default: java on PATH)")
     p.add_argument("--only", default=".", help="regex of workload names")
     p.add_argument("--quick", action="store_true", help="short timing windows (smoke run)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run every side this many times, one after the other, and keep each workload's best round "
+                        "(the same for both sides; steadier when the machine has slow spells)")
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.torch_worker:
@@ -236,21 +241,39 @@ def main():
     if not os.path.exists(JAR):
         sys.exit("compare.py: %s is missing; build it with ./jacobi or mvn -DskipTests package" % JAR)
     common = ["--threads", str(args.threads), "--only", args.only] + (["--quick"] if args.quick else [])
-    columns, envs = [], []
-    for java in args.java or ["java"]:
-        meta, res = collect([java, "--add-modules", "jdk.incubator.vector", "-cp", JAR, "dev.jacobi.bench.Compare"] + common)
-        columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
-        envs.append("Jacobi: JDK %s, %s, %s threads" % (meta.get("jdk"), meta.get("simd"), meta.get("threads")))
+    if args.rounds < 1:
+        sys.exit("compare.py: --rounds must be at least 1, got %d" % args.rounds)
+    javas = args.java or ["java"]
     worker = [sys.executable, os.path.abspath(__file__), "--torch-worker"] + common
     # OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit
     threads_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
-    meta_d, torch_default = collect(worker, threads_env)
     fast_env = {k: v for k, v in threads_env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    meta_f, torch_fast = collect(worker, fast_env)
+    java_res, java_meta = [{} for _ in javas], [{} for _ in javas]
+    torch_default, torch_fast = {}, {}
+
+    def keep_best(best, res):
+        for k, v in res.items():
+            best[k] = min(v, best.get(k, v))
+
+    for _ in range(args.rounds):
+        for i, java in enumerate(javas):
+            java_meta[i], res = collect([java, "--add-modules", "jdk.incubator.vector", "-cp", JAR,
+                                         "dev.jacobi.bench.Compare"] + common)
+            keep_best(java_res[i], res)
+        meta_d, res = collect(worker, threads_env)
+        keep_best(torch_default, res)
+        meta_f, res = collect(worker, fast_env)
+        keep_best(torch_fast, res)
+    columns, envs = [], []
+    for meta, res in zip(java_meta, java_res):
+        columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
+        envs.append("Jacobi: JDK %s, %s, %s threads" % (meta.get("jdk"), meta.get("simd"), meta.get("threads")))
     for label, meta in (("as is", meta_d), ("OPENBLAS_CORETYPE/L2_SIZE unset", meta_f)):
         envs.append("PyTorch %s (%s): %s threads, OpenBLAS %s, OPENBLAS_CORETYPE=%s, OPENBLAS_L2_SIZE=%s, BLAS %s" % (
             meta.get("torch"), label, meta.get("torch_threads"), meta.get("openblas"), meta.get("OPENBLAS_CORETYPE"),
             meta.get("OPENBLAS_L2_SIZE"), meta.get("blas_libraries")))
+    if args.rounds > 1:
+        envs.append("best of %d rounds per workload and side" % args.rounds)
     print("\n".join("- " + e for e in envs))
     print()
     head = ["workload"] + [c[0] + " ms" for c in columns] + ["PyTorch best ms", "PyTorch env as is ms"] + \
