@@ -313,7 +313,7 @@ public final class Var {
         return make("sigmoid", value.sigmoid(), (g, out, n) -> new Var[] {g.mul(out.mul(out.neg().add(1)))}, this);
     }
 
-    /** {@code max(x, 0)}. Rule: {@code g·[x>0]} with a constant mask, so ReLU'' is 0. */
+    /** {@code max(x, 0)}. Rule: {@code thresholdBackward(g, relu(x))}, i.e. {@code g·[x>0]}, so ReLU'' is 0. */
     public Var relu() {
         return make("relu", value.relu(), (g, out, n) -> new Var[] {thresholdBackward(g, out.value)}, this);
     }

@@ -56,13 +56,14 @@ final class VectorGemmKernel implements GemmKernel {
         float[] t = direct ? c : SCRATCH.get();
         int to = direct ? co : 0;
         int tl = direct ? ldc : NR;
-        if (cols <= 2 * L) {
+        int width = cols <= 2 * L ? 2 * L : NR;
+        if (width < NR) {
             half(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
         } else {
             body(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
         }
         if (!direct) {
-            combine(t, cols <= 2 * L ? 2 * L : NR, alpha, beta, c, co, ldc);
+            combine(t, width, alpha, beta, c, co, ldc);
         }
     }
 
