@@ -9,7 +9,8 @@ package dev.jacobi.core;
  *
  * <p>float32 runs BLIS style: panels of {@code op(A)} and {@code op(B)} are packed into reused per-thread buffers,
  * blocked for the caches, and multiplied by a register-blocked micro-kernel ({@link GemmKernel}); {@code m == 1} or
- * {@code n == 1} runs as a matrix-vector product. Work is split on {@link Parallel} over disjoint blocks of
+ * {@code n == 1} runs as a matrix-vector product, and an output with fewer columns than a tile (a classifier's
+ * logits) is computed as its transpose {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}, which fills the tiles. Work is split on {@link Parallel} over disjoint blocks of
  * {@code C} only, and blocking over {@code k} is fixed, so results do not depend on the thread count.
  */
 public final class Gemm {
@@ -27,6 +28,8 @@ public final class Gemm {
     private static final long PACK_B_MIN = 1 << 16;
     /** Largest op(A), in floats, that is packed once for all threads (beyond it each thread packs its own). */
     private static final long SHARED_A_MAX = 1 << 21;
+    /** How much better {@code Cᵀ} must fill the tiles before {@link #transposeFills} picks it (pays the copy). */
+    private static final double TRANSPOSE_GAIN = 1.5;
     /** Multiply-adds per task below which forking another thread does not pay. */
     private static final long MIN_FMA_PER_TASK = 1 << 19;
 
@@ -45,6 +48,8 @@ public final class Gemm {
         float[] t = new float[0];
         /** All of op(A), packed once and read by every thread of a call. */
         float[] s = new float[0];
+        /** The transposed product of a narrow C. */
+        float[] ct = new float[0];
         double[] d = new double[0];
 
         float[] a(int n) {
@@ -57,6 +62,10 @@ public final class Gemm {
 
         float[] s(int n) {
             return s.length >= n ? s : (s = new float[n]);
+        }
+
+        float[] ct(int n) {
+            return ct.length >= n ? ct : (ct = new float[n]);
         }
 
         float[] t(int n) {
@@ -97,9 +106,34 @@ public final class Gemm {
             gemv(kn, transB, n, k, alpha, b, bOff, ldb, a, aOff, transA ? lda : 1, beta, c, cOff, 1);
         } else if (n == 1) {
             gemv(kn, !transA, m, k, alpha, a, aOff, lda, b, bOff, transB ? 1 : ldb, beta, c, cOff, ldc);
+        } else if (transposeFills(kr, m, n)) {
+            // Cᵀ = op(B)ᵀ·op(A)ᵀ fills the micro-kernel's tiles where C's few columns would leave most of a tile
+            // empty (the n = 10 logits of a classifier: 10 of 32 columns); the small Cᵀ is then written back
+            float[] ct = WORK.get().ct(m * n);
+            blocked(kr, !transB, !transA, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, 0f, ct, 0, m);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0, o = cOff + i * ldc; j < n; j++, o++) {
+                    c[o] = GemmKernel.combine(ct[j * m + i], 1f, beta, c[o]);
+                }
+            }
         } else {
             blocked(kr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
+    }
+
+    /**
+     * Whether computing {@code Cᵀ} uses the micro-kernel's tiles at least {@link #TRANSPOSE_GAIN} times better than
+     * computing {@code C}: only for outputs narrower than a tile, whose transposed copy is small.
+     */
+    static boolean transposeFills(GemmKernel kr, int m, int n) {
+        return n < kr.nr() && fill(kr, n, m) >= TRANSPOSE_GAIN * fill(kr, m, n);
+    }
+
+    /** The fraction of the micro-kernel's tiles an {@code m×n} output fills. */
+    private static double fill(GemmKernel kr, int m, int n) {
+        int mr = kr.mr();
+        int nr = kr.nr();
+        return (double) m / ((m + mr - 1) / mr * mr) * n / ((n + nr - 1) / nr * nr);
     }
 
     private static int grain(long work) {

@@ -2,6 +2,7 @@ package dev.jacobi.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -28,6 +29,8 @@ class GemmTest {
         out.add(new int[] {1, 700, 33});     // GEMV, axpy and dot forms
         out.add(new int[] {33, 1, 40});
         out.add(new int[] {5, 129, 1});
+        out.add(new int[] {128, 10, 70});    // narrow C, computed as its transpose (classifier logits)
+        out.add(new int[] {97, 23, Gemm.KC + 5});
         return out;
     }
 
@@ -217,13 +220,24 @@ class GemmTest {
     }
 
     @Test
+    void narrowOutputsAreComputedTransposedOnlyWhenThatFillsTheTiles() {
+        GemmKernel vector = new VectorGemmKernel();
+        int narrow = vector.nr() / 3; // 10 logits on AVX-512's 32-column tile, 5 on AVX2's 16
+        assertTrue(vector.nr() < 16 || Gemm.transposeFills(vector, 128, narrow), vector.describe() + ": 128 x " + narrow);
+        for (GemmKernel kr : List.of(vector, new ScalarGemmKernel())) {
+            assertFalse(Gemm.transposeFills(kr, 128, 512), kr.describe() + ": 128 x 512");
+            assertFalse(Gemm.transposeFills(kr, 4, kr.nr() - 1), kr.describe() + ": 4 x " + (kr.nr() - 1));
+        }
+    }
+
+    @Test
     void resultBitsDoNotDependOnThreadCount() {
         int saved = Parallel.threads();
         try {
             Rng rng = new Rng(3);
             // {192, 192, 100} has 3 column tiles, which 2 threads split by rows instead
             int[][] shapes = {{200, 300, 270}, {300, 150, 40}, {1, 3000, 200}, {3000, 1, 200}, {128, 784, 64},
-                {192, 192, 100}, {128, 512, Gemm.KC + 272}};
+                {192, 192, 100}, {128, 512, Gemm.KC + 272}, {512, 10, 128}};
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
                     Problem pr = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 0.75f, 0.5f);
