@@ -10,8 +10,9 @@ package dev.jacobi.core;
  * <p>float32 runs BLIS style: panels of {@code op(A)} and {@code op(B)} are packed into reused per-thread buffers,
  * blocked for the caches, and multiplied by a register-blocked micro-kernel ({@link GemmKernel}); {@code m == 1} or
  * {@code n == 1} runs as a matrix-vector product, and an output with fewer columns than a tile (a classifier's
- * logits) is computed as its transpose {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}, which fills the tiles. Work is split on {@link Parallel} over disjoint blocks of
- * {@code C} only, and blocking over {@code k} is fixed, so results do not depend on the thread count.
+ * logits) is computed as its transpose {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}, which fills the tiles. Work is split on
+ * {@link Parallel} over disjoint blocks of {@code C} only, and blocking over {@code k} is fixed, so results do not
+ * depend on the thread count.
  */
 public final class Gemm {
     /**
