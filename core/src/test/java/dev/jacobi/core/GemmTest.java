@@ -223,7 +223,8 @@ class GemmTest {
     void narrowOutputsAreComputedTransposedOnlyWhenThatFillsTheTiles() {
         GemmKernel vector = new VectorGemmKernel();
         int narrow = vector.nr() / 3; // 10 logits on AVX-512's 32-column tile, 5 on AVX2's 16
-        assertTrue(vector.nr() < 16 || Gemm.transposeFills(vector, 128, narrow), vector.describe() + ": 128 x " + narrow);
+        assertTrue(vector.nr() < 16 || Gemm.transposeFills(vector, 128, narrow),
+                vector.describe() + ": 128 x " + narrow);
         for (GemmKernel kr : List.of(vector, new ScalarGemmKernel())) {
             assertFalse(Gemm.transposeFills(kr, 128, 512), kr.describe() + ": 128 x 512");
             assertFalse(Gemm.transposeFills(kr, 4, kr.nr() - 1), kr.describe() + ": 4 x " + (kr.nr() - 1));
