@@ -18,7 +18,8 @@ import java.util.function.Function;
  * tensors.
  *
  * <p>Because every backward rule is made of differentiable ops, {@code createGraph = true} returns gradients that
- * are themselves graphs: {@code hvp} is reverse-over-reverse, {@code grad(dot(grad(f, x), v), x)}, and the same
+ * are themselves graphs: {@code hvp} is reverse-over-reverse, the gradient graph {@code grad(f, x)} differentiated
+ * again with {@code v} as its cotangent ({@code grad(List.of(g), List.of(x), List.of(v), false)}), and the same
  * works to any order.
  */
 public final class Autodiff {
@@ -51,7 +52,31 @@ public final class Autodiff {
      * error instead of getting zeros.
      */
     public static List<Var> grad(Var output, List<Var> inputs, Var gradOutput, boolean createGraph, boolean strict) {
-        Map<Var, Var> grads = run(output, inputs, seed(output, gradOutput, "grad"), createGraph, false);
+        return collect(run(List.of(output), List.of(seed(output, gradOutput, "grad")), inputs, createGraph, false),
+                inputs, strict);
+    }
+
+    /**
+     * The summed cotangents {@code Σ_o gradOutputs[o]ᵀ · d outputs[o] / d inputs[i]} of several outputs in one
+     * backward pass, as PyTorch's {@code torch.autograd.grad(outputs, inputs, grad_outputs)}. A null list, or a null
+     * entry, stands for 1 and is allowed only for a one-element output. With {@code outputs} the gradients of a loss
+     * and {@code gradOutputs} a direction {@code v}, this is the Hessian-vector product without forming the scalar
+     * {@code Σ⟨gᵢ, vᵢ⟩}.
+     */
+    public static List<Var> grad(List<Var> outputs, List<Var> inputs, List<Var> gradOutputs, boolean createGraph) {
+        if (gradOutputs != null && gradOutputs.size() != outputs.size()) {
+            throw new IllegalArgumentException("grad: " + outputs.size() + " outputs but " + gradOutputs.size()
+                    + " gradOutputs");
+        }
+        List<Var> seeds = new ArrayList<>(outputs.size());
+        for (int o = 0; o < outputs.size(); o++) {
+            seeds.add(seed(outputs.get(o), gradOutputs == null ? null : gradOutputs.get(o), "grad"));
+        }
+        return collect(run(outputs, seeds, inputs, createGraph, false), inputs, false);
+    }
+
+    /** The gradients of {@code inputs} from {@code grads}, with zeros (or, if strict, an error) for unused ones. */
+    private static List<Var> collect(Map<Var, Var> grads, List<Var> inputs, boolean strict) {
         List<Var> out = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             Var x = inputs.get(i);
@@ -70,7 +95,7 @@ public final class Autodiff {
 
     static void backward(Var output, Tensor gradOutput, boolean retainGraph) {
         Var seed = seed(output, gradOutput == null ? null : Var.of(gradOutput), "backward");
-        Map<Var, Var> grads = run(output, null, seed, false, !retainGraph);
+        Map<Var, Var> grads = run(List.of(output), List.of(seed), null, false, !retainGraph);
         for (Map.Entry<Var, Var> e : grads.entrySet()) {
             Var v = e.getKey();
             if (v.isLeaf() && v.requiresGrad()) {
@@ -99,23 +124,31 @@ public final class Autodiff {
     }
 
     /**
-     * Runs the backward rules from {@code output} in reverse topological order. With {@code targets}, only paths
-     * that reach a target are followed; with null, all leaves that require a gradient are targets.
+     * Runs the backward rules from {@code outputs}, seeded with {@code seeds}, in reverse topological order. With
+     * {@code targets}, only paths that reach a target are followed; with null, all leaves that require a gradient are
+     * targets.
      */
-    private static Map<Var, Var> run(Var output, List<Var> targets, Var seed, boolean createGraph, boolean free) {
+    private static Map<Var, Var> run(List<Var> outputs, List<Var> seeds, List<Var> targets, boolean createGraph,
+                                     boolean free) {
         Set<Var> wanted = targets == null ? null : Collections.newSetFromMap(new IdentityHashMap<>());
         if (targets != null) {
             wanted.addAll(targets);
         }
         List<Var> order = new ArrayList<>();
         Map<Var, Boolean> needed = new IdentityHashMap<>();
-        topo(output, wanted, order, needed);
-        Map<Var, Var> grads = new IdentityHashMap<>();
-        if (!Boolean.TRUE.equals(needed.get(output))) {
-            return grads;
+        Map<Var, Boolean> visiting = new IdentityHashMap<>();
+        for (Var out : outputs) {
+            topo(out, wanted, order, needed, visiting);
         }
-        grads.put(output, seed);
+        Map<Var, Var> grads = new IdentityHashMap<>();
         try (GradMode.Scope ignored = new GradMode.Scope(createGraph)) {
+            for (int o = 0; o < outputs.size(); o++) {
+                Var out = outputs.get(o);
+                if (Boolean.TRUE.equals(needed.get(out))) {
+                    Var prev = grads.get(out);
+                    grads.put(out, prev == null ? seeds.get(o) : prev.add(seeds.get(o)));
+                }
+            }
             for (int i = order.size() - 1; i >= 0; i--) {
                 Var v = order.get(i);
                 Var g = grads.get(v);
@@ -147,12 +180,12 @@ public final class Autodiff {
     }
 
     /** Post-order DFS (iterative, so deep graphs do not overflow the stack) marking which nodes reach a target. */
-    private static void topo(Var root, Set<Var> wanted, List<Var> order, Map<Var, Boolean> needed) {
+    private static void topo(Var root, Set<Var> wanted, List<Var> order, Map<Var, Boolean> needed,
+                             Map<Var, Boolean> visiting) {
         ArrayDeque<Object[]> stack = new ArrayDeque<>();
-        if (!root.requiresGrad()) {
+        if (!root.requiresGrad() || visiting.containsKey(root)) {
             return;
         }
-        Map<Var, Boolean> visiting = new IdentityHashMap<>();
         stack.push(new Object[] {root, 0});
         visiting.put(root, true);
         while (!stack.isEmpty()) {
@@ -251,7 +284,7 @@ public final class Autodiff {
         try (GradMode.Scope ignored = enableGrad()) {
             Var y = scalarOut(f, xv, "hvp");
             Var gx = grad(y, List.of(xv), null, true).get(0);
-            return grad(gx.mul(Var.of(v)).sum(), List.of(xv), null, false).get(0).value();
+            return grad(List.of(gx), List.of(xv), List.of(Var.of(v)), false).get(0).value();
         }
     }
 
@@ -263,13 +296,7 @@ public final class Autodiff {
         List<Var> ps = params(xs);
         try (GradMode.Scope ignored = enableGrad()) {
             Var y = f.apply(ps);
-            List<Var> gs = grad(y, ps, null, true);
-            Var dot = null;
-            for (int i = 0; i < gs.size(); i++) {
-                Var term = gs.get(i).mul(Var.of(vs.get(i))).sum();
-                dot = dot == null ? term : dot.add(term);
-            }
-            return values(grad(dot, ps, null, false));
+            return values(grad(grad(y, ps, null, true), ps, constants(vs, xs, "hvp"), false));
         }
     }
 
@@ -313,6 +340,19 @@ public final class Autodiff {
             vs.add(Var.param(t));
         }
         return vs;
+    }
+
+    /** {@code vs} as constants, each checked to have the shape of the input at the same position. */
+    private static List<Var> constants(List<Tensor> vs, List<Tensor> xs, String op) {
+        List<Var> out = new ArrayList<>(vs.size());
+        for (int i = 0; i < vs.size(); i++) {
+            if (!Arrays.equals(xs.get(i).shape(), vs.get(i).shape())) {
+                throw new IllegalArgumentException(op + ": vector " + i + " has shape " + Shapes.str(vs.get(i).shape())
+                        + ", input " + i + " has shape " + Shapes.str(xs.get(i).shape()));
+            }
+            out.add(Var.of(vs.get(i)));
+        }
+        return out;
     }
 
     static List<Tensor> values(List<Var> vs) {

@@ -115,6 +115,64 @@ class AutodiffTest {
     }
 
     @Test
+    void gradOfSeveralOutputsSumsTheirVectorJacobianProducts() {
+        Rng r = new Rng(12);
+        Var x = Var.param(randn(r, 3, 4));
+        Var w = Var.param(randn(r, 4, 2));
+        Var h = x.matmul(w).tanh();
+        Var y1 = h.square();                  // depends on h
+        Var y2 = h.sum(1, false).exp();       // shares h with y1
+        Var y3 = x.sum();                     // a scalar, seeded with 1 (null gradOutput)
+        Tensor c1 = randn(r, 3, 2);
+        Tensor c2 = randn(r, 3);
+        List<Var> both = Autodiff.grad(List.of(y1, y2, y3, h), List.of(x, w),
+                java.util.Arrays.asList(Var.of(c1), Var.of(c2), null, Var.of(c1)), false);
+        for (int i = 0; i < 2; i++) {
+            Var in = List.of(x, w).get(i);
+            Tensor want = Autodiff.grad(y1, List.of(in), Var.of(c1), false).get(0).value()
+                    .add(Autodiff.grad(y2, List.of(in), Var.of(c2), false).get(0).value())
+                    .add(Autodiff.grad(y3, List.of(in), null, false).get(0).value())
+                    .add(Autodiff.grad(h, List.of(in), Var.of(c1), false).get(0).value());
+            assertTrue(both.get(i).value().allClose(want, 1e-12, 1e-12), "input " + i);
+        }
+        // the same output twice sums its seeds; an output that is an input passes its seed through
+        Tensor twice = Autodiff.grad(List.of(y2, y2, x), List.of(x), List.of(Var.of(c2), Var.of(c2), Var.of(c1.sum(1,
+                true).expand(3, 4))), false).get(0).value();
+        Tensor want = Autodiff.grad(y2, List.of(x), Var.of(c2.mul(2.0)), false).get(0).value()
+                .add(c1.sum(1, true).expand(3, 4));
+        assertTrue(twice.allClose(want, 1e-12, 1e-12));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Autodiff.grad(List.of(y1, y2), List.of(x),
+                List.of(Var.of(c1)), false)).getMessage().contains("grad: 2 outputs but 1 gradOutputs"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Autodiff.grad(List.of(y1), List.of(x), null,
+                false)).getMessage().contains("grad: output of shape [3, 2] is not a scalar"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Autodiff.grad(List.of(y1), List.of(x),
+                List.of(Var.of(c2)), false)).getMessage().contains("gradOutput shape [3] differs from output shape"));
+    }
+
+    @Test
+    void hvpOfSeveralInputsMatchesTheDotProductForm() {
+        Rng r = new Rng(13);
+        Tensor x = randn(r, 5, 3);
+        List<Tensor> ps = List.of(randn(r, 3, 4), randn(r, 4), randn(r, 4, 2));
+        List<Tensor> vs = List.of(randn(r, 3, 4), randn(r, 4), randn(r, 4, 2));
+        Autodiff.MultiFunction f = p -> Var.of(x).matmul(p.get(0)).add(p.get(1)).relu().matmul(p.get(2))
+                .logSoftmax(1).gather(1, new int[] {0, 1, 1, 0, 1}).sum().neg();
+        List<Tensor> hv = Autodiff.hvp(f, ps, vs);
+        // reference: differentiate the scalar Σ⟨gᵢ, vᵢ⟩
+        List<Var> pv = Autodiff.params(ps);
+        List<Var> g = Autodiff.grad(f.apply(pv), pv, null, true);
+        Var dot = g.get(0).mul(Var.of(vs.get(0))).sum().add(g.get(1).mul(Var.of(vs.get(1))).sum())
+                .add(g.get(2).mul(Var.of(vs.get(2))).sum());
+        List<Var> want = Autodiff.grad(dot, pv, null, false);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(hv.get(i).allClose(want.get(i).value(), 1e-12, 1e-12), "parameter " + i);
+        }
+        assertTrue(hv.get(2).abs().sum().item() > 0, "a non-trivial product");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Autodiff.hvp(f, ps, List.of(vs.get(0),
+                vs.get(2), vs.get(1)))).getMessage().contains("hvp: vector 1 has shape [4, 2], input 1 has shape [4]"));
+    }
+
+    @Test
     void backwardAccumulatesIntoLeavesAndFreesTheGraph() {
         Var w = Var.param(Tensor.of(new double[] {1, 2}, 2));
         Var b = Var.param(Tensor.of(new double[] {0.5}, 1));

@@ -262,15 +262,13 @@ public final class Compare {
             return Autodiff.grad(loss(Var.of(x)), params, null, false);
         }
 
-        /** The Hessian-vector product with respect to the parameters along {@link #v} (reverse over reverse). */
+        /**
+         * The Hessian-vector product with respect to the parameters along {@link #v}: reverse over reverse, the
+         * gradients differentiated again with {@code v} as their cotangents.
+         */
         public List<Var> hvp() {
             List<Var> g = Autodiff.grad(loss(Var.of(x)), params, null, true);
-            Var dot = null;
-            for (int i = 0; i < g.size(); i++) {
-                Var term = g.get(i).mul(v.get(i)).sum();
-                dot = dot == null ? term : dot.add(term);
-            }
-            return Autodiff.grad(dot, params, null, false);
+            return Autodiff.grad(g, params, v.stream().map(Var::of).toList(), false);
         }
     }
 
