@@ -43,4 +43,50 @@ interface Kernels {
 
     /** {@code y[yo+i] += alpha * x[xo+i]} for {@code i < n}. */
     void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
+
+    /**
+     * Max pooling over windows given by their corners: for {@code o} in {@code [from, to)}, {@code out[o]} is the
+     * first maximum, or the first NaN, of {@code x[xo + idx[o] + taps[t]]} in the order of {@code taps}, and
+     * {@code idx[o]} (each window's first position on entry) becomes that element's position. Elements are compared
+     * through {@link #maxKey}, so {@code -0} equals {@code +0}. This default is the plain-Java reference.
+     */
+    default void maxPool(float[] x, int xo, int[] taps, int[] idx, float[] out, int from, int to) {
+        for (int o = from; o < to; o++) {
+            int corner = idx[o];
+            int best = corner + taps[0];
+            int bk = maxKey(x[xo + best]);
+            for (int t = 1; t < taps.length; t++) {
+                int at = corner + taps[t];
+                int k = maxKey(x[xo + at]);
+                int m = (int) (((long) bk - k) >> 63); // -1 where k > bk, else 0: no branch on the data
+                bk ^= (bk ^ k) & m;
+                best ^= (best ^ at) & m;
+            }
+            out[o] = x[xo + best];
+            idx[o] = best;
+        }
+    }
+
+    /**
+     * {@link #maxPool} for 2×2 windows at stride 2 on planes of even height, by output rows: row {@code r} of
+     * {@code [r0, r1)} (counted over all planes) has {@code wo} outputs, and its window {@code j} starts at
+     * {@code 2w·r + 2j}. Writes {@code out} and {@code idx} for outputs {@code [r0·wo, r1·wo)} only.
+     */
+    default void maxPool2x2(float[] x, int xo, int w, int wo, int r0, int r1, float[] out, int[] idx) {
+        for (int r = r0, o = r0 * wo; r < r1; r++) {
+            for (int j = 0; j < wo; j++, o++) {
+                idx[o] = 2 * w * r + 2 * j;
+            }
+        }
+        maxPool(x, xo, new int[] {0, 1, w, w + 1}, idx, out, r0 * wo, r1 * wo);
+    }
+
+    /**
+     * An int that orders like the float: {@code maxKey(a) > maxKey(b)} exactly when {@code a > b}, with {@code -0}
+     * equal to {@code +0} and every NaN above everything else (so a first NaN is kept, as a first maximum is).
+     */
+    static int maxKey(float v) {
+        int b = Float.floatToIntBits(v + 0f); // -0 + 0 = +0; NaNs become one positive NaN
+        return b ^ ((b >> 31) & 0x7fffffff);
+    }
 }

@@ -71,61 +71,37 @@ public final class Pool {
 
     /**
      * {@link #maxPool2d} for float32 without padding, where every window is inside the plane: the same result (the
-     * first maximum in row-major window order, or the first NaN) read straight from the array, and without branches
-     * on the data (random inputs made the comparisons mispredict about half the time): values are compared through
-     * {@link #key}, and the running maximum and its index are updated by masks.
+     * first maximum in row-major window order, or the first NaN) read straight from the array by
+     * {@link Kernels#maxPool}, which compares through {@link Kernels#maxKey} without branches on the data (random
+     * inputs made comparisons mispredict about half the time) and, on the Vector API, gathers a vector of windows at
+     * a time.
      */
     private static void maxPoolFloat(float[] x, int xo, int h, int w, int kh, int kw, int sh, int sw, int[] os,
                                      float[] out, int[] idx) {
         int ho = os[2];
         int wo = os[3];
+        int[] taps = new int[kh * kw];
+        for (int p = 0; p < kh; p++) {
+            for (int q = 0; q < kw; q++) {
+                taps[p * kw + q] = p * w + q;
+            }
+        }
+        if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && h == 2 * ho) { // the common window, by rows of outputs
+            int rows = os[0] * os[1] * ho;
+            Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, wo)),
+                    (r0, r1) -> Simd.KERNELS.maxPool2x2(x, xo, w, wo, r0, r1, out, idx));
+            return;
+        }
         Parallel.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, ho * wo)), (p0, p1) -> {
-            for (int plane = p0; plane < p1; plane++) {
-                int base = plane * h * w;
-                for (int i = 0, o = plane * ho * wo; i < ho; i++) {
-                    for (int j = 0; j < wo; j++, o++) {
-                        int best = base + i * sh * w + j * sw;
-                        int bk = key(x[xo + best]);
-                        if (kh == 2 && kw == 2) { // the common window, unrolled
-                            int at = best;
-                            int k = key(x[xo + at + 1]);
-                            int m = (int) (((long) bk - k) >> 63);
-                            bk ^= (bk ^ k) & m;
-                            best ^= (best ^ (at + 1)) & m;
-                            k = key(x[xo + at + w]);
-                            m = (int) (((long) bk - k) >> 63);
-                            bk ^= (bk ^ k) & m;
-                            best ^= (best ^ (at + w)) & m;
-                            k = key(x[xo + at + w + 1]);
-                            m = (int) (((long) bk - k) >> 63);
-                            best ^= (best ^ (at + w + 1)) & m;
-                            out[o] = x[xo + best];
-                            idx[o] = best;
-                            continue;
-                        }
-                        for (int p = 0; p < kh; p++) {
-                            for (int q = 0, at = base + (i * sh + p) * w + j * sw; q < kw; q++, at++) {
-                                int k = key(x[xo + at]);
-                                int m = (int) (((long) bk - k) >> 63); // -1 where k > bk, else 0
-                                bk ^= (bk ^ k) & m;
-                                best ^= (best ^ at) & m;
-                            }
-                        }
-                        out[o] = x[xo + best];
-                        idx[o] = best;
+            for (int plane = p0, o = p0 * ho * wo; plane < p1; plane++) {
+                for (int i = 0; i < ho; i++) {
+                    for (int j = 0, at = plane * h * w + i * sh * w; j < wo; j++, o++, at += sw) {
+                        idx[o] = at;
                     }
                 }
             }
+            Simd.KERNELS.maxPool(x, xo, taps, idx, out, p0 * ho * wo, p1 * ho * wo);
         });
-    }
-
-    /**
-     * An int that orders like the float: {@code key(a) > key(b)} exactly when {@code a > b}, with {@code -0} equal to
-     * {@code +0} and every NaN above everything else (so a first NaN is kept, as a first maximum is).
-     */
-    private static int key(float v) {
-        int b = Float.floatToIntBits(v + 0f); // -0 + 0 = +0; NaNs become one positive NaN
-        return b ^ ((b >> 31) & 0x7fffffff);
     }
 
     /**

@@ -75,6 +75,78 @@ class PoolTest {
         assertArrayEquals(new int[] {1}, t2.indices());
     }
 
+    /**
+     * The 2×2, stride-2 float32 path (rows of windows from contiguous loads, spilling short rows into the next) on
+     * row widths below, at and above a vector, with ties, signed zeros and NaNs, on one and two threads.
+     */
+    @Test
+    void maxPool2x2MatchesNaiveOnWideAndNarrowRowsWithTiesZerosAndNaNs() {
+        int saved = Parallel.threads();
+        Rng rng = new Rng(22);
+        float[] values = {-2, -1, -0f, 0f, 1, 3};
+        int[][] shapes = {{2, 3, 28, 28}, {3, 5, 14, 14}, {1, 2, 8, 40}, {2, 2, 6, 7}, {1, 1, 2, 2}, {4, 3, 9, 12}};
+        try {
+            for (int[] sh : shapes) {
+                float[] x = new float[sh[0] * sh[1] * sh[2] * sh[3]];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = values[rng.nextInt(values.length)];
+                }
+                for (boolean nan : new boolean[] {false, true}) {
+                    if (nan) {
+                        x[rng.nextInt(x.length)] = Float.NaN;
+                        x[x.length - 1] = Float.NaN;
+                    }
+                    Tensor xt = Tensor.of(x, sh);
+                    int[] c = {sh[0], sh[1], sh[2], sh[3], 2, 2, 2, 2, 0, 0};
+                    double[] xd = new double[x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        xd[i] = x[i] == 0 ? 0 : x[i]; // -0 and +0 tie, as in the kernel
+                    }
+                    int[] want = new int[sh[0] * sh[1] * (sh[2] / 2) * (sh[3] / 2)];
+                    double[] wantValues = naive(xd, c, true, want);
+                    for (int threads = 1; threads <= 2; threads++) {
+                        Parallel.setThreads(threads);
+                        Pool.MaxPoolResult r = Pool.maxPool2d(xt, 2, 2, 2, 2, 0, 0);
+                        double[] got = r.values().toDoubleArray();
+                        for (int o = 0; o < want.length; o++) {
+                            String at = java.util.Arrays.toString(sh) + " nan=" + nan + " threads=" + threads
+                                    + " output " + o;
+                            int k = r.indices()[o];
+                            int firstNaN = firstNaN(x, want[o], sh[2], sh[3]);
+                            if (firstNaN >= 0) { // the first NaN of the window wins
+                                assertTrue(Float.isNaN(x[k]) && Double.isNaN(got[o]), at);
+                                assertEquals(firstNaN, k, at);
+                            } else {
+                                assertEquals(want[o], k, at);
+                                assertEquals(wantValues[o], got[o], 0, at);
+                                assertEquals(Float.floatToIntBits(x[k]), Float.floatToIntBits((float) got[o]), at);
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    /**
+     * The first NaN, in row-major order, of the 2×2 window that contains {@code k} (the window's corner has even
+     * coordinates in its {@code h×w} plane), or -1.
+     */
+    private static int firstNaN(float[] x, int k, int h, int w) {
+        int inPlane = k % (h * w);
+        int row = inPlane / w;
+        int col = inPlane % w;
+        int corner = k - inPlane + (row - row % 2) * w + col - col % 2;
+        for (int t : new int[] {corner, corner + 1, corner + w, corner + w + 1}) {
+            if (Float.isNaN(x[t])) {
+                return t;
+            }
+        }
+        return -1;
+    }
+
     @Test
     void maxPoolMatchesNaiveAndAdjoints() {
         Rng rng = new Rng(21);
