@@ -70,4 +70,44 @@ class ConvLayersTest {
         double err = GradCheck.check("cnn input", v -> Losses.crossEntropy(net.forward(v), new int[] {0, 2}), x, 2, 1e-6);
         assertTrue(err < 1e-6);
     }
+
+    @Test
+    void reluThenMaxPoolInASequentialGivesTheSameValuesAndGradientsAsOneByOne() {
+        Rng rng = new Rng(3);
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Sequential net = (Sequential) new Sequential(new Conv2d(1, 3, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2),
+                    new Flatten(), new Linear(12, 2, rng)).to(dt);
+            // ties, zeros, all-negative windows and a NaN
+            float[] vals = {-1, 0, 0, 2, 2, -3};
+            float[] xs = new float[2 * 16];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = vals[rng.nextInt(vals.length)];
+            }
+            xs[21] = Float.NaN;
+            Tensor x = Tensor.of(xs, 2, 1, 4, 4).to(dt);
+            java.util.function.Function<Var, Var> oneByOne = v -> {
+                for (Module m : net) {
+                    v = m.forward(v);
+                }
+                return v;
+            };
+            Var xv = Var.param(x);
+            Var fused = net.forward(xv);
+            Var plain = oneByOne.apply(xv);
+            assertArrayEquals(plain.value().toDoubleArray(), fused.value().toDoubleArray(), 0);
+            Tensor c = Tensor.randn(rng, dt, 2, 2);
+            Var wFused = Var.of(c);
+            var gFused = dev.jacobi.autodiff.Autodiff.grad(fused, java.util.List.of(xv), wFused, true).get(0);
+            var gPlain = dev.jacobi.autodiff.Autodiff.grad(plain, java.util.List.of(xv), wFused, true).get(0);
+            assertArrayEquals(gPlain.value().toDoubleArray(), gFused.value().toDoubleArray(), 0);
+            assertTrue(gPlain.value().abs().sum().item() > 0, "a non-zero input gradient");
+            // and the second derivative along a direction (the conv's weight gradient of the squared input gradient)
+            Var w0 = net.get(0).namedParameters().get("weight").var();
+            Tensor h1 = dev.jacobi.autodiff.Autodiff.grad(gFused.square().sum(), java.util.List.of(w0), null, false)
+                    .get(0).value();
+            Tensor h2 = dev.jacobi.autodiff.Autodiff.grad(gPlain.square().sum(), java.util.List.of(w0), null, false)
+                    .get(0).value();
+            assertArrayEquals(h2.toDoubleArray(), h1.toDoubleArray(), 0);
+        }
+    }
 }
