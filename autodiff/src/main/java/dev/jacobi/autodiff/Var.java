@@ -402,7 +402,7 @@ public final class Var {
         int[] s = shape();
         Tensor r = value.sum(dims, true);
         int[] keep = r.shape();
-        Tensor res = keepdim ? r : value.sum(dims, false);
+        Tensor res = keepdim ? r : r.reshape(dropped(s, dims));
         return make("sum", res, (g, out, n) -> new Var[] {g.reshape(keep).expand(s)}, this);
     }
 
@@ -437,7 +437,7 @@ public final class Var {
         Tensor mask = value.eq(m);
         Tensor weight = mask.div(mask.sum(dims, true));
         int[] keep = m.shape();
-        Tensor res = keepdim ? m : m.reshape(value.sum(dims, false).shape());
+        Tensor res = keepdim ? m : m.reshape(dropped(s, dims));
         return make(name, res, (g, out, n) -> new Var[] {g.reshape(keep).expand(s).mul(of(weight))}, this);
     }
 
@@ -446,7 +446,25 @@ public final class Var {
         Tensor m = value.amax(dims, true);
         Tensor safe = Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.zerosLike(m));
         Var r = sub(of(safe)).exp().sum(dims, true).log().add(of(safe));
-        return keepdim ? r : r.reshape(value.sum(dims, false).shape());
+        return keepdim ? r : r.reshape(dropped(shape(), dims));
+    }
+
+    /**
+     * {@code shape} without the reduced {@code dims} (negative ones count from the end), which the reduction that
+     * comes with it has already validated: the shape of a reduction without keepdim, computed without reducing again.
+     */
+    private static int[] dropped(int[] shape, int[] dims) {
+        boolean[] drop = new boolean[shape.length];
+        for (int d : dims) {
+            drop[d < 0 ? d + shape.length : d] = true;
+        }
+        int[] out = new int[shape.length - dims.length];
+        for (int i = 0, k = 0; i < shape.length; i++) {
+            if (!drop[i]) {
+                out[k++] = shape[i];
+            }
+        }
+        return out;
     }
 
     /** {@code x - logSumExp(x)} over {@code dim}. Composite. */
