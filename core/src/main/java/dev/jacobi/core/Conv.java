@@ -439,7 +439,6 @@ public final class Conv {
         int kc = blockDepth(kg, KC_TAPS);
         int span = ho * wp;
         int ldc = Math.max(nr, UNIT_COLS / nr * nr);
-        Kernels kn = Simd.KERNELS;
         int units = (span + ldc - 1) / ldc;
         Parallel.forRange(n * units, 1, (u0, u1) -> {
             float[] acc = new float[panels * mr * ldc];
@@ -475,8 +474,11 @@ public final class Conv {
                             int dst = yo + o * ho * wo + i * wo + j0;
                             if (b == null) {
                                 System.arraycopy(acc, src, y, dst, j1 - j0);
-                            } else {
-                                kn.binary(BinaryOp.ADD, acc, src, 1, b, bo + grp * coutG + o, 0, y, dst, j1 - j0);
+                            } else { // a plain loop: rows are often shorter than a vector (14 on a 14×14 plane)
+                                float bias = b[bo + grp * coutG + o];
+                                for (int j = 0; j < j1 - j0; j++) {
+                                    y[dst + j] = acc[src + j] + bias;
+                                }
                             }
                         }
                     }
