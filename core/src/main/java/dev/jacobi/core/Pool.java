@@ -73,24 +73,24 @@ public final class Pool {
      * {@link #maxPool2d} for float32 without padding, where every window is inside the plane: the same result (the
      * first maximum in row-major window order, or the first NaN) read straight from the array by
      * {@link Kernels#maxPool}, which compares through {@link Kernels#maxKey} without branches on the data (random
-     * inputs made comparisons mispredict about half the time) and, on the Vector API, gathers a vector of windows at
-     * a time.
+     * inputs made comparisons mispredict about half the time). 2×2 windows at stride 2 go to
+     * {@link Kernels#maxPool2x2}, which on the Vector API takes a vector of a row's windows at a time.
      */
     private static void maxPoolFloat(float[] x, int xo, int h, int w, int kh, int kw, int sh, int sw, int[] os,
                                      float[] out, int[] idx) {
         int ho = os[2];
         int wo = os[3];
-        int[] taps = new int[kh * kw];
-        for (int p = 0; p < kh; p++) {
-            for (int q = 0; q < kw; q++) {
-                taps[p * kw + q] = p * w + q;
-            }
-        }
         if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && h == 2 * ho) { // the common window, by rows of outputs
             int rows = os[0] * os[1] * ho;
             Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, wo)),
                     (r0, r1) -> Simd.KERNELS.maxPool2x2(x, xo, w, wo, r0, r1, out, idx));
             return;
+        }
+        int[] taps = new int[kh * kw];
+        for (int p = 0; p < kh; p++) {
+            for (int q = 0; q < kw; q++) {
+                taps[p * kw + q] = p * w + q;
+            }
         }
         Parallel.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, ho * wo)), (p0, p1) -> {
             for (int plane = p0, o = p0 * ho * wo; plane < p1; plane++) {
