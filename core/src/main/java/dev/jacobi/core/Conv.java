@@ -262,6 +262,8 @@ public final class Conv {
     private static final int MIN_ROWS = 4;
     /** Up to this many taps per group ({@code Cin/G·kh·kw}) the forward runs {@link GemmKernel#narrow} directly. */
     private static final int NARROW_K = 32;
+    /** Output channels per call of {@link GemmKernel#narrow} (the vector kernel's row block). */
+    private static final int NARROW_ROWS = 8;
 
     private static boolean shifted(DType dtype, Geo g) {
         return shiftedPath && dtype == DType.FLOAT32 && g.s.strideH() == 1 && g.s.strideW() == 1 && g.kg > 0
@@ -412,18 +414,24 @@ public final class Conv {
             return y;
         }
         if (kg <= NARROW_K) {
-            // few taps: one output row of all channels at a time, straight into y
-            Parallel.forRange(n * ho, Math.max(1, (1 << 16) / Math.max(1, cout * wo * kg)), (u0, u1) -> {
-                for (int u = u0; u < u1; u++) {
-                    int img = u / ho;
-                    int i = u % ho;
-                    for (int grp = 0; grp < groups; grp++) {
-                        kr.narrow(coutG, wo, kg, w, wOff + grp * coutG * kg, kg, xp,
-                                (img * cin + grp * cinG) * plane + i * wp, rows, b, bo + grp * coutG, y,
-                                ((img * cout + grp * coutG) * ho + i) * wo, ho * wo);
-                    }
-                }
-            });
+            // few taps: whole output planes of NARROW_ROWS channels at a time, straight into y, so that the writes
+            // run on few streams (all channels of one output row at a time wrote 32 planes side by side)
+            int blocks = (coutG + NARROW_ROWS - 1) / NARROW_ROWS;
+            Parallel.forRange(n * groups * blocks, Math.max(1, (1 << 16) / Math.max(1, NARROW_ROWS * ho * wo * kg)),
+                    (u0, u1) -> {
+                        for (int u = u0; u < u1; u++) {
+                            int img = u / (groups * blocks);
+                            int grp = u / blocks % groups;
+                            int o0 = u % blocks * NARROW_ROWS;
+                            int m = Math.min(NARROW_ROWS, coutG - o0);
+                            int oc = grp * coutG + o0;
+                            for (int i = 0; i < ho; i++) {
+                                kr.narrow(m, wo, kg, w, wOff + oc * kg, kg, xp,
+                                        (img * cin + grp * cinG) * plane + i * wp, rows, b, bo + oc, y,
+                                        ((img * cout + oc) * ho + i) * wo, ho * wo);
+                            }
+                        }
+                    });
             return y;
         }
         // weights packed per group and panel of mr rows: ap[((grp·panels + s)·kg + p)·mr + r] = w[grp·coutG + s·mr + r, p]
