@@ -340,24 +340,12 @@ public final class Gemm {
 
     /**
      * {@code dst[off + p·w + j] = src[s0 + j·ld + p]} for {@code j < rows}, {@code p < kc}, and zero for
-     * {@code rows <= j < w}. Eight (or six, for a 6-row panel) source rows are read side by side, so each destination
+     * {@code rows <= j < w}. Eight source rows are read side by side, so each destination
      * row is written in runs of eight instead of being revisited by every source row (the panels of a transposed B
      * packed in 4 passes instead of 8).
      */
     private static void packTransposed(float[] src, int s0, int ld, int kc, int rows, int w, float[] dst, int off) {
         int j = 0;
-        if (rows == 6 && w == 6) {
-            int r0 = s0, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
-            for (int p = 0, d = off; p < kc; p++, d += 6) {
-                dst[d] = src[r0 + p];
-                dst[d + 1] = src[r1 + p];
-                dst[d + 2] = src[r2 + p];
-                dst[d + 3] = src[r3 + p];
-                dst[d + 4] = src[r4 + p];
-                dst[d + 5] = src[r5 + p];
-            }
-            return;
-        }
         for (; j + 8 <= rows; j += 8) {
             int r0 = s0 + j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
             int r4 = r3 + ld, r5 = r4 + ld, r6 = r5 + ld, r7 = r6 + ld;
