@@ -160,15 +160,29 @@ public final class Autodiff {
                 for (int j = 0; j < in.length; j++) {
                     needs[j] = Boolean.TRUE.equals(needed.get(in[j]));
                 }
-                Var[] gi = v.rule.apply(g, v, needs);
+                if (v.rule instanceof Var.AccumulatingRule acc && distinct(in)) {
+                    // the rule adds onto the sums so far itself (an input that occurs twice would be counted twice)
+                    Var[] sums = new Var[in.length];
+                    for (int j = 0; j < in.length; j++) {
+                        sums[j] = needs[j] ? grads.get(in[j]) : null;
+                    }
+                    sums = acc.applyOnto(g, v, needs, sums);
+                    for (int j = 0; j < in.length; j++) {
+                        if (needs[j] && sums[j] != null) {
+                            grads.put(in[j], sums[j]);
+                        }
+                    }
+                } else {
+                    Var[] gi = v.rule.apply(g, v, needs);
+                    for (int j = 0; j < in.length; j++) {
+                        if (needs[j] && gi[j] != null) {
+                            Var prev = grads.get(in[j]);
+                            grads.put(in[j], prev == null ? gi[j] : prev.add(gi[j]));
+                        }
+                    }
+                }
                 if (wanted == null || !wanted.contains(v)) {
                     grads.remove(v);
-                }
-                for (int j = 0; j < in.length; j++) {
-                    if (needs[j] && gi[j] != null) {
-                        Var prev = grads.get(in[j]);
-                        grads.put(in[j], prev == null ? gi[j] : prev.add(gi[j]));
-                    }
                 }
                 if (free) {
                     v.rule = null;
@@ -177,6 +191,18 @@ public final class Autodiff {
             }
         }
         return grads;
+    }
+
+    /** Whether no Var occurs twice in {@code in}. */
+    private static boolean distinct(Var[] in) {
+        for (int i = 0; i < in.length; i++) {
+            for (int j = 0; j < i; j++) {
+                if (in[i] == in[j]) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Post-order DFS (iterative, so deep graphs do not overflow the stack) marking which nodes reach a target. */

@@ -28,10 +28,26 @@ public final class Var {
         Var[] apply(Var g, Var out, boolean[] needs);
     }
 
+    /**
+     * A rule that adds each input's cotangent onto that input's cotangent summed so far, {@code acc[i]} (null if
+     * none), itself, where it can do so more cheaply than the engine's separate {@code add}: a matrix product's
+     * cotangent is formed by one {@code addmm} that accumulates onto the sum.
+     */
+    @FunctionalInterface
+    interface AccumulatingRule extends Rule {
+        /** Returns, per input, {@code acc[i]} plus its cotangent (null where {@code needs[i]} is false). */
+        Var[] applyOnto(Var g, Var out, boolean[] needs, Var[] acc);
+
+        @Override
+        default Var[] apply(Var g, Var out, boolean[] needs) {
+            return applyOnto(g, out, needs, new Var[needs.length]);
+        }
+    }
+
     /** Names of the primitive ops: every one has a backward rule and an entry in the gradient-check registry. */
     static final java.util.Set<String> PRIMITIVES = java.util.Set.of(
             "add", "sub", "mul", "div", "maximum", "minimum", "where", "neg", "exp", "log", "sqrt", "tanh",
-            "sigmoid", "relu", "abs", "square", "pow", "sin", "cos", "clamp", "sum", "amax", "amin", "matmul",
+            "sigmoid", "relu", "abs", "square", "pow", "sin", "cos", "clamp", "sum", "amax", "amin", "matmul", "addmm",
             "reshape", "permute", "expand", "narrow", "cat", "gather", "scatterAdd", "conv2d", "conv2dInput",
             "conv2dWeight", "maxPool2d", "scatterFlat", "gatherFlat", "avgPool2d", "avgPool2dAdjoint", "pad",
             "padAdjoint", "pixelShuffle", "pixelUnshuffle", "gridSample", "thresholdBackward");
@@ -511,16 +527,46 @@ public final class Var {
         if (o.dim() == 1) {
             return matmul(o.unsqueeze(1)).squeeze(-1);
         }
-        int[] sa = shape();
-        int[] sb = o.shape();
-        // a gradient takes its input's layout: for a transposed matrix (W.t() in a linear layer) the product is formed
-        // transposed, so that the transpose's own rule hands back a contiguous gradient, not a strided view
-        boolean flat = sa.length == 2 && sb.length == 2;
-        return make("matmul", value.matmul(o.value), (g, out, n) -> new Var[] {
-                n[0] ? (flat && transposedMatrix(value) ? o.matmul(g.mT()).mT() : g.matmul(o.mT()).sumTo(sa)) : null,
-                n[1] ? (flat && transposedMatrix(o.value) ? g.mT().matmul(this).mT() : mT().matmul(g).sumTo(sb))
-                        : null},
-                this, o);
+        return make("matmul", value.matmul(o.value), (AccumulatingRule) (g, out, n, acc) -> new Var[] {
+                n[0] ? productCotangent(g, this, o, 0, acc[0]) : null,
+                n[1] ? productCotangent(g, this, o, 1, acc[1]) : null}, this, o);
+    }
+
+    /**
+     * {@code this + mat1·mat2} for matrices {@code mat1 [m, k]}, {@code mat2 [k, n]}, this broadcastable to
+     * {@code [m, n]} (PyTorch's {@code addmm}), in one GEMM. Rule: {@code (g summed to this shape, g·mat2ᵀ,
+     * mat1ᵀ·g)}.
+     */
+    public Var addmm(Var mat1, Var mat2) {
+        int[] s = shape();
+        return make("addmm", value.addmm(mat1.value, mat2.value), (AccumulatingRule) (g, out, n, acc) -> new Var[] {
+                n[0] ? (acc[0] == null ? g.sumTo(s) : acc[0].add(g.sumTo(s))) : null,
+                n[1] ? productCotangent(g, mat1, mat2, 0, acc[1]) : null,
+                n[2] ? productCotangent(g, mat1, mat2, 1, acc[2]) : null}, this, mat1, mat2);
+    }
+
+    /**
+     * The cotangent of factor {@code which} (0 for {@code a}, 1 for {@code b}) of the product {@code a·b} for its
+     * cotangent {@code g}, added onto {@code acc} unless that is null. A cotangent takes its factor's layout: for a
+     * transposed matrix ({@code W.t()} in a linear layer) it is formed transposed, so that the transpose's own rule
+     * hands back a contiguous gradient, not a strided view. Between matrices the sum is one {@code addmm}.
+     */
+    private static Var productCotangent(Var g, Var a, Var b, int which, Var acc) {
+        boolean flat = a.dim() == 2 && b.dim() == 2;
+        Var factor = which == 0 ? a : b;
+        if (!flat) {
+            Var c = which == 0 ? g.matmul(b.mT()).sumTo(a.shape()) : a.mT().matmul(g).sumTo(b.shape());
+            return acc == null ? c : acc.add(c);
+        }
+        if (transposedMatrix(factor.value)) {
+            // (acc + cᵀ)ᵀ formed as accᵀ + c, with c = b·gᵀ for a and gᵀ·a for b
+            Var p = which == 0 ? b : g.mT();
+            Var q = which == 0 ? g.mT() : a;
+            return (acc == null ? p.matmul(q) : acc.mT().addmm(p, q)).mT();
+        }
+        Var p = which == 0 ? g : a.mT();
+        Var q = which == 0 ? b.mT() : g;
+        return acc == null ? p.matmul(q) : acc.addmm(p, q);
     }
 
     /** A 2-D tensor stored as the transpose of a contiguous one. */

@@ -150,6 +150,36 @@ class AutodiffTest {
     }
 
     @Test
+    void productGradientsThatMeetAreSummedByAddmm() {
+        Rng r = new Rng(11);
+        Var x = Var.param(Tensor.randn(r, DType.FLOAT64, 5, 4));
+        Var w = Var.param(Tensor.randn(r, DType.FLOAT64, 4, 3));
+        Var w2 = Var.param(Tensor.randn(r, DType.FLOAT64, 3, 4));
+        Var b = Var.param(Tensor.randn(r, DType.FLOAT64, 3));
+        Tensor t = x.value().matmul(w.value()).add(b.value()).tanh();
+        Tensor dt = t.square().neg().add(1);
+        Tensor ones = Tensor.ones(DType.FLOAT64, 5, 3);
+        // x meets two products (one through a transposed weight); w2's gradient comes back through w2.t()
+        Tensor dx = dt.matmul(w.value().t()).add(ones.matmul(w2.value()));
+        for (boolean createGraph : new boolean[] {false, true}) {
+            Var y = x.matmul(w).add(b).tanh().add(x.matmul(w2.t())).sum();
+            List<Var> g = Autodiff.grad(y, List.of(x, w, w2, b), null, createGraph);
+            assertEquals("addmm", g.get(0).op);
+            assertTrue(g.get(0).value().allClose(dx, 1e-12, 1e-12));
+            assertTrue(g.get(1).value().allClose(x.value().t().matmul(dt), 1e-12, 1e-12));
+            assertTrue(g.get(2).value().allClose(ones.t().matmul(x.value()), 1e-12, 1e-12));
+            assertTrue(g.get(3).value().allClose(dt.sum(new int[] {0}, false), 1e-12, 1e-12));
+        }
+        // the same Var twice as the factors of one product is not fused (its two terms would count the sum twice)
+        Var z = Var.param(Tensor.randn(r, DType.FLOAT64, 4, 4));
+        Var q = z.matmul(z).add(z.matmul(z.t())).sum();
+        Tensor zz = z.value();
+        Tensor o4 = Tensor.ones(DType.FLOAT64, 4, 4);
+        Tensor expect = o4.matmul(zz.t()).add(zz.t().matmul(o4)).add(o4.matmul(zz)).add(o4.matmul(zz));
+        assertTrue(Autodiff.grad(q, List.of(z), null, false).get(0).value().allClose(expect, 1e-12, 1e-12));
+    }
+
+    @Test
     void hvpOfSeveralInputsMatchesTheDotProductForm() {
         Rng r = new Rng(13);
         Tensor x = randn(r, 5, 3);

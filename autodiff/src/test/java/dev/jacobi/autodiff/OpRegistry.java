@@ -108,6 +108,13 @@ final class OpRegistry {
                 r -> List.of(randn(r, 4, 3), randn(r, 2, 4))));
         ops.add(op("matmulTanh", 3, xs -> xs.get(0).matmul(xs.get(1)).tanh().matmul(xs.get(0).t()),
                 r -> List.of(randn(r, 3, 4), randn(r, 4, 4))));
+        ops.add(op("addmm", 3, xs -> xs.get(0).addmm(xs.get(1), xs.get(2)),
+                r -> List.of(randn(r, 2), randn(r, 3, 4), randn(r, 4, 2))));
+        // fan-in of products, also onto a shared transposed factor: the engine sums them with addmm
+        ops.add(op("matmulFanIn", 3, xs -> {
+            Var wt = xs.get(1).t();
+            return xs.get(0).matmul(wt).add(xs.get(0).tanh().matmul(wt));
+        }, r -> List.of(randn(r, 3, 4), randn(r, 2, 4))));
         // shape
         ops.add(unary("reshape", 2, v -> v.reshape(4, -1), r -> randn(r, 2, 3, 2)));
         ops.add(unary("permute", 2, v -> v.permute(2, 0, 1), r -> randn(r, 2, 3, 4)));

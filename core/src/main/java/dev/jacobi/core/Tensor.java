@@ -1307,15 +1307,15 @@ public final class Tensor {
         a = a.expand(ae);
         b = b.expand(be);
         int r = batch.length;
-        int[] la = gemmLayout(m, k, a.strides[r], a.strides[r + 1]);
+        int[] la = gemmLayout(a, r);
         if (la == null) {
             a = a.contiguous();
-            la = gemmLayout(m, k, a.strides[r], a.strides[r + 1]);
+            la = gemmLayout(a, r);
         }
-        int[] lb = gemmLayout(k, n, b.strides[r], b.strides[r + 1]);
+        int[] lb = gemmLayout(b, r);
         if (lb == null) {
             b = b.contiguous();
-            lb = gemmLayout(k, n, b.strides[r], b.strides[r + 1]);
+            lb = gemmLayout(b, r);
         }
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[r] = m;
@@ -1345,6 +1345,53 @@ public final class Tensor {
             out = out.squeeze(out.dim() - 1);
         }
         return out;
+    }
+
+    /**
+     * {@code this + mat1·mat2}: PyTorch's {@code addmm} (with {@code beta = alpha = 1}) for matrices {@code mat1 [m, k]}
+     * and {@code mat2 [k, n]}, this broadcastable to {@code [m, n]}. The GEMM accumulates onto a copy of this, so the sum
+     * costs no pass of its own over the product, and no second fresh array: the autodiff engine uses it to add a
+     * matrix product's gradient onto the gradient summed so far. Transposed operands are read in place.
+     */
+    public Tensor addmm(Tensor mat1, Tensor mat2) {
+        if (mat1.dtype != dtype || mat2.dtype != dtype) {
+            throw new IllegalArgumentException("addmm: dtypes differ: " + dtype + ", " + mat1.dtype + " and "
+                    + mat2.dtype);
+        }
+        if (mat1.shape.length != 2 || mat2.shape.length != 2 || mat1.shape[1] != mat2.shape[0]) {
+            throw new IllegalArgumentException("addmm: need matrices [m, k] and [k, n], got "
+                    + Shapes.str(mat1.shape) + " and " + Shapes.str(mat2.shape));
+        }
+        int m = mat1.shape[0];
+        int k = mat1.shape[1];
+        int n = mat2.shape[1];
+        if (!Arrays.equals(Shapes.broadcast(shape, new int[] {m, n}, "addmm"), new int[] {m, n})) {
+            throw new IllegalArgumentException("addmm: input of shape " + Shapes.str(shape)
+                    + " does not broadcast to the product's shape " + Shapes.str(new int[] {m, n}));
+        }
+        Tensor a = gemmLayout(mat1, 0) == null ? mat1.contiguous() : mat1;
+        Tensor b = gemmLayout(mat2, 0) == null ? mat2.contiguous() : mat2;
+        int[] la = gemmLayout(a, 0);
+        int[] lb = gemmLayout(b, 0);
+        Tensor out;
+        if (shape.length == 2 && shape[0] == m && isContiguous()) {
+            // a plain array copy: the JVM need not zero the fresh array first
+            out = dtype == DType.FLOAT32 ? wrap(Arrays.copyOfRange(f, offset, offset + m * n), m, n)
+                    : wrap(Arrays.copyOfRange(d, offset, offset + m * n), m, n);
+        } else {
+            out = expand(m, n).unary(UnaryOp.COPY, 0, 0);
+        }
+        if (dtype == DType.FLOAT32) {
+            Gemm.sgemm(la[0] == 1, lb[0] == 1, m, n, k, 1f, a.f, a.offset, la[1], b.f, b.offset, lb[1], 1f, out.f, 0, n);
+        } else {
+            Gemm.dgemm(la[0] == 1, lb[0] == 1, m, n, k, 1.0, a.d, a.offset, la[1], b.d, b.offset, lb[1], 1.0, out.d, 0, n);
+        }
+        return out;
+    }
+
+    /** {@link #gemmLayout(int, int, int, int)} of the matrix in dims {@code r, r + 1} of {@code t}. */
+    private static int[] gemmLayout(Tensor t, int r) {
+        return gemmLayout(t.shape[r], t.shape[r + 1], t.strides[r], t.strides[r + 1]);
     }
 
     /**

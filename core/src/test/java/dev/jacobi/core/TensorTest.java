@@ -209,6 +209,36 @@ class TensorTest {
     }
 
     @Test
+    void addmmAddsTheProductOntoABroadcastOrStridedInputWithoutChangingIt() {
+        Tensor a = t(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor b = t(new double[] {7, 8, 9, 10, 11, 12}, 3, 2);
+        Tensor c = t(new double[] {1, -1, 2, -2}, 2, 2);
+        assertValues(new double[] {59, 63, 141, 152}, c.addmm(a, b));
+        assertValues(new double[] {1, -1, 2, -2}, c); // the input is copied, never written
+        assertValues(new double[] {68, 74, 149, 164}, t(new double[] {10}, 1).addmm(a, b));
+        assertValues(new double[] {58, 65, 139, 155}, t(new double[] {0, 1}, 2).addmm(a, b));
+        Rng rng = new Rng(6);
+        for (DType dt : DType.values()) {
+            // every layout: transposed operands, a transposed input, a narrow output (computed transposed)
+            for (int n : new int[] {3, 40}) {
+                Tensor p = Tensor.randn(rng, dt, 21, 33);
+                Tensor q = Tensor.randn(rng, dt, n, 21);
+                Tensor in = Tensor.randn(rng, dt, n, 33);
+                Tensor expect = in.t().add(p.t().matmul(q.t()));
+                assertTrue(in.t().addmm(p.t(), q.t()).allClose(expect, 1e-5, 1e-5), dt + " n=" + n);
+                assertTrue(in.t().contiguous().addmm(p.t().contiguous(), q.t()).allClose(expect, 1e-5, 1e-5));
+            }
+        }
+        Tensor f = Tensor.randn(rng, 2, 3);
+        assertThrows(IllegalArgumentException.class, () -> c.addmm(a, a));
+        assertThrows(IllegalArgumentException.class, () -> t(new double[] {1, 2, 3}, 3).addmm(a, b));
+        assertThrows(IllegalArgumentException.class, () -> c.addmm(f, b));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> c.addmm(a.reshape(1, 2, 3), b));
+        assertTrue(e.getMessage().startsWith("addmm:"), e.getMessage());
+    }
+
+    @Test
     void joinSplitAndIndex() {
         Tensor a = t(new double[] {1, 2, 3, 4}, 2, 2);
         Tensor b = t(new double[] {5, 6}, 1, 2);
