@@ -745,16 +745,22 @@ public final class Var {
     /**
      * 2-D convolution (cross-correlation) of this {@code [N, Cin, H, W]} with {@code w [Cout, Cin/groups, kh, kw]},
      * plus {@code bias [Cout]} if not null, which is added as the output is written (no second full-size tensor).
-     * Rule: {@code (conv2dInput(g, w), conv2dWeight(x, g), g summed over dims 0, 2, 3)}.
+     * Rule: {@code (conv2dInput(g, w), conv2dWeight(x, g), g summed over dims 0, 2, 3)}; without a graph, the first
+     * two come from one {@link Conv#conv2dBackward} when both are needed.
      */
     public Var conv2d(Var w, Var bias, Conv2dSpec s) {
         int[] xs = shape();
         int[] ws = w.shape();
         Tensor y = Conv.conv2d(value, w.value, bias == null ? null : bias.value, s);
-        Rule rule = (g, out, n) -> new Var[] {
-                n[0] ? conv2dInput(g, w, xs[2], xs[3], s) : null,
-                n[1] ? conv2dWeight(this, g, ws[2], ws[3], s) : null,
-                n.length > 2 && n[2] ? g.sum(new int[] {0, 2, 3}, false) : null};
+        Rule rule = (g, out, n) -> {
+            Var b = n.length > 2 && n[2] ? g.sum(new int[] {0, 2, 3}, false) : null;
+            if (n[0] && n[1] && !GradMode.enabled()) {
+                Tensor[] gxw = Conv.conv2dBackward(value, g.value, w.value, s);
+                return new Var[] {of(gxw[0]), of(gxw[1]), b};
+            }
+            return new Var[] {n[0] ? conv2dInput(g, w, xs[2], xs[3], s) : null,
+                    n[1] ? conv2dWeight(this, g, ws[2], ws[3], s) : null, b};
+        };
         return bias == null ? make("conv2d", y, rule, this, w) : make("conv2d", y, rule, this, w, bias);
     }
 

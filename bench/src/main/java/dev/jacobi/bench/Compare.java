@@ -96,8 +96,7 @@ public final class Compare {
                 Tensor[] t = ops.get();
                 return () -> {
                     Conv.conv2d(t[0], t[1], null, pad1);
-                    Conv.conv2dInput(t[2], t[1], xs[2], xs[3], pad1);
-                    Conv.conv2dWeight(t[0], t[2], ks[2], ks[3], pad1);
+                    Conv.conv2dBackward(t[0], t[2], t[1], pad1);
                 };
             }));
         }

@@ -1,6 +1,8 @@
 package dev.jacobi.core;
 
 import java.util.Arrays;
+import java.util.function.ObjIntConsumer;
+import java.util.function.Supplier;
 
 /**
  * 2-D convolution in NCHW layout and its two adjoints, for both dtypes. The three ops are bilinear and close under
@@ -147,32 +149,69 @@ public final class Conv {
             return Tensor.wrap(shiftedConv(gp, w_ + ew, flipped(wc, g), 0, t, null, 0), xs);
         }
         Tensor gx = Tensor.empty(gy.dtype, xs);
-        Object ga = data(gc);
-        Object wa = data(wc);
-        Object xa = data(gx);
         int[] tab = g.taps();
-        int hw = g.ho * g.wo;
-        int tile = g.tile(tab);
         Parallel.forRange(g.n, 1, (n0, n1) -> {
-            Object col = tab == null ? null : alloc(gy.dtype, g.cin * g.kh * g.kw * tile);
+            Object col = tab == null ? null : alloc(gy.dtype, g.cin * g.kh * g.kw * g.tile(tab));
             for (int n = n0; n < n1; n++) {
-                int xo = n * g.cin * g.h * g.w;
-                for (int o0 = 0; o0 < hw; o0 += tile) {
-                    int nt = Math.min(tile, hw - o0);
-                    int ld = col == null ? hw : nt;
-                    int dOff = col == null ? xo + o0 : 0;
-                    for (int grp = 0; grp < g.groups; grp++) {
-                        gemm(true, false, g.kg, nt, g.coutG, wa, wc.offset + grp * g.coutG * g.kg, g.kg,
-                                ga, gc.offset + (n * g.cout + grp * g.coutG) * hw + o0, hw, false,
-                                col == null ? xa : col, dOff + grp * g.kg * ld, ld);
-                    }
-                    if (col != null) {
-                        im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, true);
-                    }
-                }
+                inputImage(gc, wc, gx, g, tab, col, n);
             }
         });
         return gx;
+    }
+
+    /**
+     * Image {@code n} of the lowered input adjoint: per tile of output positions, {@code col = Wᵀ·gy} (into {@code gx}
+     * directly when {@code tab} is null), then col2im adds {@code col} into {@code gx}.
+     */
+    private static void inputImage(Tensor gc, Tensor wc, Tensor gx, Geo g, int[] tab, Object col, int n) {
+        Object xa = data(gx);
+        int hw = g.ho * g.wo;
+        int tile = g.tile(tab);
+        int xo = n * g.cin * g.h * g.w;
+        for (int o0 = 0; o0 < hw; o0 += tile) {
+            int nt = Math.min(tile, hw - o0);
+            int ld = col == null ? hw : nt;
+            int dOff = col == null ? xo + o0 : 0;
+            for (int grp = 0; grp < g.groups; grp++) {
+                gemm(true, false, g.kg, nt, g.coutG, data(wc), wc.offset + grp * g.coutG * g.kg, g.kg,
+                        data(gc), gc.offset + (n * g.cout + grp * g.coutG) * hw + o0, hw, false,
+                        col == null ? xa : col, dOff + grp * g.kg * ld, ld);
+            }
+            if (col != null) {
+                im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, true);
+            }
+        }
+    }
+
+    /**
+     * Both adjoints of {@link #conv2d} at once, as PyTorch's {@code convolution_backward}: {@code {conv2dInput(gy, w,
+     * H, W, s), conv2dWeight(x, gy, kh, kw, s)}}, bit for bit. For a stride-1 convolution with few input channels
+     * (a first layer: its input adjoint is lowered, its weight adjoint runs in dot form) it makes one pass over
+     * {@code gy}: each image's slice feeds both adjoints while it is in cache, where the two ops would each read
+     * all of {@code gy} from memory.
+     *
+     * @param x  input {@code [N, Cin, H, W]}
+     * @param gy output-shaped tensor {@code [N, Cout, Ho, Wo]}
+     * @param w  weight {@code [Cout, Cin/groups, kh, kw]}
+     * @param s  the spec of the forward convolution
+     * @return {@code {gx [N, Cin, H, W], gw [Cout, Cin/groups, kh, kw]}}
+     */
+    public static Tensor[] conv2dBackward(Tensor x, Tensor gy, Tensor w, Conv2dSpec s) {
+        String op = "conv2dBackward";
+        operands(op, "input", x, "gradient", gy, s);
+        operands(op, "input", x, "weight", w, s);
+        Geo g = geo(op, x.shape, w.shape, s, gy.shape, x.shape, w.shape);
+        if (!(shifted(x.dtype, g) && g.kg <= NARROW_K && g.cin / g.groups < MIN_ROWS)) {
+            return new Tensor[] {conv2dInput(gy, w, g.h, g.w, s), conv2dWeight(x, gy, g.kh, g.kw, s)};
+        }
+        Tensor gc = gy.contiguous();
+        Tensor wc = w.contiguous();
+        Tensor gx = Tensor.empty(x.dtype, x.shape);
+        int[] tab = g.taps();
+        Supplier<Object> col = () -> tab == null ? null : alloc(x.dtype, g.cin * g.kh * g.kw * g.tile(tab));
+        float[] gw = narrowWeight(padded(op, x.contiguous(), g), g.w + 2 * g.s.padW(), gc.f, gc.offset, g, col,
+                (c, img) -> inputImage(gc, wc, gx, g, tab, c, img));
+        return new Tensor[] {gx, Tensor.wrap(gw, w.shape)};
     }
 
     /**
@@ -201,7 +240,7 @@ public final class Conv {
         if (shifted(x.dtype, g)) {
             float[] xp = padded(op, xc, g);
             int wp = g.w + 2 * g.s.padW();
-            return Tensor.wrap(g.kg <= NARROW_K ? narrowWeight(xp, wp, gc.f, gc.offset, g)
+            return Tensor.wrap(g.kg <= NARROW_K ? narrowWeight(xp, wp, gc.f, gc.offset, g, () -> null, null)
                     : shiftedWeight(xp, wp, gc.f, gc.offset, g), ws);
         }
         Object xa = data(xc);
@@ -500,9 +539,12 @@ public final class Conv {
      * The stride-1 weight adjoint for few taps per group ({@code kg ≤ NARROW_K}, e.g. a first layer), in dot form:
      * {@code gw[o, t] = Σ_n gy[n, o, :]·col_n[t, :]}, where row {@code t} of {@code col_n} is tap {@code t}'s shifted
      * slice of {@code xp} compacted to {@code ho×wo}. Images are summed in {@code min(N, 16)} fixed chunks, so the
-     * result does not depend on the thread count.
+     * result does not depend on the thread count. With {@code perImage}, each image is then handed to it with a
+     * buffer from {@code buffer} (one per task), while the image's slice of {@code gy} is in cache.
      */
-    private static float[] narrowWeight(float[] xp, int wp, float[] gy, int gyOff, Geo g) {
+    private static float[] narrowWeight(float[] xp, int wp, float[] gy, int gyOff, Geo g,
+                                        Supplier<Object> buffer,
+                                        ObjIntConsumer<Object> perImage) {
         Kernels kn = Simd.KERNELS;
         int ho = g.ho;
         int wo = g.wo;
@@ -516,6 +558,7 @@ public final class Conv {
         float[][] parts = new float[chunks][];
         Parallel.forRange(chunks, 1, (c0, c1) -> {
             float[] col = new float[kg * hw];
+            Object buf = buffer.get();
             for (int c = c0; c < c1; c++) {
                 float[] part = new float[g.cout * kg];
                 for (int img = (int) ((long) g.n * c / chunks); img < (long) g.n * (c + 1) / chunks; img++) {
@@ -528,6 +571,9 @@ public final class Conv {
                         }
                         kn.dots(gy, gyOff + (img * g.cout + grp * coutG) * hw, hw, coutG, col, 0, hw, kg, hw, part,
                                 grp * coutG * kg, kg);
+                    }
+                    if (perImage != null) {
+                        perImage.accept(buf, img);
                     }
                 }
                 parts[c] = part;

@@ -330,6 +330,46 @@ class ConvTest {
     }
 
     @Test
+    void backwardEqualsBothAdjointsBitForBit() {
+        Rng rng = new Rng(16);
+        // few input channels (one pass over gy), also with groups, dilation, circular padding and a 1x1 kernel;
+        // then a wide layer and float64, which run the two adjoints
+        Object[][] cases = {
+            {new int[] {5, 1, 12, 11}, new int[] {16, 1, 3, 3}, Conv2dSpec.of(1, 1), DType.FLOAT32},
+            {new int[] {3, 2, 9, 10}, new int[] {6, 1, 3, 2}, Conv2dSpec.of(1, 1).withGroups(2).withDilation(2),
+                DType.FLOAT32},
+            {new int[] {3, 3, 7, 8}, new int[] {5, 3, 3, 3}, Conv2dSpec.of(1, 1).withMode(PaddingMode.CIRCULAR),
+                DType.FLOAT32},
+            {new int[] {2, 3, 6, 6}, new int[] {4, 3, 1, 1}, Conv2dSpec.of(1, 0), DType.FLOAT32},
+            {new int[] {2, 8, 6, 6}, new int[] {4, 8, 3, 3}, Conv2dSpec.of(1, 1), DType.FLOAT32},
+            {new int[] {2, 1, 6, 6}, new int[] {4, 1, 3, 3}, Conv2dSpec.of(1, 1), DType.FLOAT64}};
+        int before = Parallel.threads();
+        try {
+            for (Object[] c : cases) {
+                Tensor x = Tensor.randn(rng, (DType) c[3], (int[]) c[0]);
+                Tensor w = Tensor.randn(rng, (DType) c[3], (int[]) c[1]);
+                Conv2dSpec s = (Conv2dSpec) c[2];
+                Tensor gy = Tensor.randn(rng, (DType) c[3], Conv.conv2d(x, w, null, s).shape());
+                for (int threads : new int[] {1, 2, 3}) {
+                    Parallel.setThreads(threads);
+                    Tensor[] b = Conv.conv2dBackward(x, gy, w, s);
+                    String what = Shapes.str(x.shape()) + " " + threads + " threads";
+                    assertArrayEquals(Conv.conv2dInput(gy, w, x.size(2), x.size(3), s).toDoubleArray(),
+                            b[0].toDoubleArray(), what);
+                    assertArrayEquals(Conv.conv2dWeight(x, gy, w.size(2), w.size(3), s).toDoubleArray(),
+                            b[1].toDoubleArray(), what);
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+        Tensor x = Tensor.randn(rng, 2, 1, 6, 6);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv.conv2dBackward(x,
+                Tensor.randn(rng, 2, 4, 5, 6), Tensor.randn(rng, 4, 1, 3, 3), Conv2dSpec.of(1, 1)));
+        assertTrue(e.getMessage().startsWith("conv2dBackward:"), e.getMessage());
+    }
+
+    @Test
     void weightAdjointDoesNotDependOnThreadCount() {
         Rng rng = new Rng(15);
         Tensor x = Tensor.randn(rng, 19, 3, 10, 10);

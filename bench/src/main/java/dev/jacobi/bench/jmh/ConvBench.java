@@ -64,11 +64,10 @@ public class ConvBench {
         return Conv.conv2d(x, w, null, spec);
     }
 
-    /** Forward, input adjoint and weight adjoint: one training step of the layer. */
+    /** Forward, then both adjoints by {@link Conv#conv2dBackward}: one training step of the layer. */
     @Benchmark
-    public Tensor forwardBackward() {
+    public Tensor[] forwardBackward() {
         Conv.conv2d(x, w, null, spec);
-        Conv.conv2dInput(gy, w, x.size(2), x.size(3), spec);
-        return Conv.conv2dWeight(x, gy, w.size(2), w.size(3), spec);
+        return Conv.conv2dBackward(x, gy, w, spec);
     }
 }
