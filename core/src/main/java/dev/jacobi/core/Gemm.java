@@ -107,6 +107,8 @@ public final class Gemm {
             gemv(kn, transB, n, k, alpha, b, bOff, ldb, a, aOff, transA ? lda : 1, beta, c, cOff, 1);
         } else if (n == 1) {
             gemv(kn, !transA, m, k, alpha, a, aOff, lda, b, bOff, transB ? 1 : ldb, beta, c, cOff, ldc);
+        } else if (!transA && transposeFills(kr, m, n)) {
+            dotForm(kn, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else if (transposeFills(kr, m, n)) {
             // Cᵀ = op(B)ᵀ·op(A)ᵀ fills the micro-kernel's tiles where C's few columns would leave most of a tile
             // empty (the n = 10 logits of a classifier: 10 of 32 columns); the small Cᵀ is then written back
@@ -120,6 +122,45 @@ public final class Gemm {
         } else {
             blocked(kr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
+    }
+
+    /**
+     * A narrow {@code C} (few columns, e.g. the 10 logits of a classifier) from rows of {@code A} read in place:
+     * {@code C[i, j] = alpha·dot(A[i, :], op(B)[:, j]) + beta·C[i, j]}, with the few columns of {@code op(B)} as
+     * contiguous rows (read in place when {@code B} is stored transposed, else copied). Nothing of {@code A} is
+     * packed; each sum is formed as {@link Kernels#dot} forms it, so the result does not depend on the thread count.
+     */
+    private static void dotForm(Kernels kn, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+                                int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        float[] bt = b;
+        int bo = bOff;
+        int ldbt = ldb;
+        if (!transB) {
+            bt = WORK.get().s(n * k);
+            bo = 0;
+            ldbt = k;
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    bt[j * k + p] = b[bOff + p * ldb + j];
+                }
+            }
+        }
+        float[] src = bt;
+        int so = bo;
+        int ld = ldbt;
+        // blocks of 4 rows, the kernel's row block
+        Parallel.forRange((m + 3) / 4, grain(4L * n * k), (r0, r1) -> {
+            int i0 = r0 * 4;
+            int i1 = Math.min(m, r1 * 4);
+            float[] acc = WORK.get().ct((i1 - i0) * n);
+            java.util.Arrays.fill(acc, 0, (i1 - i0) * n, 0f);
+            kn.dots(a, aOff + i0 * lda, lda, i1 - i0, src, so, ld, n, k, acc, 0, n);
+            for (int i = i0; i < i1; i++) {
+                for (int j = 0, o = cOff + i * ldc; j < n; j++, o++) {
+                    c[o] = GemmKernel.combine(acc[(i - i0) * n + j], alpha, beta, c[o]);
+                }
+            }
+        });
     }
 
     /**
@@ -191,8 +232,9 @@ public final class Gemm {
         int mr = kr.mr();
         int nr = kr.nr();
         // decided from the whole problem, never from a thread's share, so every element is computed alike
-        boolean packB = transB || (long) k * n >= PACK_B_MIN;
         int tilesM = (m + mr - 1) / mr;
+        // packing pays when a packed panel serves many row tiles; with one or two, B is read in place
+        boolean packB = transB || (long) k * n >= PACK_B_MIN && tilesM > 2;
         int tilesN = (n + nr - 1) / nr;
         // split the longer side, unless that side has too few tiles to share evenly (n = 192: 3 tiles on 2 threads)
         int t = Parallel.threads();

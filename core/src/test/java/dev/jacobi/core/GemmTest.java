@@ -29,7 +29,9 @@ class GemmTest {
         out.add(new int[] {1, 700, 33});     // GEMV, axpy and dot forms
         out.add(new int[] {33, 1, 40});
         out.add(new int[] {5, 129, 1});
-        out.add(new int[] {128, 10, 70});    // narrow C, computed as its transpose (classifier logits)
+        out.add(new int[] {128, 10, 70});    // narrow C: dot form, or computed as its transpose (classifier logits)
+        out.add(new int[] {150, 5, 600});    // narrow C, m not a multiple of the dot kernel's 4 rows
+        out.add(new int[] {11, 700, 200});   // two row tiles: B read in place, not packed
         out.add(new int[] {97, 23, Gemm.KC + 5});
         return out;
     }
