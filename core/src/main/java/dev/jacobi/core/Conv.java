@@ -177,8 +177,37 @@ public final class Conv {
                         data(gc), gc.offset + (n * g.cout + grp * g.coutG) * hw + o0, hw, false,
                         col == null ? xa : col, dOff + grp * g.kg * ld, ld);
             }
-            if (col != null) {
+            if (col instanceof float[] cf && nt == hw && g.s.strideH() == 1 && g.s.strideW() == 1
+                    && g.s.mode() == PaddingMode.ZEROS) {
+                col2imRows(gx.f, xo, g, cf);
+            } else if (col != null) {
                 im2col(xa, xo, g.h * g.w, g.cin, tab, hw, o0, nt, col, true);
+            }
+        }
+    }
+
+    /**
+     * The col2im of {@link #im2col} for a stride-1, zero-padded convolution and a whole image: each tap's row of
+     * {@code col} is added into the image plane by runs of output columns (the same sums, in the same order).
+     */
+    private static void col2imRows(float[] x, int xo, Geo g, float[] col) {
+        Kernels kn = Simd.KERNELS;
+        int hw = g.ho * g.wo;
+        int dh = g.s.dilationH();
+        int dw = g.s.dilationW();
+        for (int c = 0, t = 0; c < g.cin; c++) {
+            for (int p = 0; p < g.kh; p++) {
+                for (int q = 0; q < g.kw; q++, t++) {
+                    int shift = q * dw - g.s.padW();
+                    int j0 = Math.max(0, -shift);
+                    int j1 = Math.min(g.wo, g.w - shift);
+                    for (int i = 0; i < g.ho && j1 > j0; i++) {
+                        int a = i + p * dh - g.s.padH();
+                        if (a >= 0 && a < g.h) {
+                            kn.axpy(1f, col, t * hw + i * g.wo + j0, x, xo + (c * g.h + a) * g.w + j0 + shift, j1 - j0);
+                        }
+                    }
+                }
             }
         }
     }
