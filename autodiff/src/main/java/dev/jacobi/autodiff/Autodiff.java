@@ -141,6 +141,9 @@ public final class Autodiff {
             topo(out, wanted, order, needed, visiting);
         }
         Map<Var, Var> grads = new IdentityHashMap<>();
+        // without a graph: the sums that no one but this map holds (fresh products and sums), which a product's
+        // rule may add into in place
+        Set<Var> owned = createGraph ? null : Collections.newSetFromMap(new IdentityHashMap<>());
         try (GradMode.Scope ignored = new GradMode.Scope(createGraph)) {
             for (int o = 0; o < outputs.size(); o++) {
                 Var out = outputs.get(o);
@@ -160,24 +163,31 @@ public final class Autodiff {
                 for (int j = 0; j < in.length; j++) {
                     needs[j] = Boolean.TRUE.equals(needed.get(in[j]));
                 }
+                // g is handed to a rule, which may pass it on: it is no longer this map's alone
+                boolean gOwned = owned != null && owned.remove(g);
                 if (v.rule instanceof Var.AccumulatingRule acc && distinct(in)) {
                     // the rule adds onto the sums so far itself (an input that occurs twice would be counted twice)
                     Var[] sums = new Var[in.length];
+                    boolean[] own = new boolean[in.length];
                     for (int j = 0; j < in.length; j++) {
                         sums[j] = needs[j] ? grads.get(in[j]) : null;
+                        own[j] = owned != null && owned.contains(sums[j]);
                     }
-                    sums = acc.applyOnto(g, v, needs, sums);
+                    sums = acc.applyOnto(g, v, needs, sums, own);
                     for (int j = 0; j < in.length; j++) {
                         if (needs[j] && sums[j] != null) {
-                            grads.put(in[j], sums[j]);
+                            track(owned, grads.put(in[j], sums[j]), sums[j], own[j]);
                         }
                     }
                 } else {
                     Var[] gi = v.rule.apply(g, v, needs);
+                    // the transpose of a gradient this map owned is still its alone, unless g is also a result
+                    boolean transfer = gOwned && "permute".equals(v.op) && (wanted == null || !wanted.contains(v));
                     for (int j = 0; j < in.length; j++) {
                         if (needs[j] && gi[j] != null) {
                             Var prev = grads.get(in[j]);
-                            grads.put(in[j], prev == null ? gi[j] : prev.add(gi[j]));
+                            Var sum = prev == null ? gi[j] : prev.add(gi[j]);
+                            track(owned, grads.put(in[j], sum), sum, prev != null || transfer);
                         }
                     }
                 }
@@ -191,6 +201,18 @@ public final class Autodiff {
             }
         }
         return grads;
+    }
+
+    /** Records that {@code sum} replaced {@code prev} in the gradient map, and whether the map alone holds it. */
+    private static void track(Set<Var> owned, Var prev, Var sum, boolean fresh) {
+        if (owned != null) {
+            if (prev != null) {
+                owned.remove(prev);
+            }
+            if (fresh) {
+                owned.add(sum);
+            }
+        }
     }
 
     /** Whether no Var occurs twice in {@code in}. */

@@ -35,12 +35,16 @@ public final class Var {
      */
     @FunctionalInterface
     interface AccumulatingRule extends Rule {
-        /** Returns, per input, {@code acc[i]} plus its cotangent (null where {@code needs[i]} is false). */
-        Var[] applyOnto(Var g, Var out, boolean[] needs, Var[] acc);
+        /**
+         * Returns, per input, {@code acc[i]} plus its cotangent (null where {@code needs[i]} is false). On entry
+         * {@code owned[i]} says that no one but the engine holds {@code acc[i]}'s storage, so that without a graph
+         * the rule may add into it in place; on return, that the returned sum is likewise fresh and unshared.
+         */
+        Var[] applyOnto(Var g, Var out, boolean[] needs, Var[] acc, boolean[] owned);
 
         @Override
         default Var[] apply(Var g, Var out, boolean[] needs) {
-            return applyOnto(g, out, needs, new Var[needs.length]);
+            return applyOnto(g, out, needs, new Var[needs.length], new boolean[needs.length]);
         }
     }
 
@@ -527,9 +531,9 @@ public final class Var {
         if (o.dim() == 1) {
             return matmul(o.unsqueeze(1)).squeeze(-1);
         }
-        return make("matmul", value.matmul(o.value), (AccumulatingRule) (g, out, n, acc) -> new Var[] {
-                n[0] ? productCotangent(g, this, o, 0, acc[0]) : null,
-                n[1] ? productCotangent(g, this, o, 1, acc[1]) : null}, this, o);
+        return make("matmul", value.matmul(o.value), (AccumulatingRule) (g, out, n, acc, own) -> new Var[] {
+                n[0] ? productCotangent(g, this, o, 0, acc, own, 0) : null,
+                n[1] ? productCotangent(g, this, o, 1, acc, own, 1) : null}, this, o);
     }
 
     /**
@@ -539,34 +543,42 @@ public final class Var {
      */
     public Var addmm(Var mat1, Var mat2) {
         int[] s = shape();
-        return make("addmm", value.addmm(mat1.value, mat2.value), (AccumulatingRule) (g, out, n, acc) -> new Var[] {
-                n[0] ? (acc[0] == null ? g.sumTo(s) : acc[0].add(g.sumTo(s))) : null,
-                n[1] ? productCotangent(g, mat1, mat2, 0, acc[1]) : null,
-                n[2] ? productCotangent(g, mat1, mat2, 1, acc[2]) : null}, this, mat1, mat2);
+        return make("addmm", value.addmm(mat1.value, mat2.value), (AccumulatingRule) (g, out, n, acc, own) -> {
+            own[0] = false;
+            return new Var[] {n[0] ? (acc[0] == null ? g.sumTo(s) : acc[0].add(g.sumTo(s))) : null,
+                    n[1] ? productCotangent(g, mat1, mat2, 0, acc, own, 1) : null,
+                    n[2] ? productCotangent(g, mat1, mat2, 1, acc, own, 2) : null};
+        }, this, mat1, mat2);
     }
 
     /**
      * The cotangent of factor {@code which} (0 for {@code a}, 1 for {@code b}) of the product {@code a·b} for its
-     * cotangent {@code g}, added onto {@code acc} unless that is null. A cotangent takes its factor's layout: for a
+     * cotangent {@code g}, added onto {@code acc[j]} unless that is null. A cotangent takes its factor's layout: for a
      * transposed matrix ({@code W.t()} in a linear layer) it is formed transposed, so that the transpose's own rule
-     * hands back a contiguous gradient, not a strided view. Between matrices the sum is one {@code addmm}.
+     * hands back a contiguous gradient, not a strided view. Between matrices the sum is one {@code addmm}, written
+     * into {@code acc[j]}'s own storage when the engine owns it ({@code owned[j]}) and no graph is recorded;
+     * {@code owned[j]} is then set to whether the result is fresh and unshared, as {@link AccumulatingRule} asks.
      */
-    private static Var productCotangent(Var g, Var a, Var b, int which, Var acc) {
-        boolean flat = a.dim() == 2 && b.dim() == 2;
-        Var factor = which == 0 ? a : b;
-        if (!flat) {
+    private static Var productCotangent(Var g, Var a, Var b, int which, Var[] acc, boolean[] owned, int j) {
+        Var sum = acc[j];
+        boolean inPlace = sum != null && owned[j] && !GradMode.enabled();
+        owned[j] = false;
+        if (a.dim() != 2 || b.dim() != 2) {
             Var c = which == 0 ? g.matmul(b.mT()).sumTo(a.shape()) : a.mT().matmul(g).sumTo(b.shape());
-            return acc == null ? c : acc.add(c);
+            return sum == null ? c : sum.add(c);
         }
-        if (transposedMatrix(factor.value)) {
-            // (acc + cᵀ)ᵀ formed as accᵀ + c, with c = b·gᵀ for a and gᵀ·a for b
-            Var p = which == 0 ? b : g.mT();
-            Var q = which == 0 ? g.mT() : a;
-            return (acc == null ? p.matmul(q) : acc.mT().addmm(p, q)).mT();
+        owned[j] = true;
+        // (acc + cᵀ)ᵀ is formed as accᵀ + c, with c = b·gᵀ for a and gᵀ·a for b
+        boolean transposed = transposedMatrix((which == 0 ? a : b).value);
+        Var p = transposed ? (which == 0 ? b : g.mT()) : (which == 0 ? g : a.mT());
+        Var q = transposed ? (which == 0 ? g.mT() : a) : (which == 0 ? b.mT() : g);
+        if (inPlace) {
+            Tensor into = transposed ? sum.value.transpose(0, 1) : sum.value;
+            Tensor r = into.addmmInPlace(p.value, q.value);
+            return r == into ? sum : of(transposed ? r.transpose(0, 1) : r);
         }
-        Var p = which == 0 ? g : a.mT();
-        Var q = which == 0 ? b.mT() : g;
-        return acc == null ? p.matmul(q) : acc.addmm(p, q);
+        Var t = sum == null ? p.matmul(q) : (transposed ? sum.mT() : sum).addmm(p, q);
+        return transposed ? t.mT() : t;
     }
 
     /** A 2-D tensor stored as the transpose of a contiguous one. */

@@ -8,7 +8,8 @@ import java.util.List;
  * An immutable n-dimensional array of {@link DType#FLOAT32} or {@link DType#FLOAT64} values: a shape, strides and
  * an offset over a flat array. Views ({@link #reshape}, {@link #transpose}, {@link #permute}, {@link #narrow},
  * {@link #expand}, {@link #squeeze}, {@link #unsqueeze}) share the array; every op returns a new tensor and never
- * modifies its inputs. Op names follow PyTorch.
+ * modifies its inputs (the one exception, {@link #addmmInPlace}, serves the autodiff engine's own sums). Op names
+ * follow PyTorch.
  *
  * <p>Binary element-wise ops broadcast like NumPy. Mixing dtypes is an error: convert with {@link #to(DType)}.
  * Results of unary and binary element-wise ops are row-major, except that when every operand that is not broadcast
@@ -1354,6 +1355,22 @@ public final class Tensor {
      * matrix product's gradient onto the gradient summed so far. Transposed operands are read in place.
      */
     public Tensor addmm(Tensor mat1, Tensor mat2) {
+        return addmm(mat1, mat2, false);
+    }
+
+    /**
+     * {@link #addmm} written into this tensor's own storage, which is returned, changed: the one exception to this
+     * class's immutability, for a caller that allocated this tensor and has shown it to no one. The autodiff engine
+     * uses it to add a product onto a gradient sum it owns, which saves copying the sum. Anyone else holding this
+     * tensor or a view of its storage would see the change, so it must not be used on any other tensor. This must
+     * be a contiguous {@code [m, n]} matrix or the transpose of one; otherwise the result is a new tensor, as from
+     * {@code addmm}.
+     */
+    public Tensor addmmInPlace(Tensor mat1, Tensor mat2) {
+        return addmm(mat1, mat2, true);
+    }
+
+    private Tensor addmm(Tensor mat1, Tensor mat2, boolean inPlace) {
         if (mat1.dtype != dtype || mat2.dtype != dtype) {
             throw new IllegalArgumentException("addmm: dtypes differ: " + dtype + ", " + mat1.dtype + " and "
                     + mat2.dtype);
@@ -1373,20 +1390,31 @@ public final class Tensor {
         Tensor b = gemmLayout(mat2, 0) == null ? mat2.contiguous() : mat2;
         int[] la = gemmLayout(a, 0);
         int[] lb = gemmLayout(b, 0);
-        Tensor out;
-        if (shape.length == 2 && shape[0] == m && isContiguous()) {
-            // a plain array copy: the JVM need not zero the fresh array first
-            out = dtype == DType.FLOAT32 ? wrap(Arrays.copyOfRange(f, offset, offset + m * n), m, n)
+        boolean matrix = shape.length == 2 && shape[0] == m;
+        if (inPlace && matrix && m > 1 && n > 1 && strides[0] == 1 && strides[1] == m) {
+            // the transpose of a contiguous matrix: its storage takes Cᵀ += op(B)ᵀ·op(A)ᵀ
+            gemm(lb[0] == 0, la[0] == 0, n, m, k, b, lb[1], a, la[1], this, offset, m);
+            return this;
+        }
+        Tensor out = this;
+        if (!(inPlace && matrix && isContiguous())) {
+            // a copy; from a contiguous input a plain array copy, which the JVM need not zero first
+            out = !(matrix && isContiguous()) ? expand(m, n).unary(UnaryOp.COPY, 0, 0)
+                    : dtype == DType.FLOAT32 ? wrap(Arrays.copyOfRange(f, offset, offset + m * n), m, n)
                     : wrap(Arrays.copyOfRange(d, offset, offset + m * n), m, n);
-        } else {
-            out = expand(m, n).unary(UnaryOp.COPY, 0, 0);
         }
-        if (dtype == DType.FLOAT32) {
-            Gemm.sgemm(la[0] == 1, lb[0] == 1, m, n, k, 1f, a.f, a.offset, la[1], b.f, b.offset, lb[1], 1f, out.f, 0, n);
-        } else {
-            Gemm.dgemm(la[0] == 1, lb[0] == 1, m, n, k, 1.0, a.d, a.offset, la[1], b.d, b.offset, lb[1], 1.0, out.d, 0, n);
-        }
+        gemm(la[0] == 1, lb[0] == 1, m, n, k, a, la[1], b, lb[1], out, out.offset, n);
         return out;
+    }
+
+    /** {@code c[co..] += op(a)·op(b)} ({@code m×n}, row stride {@code ldc}) in the tensors' dtype. */
+    private static void gemm(boolean ta, boolean tb, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb,
+                             Tensor c, int co, int ldc) {
+        if (c.dtype == DType.FLOAT32) {
+            Gemm.sgemm(ta, tb, m, n, k, 1f, a.f, a.offset, lda, b.f, b.offset, ldb, 1f, c.f, co, ldc);
+        } else {
+            Gemm.dgemm(ta, tb, m, n, k, 1.0, a.d, a.offset, lda, b.d, b.offset, ldb, 1.0, c.d, co, ldc);
+        }
     }
 
     /** {@link #gemmLayout(int, int, int, int)} of the matrix in dims {@code r, r + 1} of {@code t}. */

@@ -229,6 +229,16 @@ class TensorTest {
                 assertTrue(in.t().contiguous().addmm(p.t().contiguous(), q.t()).allClose(expect, 1e-5, 1e-5));
             }
         }
+        // in place: into a contiguous matrix and into the transpose of one; a broadcast input gets a new tensor
+        Tensor own = c.contiguous().add(0);
+        assertSame(own, own.addmmInPlace(a, b));
+        assertValues(new double[] {59, 63, 141, 152}, own);
+        Tensor ownT = c.t().contiguous().t();
+        assertSame(ownT, ownT.addmmInPlace(a, b));
+        assertValues(new double[] {59, 63, 141, 152}, ownT);
+        Tensor row = t(new double[] {0, 1}, 2);
+        assertValues(new double[] {58, 65, 139, 155}, row.addmmInPlace(a, b));
+        assertValues(new double[] {0, 1}, row);
         Tensor f = Tensor.randn(rng, 2, 3);
         assertThrows(IllegalArgumentException.class, () -> c.addmm(a, a));
         assertThrows(IllegalArgumentException.class, () -> t(new double[] {1, 2, 3}, 3).addmm(a, b));
