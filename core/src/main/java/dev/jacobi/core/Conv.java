@@ -160,8 +160,8 @@ public final class Conv {
     }
 
     /**
-     * Image {@code n} of the lowered input adjoint: per tile of output positions, {@code col = Wᵀ·gy} (into {@code gx}
-     * directly when {@code tab} is null), then col2im adds {@code col} into {@code gx}.
+     * Image {@code n} of the lowered input adjoint: per tile of output positions, {@code col = Wᵀ·gy} (into
+     * {@code gx} directly when {@code tab} is null), then col2im adds {@code col} into {@code gx}.
      */
     private static void inputImage(Tensor gc, Tensor wc, Tensor gx, Geo g, int[] tab, Object col, int n) {
         Object xa = data(gx);

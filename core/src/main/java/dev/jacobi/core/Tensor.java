@@ -1349,10 +1349,11 @@ public final class Tensor {
     }
 
     /**
-     * {@code this + mat1·mat2}: PyTorch's {@code addmm} (with {@code beta = alpha = 1}) for matrices {@code mat1 [m, k]}
-     * and {@code mat2 [k, n]}, this broadcastable to {@code [m, n]}. The GEMM accumulates onto a copy of this, so the sum
-     * costs no pass of its own over the product, and no second fresh array: the autodiff engine uses it to add a
-     * matrix product's gradient onto the gradient summed so far. Transposed operands are read in place.
+     * {@code this + mat1·mat2}: PyTorch's {@code addmm} (with {@code beta = alpha = 1}) for matrices
+     * {@code mat1 [m, k]} and {@code mat2 [k, n]}, this broadcastable to {@code [m, n]}. The GEMM accumulates onto a
+     * copy of this, so the sum costs no pass of its own over the product, and no second fresh array: the autodiff
+     * engine uses it to add a matrix product's gradient onto the gradient summed so far. Transposed operands are read
+     * in place.
      */
     public Tensor addmm(Tensor mat1, Tensor mat2) {
         return addmm(mat1, mat2, false);
