@@ -534,7 +534,8 @@ public final class Conv {
                                     aRows[r] = a0 + r;
                                 }
                                 kr.tileGather(k, ap, aRows, mr, xp, xo + t, 0, rows, pc, 1f, pc == 0 ? 0f : 1f,
-                                        acc, s * mr * ldc + t - c0, ldc, c1 - t <= nr / 2 ? nr / 2 : nr);
+                                        acc, s * mr * ldc + t - c0, ldc, Math.min(mr, coutG - s * mr),
+                                        c1 - t <= nr / 2 ? nr / 2 : nr);
                             }
                         }
                     }
@@ -691,7 +692,7 @@ public final class Conv {
                                         aRows[r] = xo + rows[Math.min(s + r, kg - 1)] + pc;
                                     }
                                     kr.tileGather(k, xp, aRows, 1, bp, t * nr * kc, nr, null, 0, 1f, 1f, part,
-                                            (grp * rowsPad + s) * ldp + t * nr, ldp, nr);
+                                            (grp * rowsPad + s) * ldp + t * nr, ldp, Math.min(mr, kg - s), nr);
                                 }
                             }
                         }

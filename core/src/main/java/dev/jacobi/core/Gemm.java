@@ -7,8 +7,10 @@ package dev.jacobi.core;
  * strides of the arrays as stored. {@code beta == 0} overwrites {@code C} (NaNs already there are ignored);
  * {@code alpha == 0} or {@code k == 0} only scales {@code C} and does not read {@code A} or {@code B}.
  *
- * <p>float32 runs BLIS style: panels of {@code op(A)} and {@code op(B)} are packed into reused per-thread buffers,
- * blocked for the caches, and multiplied by a register-blocked micro-kernel ({@link GemmKernel}); {@code m == 1} or
+ * <p>float32 runs BLIS style: panels of {@code op(B)} (and of a transposed {@code A}; rows of {@code A} are read in
+ * place) are packed into reused per-thread buffers, blocked for the caches, and multiplied by a register-blocked
+ * micro-kernel ({@link GemmKernel}); threads share the rows of {@code C} in pairs, so a share ends in a short tile
+ * of 2 or 4 rows rather than in a whole one. {@code m == 1} or
  * {@code n == 1} runs as a matrix-vector product, and an output with fewer columns than a tile (a classifier's
  * logits) is computed as its transpose {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}, which fills the tiles. Work is split on
  * {@link Parallel} over disjoint blocks of {@code C} only, and blocking over {@code k} is fixed, so results do not
@@ -52,6 +54,8 @@ public final class Gemm {
         /** The transposed product of a narrow C. */
         float[] ct = new float[0];
         double[] d = new double[0];
+        /** Where each row of a tile starts in an A read in place. */
+        int[] rows = new int[0];
 
         float[] a(int n) {
             return a.length >= n ? a : (a = new float[n]);
@@ -71,6 +75,10 @@ public final class Gemm {
 
         float[] t(int n) {
             return t.length >= n ? t : (t = new float[n]);
+        }
+
+        int[] rows(int n) {
+            return rows.length >= n ? rows : (rows = new int[n]);
         }
 
         double[] d(int n) {
@@ -240,15 +248,17 @@ public final class Gemm {
         int t = Parallel.threads();
         boolean splitN = tilesN * nr >= tilesM * mr
                 && !(tilesN % t != 0 && tilesN < 4 * t && tilesM >= 4 * t);
-        int units = splitN ? tilesN : tilesM;
-        long fmaPerUnit = (long) k * (splitN ? (long) m * nr : (long) n * mr);
+        // rows are shared in pairs, not tiles, so the threads get equal rows (256 = 2·128 rather than 22 + 21 tiles of
+        // 6); each share ends in a short tile, which the kernel computes with a body of 2 or 4 rows
+        int units = splitN ? tilesN : (m + 1) / 2;
+        long fmaPerUnit = (long) k * (splitN ? (long) m * nr : 2L * n);
         int grain = grain(fmaPerUnit);
         // every column block reads all of op(A): pack it once, shared by the threads, instead of once per block
-        float[] ap = splitN && units > grain && (long) tilesM * mr * k <= SHARED_A_MAX
+        float[] ap = splitN && transA && units > grain && (long) tilesM * mr * k <= SHARED_A_MAX
                 ? packAllA(transA, m, k, a, aOff, lda, mr) : null;
         Parallel.forRange(units, grain, (u0, u1) -> {
-            int i0 = splitN ? 0 : u0 * mr;
-            int i1 = splitN ? m : Math.min(m, u1 * mr);
+            int i0 = splitN ? 0 : u0 * 2;
+            int i1 = splitN ? m : Math.min(m, u1 * 2);
             int j0 = splitN ? u0 * nr : 0;
             int j1 = splitN ? Math.min(n, u1 * nr) : n;
             region(kr, packB, transA, transB, k, alpha, a, aOff, lda, ap, b, bOff, ldb, beta, c, cOff, ldc,
@@ -293,6 +303,10 @@ public final class Gemm {
         int ncMax = Math.max(nr, NC / nr * nr);
         Work w = WORK.get();
         float[] tile = w.t(mr * nr);
+        // rows of A are read in place by the kernel (6 streams, each reused by every column panel): packing them
+        // transposed cost 10% of n = 256; a transposed A is packed, since its panels are rows of the array
+        boolean inPlace = !transA && allA == null;
+        int[] aRows = w.rows(mr);
         int kcMax = kcMax(k);
         int mPad = allA == null ? 0 : (i1 - i0 + mr - 1) / mr * mr;
         for (int pc = 0; pc < k; pc += kcMax) {
@@ -313,7 +327,7 @@ public final class Gemm {
                     int panelsM = (mc + mr - 1) / mr;
                     float[] ap = allA;
                     int a0 = pc * mPad + (ic - i0) * kc;
-                    if (allA == null) {
+                    if (allA == null && !inPlace) {
                         ap = w.a(panelsM * mr * kc);
                         a0 = 0;
                         for (int s = 0; s < panelsM; s++) {
@@ -324,6 +338,9 @@ public final class Gemm {
                     for (int s = 0; s < panelsM; s++) {
                         int rows = Math.min(mr, mc - s * mr);
                         int ci = cOff + (ic + s * mr) * ldc;
+                        for (int r = 0; inPlace && r < mr; r++) { // rows past the tile repeat its last, unwritten
+                            aRows[r] = aOff + (ic + s * mr + Math.min(r, rows - 1)) * lda + pc;
+                        }
                         for (int t = 0; t < panelsN; t++) {
                             int cols = Math.min(nr, nc - t * nr);
                             int col = jc + t * nr;
@@ -335,19 +352,32 @@ public final class Gemm {
                                 bo = bOff + pc * ldb + col;
                                 bRs = ldb;
                             }
-                            if (rows == mr && cols == nr) {
-                                kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, alpha, betaP, c, ci + col, ldc);
+                            if (cols == nr && inPlace) {
+                                kr.tileGather(kc, a, aRows, 1, bsrc, bo, bRs, null, 0, alpha, betaP, c, ci + col, ldc,
+                                        rows, nr);
+                            } else if (cols == nr) {
+                                kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, alpha, betaP, c, ci + col, ldc,
+                                        rows);
+                            } else if (inPlace) {
+                                kr.tileGather(kc, a, aRows, 1, bsrc, bo, bRs, null, 0, 1f, 0f, tile, 0, nr, rows, nr);
+                                combineTile(tile, nr, rows, cols, alpha, betaP, c, ci + col, ldc);
                             } else {
-                                kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, 1f, 0f, tile, 0, nr);
-                                for (int r = 0; r < rows; r++) {
-                                    for (int j = 0, o = ci + r * ldc + col; j < cols; j++, o++) {
-                                        c[o] = GemmKernel.combine(tile[r * nr + j], alpha, betaP, c[o]);
-                                    }
-                                }
+                                kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, 1f, 0f, tile, 0, nr, rows);
+                                combineTile(tile, nr, rows, cols, alpha, betaP, c, ci + col, ldc);
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** {@code C = combine(tile, alpha, beta, C)} over a partial tile of {@code rows × cols} (tile rows {@code nr} wide). */
+    private static void combineTile(float[] tile, int nr, int rows, int cols, float alpha, float beta, float[] c,
+                                    int co, int ldc) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0, o = co + r * ldc; j < cols; j++, o++) {
+                c[o] = GemmKernel.combine(tile[r * nr + j], alpha, beta, c[o]);
             }
         }
     }

@@ -17,38 +17,39 @@ interface GemmKernel {
     String describe();
 
     /**
-     * {@code C[co + r·ldc + j] = combine(Σ_p a[ao + p·mr + r]·b[bo + p·bRs + j], alpha, beta, C[...])} for the full
-     * tile {@code r < mr()}, {@code j < nr()}, {@code p < kc}, summing {@code p} in ascending order.
+     * {@code C[co + r·ldc + j] = combine(Σ_p a[ao + p·mr + r]·b[bo + p·bRs + j], alpha, beta, C[...])} for the first
+     * {@code rows} rows of the tile, {@code r < rows ≤ mr()}, {@code j < nr()}, {@code p < kc}, summing {@code p}
+     * in ascending order. The packed panel has all {@code mr()} rows; rows from {@code rows} on are neither written
+     * nor do they change the others, whose sums are the same as in a full tile.
      */
     void tile(int kc, float[] a, int ao, float[] b, int bo, int bRs, float alpha, float beta, float[] c, int co,
-              int ldc);
+              int ldc, int rows);
 
     /**
      * The gathered tile of the convolutions, where neither operand need be packed:
      * {@code C[co + r·ldc + j] = combine(Σ_p a[aRows[r] + p·aStep]·b[bo + row(p) + j], alpha, beta, C[...])} for
-     * {@code r < mr()}, {@code j < nr()}, {@code p < kc} in ascending order, with {@code row(p) = bRows[br + p]},
-     * or {@code p·bRs} when {@code bRows} is null. Only the first {@code cols} columns are computed and written,
-     * where {@code cols} is {@code nr()} or {@code nr() / 2} (the half tile at the ragged end of a convolution's
-     * output rows). {@link #tile} is the case {@code aRows[r] = ao + r}, {@code aStep = mr()}, {@code cols = nr()}.
-     * This default is the plain-Java reference.
+     * {@code r < rows ≤ mr()}, {@code j < cols}, {@code p < kc} in ascending order, with
+     * {@code row(p) = bRows[br + p]}, or {@code p·bRs} when {@code bRows} is null. Only the first {@code cols}
+     * columns are computed and written, where {@code cols} is {@code nr()} or {@code nr() / 2} (the half tile at the
+     * ragged end of a convolution's output rows). All {@code mr()} entries of {@code aRows} must be valid starts.
+     * {@link #tile} is the case {@code aRows[r] = ao + r}, {@code aStep = mr()}, {@code cols = nr()}. This default
+     * is the plain-Java reference.
      */
     default void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
-                            int br, float alpha, float beta, float[] c, int co, int ldc, int cols) {
-        int mr = mr();
-        int nr = cols;
-        float[] acc = new float[mr * nr];
+                            int br, float alpha, float beta, float[] c, int co, int ldc, int rows, int cols) {
+        float[] acc = new float[rows * cols];
         for (int p = 0; p < kc; p++) {
             int row = bo + (bRows == null ? p * bRs : bRows[br + p]);
-            for (int r = 0; r < mr; r++) {
+            for (int r = 0; r < rows; r++) {
                 float x = a[aRows[r] + p * aStep];
-                for (int j = 0; j < nr; j++) {
-                    acc[r * nr + j] += x * b[row + j];
+                for (int j = 0; j < cols; j++) {
+                    acc[r * cols + j] += x * b[row + j];
                 }
             }
         }
-        for (int r = 0; r < mr; r++) {
-            for (int j = 0; j < nr; j++) {
-                c[co + r * ldc + j] = combine(acc[r * nr + j], alpha, beta, c[co + r * ldc + j]);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                c[co + r * ldc + j] = combine(acc[r * cols + j], alpha, beta, c[co + r * ldc + j]);
             }
         }
     }

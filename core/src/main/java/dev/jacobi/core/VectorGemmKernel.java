@@ -32,44 +32,52 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public void tile(int kc, float[] a, int ao, float[] b, int bo, int bRs, float alpha, float beta, float[] c,
-                     int co, int ldc) {
-        run(kc, a, ao, ao + 1, ao + 2, ao + 3, ao + 4, ao + 5, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc, NR);
+                     int co, int ldc, int rows) {
+        run(kc, a, ao, ao + 1, ao + 2, ao + 3, ao + 4, ao + 5, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc, rows,
+                NR);
     }
 
     @Override
     public void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
-                           int br, float alpha, float beta, float[] c, int co, int ldc, int cols) {
+                           int br, float alpha, float beta, float[] c, int co, int ldc, int rows, int cols) {
         run(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aRows[4], aRows[5], aStep, b, bo, bRs, bRows, br, alpha,
-                beta, c, co, ldc, cols);
+                beta, c, co, ldc, rows, cols);
     }
 
     /**
-     * The product goes straight to C when {@code alpha = 1} and {@code beta = 0}; otherwise to a per-thread tile
-     * that {@link #combine} then folds into C. Keeping alpha and beta out of {@link #body} keeps it small enough for
-     * C1 to compile (a JIT tier the JVM falls back to after a deoptimisation) and its 24 stores inlined by C2 (when
-     * C2 stopped inlining a store helper, the accumulators passed to it were boxed on the heap).
+     * The product goes straight to C when {@code alpha = 1}, {@code beta = 0} and the tile has all the rows of the
+     * body that computes it; otherwise to a per-thread tile that {@link #combine} then folds into C. Keeping alpha
+     * and beta out of the bodies keeps them small enough for C1 to compile (a JIT tier the JVM falls back to after a
+     * deoptimisation) and their stores inlined by C2 (when C2 stopped inlining a store helper, the accumulators
+     * passed to it were boxed on the heap). A full-width tile of at most 4 rows runs on a 4- or 2-row body, so the
+     * last rows of an output that is not a multiple of 6 rows (64, 128, 256) do not cost a whole tile.
      */
     private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
                             int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc,
-                            int cols) {
-        boolean direct = alpha == 1f && beta == 0f;
+                            int rows, int cols) {
+        int width = cols <= 2 * L ? 2 * L : NR;
+        int height = width < NR || rows > 4 ? MR : rows > 2 ? 4 : 2;
+        boolean direct = alpha == 1f && beta == 0f && rows == height;
         float[] t = direct ? c : SCRATCH.get();
         int to = direct ? co : 0;
         int tl = direct ? ldc : NR;
-        int width = cols <= 2 * L ? 2 * L : NR;
         if (width < NR) {
             half(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
-        } else {
+        } else if (height == MR) {
             body(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
+        } else if (height == 4) {
+            body4(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
+        } else {
+            body2(kc, a, a0, a1, as, b, bo, bRs, bRows, br, t, to, tl);
         }
         if (!direct) {
-            combine(t, width, alpha, beta, c, co, ldc);
+            combine(t, rows, width, alpha, beta, c, co, ldc);
         }
     }
 
-    /** {@code C = alpha·t + beta·C} over {@code MR} rows of {@code cols} columns, as {@link GemmKernel#combine}. */
-    private static void combine(float[] t, int cols, float alpha, float beta, float[] c, int co, int ldc) {
-        for (int r = 0; r < MR; r++) {
+    /** {@code C = alpha·t + beta·C} over {@code rows} rows of {@code cols} columns, as {@link GemmKernel#combine}. */
+    private static void combine(float[] t, int rows, int cols, float alpha, float beta, float[] c, int co, int ldc) {
+        for (int r = 0; r < rows; r++) {
             for (int j = 0; j < cols; j += L) {
                 FloatVector v = FloatVector.fromArray(F, t, r * NR + j);
                 if (alpha != 1f) {
@@ -160,6 +168,60 @@ final class VectorGemmKernel implements GemmKernel {
         c30.intoArray(c, o3); c31.intoArray(c, o3 + L); c32.intoArray(c, o3 + 2 * L); c33.intoArray(c, o3 + 3 * L);
         c40.intoArray(c, o4); c41.intoArray(c, o4 + L); c42.intoArray(c, o4 + 2 * L); c43.intoArray(c, o4 + 3 * L);
         c50.intoArray(c, o5); c51.intoArray(c, o5 + L); c52.intoArray(c, o5 + 2 * L); c53.intoArray(c, o5 + 3 * L);
+    }
+
+    /** {@link #body} for the first four rows. */
+    private static void body4(int kc, float[] a, int a0, int a1, int a2, int a3, int as, float[] b, int bo, int bRs,
+                              int[] bRows, int br, float[] c, int co, int ldc) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {
+            int o = bRows == null ? bp : bo + bRows[br + p];
+            FloatVector b0 = FloatVector.fromArray(F, b, o);
+            FloatVector b1 = FloatVector.fromArray(F, b, o + 1 * L);
+            FloatVector b2 = FloatVector.fromArray(F, b, o + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(F, b, o + 3 * L);
+            FloatVector x;
+            x = FloatVector.broadcast(F, a[a0 + ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(F, a[a1 + ap]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(F, a[a2 + ap]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(F, a[a3 + ap]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+        }
+        int o0 = co, o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc;
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + L); c22.intoArray(c, o2 + 2 * L); c23.intoArray(c, o2 + 3 * L);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + L); c32.intoArray(c, o3 + 2 * L); c33.intoArray(c, o3 + 3 * L);
+    }
+
+    /** {@link #body} for the first two rows. */
+    private static void body2(int kc, float[] a, int a0, int a1, int as, float[] b, int bo, int bRs, int[] bRows,
+                              int br, float[] c, int co, int ldc) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {
+            int o = bRows == null ? bp : bo + bRows[br + p];
+            FloatVector b0 = FloatVector.fromArray(F, b, o);
+            FloatVector b1 = FloatVector.fromArray(F, b, o + 1 * L);
+            FloatVector b2 = FloatVector.fromArray(F, b, o + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(F, b, o + 3 * L);
+            FloatVector x;
+            x = FloatVector.broadcast(F, a[a0 + ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(F, a[a1 + ap]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+        }
+        int o0 = co, o1 = co + ldc;
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
     }
 
     /**
