@@ -82,7 +82,7 @@ public final class Conv {
         Tensor wc = w.contiguous();
         if (shifted(x.dtype, g)) {
             float[] xp = padded(op, xc, g);
-            return Tensor.wrap(shiftedConv(xp, g.w + 2 * g.s.padW(), wc.f, wc.offset, g,
+            return Tensor.wrap(shiftedConv(xp, gridWidth(g), wc.f, wc.offset, g,
                     bc == null ? null : bc.f, bc == null ? 0 : bc.offset), g.n, g.cout, g.ho, g.wo);
         }
         Tensor y = Tensor.empty(x.dtype, new int[] {g.n, g.cout, g.ho, g.wo});
@@ -145,8 +145,9 @@ public final class Conv {
             int ew = g.s.dilationW() * (g.kw - 1);
             Geo t = new Geo(g.n, g.cout, g.ho, g.wo, g.cin, g.kh, g.kw, h, w_, g.groups, g.cin / g.groups,
                     g.coutG * g.kh * g.kw, s.withPadding(0));
-            float[] gp = padded(op, gc, t, eh - s.padH(), ew - s.padW(), h + eh, w_ + ew, false);
-            return Tensor.wrap(shiftedConv(gp, w_ + ew, flipped(wc, g), 0, t, null, 0), xs);
+            int wp = rowWidth(ew - s.padW(), g.wo, w_, g.kw, s.dilationW());
+            float[] gp = padded(op, gc, t, eh - s.padH(), ew - s.padW(), h + eh, wp, false);
+            return Tensor.wrap(shiftedConv(gp, wp, flipped(wc, g), 0, t, null, 0), xs);
         }
         Tensor gx = Tensor.empty(gy.dtype, xs);
         int[] tab = g.taps();
@@ -238,7 +239,7 @@ public final class Conv {
         Tensor gx = Tensor.empty(x.dtype, x.shape);
         int[] tab = g.taps();
         Supplier<Object> col = () -> tab == null ? null : alloc(x.dtype, g.cin * g.kh * g.kw * g.tile(tab));
-        float[] gw = narrowWeight(padded(op, x.contiguous(), g), g.w + 2 * g.s.padW(), gc.f, gc.offset, g, col,
+        float[] gw = narrowWeight(padded(op, x.contiguous(), g), gridWidth(g), gc.f, gc.offset, g, col,
                 (c, img) -> inputImage(gc, wc, gx, g, tab, c, img));
         return new Tensor[] {gx, Tensor.wrap(gw, w.shape)};
     }
@@ -268,7 +269,7 @@ public final class Conv {
         Tensor gc = gy.contiguous();
         if (shifted(x.dtype, g)) {
             float[] xp = padded(op, xc, g);
-            int wp = g.w + 2 * g.s.padW();
+            int wp = gridWidth(g);
             return Tensor.wrap(g.kg <= NARROW_K ? narrowWeight(xp, wp, gc.f, gc.offset, g, () -> null, null)
                     : shiftedWeight(xp, wp, gc.f, gc.offset, g), ws);
         }
@@ -346,8 +347,24 @@ public final class Conv {
      */
     private static float[] padded(String op, Tensor t, Geo g) {
         int ph = g.s.padH();
+        return padded(op, t, g, ph, g.s.padW(), g.h + 2 * ph, gridWidth(g), g.s.mode() == PaddingMode.CIRCULAR);
+    }
+
+    /** Row width of the padded planes of {@link #padded(String, Tensor, Geo)}: see {@link #rowWidth}. */
+    private static int gridWidth(Geo g) {
         int pw = g.s.padW();
-        return padded(op, t, g, ph, pw, g.h + 2 * ph, g.w + 2 * pw, g.s.mode() == PaddingMode.CIRCULAR);
+        return g.s.mode() == PaddingMode.CIRCULAR ? g.w + 2 * pw : rowWidth(pw, g.w, g.wo, g.kw, g.s.dilationW());
+    }
+
+    /**
+     * Row width of zero-padded planes for the shifted kernels: {@code left} zeros, the {@code w} columns, then zeros,
+     * for outputs {@code wo} wide. A tap that reads past a row's columns lands on the next row's leading zeros, so
+     * the trailing zeros need only cover what those do not: a 3×3 kernel with padding 1 needs one zero column
+     * between rows, not two, and its grid of output positions is 29 wide for 28 outputs rather than 30, which saves
+     * 1/30 of the products and of the copy.
+     */
+    private static int rowWidth(int left, int w, int wo, int kw, int dw) {
+        return Math.max(Math.max(left + w, wo), wo + (kw - 1) * dw - Math.max(0, left));
     }
 
     /** {@link #padded(String, Tensor, Geo)} with explicit placement (the input adjoint's grid). */
