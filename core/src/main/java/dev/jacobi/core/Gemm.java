@@ -255,7 +255,7 @@ public final class Gemm {
         int grain = grain(fmaPerUnit);
         // every column block reads all of op(A): pack it once, shared by the threads, instead of once per block
         float[] ap = splitN && transA && units > grain && (long) tilesM * mr * k <= SHARED_A_MAX
-                ? packAllA(transA, m, k, a, aOff, lda, mr) : null;
+                ? packAllA(m, k, a, aOff, lda, mr) : null;
         Parallel.forRange(units, grain, (u0, u1) -> {
             int i0 = splitN ? 0 : u0 * 2;
             int i1 = splitN ? m : Math.min(m, u1 * 2);
@@ -276,7 +276,7 @@ public final class Gemm {
      * Packs all of {@code op(A)} into the calling thread's buffer, panels split over the threads: k block {@code q}
      * (at depth {@code pc}) starts at {@code pc·mPad}, and its panel {@code s} at {@code pc·mPad + s·mr·kc}.
      */
-    private static float[] packAllA(boolean transA, int m, int k, float[] a, int aOff, int lda, int mr) {
+    private static float[] packAllA(int m, int k, float[] a, int aOff, int lda, int mr) {
         int tilesM = (m + mr - 1) / mr;
         int mPad = tilesM * mr;
         float[] ap = WORK.get().s(mPad * k);
@@ -285,7 +285,7 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 for (int s = s0; s < s1; s++) {
-                    packA(transA, a, aOff, lda, pc, kc, s * mr, Math.min(mr, m - s * mr), mr, ap,
+                    packA(a, aOff, lda, pc, kc, s * mr, Math.min(mr, m - s * mr), mr, ap,
                             pc * mPad + s * mr * kc);
                 }
             }
@@ -331,7 +331,7 @@ public final class Gemm {
                         ap = w.a(panelsM * mr * kc);
                         a0 = 0;
                         for (int s = 0; s < panelsM; s++) {
-                            packA(transA, a, aOff, lda, pc, kc, ic + s * mr, Math.min(mr, mc - s * mr), mr, ap,
+                            packA(a, aOff, lda, pc, kc, ic + s * mr, Math.min(mr, mc - s * mr), mr, ap,
                                     s * mr * kc);
                         }
                     }
@@ -382,18 +382,17 @@ public final class Gemm {
         }
     }
 
-    /** Packs {@code op(A)[row0..row0+rows) × [pc..pc+kc)} as {@code dst[off + p·mr + r]}, zero-padding to mr rows. */
-    private static void packA(boolean transA, float[] a, int aOff, int lda, int pc, int kc, int row0, int rows,
-                              int mr, float[] dst, int off) {
-        if (transA) {
-            for (int p = 0; p < kc; p++) {
-                int d = off + p * mr;
-                System.arraycopy(a, aOff + (pc + p) * lda + row0, dst, d, rows);
-                java.util.Arrays.fill(dst, d + rows, d + mr, 0f);
-            }
-            return;
+    /**
+     * Packs {@code op(A)[row0..row0+rows) × [pc..pc+kc)} of a transposed {@code A} (each packed row is a run of the
+     * array) as {@code dst[off + p·mr + r]}, zero-padding to mr rows. Rows of a plain {@code A} are read in place.
+     */
+    private static void packA(float[] a, int aOff, int lda, int pc, int kc, int row0, int rows, int mr, float[] dst,
+                              int off) {
+        for (int p = 0; p < kc; p++) {
+            int d = off + p * mr;
+            System.arraycopy(a, aOff + (pc + p) * lda + row0, dst, d, rows);
+            java.util.Arrays.fill(dst, d + rows, d + mr, 0f);
         }
-        packTransposed(a, aOff + row0 * lda + pc, lda, kc, rows, mr, dst, off);
     }
 
     /** Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·nr + j]}, zero-padding to nr. */
