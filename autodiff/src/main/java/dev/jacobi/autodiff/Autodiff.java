@@ -94,6 +94,10 @@ public final class Autodiff {
     }
 
     static void backward(Var output, Tensor gradOutput, boolean retainGraph) {
+        if (!output.requiresGrad()) {
+            throw new IllegalStateException("backward: this value does not require a gradient, so there is nothing to"
+                    + " differentiate: " + output.whyNoGrad());
+        }
         Var seed = seed(output, gradOutput == null ? null : Var.of(gradOutput), "backward");
         Map<Var, Var> grads = run(List.of(output), List.of(seed), null, false, !retainGraph);
         for (Map.Entry<Var, Var> e : grads.entrySet()) {
@@ -155,48 +159,48 @@ public final class Autodiff {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Var v = order.get(i);
                 Var g = grads.get(v);
-                if (g == null || v.rule == null) {
-                    continue;
-                }
-                Var[] in = v.inputs;
-                boolean[] needs = new boolean[in.length];
-                for (int j = 0; j < in.length; j++) {
-                    needs[j] = Boolean.TRUE.equals(needed.get(in[j]));
-                }
-                // g is handed to a rule, which may pass it on: it is no longer this map's alone
-                boolean gOwned = owned != null && owned.remove(g);
-                if (v.rule instanceof Var.AccumulatingRule acc && distinct(in)) {
-                    // the rule adds onto the sums so far itself (an input that occurs twice would be counted twice)
-                    Var[] sums = new Var[in.length];
-                    boolean[] own = new boolean[in.length];
+                if (g != null && v.rule != null) {
+                    Var[] in = v.inputs;
+                    boolean[] needs = new boolean[in.length];
                     for (int j = 0; j < in.length; j++) {
-                        sums[j] = needs[j] ? grads.get(in[j]) : null;
-                        own[j] = owned != null && owned.contains(sums[j]);
+                        needs[j] = Boolean.TRUE.equals(needed.get(in[j]));
                     }
-                    sums = acc.applyOnto(g, v, needs, sums, own);
-                    for (int j = 0; j < in.length; j++) {
-                        if (needs[j] && sums[j] != null) {
-                            track(owned, grads.put(in[j], sums[j]), sums[j], own[j]);
+                    // g is handed to a rule, which may pass it on: it is no longer this map's alone
+                    boolean gOwned = owned != null && owned.remove(g);
+                    if (v.rule instanceof Rule.Accumulating acc && distinct(in)) {
+                        // the rule adds onto the sums so far itself (an input that occurs twice would be counted
+                        // twice)
+                        Var[] sums = new Var[in.length];
+                        boolean[] own = new boolean[in.length];
+                        for (int j = 0; j < in.length; j++) {
+                            sums[j] = needs[j] ? grads.get(in[j]) : null;
+                            own[j] = owned != null && owned.contains(sums[j]);
+                        }
+                        sums = acc.applyOnto(g, v, needs, sums, own);
+                        for (int j = 0; j < in.length; j++) {
+                            if (needs[j] && sums[j] != null) {
+                                track(owned, grads.put(in[j], sums[j]), sums[j], own[j]);
+                            }
+                        }
+                    } else {
+                        Var[] gi = v.rule.apply(g, v, needs);
+                        // the transpose of a gradient this map owned is still its alone, unless g is also a result
+                        boolean transfer = gOwned && v.op == Op.PERMUTE && (wanted == null || !wanted.contains(v));
+                        for (int j = 0; j < in.length; j++) {
+                            if (needs[j] && gi[j] != null) {
+                                Var prev = grads.get(in[j]);
+                                Var sum = prev == null ? gi[j] : prev.add(gi[j]);
+                                track(owned, grads.put(in[j], sum), sum, prev != null || transfer);
+                            }
                         }
                     }
-                } else {
-                    Var[] gi = v.rule.apply(g, v, needs);
-                    // the transpose of a gradient this map owned is still its alone, unless g is also a result
-                    boolean transfer = gOwned && "permute".equals(v.op) && (wanted == null || !wanted.contains(v));
-                    for (int j = 0; j < in.length; j++) {
-                        if (needs[j] && gi[j] != null) {
-                            Var prev = grads.get(in[j]);
-                            Var sum = prev == null ? gi[j] : prev.add(gi[j]);
-                            track(owned, grads.put(in[j], sum), sum, prev != null || transfer);
-                        }
+                    if (wanted == null || !wanted.contains(v)) {
+                        grads.remove(v);
                     }
-                }
-                if (wanted == null || !wanted.contains(v)) {
-                    grads.remove(v);
                 }
                 if (free) {
-                    v.rule = null;
-                    v.inputs = null;
+                    // as soon as its rule has run, so that the values it holds can be collected during the pass
+                    v.free();
                 }
             }
         }
@@ -227,6 +231,16 @@ public final class Autodiff {
         return true;
     }
 
+    /** Throws if a backward has freed the graph behind {@code v}, as PyTorch does for a second backward. */
+    private static void checkNotFreed(Var v) {
+        if (v.isFreed()) {
+            throw new IllegalStateException("Trying to backward through the graph a second time: the graph behind a"
+                    + " value made by " + v.op + " was freed by an earlier backward(). Pass retainGraph = true to the"
+                    + " first backward (Var.backward(gradOutput, true)) if you need to backward through it again, or"
+                    + " recompute the value.");
+        }
+    }
+
     /** Post-order DFS (iterative, so deep graphs do not overflow the stack) marking which nodes reach a target. */
     private static void topo(Var root, Set<Var> wanted, List<Var> order, Map<Var, Boolean> needed,
                              Map<Var, Boolean> visiting) {
@@ -234,6 +248,7 @@ public final class Autodiff {
         if (!root.requiresGrad() || visiting.containsKey(root)) {
             return;
         }
+        checkNotFreed(root);
         stack.push(new Object[] {root, 0});
         visiting.put(root, true);
         while (!stack.isEmpty()) {
@@ -245,6 +260,7 @@ public final class Autodiff {
                 top[1] = next + 1;
                 Var c = in[next];
                 if (c.requiresGrad() && !visiting.containsKey(c)) {
+                    checkNotFreed(c);
                     visiting.put(c, true);
                     stack.push(new Object[] {c, 0});
                 }
@@ -303,9 +319,10 @@ public final class Autodiff {
     }
 
     /**
-     * Jacobian-vector product {@code ∂f/∂x · tangent}, the shape of {@code f(x)}. Computed by the double-vjp trick:
-     * {@code u ↦ Jᵀu} is linear, so differentiating {@code ⟨Jᵀu, tangent⟩} with respect to {@code u} gives
-     * {@code J·tangent}. It needs second-order rules, which every op here has.
+     * Jacobian-vector product {@code ∂f/∂x · tangent}, the shape of {@code f(x)}. Computed by the double-VJP trick,
+     * not by forward mode (the engine has no dual numbers): {@code u ↦ Jᵀu} is linear, so differentiating
+     * {@code ⟨Jᵀu, tangent⟩} with respect to {@code u} gives {@code J·tangent}. It costs two backward passes and needs
+     * second-order rules, which every op here has.
      */
     public static Tensor jvp(Function<Var, Var> f, Tensor x, Tensor tangent) {
         if (!Arrays.equals(x.shape(), tangent.shape())) {

@@ -13,7 +13,9 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@code ⟨Jt, c⟩} by central differences {@code (F(x+ht) − F(x−ht))/2h} with {@code ⟨t, Jᵀc⟩} from the
  *       backward rules (the dot-product test against numbers), and</li>
- *   <li>{@code ⟨Jt, c⟩} from {@link Autodiff#jvp} with the same {@code ⟨t, Jᵀc⟩}.</li>
+ *   <li>{@code ⟨Jt, c⟩} by the double-VJP trick (the VJP of {@code u ↦ ⟨Jᵀu, t⟩}, as {@link Autodiff#jvp} computes
+ *       it) with the same {@code ⟨t, Jᵀc⟩}. This is reverse over reverse, not forward mode: it checks that the
+ *       backward rules are themselves differentiated consistently, and the failure message calls it "double VJP".</li>
  * </ul>
  * The function checked at order k+1 is {@code x ↦ ⟨Jᵀ(x)c, t⟩} built with {@code createGraph = true}, so order k
  * checks the k-th derivative. Inputs are converted to float64; keep them away from kinks (ReLU, abs, max) by more
@@ -65,9 +67,9 @@ public final class GradCheck {
             }
             double back = dot(vjp(level, x64, c), t);
             double numeric = centralDifference(level, x64, t, c);
-            double forward = jvpDot(level, x64, t, c);
+            double doubleVjp = doubleVjpDot(level, x64, t, c);
             worst = Math.max(worst, compare(name, k, "central differences", numeric, back, tol));
-            worst = Math.max(worst, compare(name, k, "jvp", forward, back, tol));
+            worst = Math.max(worst, compare(name, k, "double VJP", doubleVjp, back, tol));
             Autodiff.MultiFunction prev = level;
             level = vs -> {
                 List<Var> g = Autodiff.grad(prev.apply(vs), vs, Var.of(c), true);
@@ -99,7 +101,8 @@ public final class GradCheck {
         }
     }
 
-    private static double jvpDot(Autodiff.MultiFunction f, List<Tensor> xs, List<Tensor> t, Tensor c) {
+    /** {@code ⟨Jt, c⟩} as the VJP of {@code u ↦ ⟨Jᵀu, t⟩} at {@code c} (reverse over reverse). */
+    private static double doubleVjpDot(Autodiff.MultiFunction f, List<Tensor> xs, List<Tensor> t, Tensor c) {
         try (GradMode.Scope ignored = Autodiff.enableGrad()) {
             List<Var> ps = Autodiff.params(xs);
             Var y = f.apply(ps);

@@ -1,11 +1,8 @@
 package dev.jacobi.autodiff;
 
-import dev.jacobi.core.Conv;
 import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.DType;
 import dev.jacobi.core.PaddingMode;
-import dev.jacobi.core.Pool;
-import dev.jacobi.core.Spatial;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import java.util.ArrayList;
@@ -13,59 +10,37 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A value in a reverse-mode autodiff graph: a {@link Tensor} plus, when recorded, the op that made it and its
- * inputs. Ops carry the same names as {@link Tensor}'s (PyTorch's).
+ * A value in a reverse-mode autodiff graph: a {@link Tensor} plus, when recorded, the {@link Op} that made it and
+ * its inputs. Ops carry PyTorch's names.
  *
- * <p>Every backward rule below is written with {@code Var} ops, never on raw arrays, so a gradient computed with
- * {@code createGraph = true} is itself a graph and can be differentiated again, to any order. Each rule's comment
- * gives the math; {@code g} is the incoming cotangent at every order.
+ * <p>Each primitive op is declared once, with its forward kernel and its backward rule, in the file its
+ * {@link Op.Kind} names ({@code ElementwiseOps}, {@code ReductionOps}, {@code ShapeOps}, {@code LinalgOps},
+ * {@code ConvPoolOps}); the methods here call them. The other methods are composites of primitives. Every rule is
+ * written with {@code Var} ops, so a gradient computed with {@code createGraph = true} is itself a graph and can be
+ * differentiated again, to any order.
+ *
+ * <p>Misuse fails loudly, as in PyTorch: a second {@link #backward()} through a graph that the first one freed, or
+ * through an intermediate of that graph, throws {@link IllegalStateException} (pass {@code retainGraph = true} to
+ * keep it); so does {@code backward()} of a value that does not require a gradient. Where a convention deliberately
+ * differs from PyTorch, the method says so ({@code docs/AUTODIFF.md} lists them all).
  */
 public final class Var {
-    /** A backward rule: the cotangents of the inputs given the output's cotangent {@code g}. */
-    @FunctionalInterface
-    interface Rule {
-        /** Returns one cotangent per input ({@code null} where {@code needs[i]} is false or the input is constant). */
-        Var[] apply(Var g, Var out, boolean[] needs);
-    }
-
-    /**
-     * A rule that adds each input's cotangent onto that input's cotangent summed so far, {@code acc[i]} (null if
-     * none), itself, where it can do so more cheaply than the engine's separate {@code add}: a matrix product's
-     * cotangent is formed by one {@code addmm} that accumulates onto the sum.
-     */
-    @FunctionalInterface
-    interface AccumulatingRule extends Rule {
-        /**
-         * Returns, per input, {@code acc[i]} plus its cotangent (null where {@code needs[i]} is false). On entry
-         * {@code owned[i]} says that no one but the engine holds {@code acc[i]}'s storage, so that without a graph
-         * the rule may add into it in place; on return, that the returned sum is likewise fresh and unshared.
-         */
-        Var[] applyOnto(Var g, Var out, boolean[] needs, Var[] acc, boolean[] owned);
-
-        @Override
-        default Var[] apply(Var g, Var out, boolean[] needs) {
-            return applyOnto(g, out, needs, new Var[needs.length], new boolean[needs.length]);
-        }
-    }
-
-    /** Names of the primitive ops: every one has a backward rule and an entry in the gradient-check registry. */
-    static final java.util.Set<String> PRIMITIVES = java.util.Set.of(
-            "add", "sub", "mul", "div", "maximum", "minimum", "where", "neg", "exp", "log", "sqrt", "tanh",
-            "sigmoid", "relu", "abs", "square", "pow", "sin", "cos", "clamp", "sum", "amax", "amin", "matmul", "addmm",
-            "reshape", "permute", "expand", "narrow", "cat", "gather", "scatterAdd", "conv2d", "conv2dInput",
-            "conv2dWeight", "maxPool2d", "scatterFlat", "gatherFlat", "avgPool2d", "avgPool2dAdjoint", "pad",
-            "padAdjoint", "pixelShuffle", "pixelUnshuffle", "gridSample", "thresholdBackward");
-
     private final Tensor value;
     private final boolean requiresGrad;
-    final String op;
+    /** Made by the user ({@link #of}, {@link #param}) or by an op that recorded no graph; never changes. */
+    private final boolean leaf;
+    /** Made, or depends on a value made, under {@link Autodiff#noGrad()} from values that require a gradient. */
+    private final boolean madeWithoutGrad;
+    final Op op;
     Var[] inputs;
     Rule rule;
     private Tensor grad;
 
-    private Var(Tensor value, boolean requiresGrad, String op, Var[] inputs, Rule rule) {
+    private Var(Tensor value, boolean requiresGrad, boolean madeWithoutGrad, Op op, Var[] inputs, Rule rule) {
         this.value = value;
         this.requiresGrad = requiresGrad;
+        this.leaf = rule == null;
+        this.madeWithoutGrad = madeWithoutGrad;
         this.op = op;
         this.inputs = inputs;
         this.rule = rule;
@@ -73,25 +48,26 @@ public final class Var {
 
     /** A constant: no gradient flows into it. */
     public static Var of(Tensor value) {
-        return new Var(value, false, "const", null, null);
+        return new Var(value, false, false, null, null, null);
     }
 
     /** A leaf that requires a gradient (a parameter or an input to differentiate with respect to). */
     public static Var param(Tensor value) {
-        return new Var(value, true, "leaf", null, null);
+        return new Var(value, true, false, null, null, null);
     }
 
     /** Records {@code value} as the result of {@code op} on {@code in}, if grad mode is on and an input needs it. */
-    static Var make(String op, Tensor value, Rule rule, Var... in) {
-        assert PRIMITIVES.contains(op) : "unregistered primitive " + op;
-        if (GradMode.enabled()) {
-            for (Var v : in) {
-                if (v.requiresGrad) {
-                    return new Var(value, true, op, in, rule);
-                }
-            }
+    static Var make(Op op, Tensor value, Rule rule, Var... in) {
+        boolean needs = false;
+        boolean without = false;
+        for (Var v : in) {
+            needs |= v.requiresGrad;
+            without |= v.madeWithoutGrad;
         }
-        return new Var(value, false, op, null, null);
+        if (needs && GradMode.enabled()) {
+            return new Var(value, true, false, op, in, rule);
+        }
+        return new Var(value, false, without || needs, op, null, null);
     }
 
     /** The value. */
@@ -104,9 +80,34 @@ public final class Var {
         return requiresGrad;
     }
 
-    /** Whether this is a leaf (a constant or a parameter), as opposed to an op's result. */
+    /**
+     * Whether this is a leaf: made by the user ({@link #of}, {@link #param}) or by an op that recorded no graph, as
+     * opposed to an op's recorded result. A backward that frees the graph does not make its results leaves.
+     */
     public boolean isLeaf() {
-        return rule == null;
+        return leaf;
+    }
+
+    /** Whether this is a recorded op's result whose graph a backward without {@code retainGraph} has freed. */
+    boolean isFreed() {
+        return !leaf && rule == null;
+    }
+
+    /** Frees this node's part of the graph (its rule and inputs); a later backward through it throws. */
+    void free() {
+        if (!leaf) {
+            rule = null;
+            inputs = null;
+        }
+    }
+
+    /** Why a value that does not require a gradient has none, for the error of a backward through it. */
+    String whyNoGrad() {
+        return madeWithoutGrad
+                ? "it was computed under Autodiff.noGrad() (graph recording off), so no graph was recorded; compute it"
+                        + " with recording on, outside noGrad() or inside Autodiff.enableGrad()"
+                : "it was built only from constants (Var.of), so nothing in it can receive a gradient; make the values"
+                        + " to differentiate with respect to parameters (Var.param, or a Module's parameters)";
     }
 
     /** The gradient accumulated by {@link #backward()} (null before any backward or after {@link #zeroGrad()}). */
@@ -159,30 +160,41 @@ public final class Var {
 
     /**
      * Accumulates {@code d this / d leaf} into every leaf parameter's {@link #grad()}; {@code this} must be a
-     * scalar. The graph is freed afterwards.
+     * scalar. The graph is freed afterwards, so a second backward through it throws; use
+     * {@link #backward(Tensor, boolean)} with {@code retainGraph} to keep it.
+     *
+     * @throws IllegalStateException if this does not require a gradient (made under {@link Autodiff#noGrad()} or
+     *     only from constants), or if its graph was freed by an earlier backward
+     * @throws IllegalArgumentException if this is not a one-element value
      */
     public void backward() {
         backward(null, false);
     }
 
-    /** Accumulates {@code gradOutputᵀ · d this / d leaf} into the leaves; frees the graph unless {@code retainGraph}. */
+    /**
+     * Accumulates {@code gradOutputᵀ · d this / d leaf} into the leaves ({@code gradOutput} may be null only for a
+     * one-element value); frees the graph unless {@code retainGraph}. Throws as {@link #backward()}.
+     */
     public void backward(Tensor gradOutput, boolean retainGraph) {
         Autodiff.backward(this, gradOutput, retainGraph);
     }
 
     @Override
     public String toString() {
-        return "Var(" + op + ", requiresGrad=" + requiresGrad + ") " + value;
+        String made = op != null ? op.name().toLowerCase(java.util.Locale.ROOT) : requiresGrad ? "param" : "const";
+        return "Var(" + made + ", requiresGrad=" + requiresGrad + ") " + value;
     }
 
-    // ------------------------------------------------------------------ helpers
-
-    private Var constLike(Tensor t) {
-        return of(t);
+    private Var scalar(double s) {
+        return of(Tensor.scalar(value.dtype(), s));
     }
 
-    private Tensor scalarT(double s) {
-        return Tensor.scalar(value.dtype(), s);
+    private int[] allDims() {
+        int[] all = new int[dim()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return all;
     }
 
     /** Sums this (a broadcast result) down to {@code target} shape; the adjoint of {@link #expand}. */
@@ -206,89 +218,61 @@ public final class Var {
         return sum(dims.stream().mapToInt(Integer::intValue).toArray(), true).reshape(target);
     }
 
-    // ------------------------------------------------------------------ element-wise, binary
+    // ------------------------------------------------------------------ element-wise (ElementwiseOps)
 
-    /** {@code a + b}, broadcasting. Rule: {@code (g, g)} summed to each input's shape. */
+    /** {@code a + b}, broadcasting. */
     public Var add(Var o) {
-        int[] sa = shape();
-        int[] sb = o.shape();
-        return make("add", value.add(o.value), (g, out, n) -> new Var[] {
-                n[0] ? g.sumTo(sa) : null, n[1] ? g.sumTo(sb) : null}, this, o);
+        return ElementwiseOps.add(this, o);
     }
 
-    /** {@code a - b}, broadcasting. Rule: {@code (g, -g)}. */
+    /** {@code a - b}, broadcasting. */
     public Var sub(Var o) {
-        int[] sa = shape();
-        int[] sb = o.shape();
-        return make("sub", value.sub(o.value), (g, out, n) -> new Var[] {
-                n[0] ? g.sumTo(sa) : null, n[1] ? g.neg().sumTo(sb) : null}, this, o);
+        return ElementwiseOps.sub(this, o);
     }
 
-    /** {@code a * b}, broadcasting. Rule: {@code (g·b, g·a)}. */
+    /** {@code a * b}, broadcasting. */
     public Var mul(Var o) {
-        int[] sa = shape();
-        int[] sb = o.shape();
-        return make("mul", value.mul(o.value), (g, out, n) -> new Var[] {
-                n[0] ? g.mul(o).sumTo(sa) : null, n[1] ? g.mul(this).sumTo(sb) : null}, this, o);
+        return ElementwiseOps.mul(this, o);
     }
 
-    /** {@code a / b}, broadcasting. Rule: {@code (g/b, -g·a/b²)}. */
+    /** {@code a / b}, broadcasting. */
     public Var div(Var o) {
-        int[] sa = shape();
-        int[] sb = o.shape();
-        return make("div", value.div(o.value), (g, out, n) -> new Var[] {
-                n[0] ? g.div(o).sumTo(sa) : null,
-                n[1] ? g.mul(this).div(o.square()).neg().sumTo(sb) : null}, this, o);
+        return ElementwiseOps.div(this, o);
     }
 
-    /** Element-wise maximum. Rule: g goes to the larger input, split evenly on ties. */
+    /** Element-wise maximum; the gradient goes to the larger input, split evenly on ties. */
     public Var maximum(Var o) {
-        return select2("maximum", value.maximum(o.value), value.gt(o.value), o);
+        return ElementwiseOps.maximum(this, o);
     }
 
-    /** Element-wise minimum. Rule: g goes to the smaller input, split evenly on ties. */
+    /** Element-wise minimum; the gradient goes to the smaller input, split evenly on ties. */
     public Var minimum(Var o) {
-        return select2("minimum", value.minimum(o.value), value.lt(o.value), o);
+        return ElementwiseOps.minimum(this, o);
     }
 
-    private Var select2(String name, Tensor result, Tensor firstWins, Var o) {
-        Tensor tie = value.eq(o.value).mul(0.5);
-        Tensor wa = firstWins.add(tie);
-        Tensor wb = Tensor.onesLike(wa).sub(wa);
-        int[] sa = shape();
-        int[] sb = o.shape();
-        return make(name, result, (g, out, n) -> new Var[] {
-                n[0] ? g.mul(of(wa)).sumTo(sa) : null, n[1] ? g.mul(of(wb)).sumTo(sb) : null}, this, o);
-    }
-
-    /** {@code condition != 0 ? a : b}, broadcasting; the condition is constant. Rule: g masked to each side. */
+    /** {@code condition != 0 ? a : b}, broadcasting; the condition is constant. */
     public static Var where(Tensor condition, Var a, Var b) {
-        Tensor c = condition.ne(Tensor.zerosLike(condition));
-        Tensor nc = Tensor.onesLike(c).sub(c);
-        int[] sa = a.shape();
-        int[] sb = b.shape();
-        return make("where", Tensor.where(c, a.value, b.value), (g, out, n) -> new Var[] {
-                n[0] ? g.mul(of(c)).sumTo(sa) : null, n[1] ? g.mul(of(nc)).sumTo(sb) : null}, a, b);
+        return ElementwiseOps.where(condition, a, b);
     }
 
     /** {@code this + s}. */
     public Var add(double s) {
-        return add(constLike(scalarT(s)));
+        return add(scalar(s));
     }
 
     /** {@code this - s}. */
     public Var sub(double s) {
-        return sub(constLike(scalarT(s)));
+        return sub(scalar(s));
     }
 
     /** {@code this · s}. */
     public Var mul(double s) {
-        return mul(constLike(scalarT(s)));
+        return mul(scalar(s));
     }
 
     /** {@code this / s}. */
     public Var div(double s) {
-        return mul(constLike(scalarT(1.0 / s)));
+        return mul(scalar(1.0 / s));
     }
 
     /** {@code this + t} for a constant tensor. */
@@ -301,64 +285,52 @@ public final class Var {
         return mul(of(t));
     }
 
-    // ------------------------------------------------------------------ element-wise, unary
-
-    /** {@code -x}. Rule: {@code -g}. */
+    /** {@code -x}. */
     public Var neg() {
-        return make("neg", value.neg(), (g, out, n) -> new Var[] {g.neg()}, this);
+        return ElementwiseOps.neg(this);
     }
 
-    /** {@code e^x}. Rule: {@code g·e^x}. */
+    /** {@code e^x}. */
     public Var exp() {
-        return make("exp", value.exp(), (g, out, n) -> new Var[] {g.mul(out)}, this);
+        return ElementwiseOps.exp(this);
     }
 
-    /** {@code ln x}. Rule: {@code g/x}. */
+    /** {@code ln x}. */
     public Var log() {
-        return make("log", value.log(), (g, out, n) -> new Var[] {g.div(this)}, this);
+        return ElementwiseOps.log(this);
     }
 
-    /** {@code √x}. Rule: {@code g/(2√x)}. */
+    /** {@code √x}; its gradient at 0 is infinite, as in PyTorch (use {@link #norm} for a norm, which gives 0). */
     public Var sqrt() {
-        return make("sqrt", value.sqrt(), (g, out, n) -> new Var[] {g.div(out.mul(2))}, this);
+        return ElementwiseOps.sqrt(this);
     }
 
-    /** {@code tanh x}. Rule: {@code g·(1 - tanh²x)}. */
+    /** {@code tanh x}. */
     public Var tanh() {
-        return make("tanh", value.tanh(), (g, out, n) -> new Var[] {g.mul(out.square().neg().add(1))}, this);
+        return ElementwiseOps.tanh(this);
     }
 
-    /** {@code σ(x) = 1/(1+e^-x)}. Rule: {@code g·σ(1-σ)}. */
+    /** {@code σ(x) = 1/(1+e^-x)}. */
     public Var sigmoid() {
-        return make("sigmoid", value.sigmoid(), (g, out, n) -> new Var[] {g.mul(out.mul(out.neg().add(1)))}, this);
+        return ElementwiseOps.sigmoid(this);
     }
 
-    /** {@code max(x, 0)}. Rule: {@code thresholdBackward(g, relu(x))}, i.e. {@code g·[x>0]}, so ReLU'' is 0. */
+    /** {@code max(x, 0)}; its gradient at 0 is 0 and its second derivative is 0, as in PyTorch. */
     public Var relu() {
-        return make("relu", value.relu(), (g, out, n) -> new Var[] {thresholdBackward(g, out.value)}, this);
+        return ElementwiseOps.relu(this);
     }
 
-    /**
-     * {@code g} where {@code out > 0}, else 0: ReLU's backward in one pass ({@code out} is ReLU's output, positive
-     * exactly where its input is). Linear in {@code g}; rule: itself, with the same {@code out}.
-     */
-    static Var thresholdBackward(Var g, Tensor out) {
-        return make("thresholdBackward", g.value.thresholdBackward(out), (gg, o, n) ->
-                new Var[] {thresholdBackward(gg, out)}, g);
-    }
-
-    /** {@code |x|}. Rule: {@code g·sign(x)} with a constant sign. */
+    /** {@code |x|}; its gradient at 0 is 0, as in PyTorch. */
     public Var abs() {
-        Tensor s = value.sign();
-        return make("abs", value.abs(), (g, out, n) -> new Var[] {g.mul(of(s))}, this);
+        return ElementwiseOps.abs(this);
     }
 
-    /** {@code x²}. Rule: {@code 2x·g}. */
+    /** {@code x²}. */
     public Var square() {
-        return make("square", value.square(), (g, out, n) -> new Var[] {g.mul(this).mul(2)}, this);
+        return ElementwiseOps.square(this);
     }
 
-    /** {@code x^p} for a constant exponent. Rule: {@code p·x^(p-1)·g}. */
+    /** {@code x^p} for a constant exponent; the gradient of {@code x^0} is 0 everywhere, also at 0 (PyTorch's). */
     public Var pow(double p) {
         if (p == 2) {
             return square();
@@ -366,23 +338,31 @@ public final class Var {
         if (p == 1) {
             return this;
         }
-        return make("pow", value.pow(p), (g, out, n) -> new Var[] {g.mul(this.pow(p - 1)).mul(p)}, this);
+        return ElementwiseOps.pow(this, p);
     }
 
-    /** {@code sin x}. Rule: {@code g·cos x}. */
+    /**
+     * {@code x^e} element-wise, broadcasting, with a differentiable exponent (PyTorch's {@code pow(Tensor, Tensor)}).
+     * The base's gradient is 0 where {@code e = 0}; the exponent's is 0 where {@code x = 0} and {@code e ≥ 0}, and
+     * NaN for a negative base, as in PyTorch.
+     */
+    public Var pow(Var exponent) {
+        return ElementwiseOps.pow(this, exponent);
+    }
+
+    /** {@code sin x}. */
     public Var sin() {
-        return make("sin", value.sin(), (g, out, n) -> new Var[] {g.mul(this.cos())}, this);
+        return ElementwiseOps.sin(this);
     }
 
-    /** {@code cos x}. Rule: {@code -g·sin x}. */
+    /** {@code cos x}. */
     public Var cos() {
-        return make("cos", value.cos(), (g, out, n) -> new Var[] {g.mul(this.sin()).neg()}, this);
+        return ElementwiseOps.cos(this);
     }
 
-    /** {@code x} limited to {@code [min, max]}. Rule: {@code g} where inside, 0 outside (constant mask). */
+    /** {@code x} limited to {@code [min, max]}; the gradient passes where {@code min ≤ x ≤ max}, as in PyTorch. */
     public Var clamp(double min, double max) {
-        Tensor inside = value.gt(min).mul(value.lt(max));
-        return make("clamp", value.clamp(min, max), (g, out, n) -> new Var[] {g.mul(of(inside))}, this);
+        return ElementwiseOps.clamp(this, min, max);
     }
 
     /** {@code x} where {@code x > 0}, else {@code slope·x}. Composite. */
@@ -390,9 +370,24 @@ public final class Var {
         return where(value.gt(0), this, mul(slope));
     }
 
-    /** {@code log(1 + e^x)}, stable: {@code relu(x) + log(1 + e^-|x|)}. Composite. */
+    /** {@code log(1 + e^x)}, PyTorch's {@code softplus} with {@code beta = 1, threshold = 20}. Composite. */
     public Var softplus() {
-        return relu().add(abs().neg().exp().add(1).log());
+        return softplus(1, 20);
+    }
+
+    /**
+     * PyTorch's {@code softplus(x, beta, threshold)}: {@code log(1 + e^(βx))/β}, and {@code x} itself where
+     * {@code βx > threshold} (so the gradient there is exactly 1). Computed stably as
+     * {@code (relu(βx) + log(1 + e^-|βx|))/β}. Composite.
+     */
+    public Var softplus(double beta, double threshold) {
+        if (!(beta > 0)) {
+            throw new IllegalArgumentException("softplus: beta must be > 0, got " + beta);
+        }
+        Var bx = beta == 1 ? this : mul(beta);
+        Var soft = bx.relu().add(bx.abs().neg().exp().add(1).log());
+        soft = beta == 1 ? soft : soft.div(beta);
+        return where(bx.value().gt(threshold), this, soft);
     }
 
     /** GELU with the tanh approximation: {@code x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))}. Composite. */
@@ -401,15 +396,11 @@ public final class Var {
         return mul(inner.tanh().add(1)).mul(0.5);
     }
 
-    // ------------------------------------------------------------------ reductions
+    // ------------------------------------------------------------------ reductions (ReductionOps)
 
-    /** Sum of all elements. Rule: {@code g} expanded back. */
+    /** Sum of all elements. */
     public Var sum() {
-        int[] all = new int[dim()];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = i;
-        }
-        return sum(all, false);
+        return sum(allDims(), false);
     }
 
     /** Sum over {@code dim}. */
@@ -417,13 +408,9 @@ public final class Var {
         return sum(new int[] {dim}, keepdim);
     }
 
-    /** Sum over {@code dims}. Rule: {@code g} reshaped with the dims kept, then expanded to the input shape. */
+    /** Sum over {@code dims}. */
     public Var sum(int[] dims, boolean keepdim) {
-        int[] s = shape();
-        Tensor r = value.sum(dims, true);
-        int[] keep = r.shape();
-        Tensor res = keepdim ? r : r.reshape(dropped(s, dims));
-        return make("sum", res, (g, out, n) -> new Var[] {g.reshape(keep).expand(s)}, this);
+        return ReductionOps.sum(this, dims, keepdim);
     }
 
     /** Mean of all elements. */
@@ -442,23 +429,84 @@ public final class Var {
         return mean(new int[] {dim}, keepdim);
     }
 
-    /** Maximum over {@code dims}. Rule: g shared evenly by the maximal elements (a constant mask). */
+    /**
+     * Variance over {@code dims}, {@code Σ(x − mean)² / (N − correction)} with {@code N} the number of reduced
+     * elements (PyTorch's {@code var(dim, correction=, keepdim=)}; {@code correction = 1} is Bessel's). Composite.
+     *
+     * @throws IllegalArgumentException if {@code N − correction ≤ 0} (PyTorch returns inf or NaN there)
+     */
+    public Var var(int[] dims, double correction, boolean keepdim) {
+        return sub(mean(dims, true)).square().sum(dims, keepdim).div(degreesOfFreedom(dims, correction, "var"));
+    }
+
+    /** Variance of all elements with Bessel's correction (PyTorch's {@code var()}). */
+    public Var var() {
+        return var(allDims(), 1, false);
+    }
+
+    /**
+     * Standard deviation over {@code dims}, {@code √var(dims, correction)} (PyTorch's {@code std}). Where the
+     * deviation is 0 (a constant slice), the gradient is 0, as in PyTorch. Composite, through {@link #norm}.
+     *
+     * @throws IllegalArgumentException if {@code N − correction ≤ 0}
+     */
+    public Var std(int[] dims, double correction, boolean keepdim) {
+        double dof = degreesOfFreedom(dims, correction, "std");
+        // a constant slice's deviations are made exactly 0 (its rounded mean may differ from its value), so that
+        // the norm's rule gives it a zero gradient
+        Tensor varying = value.amax(dims, true).ne(value.amin(dims, true));
+        return sub(mean(dims, true)).mul(of(varying)).norm(2, dims, keepdim).div(Math.sqrt(dof));
+    }
+
+    /** Standard deviation of all elements with Bessel's correction (PyTorch's {@code std()}). */
+    public Var std() {
+        return std(allDims(), 1, false);
+    }
+
+    /** {@code N − correction} for the {@code N} elements reduced over {@code dims}; it must be positive. */
+    private double degreesOfFreedom(int[] dims, double correction, String op) {
+        int n = value.numel() / Math.max(1, value.sum(dims, true).numel());
+        double dof = n - correction;
+        if (!(dof > 0)) {
+            throw new IllegalArgumentException(op + ": " + n + " elements reduced over dims " + Arrays.toString(dims)
+                    + " of shape " + Shapes.str(shape()) + " with correction " + correction + " leave " + dof
+                    + " degrees of freedom; need more than 0");
+        }
+        return dof;
+    }
+
+    /** Maximum over {@code dims}; the gradient is shared evenly by the maximal elements (PyTorch's {@code amax}). */
     public Var amax(int[] dims, boolean keepdim) {
-        return extreme("amax", value.amax(dims, true), dims, keepdim);
+        return ReductionOps.amax(this, dims, keepdim);
     }
 
-    /** Minimum over {@code dims}. Rule: g shared evenly by the minimal elements (a constant mask). */
+    /** Minimum over {@code dims}; the gradient is shared evenly by the minimal elements (PyTorch's {@code amin}). */
     public Var amin(int[] dims, boolean keepdim) {
-        return extreme("amin", value.amin(dims, true), dims, keepdim);
+        return ReductionOps.amin(this, dims, keepdim);
     }
 
-    private Var extreme(String name, Tensor m, int[] dims, boolean keepdim) {
-        int[] s = shape();
-        Tensor mask = value.eq(m);
-        Tensor weight = mask.div(mask.sum(dims, true));
-        int[] keep = m.shape();
-        Tensor res = keepdim ? m : m.reshape(dropped(s, dims));
-        return make(name, res, (g, out, n) -> new Var[] {g.reshape(keep).expand(s).mul(of(weight))}, this);
+    /** Values of a reduction along one dim and the positions along that dim they came from. */
+    public record ValuesIndices(Var values, int[] indices) {
+    }
+
+    /**
+     * Maximum over {@code dim} with the index of the first maximum, PyTorch's {@code max(dim, keepdim)}; the
+     * gradient goes to that one element (unlike {@link #amax}, which shares it among ties). Composite, through
+     * {@link #gather}.
+     */
+    public ValuesIndices max(int dim, boolean keepdim) {
+        return selectAlong(value.max(dim, keepdim).indices(), dim, keepdim);
+    }
+
+    /** Minimum over {@code dim} with the index of the first minimum, PyTorch's {@code min(dim, keepdim)}. */
+    public ValuesIndices min(int dim, boolean keepdim) {
+        return selectAlong(value.min(dim, keepdim).indices(), dim, keepdim);
+    }
+
+    private ValuesIndices selectAlong(int[] idx, int dim, boolean keepdim) {
+        int k = Shapes.dim(dim, dim(), "max");
+        Var v = gather(k, idx);
+        return new ValuesIndices(keepdim ? v : v.squeeze(k), idx);
     }
 
     /** {@code log Σ exp(x)} over {@code dims}, stable (the shift by the maximum is a constant). Composite. */
@@ -466,25 +514,7 @@ public final class Var {
         Tensor m = value.amax(dims, true);
         Tensor safe = Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.zerosLike(m));
         Var r = sub(of(safe)).exp().sum(dims, true).log().add(of(safe));
-        return keepdim ? r : r.reshape(dropped(shape(), dims));
-    }
-
-    /**
-     * {@code shape} without the reduced {@code dims} (negative ones count from the end), which the reduction that
-     * comes with it has already validated: the shape of a reduction without keepdim, computed without reducing again.
-     */
-    private static int[] dropped(int[] shape, int[] dims) {
-        boolean[] drop = new boolean[shape.length];
-        for (int d : dims) {
-            drop[d < 0 ? d + shape.length : d] = true;
-        }
-        int[] out = new int[shape.length - dims.length];
-        for (int i = 0, k = 0; i < shape.length; i++) {
-            if (!drop[i]) {
-                out[k++] = shape[i];
-            }
-        }
-        return out;
+        return keepdim ? r : r.reshape(ReductionOps.dropped(shape(), dims));
     }
 
     /** {@code x - logSumExp(x)} over {@code dim}. Composite. */
@@ -497,93 +527,56 @@ public final class Var {
         return logSoftmax(dim).exp();
     }
 
-    /** p-norm over all elements (p = 1, 2 or infinity). Composite. */
+    /** p-norm over all elements (p = 1, 2 or infinity). */
     public Var norm(double p) {
-        int[] all = new int[dim()];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = i;
-        }
-        return norm(p, all, false);
+        return norm(p, allDims(), false);
     }
 
-    /** p-norm over {@code dims} (p = 1, 2 or infinity). Composite. */
+    /**
+     * p-norm over {@code dims} (p = 1, 2 or infinity). At a zero vector the gradient is 0 for every p, as in
+     * PyTorch; the 2-norm's second derivative there is 0 too, where PyTorch gives NaN.
+     */
     public Var norm(double p, int[] dims, boolean keepdim) {
         if (p == 1) {
             return abs().sum(dims, keepdim);
         } else if (p == 2) {
-            return square().sum(dims, keepdim).sqrt();
+            return ReductionOps.norm2(this, dims, keepdim);
         } else if (p == Double.POSITIVE_INFINITY) {
             return abs().amax(dims, keepdim);
         }
         throw new IllegalArgumentException("norm: p must be 1, 2 or infinity, got " + p);
     }
 
-    // ------------------------------------------------------------------ linear algebra
+    // ------------------------------------------------------------------ linear algebra (LinalgOps)
 
     /**
-     * Matrix product with PyTorch semantics (1-D operands promoted, batch dims broadcast). Rule:
-     * {@code (g·bᵀ, aᵀ·g)}, summed over broadcast batch dims.
+     * Matrix product with all of PyTorch's rank cases: 1-D · 1-D is the dot product (a 0-dim result); a 1-D first
+     * operand is a row and a 1-D second operand a column, removed again from the result; dims before the last two
+     * are batch dims and broadcast.
      */
     public Var matmul(Var o) {
+        if (dim() == 0 || o.dim() == 0) {
+            throw new IllegalArgumentException("matmul: both operands need at least one dim, got "
+                    + Shapes.str(shape()) + " x " + Shapes.str(o.shape()) + "; use mul for a scalar");
+        }
+        if (dim() == 1 && o.dim() == 1) {
+            return unsqueeze(0).matmul(o.unsqueeze(1)).reshape();
+        }
         if (dim() == 1) {
             return unsqueeze(0).matmul(o).squeeze(-2);
         }
         if (o.dim() == 1) {
             return matmul(o.unsqueeze(1)).squeeze(-1);
         }
-        return make("matmul", value.matmul(o.value), (AccumulatingRule) (g, out, n, acc, own) -> new Var[] {
-                n[0] ? productCotangent(g, this, o, 0, acc, own, 0) : null,
-                n[1] ? productCotangent(g, this, o, 1, acc, own, 1) : null}, this, o);
+        return LinalgOps.matmul(this, o);
     }
 
     /**
      * {@code this + mat1·mat2} for matrices {@code mat1 [m, k]}, {@code mat2 [k, n]}, this broadcastable to
-     * {@code [m, n]} (PyTorch's {@code addmm}), in one GEMM. Rule: {@code (g summed to this shape, g·mat2ᵀ,
-     * mat1ᵀ·g)}.
+     * {@code [m, n]} (PyTorch's {@code addmm}), in one GEMM.
      */
     public Var addmm(Var mat1, Var mat2) {
-        int[] s = shape();
-        return make("addmm", value.addmm(mat1.value, mat2.value), (AccumulatingRule) (g, out, n, acc, own) -> {
-            own[0] = false;
-            return new Var[] {n[0] ? (acc[0] == null ? g.sumTo(s) : acc[0].add(g.sumTo(s))) : null,
-                    n[1] ? productCotangent(g, mat1, mat2, 0, acc, own, 1) : null,
-                    n[2] ? productCotangent(g, mat1, mat2, 1, acc, own, 2) : null};
-        }, this, mat1, mat2);
-    }
-
-    /**
-     * The cotangent of factor {@code which} (0 for {@code a}, 1 for {@code b}) of the product {@code a·b} for its
-     * cotangent {@code g}, added onto {@code acc[j]} unless that is null. A cotangent takes its factor's layout: for a
-     * transposed matrix ({@code W.t()} in a linear layer) it is formed transposed, so that the transpose's own rule
-     * hands back a contiguous gradient, not a strided view. Between matrices the sum is one {@code addmm}, written
-     * into {@code acc[j]}'s own storage when the engine owns it ({@code owned[j]}) and no graph is recorded;
-     * {@code owned[j]} is then set to whether the result is fresh and unshared, as {@link AccumulatingRule} asks.
-     */
-    private static Var productCotangent(Var g, Var a, Var b, int which, Var[] acc, boolean[] owned, int j) {
-        Var sum = acc[j];
-        boolean inPlace = sum != null && owned[j] && !GradMode.enabled();
-        owned[j] = false;
-        if (a.dim() != 2 || b.dim() != 2) {
-            Var c = which == 0 ? g.matmul(b.mT()).sumTo(a.shape()) : a.mT().matmul(g).sumTo(b.shape());
-            return sum == null ? c : sum.add(c);
-        }
-        owned[j] = true;
-        // (acc + cᵀ)ᵀ is formed as accᵀ + c, with c = b·gᵀ for a and gᵀ·a for b
-        boolean transposed = transposedMatrix((which == 0 ? a : b).value);
-        Var p = transposed ? (which == 0 ? b : g.mT()) : (which == 0 ? g : a.mT());
-        Var q = transposed ? (which == 0 ? g.mT() : a) : (which == 0 ? b.mT() : g);
-        if (inPlace) {
-            Tensor into = transposed ? sum.value.transpose(0, 1) : sum.value;
-            Tensor r = into.addmmInPlace(p.value, q.value);
-            return r == into ? sum : of(transposed ? r.transpose(0, 1) : r);
-        }
-        Var t = sum == null ? p.matmul(q) : (transposed ? sum.mT() : sum).addmm(p, q);
-        return transposed ? t.mT() : t;
-    }
-
-    /** A 2-D tensor stored as the transpose of a contiguous one. */
-    private static boolean transposedMatrix(Tensor t) {
-        return t.dim() == 2 && !t.isContiguous() && t.transpose(0, 1).isContiguous();
+        return LinalgOps.addmm(this, mat1, mat2);
     }
 
     /** The last two dims swapped. */
@@ -596,16 +589,11 @@ public final class Var {
         return dim() < 2 ? this : transpose(0, 1);
     }
 
-    // ------------------------------------------------------------------ shape
+    // ------------------------------------------------------------------ shape (ShapeOps)
 
-    /** A new shape (one size may be -1). Rule: {@code g} reshaped back. */
+    /** A new shape (one size may be -1). */
     public Var reshape(int... newShape) {
-        int[] s = shape();
-        Tensor r = value.reshape(newShape);
-        if (Arrays.equals(r.shape(), s)) {
-            return this;
-        }
-        return make("reshape", r, (g, out, n) -> new Var[] {g.reshape(s)}, this);
+        return ShapeOps.reshape(this, newShape);
     }
 
     /** Dims {@code start..end} merged. */
@@ -613,14 +601,9 @@ public final class Var {
         return reshape(value.flatten(start, end).shape());
     }
 
-    /** Dims permuted. Rule: {@code g} permuted back. */
+    /** Dims permuted. */
     public Var permute(int... dims) {
-        int r = dim();
-        int[] inv = new int[r];
-        for (int i = 0; i < r; i++) {
-            inv[Shapes.dim(dims[i], r, "permute")] = i;
-        }
-        return make("permute", value.permute(dims), (g, out, n) -> new Var[] {g.permute(inv)}, this);
+        return ShapeOps.permute(this, dims);
     }
 
     /** Two dims swapped. */
@@ -637,14 +620,9 @@ public final class Var {
         return permute(p);
     }
 
-    /** Broadcast to {@code sizes}. Rule: {@code g} summed back to the input shape. */
+    /** Broadcast to {@code sizes}. */
     public Var expand(int... sizes) {
-        int[] s = shape();
-        Tensor e = value.expand(sizes);
-        if (Arrays.equals(e.shape(), s)) {
-            return this;
-        }
-        return make("expand", e, (g, out, n) -> new Var[] {g.sumTo(s)}, this);
+        return ShapeOps.expand(this, sizes);
     }
 
     /** A dim of size one inserted. */
@@ -657,25 +635,9 @@ public final class Var {
         return reshape(value.squeeze(dim).shape());
     }
 
-    /** Elements {@code start..start+length-1} of {@code dim}. Rule: {@code g} placed back between zeros. */
+    /** Elements {@code start..start+length-1} of {@code dim}. */
     public Var narrow(int dim, int start, int length) {
-        int[] s = shape();
-        int k = Shapes.dim(dim, s.length, "narrow");
-        return make("narrow", value.narrow(k, start, length), (g, out, n) -> {
-            List<Var> parts = new ArrayList<>(3);
-            int[] before = s.clone();
-            before[k] = start;
-            int[] after = s.clone();
-            after[k] = s[k] - start - length;
-            if (start > 0) {
-                parts.add(of(Tensor.zeros(g.dtype(), before)));
-            }
-            parts.add(g);
-            if (after[k] > 0) {
-                parts.add(of(Tensor.zeros(g.dtype(), after)));
-            }
-            return new Var[] {cat(parts, k)};
-        }, this);
+        return ShapeOps.narrow(this, dim, start, length);
     }
 
     /** Index {@code index} of {@code dim}, with the dim removed. */
@@ -685,28 +647,60 @@ public final class Var {
         return narrow(k, i, 1).squeeze(k);
     }
 
-    /** Vars joined along {@code dim}. Rule: {@code g} narrowed to each input's slice. */
-    public static Var cat(List<Var> vars, int dim) {
-        List<Tensor> values = new ArrayList<>(vars.size());
-        for (Var v : vars) {
-            values.add(v.value);
+    /**
+     * Pieces of {@code splitSize} along {@code dim}, the last one smaller if the size does not divide (PyTorch's
+     * {@code split(int, dim)}). Composite, through {@link #narrow}.
+     */
+    public List<Var> split(int splitSize, int dim) {
+        if (splitSize <= 0) {
+            throw new IllegalArgumentException("split: splitSize must be positive, got " + splitSize);
         }
-        Tensor r = Tensor.cat(values, dim);
-        int k = Shapes.dim(dim, r.dim(), "cat");
-        int[] starts = new int[vars.size()];
-        int[] sizes = new int[vars.size()];
-        for (int i = 0, at = 0; i < vars.size(); i++) {
-            starts[i] = at;
-            sizes[i] = values.get(i).shape()[k];
-            at += sizes[i];
+        int k = Shapes.dim(dim, dim(), "split");
+        int size = shape()[k];
+        int pieces = Math.max(1, (size + splitSize - 1) / splitSize);
+        int[] sizes = new int[pieces];
+        for (int i = 0; i < pieces; i++) {
+            sizes[i] = Math.min(splitSize, size - i * splitSize);
         }
-        return make("cat", r, (g, out, n) -> {
-            Var[] gs = new Var[vars.size()];
-            for (int i = 0; i < gs.length; i++) {
-                gs[i] = n[i] ? g.narrow(k, starts[i], sizes[i]) : null;
+        return split(sizes, k);
+    }
+
+    /** Pieces of the given sizes along {@code dim}, which must add up to its size (PyTorch's {@code split(list)}). */
+    public List<Var> split(int[] sizes, int dim) {
+        int k = Shapes.dim(dim, dim(), "split");
+        int total = 0;
+        for (int s : sizes) {
+            if (s < 0) {
+                throw new IllegalArgumentException("split: sizes must be >= 0, got " + Arrays.toString(sizes));
             }
-            return gs;
-        }, vars.toArray(new Var[0]));
+            total += s;
+        }
+        if (total != shape()[k]) {
+            throw new IllegalArgumentException("split: sizes " + Arrays.toString(sizes) + " add up to " + total
+                    + ", but dim " + k + " of shape " + Shapes.str(shape()) + " has size " + shape()[k]);
+        }
+        List<Var> out = new ArrayList<>(sizes.length);
+        for (int i = 0, at = 0; i < sizes.length; at += sizes[i++]) {
+            out.add(narrow(k, at, sizes[i]));
+        }
+        return out;
+    }
+
+    /**
+     * {@code chunks} pieces of {@code ceil(size/chunks)} along {@code dim}, fewer if the size runs out (PyTorch's
+     * {@code chunk}).
+     */
+    public List<Var> chunk(int chunks, int dim) {
+        if (chunks <= 0) {
+            throw new IllegalArgumentException("chunk: chunks must be positive, got " + chunks);
+        }
+        int size = shape()[Shapes.dim(dim, dim(), "chunk")];
+        return split(Math.max(1, (size + chunks - 1) / chunks), dim);
+    }
+
+    /** Vars joined along {@code dim}. */
+    public static Var cat(List<Var> vars, int dim) {
+        return ShapeOps.cat(vars, dim);
     }
 
     /** Vars of one shape stacked along a new dim. */
@@ -719,17 +713,14 @@ public final class Var {
         return cat(u, k);
     }
 
-    /** {@code out[…, j, …] = x[…, index[…, j, …], …]} along {@code dim}. Rule: {@code g} scatter-added back. */
+    /** {@code out[…, j, …] = x[…, index[…, j, …], …]} along {@code dim} (the index row-major, of the result's shape). */
     public Var gather(int dim, int[] index) {
-        int[] s = shape();
-        return make("gather", value.gather(dim, index), (g, out, n) ->
-                new Var[] {of(Tensor.zeros(g.dtype(), s)).scatterAdd(dim, index, g)}, this);
+        return ShapeOps.gather(this, dim, index);
     }
 
-    /** {@code this} with {@code src} added at the gathered positions. Rule: {@code (g, g.gather(dim, index))}. */
+    /** {@code this} with {@code src} added at the gathered positions. */
     public Var scatterAdd(int dim, int[] index, Var src) {
-        return make("scatterAdd", value.scatterAdd(dim, index, src.value), (g, out, n) -> new Var[] {
-                n[0] ? g : null, n[1] ? g.gather(dim, index) : null}, this, src);
+        return ShapeOps.scatterAdd(this, dim, index, src);
     }
 
     /** Entries {@code index} of {@code dim}, in order (through {@link #gather}). */
@@ -752,253 +743,68 @@ public final class Var {
         return gather(k, full);
     }
 
-    // ------------------------------------------------------------------ convolution family (closed under differentiation)
+    // ------------------------------------------------------------------ convolution and pooling (ConvPoolOps)
 
     /**
      * 2-D convolution (cross-correlation) of this {@code [N, Cin, H, W]} with {@code w [Cout, Cin/groups, kh, kw]},
-     * plus {@code bias [Cout]} if not null, which is added as the output is written (no second full-size tensor).
-     * Rule: {@code (conv2dInput(g, w), conv2dWeight(x, g), g summed over dims 0, 2, 3)}; without a graph, the first
-     * two come from one {@link Conv#conv2dBackward} when both are needed.
+     * plus {@code bias [Cout]} if not null.
      */
     public Var conv2d(Var w, Var bias, Conv2dSpec s) {
-        int[] xs = shape();
-        int[] ws = w.shape();
-        Tensor y = Conv.conv2d(value, w.value, bias == null ? null : bias.value, s);
-        Rule rule = (g, out, n) -> {
-            Var b = n.length > 2 && n[2] ? g.sum(new int[] {0, 2, 3}, false) : null;
-            if (n[0] && n[1] && !GradMode.enabled()) {
-                Tensor[] gxw = Conv.conv2dBackward(value, g.value, w.value, s);
-                return new Var[] {of(gxw[0]), of(gxw[1]), b};
-            }
-            return new Var[] {n[0] ? conv2dInput(g, w, xs[2], xs[3], s) : null,
-                    n[1] ? conv2dWeight(this, g, ws[2], ws[3], s) : null, b};
-        };
-        return bias == null ? make("conv2d", y, rule, this, w) : make("conv2d", y, rule, this, w, bias);
+        return ConvPoolOps.conv2d(this, w, bias, s);
     }
 
-    /**
-     * The adjoint of {@link #conv2d} with respect to its input (a transposed convolution) for an input of spatial
-     * size {@code h×w}. Bilinear; rule: {@code (conv2d(g, w), conv2dWeight(g, gy))}.
-     */
+    /** The adjoint of {@link #conv2d} with respect to its input (a transposed convolution), for an {@code h×w} input. */
     public static Var conv2dInput(Var gy, Var w, int h, int wd, Conv2dSpec s) {
-        int[] ws = w.shape();
-        return make("conv2dInput", Conv.conv2dInput(gy.value, w.value, h, wd, s), (g, out, n) -> new Var[] {
-                n[0] ? g.conv2d(w, null, s) : null,
-                n[1] ? conv2dWeight(g, gy, ws[2], ws[3], s) : null}, gy, w);
+        return ConvPoolOps.conv2dInput(gy, w, h, wd, s);
     }
 
-    /**
-     * The adjoint of {@link #conv2d} with respect to its weight, for a {@code kh×kw} kernel. Bilinear; rule:
-     * {@code (conv2dInput(gy, g), conv2d(x, g))}.
-     */
+    /** The adjoint of {@link #conv2d} with respect to its weight, for a {@code kh×kw} kernel. */
     public static Var conv2dWeight(Var x, Var gy, int kh, int kw, Conv2dSpec s) {
-        int[] xs = x.shape();
-        return make("conv2dWeight", Conv.conv2dWeight(x.value, gy.value, kh, kw, s), (g, out, n) -> new Var[] {
-                n[0] ? conv2dInput(gy, g, xs[2], xs[3], s) : null,
-                n[1] ? x.conv2d(g, null, s) : null}, x, gy);
+        return ConvPoolOps.conv2dWeight(x, gy, kh, kw, s);
     }
 
     /**
-     * Max pooling over {@code k×k} windows with stride {@code stride} and zero padding {@code padding} (padding
-     * counts as −∞). Rule: {@code g} scattered to the arg-max positions, which are constants, so the second
-     * derivative is 0.
+     * Max pooling over {@code k×k} windows with stride {@code stride} and padding {@code padding} (counting as −∞).
+     * The gradient goes to the arg-max positions, so the second derivative is 0.
      */
     public Var maxPool2d(int k, int stride, int padding) {
-        int[] xs = shape();
-        Pool.MaxPoolResult r = Pool.maxPool2d(value, k, k, stride, stride, padding, padding);
-        int[] idx = r.indices();
-        return make("maxPool2d", r.values(), (g, out, n) -> new Var[] {scatterFlat(g, idx, xs)}, this);
+        return ConvPoolOps.maxPool2d(this, k, stride, padding);
     }
 
-    /** {@code zeros(shape)} with {@code g.flat[i]} added at flat position {@code indices[i]}. Rule: gatherFlat. */
-    static Var scatterFlat(Var g0, int[] indices, int[] shape) {
-        int[] gs = g0.shape();
-        return make("scatterFlat", Pool.scatterFlat(g0.value, indices, shape), (g, out, n) ->
-                new Var[] {gatherFlat(g, indices, gs)}, g0);
-    }
-
-    /** {@code out.flat[i] = x.flat[indices[i]]}, reshaped to {@code shape}. Rule: scatterFlat. */
-    static Var gatherFlat(Var x, int[] indices, int[] shape) {
-        int[] xs = x.shape();
-        return make("gatherFlat", Pool.gatherFlat(x.value, indices, shape), (g, out, n) ->
-                new Var[] {scatterFlat(g, indices, xs)}, x);
-    }
-
-    /** Average pooling over {@code k×k} windows (padding counted in the divisor). Rule: its adjoint. */
+    /** Average pooling over {@code k×k} windows (padding counted in the divisor). */
     public Var avgPool2d(int k, int stride, int padding) {
-        int[] xs = shape();
-        return make("avgPool2d", Pool.avgPool2d(value, k, k, stride, stride, padding, padding), (g, out, n) ->
-                new Var[] {avgPool2dAdjoint(g, xs[2], xs[3], k, stride, padding)}, this);
+        return ConvPoolOps.avgPool2d(this, k, stride, padding);
     }
 
-    /** The adjoint of {@link #avgPool2d} for an input of size {@code h×w}. Rule: avgPool2d. */
-    static Var avgPool2dAdjoint(Var gy, int h, int w, int k, int stride, int padding) {
-        return make("avgPool2dAdjoint", Pool.avgPool2dAdjoint(gy.value, h, w, k, k, stride, stride, padding, padding),
-                (g, out, n) -> new Var[] {g.avgPool2d(k, stride, padding)}, gy);
-    }
-
-    /** Padding of the last two dims ({@code left, right, top, bottom}, or {@code left, right}). Rule: padAdjoint. */
+    /** Padding of the last two dims ({@code left, right, top, bottom}, or {@code left, right}). */
     public Var pad(int[] pads, PaddingMode mode) {
-        return make("pad", Spatial.pad(value, pads, mode), (g, out, n) -> new Var[] {padAdjoint(g, pads, mode)}, this);
+        return ConvPoolOps.pad(this, pads, mode);
     }
 
-    /** The adjoint of {@link #pad}: crop, folding wrapped borders back for circular padding. Rule: pad. */
-    static Var padAdjoint(Var g0, int[] pads, PaddingMode mode) {
-        return make("padAdjoint", Spatial.padAdjoint(g0.value, pads, mode), (g, out, n) ->
-                new Var[] {g.pad(pads, mode)}, g0);
-    }
-
-    /** {@code [N, C·r², H, W] → [N, C, H·r, W·r]}. Rule: pixelUnshuffle (a permutation's adjoint is its inverse). */
+    /** {@code [N, C·r², H, W] → [N, C, H·r, W·r]}. */
     public Var pixelShuffle(int r) {
-        return make("pixelShuffle", Spatial.pixelShuffle(value, r), (g, out, n) -> new Var[] {g.pixelUnshuffle(r)}, this);
+        return ConvPoolOps.pixelShuffle(this, r);
     }
 
-    /** {@code [N, C, H·r, W·r] → [N, C·r², H, W]}. Rule: pixelShuffle. */
+    /** {@code [N, C, H·r, W·r] → [N, C·r², H, W]}. */
     public Var pixelUnshuffle(int r) {
-        return make("pixelUnshuffle", Spatial.pixelUnshuffle(value, r), (g, out, n) -> new Var[] {g.pixelShuffle(r)}, this);
+        return ConvPoolOps.pixelUnshuffle(this, r);
     }
-
-    // ------------------------------------------------------------------ bilinear sampling
 
     /**
-     * Bilinear sampling of this {@code [N, C, H, W]} at the points of {@code grid [N, Ho, Wo, 2]}:
-     * {@code out[n, c, i, j] = Σ_corners w·x[n, c, y, x]} at pixel position {@code (ix, iy)} with zero padding outside,
-     * PyTorch's {@code grid_sample(mode='bilinear', padding_mode='zeros', align_corners=False)}: {@code grid[..., 0]}
-     * is the normalised x in [-1, 1] and {@code ix = (gx + 1)·W/2 − 1/2} (pixel centres, so {@code gx = (2j+1)/W − 1}
-     * samples column j exactly), likewise {@code iy} from {@code grid[..., 1]} and H. Rule: the input cotangent is the
-     * adjoint (a scatter of {@code g} with the bilinear weights), the grid cotangent is {@code Σ_c g·∂out/∂grid}; both
-     * are written with Var ops of the weights, which are functions of the grid (the corners' integer positions are
-     * constants), so the op can be differentiated again in both arguments.
+     * Bilinear sampling of this {@code [N, C, H, W]} at {@code grid [N, Ho, Wo, 2]} with zero padding, PyTorch's
+     * {@code grid_sample(mode='bilinear', padding_mode='zeros', align_corners=False)}; differentiable to any order in
+     * both arguments.
      */
     public Var gridSample(Var grid) {
-        int[] xs = shape();
-        int[] gs = grid.shape();
-        if (xs.length != 4 || gs.length != 4 || gs[3] != 2 || gs[0] != xs[0]) {
-            throw new IllegalArgumentException("gridSample: want input [N, C, H, W] and grid [N, Ho, Wo, 2], got input "
-                    + Shapes.str(xs) + " and grid " + Shapes.str(gs));
-        }
-        if (grid.dtype() != dtype()) {
-            throw new IllegalArgumentException("gridSample: grid dtype " + grid.dtype() + " differs from input dtype "
-                    + dtype());
-        }
-        GridCorners k = new GridCorners(xs, grid.value());
-        Tensor y = k.sample(of(value), of(grid.value())).value();
-        return make("gridSample", y, (g, out, n) -> new Var[] {
-                n[0] ? k.inputCotangent(g, grid) : null, n[1] ? k.gridCotangent(g, this, grid) : null}, this, grid);
+        return gridSample(grid, false);
     }
 
-    /** The constant part of a bilinear sampling: the four corners of every sample point as flat padded indices. */
-    private static final class GridCorners {
-        private static final int[] PADS = {1, 1, 1, 1};
-        private final int n;
-        private final int c;
-        private final int h;
-        private final int w;
-        private final int ho;
-        private final int wo;
-        private final Tensor x0;
-        private final Tensor y0;
-        private final int[][] idx = new int[4][];
-
-        /** Corner order: 0 = (y0, x0), 1 = (y0, x0+1), 2 = (y0+1, x0), 3 = (y0+1, x0+1). */
-        GridCorners(int[] xs, Tensor grid) {
-            n = xs[0];
-            c = xs[1];
-            h = xs[2];
-            w = xs[3];
-            ho = grid.shape()[1];
-            wo = grid.shape()[2];
-            double[] gd = grid.contiguous().toDoubleArray();
-            int m = n * ho * wo;
-            double[] fx = new double[m];
-            double[] fy = new double[m];
-            for (int p = 0; p < m; p++) {
-                double ix = (gd[2 * p] + 1) * (w / 2.0) - 0.5;
-                double iy = (gd[2 * p + 1] + 1) * (h / 2.0) - 0.5;
-                if (!Double.isFinite(ix) || !Double.isFinite(iy)) {
-                    throw new IllegalArgumentException("gridSample: grid point " + p + " is not finite: ("
-                            + gd[2 * p] + ", " + gd[2 * p + 1] + ")");
-                }
-                fx[p] = Math.floor(ix);
-                fy[p] = Math.floor(iy);
-            }
-            x0 = Tensor.of(fx, n, ho, wo).to(grid.dtype());
-            y0 = Tensor.of(fy, n, ho, wo).to(grid.dtype());
-            for (int k = 0; k < 4; k++) {
-                idx[k] = new int[n * c * ho * wo];
-                int dy = k >> 1;
-                int dx = k & 1;
-                for (int b = 0, q = 0; b < n; b++) {
-                    for (int ch = 0; ch < c; ch++) {
-                        for (int s = 0; s < ho * wo; s++) {
-                            int p = b * ho * wo + s;
-                            int px = (int) Math.max(0, Math.min(w + 1, fx[p] + 1 + dx));
-                            int py = (int) Math.max(0, Math.min(h + 1, fy[p] + 1 + dy));
-                            idx[k][q++] = ((b * c + ch) * (h + 2) + py) * (w + 2) + px;
-                        }
-                    }
-                }
-            }
-        }
-
-        /** The fractional parts {@code (fx, fy)} as Vars of the grid, each {@code [N, Ho, Wo]}. */
-        private Var[] fractions(Var grid) {
-            Var fx = grid.narrow(3, 0, 1).reshape(n, ho, wo).add(1).mul(w / 2.0).sub(0.5).sub(of(x0));
-            Var fy = grid.narrow(3, 1, 1).reshape(n, ho, wo).add(1).mul(h / 2.0).sub(0.5).sub(of(y0));
-            return new Var[] {fx, fy};
-        }
-
-        /** The four bilinear weights, each {@code [N, 1, Ho, Wo]}. */
-        private Var[] weights(Var grid) {
-            Var[] f = fractions(grid);
-            Var gx = f[0].neg().add(1);
-            Var gy = f[1].neg().add(1);
-            Var[] wts = {gx.mul(gy), f[0].mul(gy), gx.mul(f[1]), f[0].mul(f[1])};
-            for (int k = 0; k < 4; k++) {
-                wts[k] = wts[k].reshape(n, 1, ho, wo);
-            }
-            return wts;
-        }
-
-        private Var corner(Var padded, int k) {
-            return gatherFlat(padded, idx[k], new int[] {n, c, ho, wo});
-        }
-
-        /** {@code Σ_k w_k(grid)·x[corner_k]}. */
-        Var sample(Var x, Var grid) {
-            Var p = x.pad(PADS, PaddingMode.ZEROS);
-            Var[] wts = weights(grid);
-            Var out = null;
-            for (int k = 0; k < 4; k++) {
-                Var t = wts[k].mul(corner(p, k));
-                out = out == null ? t : out.add(t);
-            }
-            return out;
-        }
-
-        /** {@code Σ_k scatter(g·w_k, corner_k)}, cropped: the adjoint in the input. */
-        Var inputCotangent(Var g, Var grid) {
-            Var[] wts = weights(grid);
-            int[] padded = {n, c, h + 2, w + 2};
-            Var acc = null;
-            for (int k = 0; k < 4; k++) {
-                Var t = scatterFlat(g.mul(wts[k]), idx[k], padded);
-                acc = acc == null ? t : acc.add(t);
-            }
-            return padAdjoint(acc, PADS, PaddingMode.ZEROS);
-        }
-
-        /** {@code Σ_c g·∂out/∂grid}: the bilinear weights' derivatives times the corner differences. */
-        Var gridCotangent(Var g, Var x, Var grid) {
-            Var p = x.pad(PADS, PaddingMode.ZEROS);
-            Var[] a = new Var[4];
-            for (int k = 0; k < 4; k++) {
-                a[k] = g.mul(corner(p, k)).sum(1, false);
-            }
-            Var[] f = fractions(grid);
-            Var dfx = f[1].neg().add(1).mul(a[1].sub(a[0])).add(f[1].mul(a[3].sub(a[2])));
-            Var dfy = f[0].neg().add(1).mul(a[2].sub(a[0])).add(f[0].mul(a[3].sub(a[1])));
-            return stack(List.of(dfx.mul(w / 2.0), dfy.mul(h / 2.0)), 3);
-        }
+    /**
+     * As {@link #gridSample(Var)} with PyTorch's {@code align_corners}: with {@code true}, the grid's −1 and 1 are
+     * the centres of the corner pixels; with {@code false}, their outer edges.
+     */
+    public Var gridSample(Var grid, boolean alignCorners) {
+        return ConvPoolOps.gridSample(this, grid, alignCorners);
     }
 }

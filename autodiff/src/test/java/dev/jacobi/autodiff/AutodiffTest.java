@@ -165,7 +165,7 @@ class AutodiffTest {
             Var y = x.matmul(w).add(b).tanh().add(x.matmul(w2.t())).sum();
             List<Var> g = Autodiff.grad(y, List.of(x, w, w2, b), null, createGraph);
             // with a graph, an addmm node; without, the engine owns the first product and adds the second into it
-            assertEquals(createGraph ? "addmm" : "matmul", g.get(0).op);
+            assertEquals(createGraph ? Op.ADDMM : Op.MATMUL, g.get(0).op);
             assertTrue(g.get(0).value().allClose(dx, 1e-12, 1e-12));
             assertTrue(g.get(1).value().allClose(x.value().t().matmul(dt), 1e-12, 1e-12));
             assertTrue(g.get(2).value().allClose(ones.t().matmul(x.value()), 1e-12, 1e-12));
@@ -248,7 +248,12 @@ class AutodiffTest {
         assertArrayEquals(new double[] {3, 4}, w.grad().toDoubleArray());
         assertArrayEquals(new double[] {1}, b.grad().toDoubleArray());
         assertNull(c.grad());
-        assertTrue(loss.isLeaf(), "graph freed after backward");
+        // freeing the graph does not make the loss a leaf: a second backward through it throws, naming retainGraph
+        assertFalse(loss.isLeaf(), "a freed result is still not a leaf");
+        IllegalStateException again = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(again.getMessage().contains("backward through the graph a second time"), again.getMessage());
+        assertTrue(again.getMessage().contains("retainGraph"), again.getMessage());
+        assertArrayEquals(new double[] {3, 4}, w.grad().toDoubleArray(), "the failed backward changed nothing");
         // a second loss accumulates; zeroGrad clears
         w.mul(c).sum().backward();
         assertArrayEquals(new double[] {6, 8}, w.grad().toDoubleArray());
@@ -259,6 +264,48 @@ class AutodiffTest {
         l2.backward(null, true);
         l2.backward(null, false);
         assertArrayEquals(new double[] {4, 8}, w.grad().toDoubleArray());
+    }
+
+    @Test
+    void aNewLossThroughAFreedIntermediateThrows() {
+        Var w = Var.param(Tensor.of(new double[] {1, 2}, 2));
+        Var y = w.mul(w);
+        y.sum().backward();
+        assertArrayEquals(new double[] {2, 4}, w.grad().toDoubleArray());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.exp().sum().backward());
+        assertTrue(e.getMessage().contains("made by MUL was freed"), e.getMessage());
+        assertTrue(e.getMessage().contains("retainGraph"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> Autodiff.grad(y.sum(), List.of(w), null, false));
+        assertArrayEquals(new double[] {2, 4}, w.grad().toDoubleArray());
+        // with retainGraph the intermediate stays usable, and the gradients add up
+        Var y2 = w.mul(w);
+        y2.sum().backward(null, true);
+        y2.exp().sum().backward();
+        double[] want = {2 + 2 + 2 * Math.exp(1), 4 + 4 + 4 * Math.exp(4)};
+        assertArrayEquals(want, w.grad().toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void backwardOfAValueWithoutAGradientSaysWhy() {
+        Var w = Var.param(Tensor.of(new double[] {1, 2}, 2));
+        Var underNoGrad;
+        try (var ignored = Autodiff.noGrad()) {
+            underNoGrad = w.mul(w).sum();
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, underNoGrad::backward);
+        assertTrue(e.getMessage().contains("does not require a gradient"), e.getMessage());
+        assertTrue(e.getMessage().contains("noGrad"), e.getMessage());
+        // a value computed later from it inherits the reason
+        e = assertThrows(IllegalStateException.class, () -> underNoGrad.mul(2).backward());
+        assertTrue(e.getMessage().contains("noGrad"), e.getMessage());
+        Var constant = Var.of(Tensor.of(new double[] {1, 2}, 2)).square().sum();
+        e = assertThrows(IllegalStateException.class, constant::backward);
+        assertTrue(e.getMessage().contains("only from constants"), e.getMessage());
+        assertTrue(e.getMessage().contains("Var.param"), e.getMessage());
+        assertNull(w.grad());
+        // a non-scalar needs its gradOutput
+        IllegalArgumentException ne = assertThrows(IllegalArgumentException.class, () -> w.mul(w).backward());
+        assertTrue(ne.getMessage().contains("is not a scalar; pass a gradOutput"), ne.getMessage());
     }
 
     @Test

@@ -80,7 +80,7 @@ final class OpRegistry {
         ops.add(unary("gelu", 3, Var::gelu, r -> randn(r, 2, 3)));
         ops.add(unary("relu", 2, Var::relu, r -> awayFromZero(r, 2, 3)));
         // ReLU's backward at a fixed ReLU output with zeros, positives and negatives (linear in g)
-        ops.add(unary("thresholdBackward", 3, v -> Var.thresholdBackward(v, Tensor.of(new double[] {0, 1, -2, 3, 0.5,
+        ops.add(unary("thresholdBackward", 3, v -> ElementwiseOps.thresholdBackward(v, Tensor.of(new double[] {0, 1, -2, 3, 0.5,
                 -0.25}, 2, 3)), r -> randn(r, 2, 3)));
         ops.add(unary("leakyRelu", 2, v -> v.leakyRelu(0.1), r -> awayFromZero(r, 2, 3)));
         ops.add(unary("abs", 2, Var::abs, r -> awayFromZero(r, 2, 3)));
@@ -89,6 +89,8 @@ final class OpRegistry {
         ops.add(unary("sin", 3, Var::sin, r -> randn(r, 2, 3)));
         ops.add(unary("cos", 3, Var::cos, r -> randn(r, 2, 3)));
         ops.add(unary("clamp", 2, v -> v.clamp(-0.5, 0.5), r -> distinct(r, 2, 5).mul(0.9).add(0.05)));
+        ops.add(op("powTensor", 3, xs -> xs.get(0).pow(xs.get(1)), r -> List.of(positive(r, 3, 4), randn(r, 4))));
+        ops.add(unary("softplusBetaThreshold", 3, v -> v.softplus(2, 3), r -> randn(r, 3, 4).mul(2)));
         // reductions
         ops.add(unary("sum", 2, v -> v.sum(new int[] {0, 2}, false), r -> randn(r, 2, 3, 4)));
         ops.add(unary("mean", 2, v -> v.mean(1, true), r -> randn(r, 2, 3, 4)));
@@ -97,6 +99,11 @@ final class OpRegistry {
         ops.add(unary("logSumExp", 3, v -> v.logSumExp(new int[] {1}, false), r -> randn(r, 3, 4)));
         ops.add(unary("logSoftmax", 3, v -> v.logSoftmax(1), r -> randn(r, 3, 4)));
         ops.add(unary("norm2", 3, v -> v.norm(2), r -> randn(r, 3, 4)));
+        ops.add(unary("norm2 over a dim", 3, v -> v.norm(2, new int[] {1}, true), r -> randn(r, 3, 4)));
+        ops.add(unary("var", 3, v -> v.var(new int[] {1}, 1, false), r -> randn(r, 3, 4)));
+        ops.add(unary("std", 3, v -> v.std(new int[] {0}, 0, true), r -> randn(r, 3, 4)));
+        ops.add(unary("max over a dim", 2, v -> v.max(1, false).values(), r -> distinct(r, 3, 4)));
+        ops.add(unary("min over a dim", 2, v -> v.min(0, true).values(), r -> distinct(r, 3, 4)));
         ops.add(unary("crossEntropy", 3, v -> v.logSoftmax(1).gather(1, new int[] {2, 0, 3}).mean().neg(),
                 r -> randn(r, 3, 4)));
         // linear algebra
@@ -104,6 +111,11 @@ final class OpRegistry {
         ops.add(op("matmulBatched", 3, xs -> xs.get(0).matmul(xs.get(1)),
                 r -> List.of(randn(r, 2, 3, 4), randn(r, 4, 5))));
         ops.add(op("matmulVector", 2, xs -> xs.get(0).matmul(xs.get(1)), r -> List.of(randn(r, 4), randn(r, 4, 3))));
+        ops.add(op("matmulDot", 3, xs -> xs.get(0).matmul(xs.get(1)), r -> List.of(randn(r, 4), randn(r, 4))));
+        ops.add(op("matmulBatchedVector", 3, xs -> xs.get(0).matmul(xs.get(1)),
+                r -> List.of(randn(r, 2, 3, 4), randn(r, 4))));
+        ops.add(op("matmulBroadcast", 3, xs -> xs.get(0).matmul(xs.get(1)),
+                r -> List.of(randn(r, 2, 1, 3, 4), randn(r, 3, 4, 2))));
         ops.add(op("matmulTransposed", 3, xs -> xs.get(0).t().matmul(xs.get(1).t()),
                 r -> List.of(randn(r, 4, 3), randn(r, 2, 4))));
         ops.add(op("matmulTanh", 3, xs -> xs.get(0).matmul(xs.get(1)).tanh().matmul(xs.get(0).t()),
@@ -125,6 +137,14 @@ final class OpRegistry {
         ops.add(unary("gather", 2, v -> v.gather(1, new int[] {2, 2, 0, 1}), r -> randn(r, 2, 3)));
         ops.add(op("scatterAdd", 2, xs -> xs.get(0).scatterAdd(0, new int[] {1, 0, 1, 1}, xs.get(1)),
                 r -> List.of(randn(r, 2, 2), randn(r, 2, 2))));
+        ops.add(unary("split", 2, v -> {
+            List<Var> p = v.split(2, 0);
+            return Var.cat(List.of(p.get(0).square(), p.get(1).mul(3), p.get(2).exp()), 0);
+        }, r -> randn(r, 5, 3)));
+        ops.add(unary("chunk", 2, v -> {
+            List<Var> p = v.chunk(3, 1);
+            return Var.cat(List.of(p.get(2).sin(), p.get(0).square(), p.get(1)), 1);
+        }, r -> randn(r, 2, 7)));
         ops.add(unary("indexSelect", 2, v -> v.indexSelect(0, new int[] {2, 0, 2}), r -> randn(r, 3, 2)));
         // convolution family and pooling: order 3, the Hessian penalties differentiate through them
         Conv2dSpec pad1 = Conv2dSpec.of(1, 1);
@@ -146,14 +166,14 @@ final class OpRegistry {
         ops.add(unary("maxPool2d", 3, v -> v.maxPool2d(2, 2, 0), r -> distinct(r, 2, 2, 4, 6)));
         ops.add(unary("maxPool2d overlapping", 2, v -> v.maxPool2d(3, 2, 1), r -> distinct(r, 1, 2, 5, 5)));
         ops.add(unary("maxPool2d then square", 3, v -> v.maxPool2d(2, 2, 0).square(), r -> distinct(r, 1, 2, 4, 4)));
-        ops.add(unary("maxPool2d backward", 2, v -> Var.scatterFlat(v, new int[] {0, 5, 5, 7}, new int[] {2, 4}),
+        ops.add(unary("maxPool2d backward", 2, v -> ConvPoolOps.scatterFlat(v, new int[] {0, 5, 5, 7}, new int[] {2, 4}),
                 r -> randn(r, 2, 2)));
-        ops.add(unary("gatherFlat", 2, v -> Var.gatherFlat(v, new int[] {0, 5, 5, 7}, new int[] {4}), r -> randn(r, 2, 4)));
+        ops.add(unary("gatherFlat", 2, v -> ConvPoolOps.gatherFlat(v, new int[] {0, 5, 5, 7}, new int[] {4}), r -> randn(r, 2, 4)));
         ops.add(unary("avgPool2d", 3, v -> v.avgPool2d(2, 2, 0), r -> randn(r, 2, 2, 4, 6)));
-        ops.add(unary("avgPool2dAdjoint", 3, v -> Var.avgPool2dAdjoint(v, 5, 5, 3, 2, 1), r -> randn(r, 1, 2, 3, 3)));
+        ops.add(unary("avgPool2dAdjoint", 3, v -> ConvPoolOps.avgPool2dAdjoint(v, 5, 5, 3, 2, 1), r -> randn(r, 1, 2, 3, 3)));
         ops.add(unary("pad zeros", 2, v -> v.pad(new int[] {1, 2, 0, 1}, PaddingMode.ZEROS), r -> randn(r, 1, 2, 3, 4)));
         ops.add(unary("pad circular", 2, v -> v.pad(new int[] {1, 1, 2, 1}, PaddingMode.CIRCULAR), r -> randn(r, 1, 2, 3, 4)));
-        ops.add(unary("padAdjoint circular", 2, v -> Var.padAdjoint(v, new int[] {1, 1, 2, 1}, PaddingMode.CIRCULAR),
+        ops.add(unary("padAdjoint circular", 2, v -> ConvPoolOps.padAdjoint(v, new int[] {1, 1, 2, 1}, PaddingMode.CIRCULAR),
                 r -> randn(r, 1, 2, 6, 6)));
         ops.add(unary("pixelShuffle", 2, v -> v.pixelShuffle(2), r -> randn(r, 1, 8, 2, 3)));
         ops.add(unary("pixelUnshuffle", 2, v -> v.pixelUnshuffle(2), r -> randn(r, 1, 2, 4, 6)));
@@ -161,6 +181,8 @@ final class OpRegistry {
                         .maxPool2d(2, 2, 0).flatten(1, 3).logSoftmax(1).gather(1, new int[] {3, 0}).mean().neg(),
                 r -> List.of(randn(r, 2, 1, 4, 4), randn(r, 2, 1, 3, 3))));
         ops.add(op("gridSample", 3, xs -> xs.get(0).gridSample(xs.get(1)),
+                r -> List.of(randn(r, 2, 2, 4, 5), randn(r, 2, 3, 4, 2).mul(0.8))));
+        ops.add(op("gridSample alignCorners", 3, xs -> xs.get(0).gridSample(xs.get(1), true),
                 r -> List.of(randn(r, 2, 2, 4, 5), randn(r, 2, 3, 4, 2).mul(0.8))));
         return ops;
     }

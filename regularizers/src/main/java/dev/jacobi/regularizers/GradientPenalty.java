@@ -123,7 +123,7 @@ public final class GradientPenalty implements Regularizer {
         Var out = model.forward(xv);
         Var score = out.dim() == 2 && out.shape()[1] > 1 ? out.gather(1, y) : out;
         Var g = Autodiff.grad(score.sum(), List.of(xv), null, true).get(0);
-        Var norm = g.square().sum(InputGrads.rowDims(g.dim()), false).add(InputGrads.TINY).sqrt();
+        Var norm = g.norm(2, InputGrads.rowDims(g.dim()), false); // its gradient is 0 at a zero row, as in PyTorch
         return norm.sub(1).square().mean();
     }
 
