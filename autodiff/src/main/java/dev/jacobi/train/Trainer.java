@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 
 /**
@@ -49,6 +50,8 @@ public final class Trainer {
     private final Path checkpointDir;
     private final int checkpointEvery;
     private final Rng rng;
+    private final BooleanSupplier stopWhen;
+    private boolean stopped;
     private int epoch;
     private long step;
     // running sums of the current epoch
@@ -69,6 +72,7 @@ public final class Trainer {
         this.checkpointDir = b.checkpointDir;
         this.checkpointEvery = b.checkpointEvery;
         this.rng = b.rng;
+        this.stopWhen = b.stopWhen;
     }
 
     /**
@@ -99,6 +103,7 @@ public final class Trainer {
         private Path checkpointDir;
         private int checkpointEvery = 1;
         private Rng rng = new Rng(0);
+        private BooleanSupplier stopWhen = () -> false;
 
         private Builder(Module model, Optimizer optimizer) {
             this.model = Objects.requireNonNull(model, "Trainer: model is null");
@@ -220,6 +225,19 @@ public final class Trainer {
         }
 
         /**
+         * A condition asked before every step of {@link #fit}: when it turns true, {@code fit} returns at once
+         * (mid-epoch, without finishing the epoch, reporting it or writing its checkpoint) and {@link #stopped()}
+         * becomes true. For a time budget or a signal; the default never stops.
+         *
+         * @param stop the condition
+         * @return this builder
+         */
+        public Builder stopWhen(BooleanSupplier stop) {
+            this.stopWhen = Objects.requireNonNull(stop, "Trainer: stop condition is null");
+            return this;
+        }
+
+        /**
          * The trainer.
          *
          * @return a trainer at epoch 0, step 0
@@ -249,6 +267,11 @@ public final class Trainer {
         return epoch;
     }
 
+    /** Whether the last {@link #fit} returned early because the {@link Builder#stopWhen} condition turned true. */
+    public boolean stopped() {
+        return stopped;
+    }
+
     /** The number of optimizer steps taken. */
     public long step() {
         return step;
@@ -273,6 +296,7 @@ public final class Trainer {
      */
     public List<TrainListener.Epoch> fit(IntFunction<Iterable<Batch>> epochs, int numEpochs) throws IOException {
         List<TrainListener.Epoch> history = new ArrayList<>();
+        stopped = false;
         while (epoch < numEpochs) {
             long t0 = System.nanoTime();
             long steps0 = step;
@@ -281,6 +305,10 @@ public final class Trainer {
             correct = 0;
             seen = 0;
             for (Batch b : epochs.apply(epoch)) {
+                if (stopWhen.getAsBoolean()) {
+                    stopped = true;
+                    return history;
+                }
                 step(b);
             }
             double secs = (System.nanoTime() - t0) / 1e9;

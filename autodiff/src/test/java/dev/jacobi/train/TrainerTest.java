@@ -165,6 +165,23 @@ class TrainerTest {
     }
 
     @Test
+    void stopWhenEndsFitBeforeTheNextStep() throws IOException {
+        DataLoader data = blobs();
+        Sequential m = smallModel(4);
+        long[] asked = {0};
+        Trainer t = Trainer.builder(m, new SGD(m.parameters(), 0.1)).stopWhen(() -> ++asked[0] > 8).build();
+        List<TrainListener.Epoch> h = t.fit(data::epoch, 3);
+        assertTrue(t.stopped());
+        assertEquals(8, t.step(), "stopped before the ninth step");
+        assertEquals(1, h.size(), "the first epoch (6 steps) finished, the second did not");
+        assertEquals(1, t.epoch());
+        Sequential m2 = smallModel(4);
+        Trainer free = Trainer.builder(m2, new SGD(m2.parameters(), 0.1)).build();
+        free.fit(data::epoch, 1);
+        assertFalse(free.stopped());
+    }
+
+    @Test
     void listenerEpochMeanIsTheExampleWeightedMeanOfStepLosses() throws IOException {
         // 20 examples in batches of 8: 8, 8, 4, so the weighting matters
         DataLoader data = DataLoader.builder(Synthetic.blobs(20, 2, 0.5, 1), 8).seed(2).build();

@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelFile mf = ModelFile.load(model);
         Dataset test = Data.load(data == null ? mf.data() : data).test();
-        Map<String, Object> r = evaluate(mf, test, eps, linfEps, steps, examples);
+        Map<String, Object> r = evaluate(mf, test, eps, linfEps, steps, examples, System.out::println);
         r.forEach((k, v) -> System.out.printf("%-36s %s%n", k, v instanceof Double d ? String.format("%.4g", d) : v));
         if (json != null) {
             Outputs.json(json, r);
@@ -66,7 +68,18 @@ final class EvalCommand implements Callable<Integer> {
     /** Examples used for the Hessian, Jacobian and margin statistics. */
     static final int STAT_EXAMPLES = 64;
 
-    static Map<String, Object> evaluate(ModelFile mf, Dataset test, double[] eps, double[] linfEps, int steps, int n) {
+    /**
+     * Every figure of {@code jacobi eval} on the first {@code n} test examples; {@code progress} gets one line per
+     * finished phase with its time, so that a long evaluation shows where it is.
+     */
+    static Map<String, Object> evaluate(ModelFile mf, Dataset test, double[] eps, double[] linfEps, int steps, int n,
+                                        Consumer<String> progress) {
+        long[] t0 = {System.nanoTime()};
+        Consumer<String> done = phase -> {
+            long now = System.nanoTime();
+            progress.accept(String.format(Locale.ROOT, "eval: %s done in %.1f s", phase, (now - t0[0]) / 1e9));
+            t0[0] = now;
+        };
         Batch b = head(test, n);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("examples", b.y().length);
@@ -74,16 +87,19 @@ final class EvalCommand implements Callable<Integer> {
         for (double e : eps) {
             Tensor adv = Attacks.pgd(mf.model(), b.x(), b.y(), Attacks.Pgd.l2(e, steps));
             r.put("pgd_l2_accuracy@" + e, Attacks.accuracy(mf.model(), adv, b.y()));
+            done.accept("PGD-l2 at eps " + e + " on " + b.y().length + " examples");
         }
         for (double e : linfEps) {
             Tensor adv = Attacks.pgd(mf.model(), b.x(), b.y(), Attacks.Pgd.linf(e, steps));
             r.put("pgd_linf_accuracy@" + e, Attacks.accuracy(mf.model(), adv, b.y()));
             r.put("fgsm_linf_accuracy@" + e, Attacks.accuracy(mf.model(), Attacks.fgsm(mf.model(), b.x(), b.y(), e, 0, 1), b.y()));
+            done.accept("PGD-linf and FGSM at eps " + e);
         }
         // the second-order statistics and the exact margins cost far more per example: use the first 64
         Batch s = head(test, Math.min(n, STAT_EXAMPLES));
         Robustness.Report rep = Robustness.evaluate(mf.model(), s.x(), s.y(), Attacks.Pgd.l2(1, steps), new double[0], 10);
         r.put("statistics_examples", s.y().length);
+        done.accept("Hessian, Jacobian and margin statistics on " + s.y().length + " examples");
         double lip = LipschitzBound.of(mf.model(), mf.spec().input()).product();
         r.put("lipschitz_upper_bound", lip);
         r.put("lipschitz_lower_bound", rep.maxJacobianNorm());

@@ -14,6 +14,11 @@ final class Json {
         return sb.toString();
     }
 
+    /** {@code v} on one line, for JSON-lines logs. */
+    static String line(Object v) {
+        return write(v).replaceAll("\\s*\\n\\s*", " ");
+    }
+
     private static void write(StringBuilder sb, Object v, String indent) {
         if (v == null) {
             sb.append("null");
@@ -44,6 +49,8 @@ final class Json {
             }
             sb.append("]");
         } else if (v instanceof double[] a) {
+            write(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
+        } else if (v instanceof int[] a) {
             write(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
         } else {
             write(sb, v.toString(), indent);

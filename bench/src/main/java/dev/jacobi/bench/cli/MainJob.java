@@ -28,7 +28,6 @@ final class MainJob {
     }
 
     static int run(PrintStream out, Path dir, int trainPerClassCap, int epochs, int evalExamples) throws Exception {
-        long t0 = System.nanoTime();
         Split split = Datasets.bundledMnistSplit();
         if (trainPerClassCap > 0) {
             split = new Split(split.train().balancedSubset(trainPerClassCap * 10, 1), split.test());
@@ -39,6 +38,38 @@ final class MainJob {
         out.printf("Jacobi main job: %s on the bundled MNIST subset (%d train / %d test images), %d epochs, Adam 1e-3%n",
                 spec, split.train().size(), split.test().size(), epochs);
         out.println("Two runs: plain, and regularised with " + variants.get(1).regs() + "\n");
+        Tracker t = Tracker.console("main job", dir.resolve("log.jsonl"), 0).install();
+        try (Tracker.Signals ignored = t.trapSignals()) {
+            return run(out, dir, split, spec, variants, epochs, evalExamples, t);
+        } finally {
+            t.close();
+        }
+    }
+
+    private static int run(PrintStream out, Path dir, Split split, ModelSpec spec, List<Variant> variants, int epochs,
+                           int evalExamples, Tracker t) throws Exception {
+        long steps = (long) epochs * ((split.train().size() + 127) / 128);
+        for (Variant v : variants) {
+            t.plan(v.name(), v.name(), steps);
+        }
+        Path scratch = java.nio.file.Files.createTempDirectory("jacobi-calibration");
+        for (Variant v : variants) {
+            t.calibrating(v.name(), () -> {
+                try {
+                    TrainCommand.train(spec, split, v.regs(), "adam", 1e-3, epochs, 128, 0, scratch.resolve(v.name()),
+                            false, t, v.name());
+                } catch (Exception e) {
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                }
+            });
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(scratch)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+        t.printEstimate("from timing the first steps of both runs");
+        long t0 = System.nanoTime();
         Map<String, Object> results = new LinkedHashMap<>();
         Map<String, double[][]> lossCurves = new LinkedHashMap<>();
         Map<String, double[][]> accCurves = new LinkedHashMap<>();
@@ -46,12 +77,17 @@ final class MainJob {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Variant v : variants) {
             out.println("== " + v.name());
+            t.begin(v.name(), v.name(), steps);
             TrainCommand.Run run = TrainCommand.train(spec, split, v.regs(), "adam", 1e-3, epochs, 128, 0,
-                    dir.resolve(v.name()), false, out);
+                    dir.resolve(v.name()), false, t, v.name());
+            if (run.stopped() != null) {
+                out.println("main job: " + run.stopped() + "; nothing is reported");
+                return t.exitCode();
+            }
             ModelFile.save(dir.resolve(v.name() + ".safetensors"), run.model(), spec, "bundled");
             run.model().eval();
             Map<String, Object> r = EvalCommand.evaluate(new ModelFile(run.model(), spec, "bundled"), split.test(), EPS,
-                    new double[0], 20, evalExamples);
+                    new double[0], 20, evalExamples, t::say);
             r.put("test_accuracy_full", run.testAccuracy());
             r.put("regularizers", v.regs().toString());
             List<Double> losses = new ArrayList<>();
@@ -78,6 +114,7 @@ final class MainJob {
                 ys[i + 1] = (double) r.get("pgd_l2_accuracy@" + EPS[i]);
             }
             epsCurves.put(v.name(), new double[][] {xs, ys});
+            t.end();
             out.println();
         }
         String table = table(rows);
@@ -100,6 +137,7 @@ final class MainJob {
                 + "(accuracy-vs-eps.png)\n\nFinished in " + String.format("%.0f", secs) + " s. Models: plain.safetensors, "
                 + "regularised.safetensors (inspect them with `./jacobi inspect --model FILE`).\n");
         out.printf("Finished in %.0f s.%n", secs);
+        out.println(t.finishLine());
         out.println("Report: " + dir.resolve("report.md"));
         return 0;
     }

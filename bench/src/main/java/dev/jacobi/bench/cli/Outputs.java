@@ -16,8 +16,13 @@ final class Outputs {
     private Outputs() {
     }
 
+    /** Held while a file is written, so that a second Ctrl-C or SIGTERM never exits half-way through a write. */
+    static final Object LOCK = new Object();
+
     static void text(Path file, String content) throws IOException {
-        AtomicFiles.write(file, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
+        synchronized (LOCK) {
+            AtomicFiles.write(file, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
+        }
     }
 
     static void json(Path file, Object value) throws IOException {

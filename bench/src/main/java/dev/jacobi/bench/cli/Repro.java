@@ -19,15 +19,43 @@ final class Repro {
     private Repro() {
     }
 
-    /** Trains {@code model} with Adam at {@code lr} for {@code epochs} epochs, {@code extra} adding terms to the builder. */
+    /**
+     * Trains {@code model} with Adam at {@code lr} for {@code epochs} epochs, {@code extra} adding terms to the builder.
+     * Under a {@link Tracker} (a unit of {@code reproduce}) the steps are timed and shown, and the run stops when the
+     * tracker says so, with {@link Tracker.Stopped}.
+     */
     static Module train(Module model, Dataset data, int epochs, int batch, double lr, long seed,
             Consumer<Trainer.Builder> extra) throws IOException {
         Trainer.Builder b = Trainer.builder(model, new Adam(model.parameters(), lr)).rng(new Rng(seed));
         extra.accept(b);
         DataLoader loader = DataLoader.builder(data, batch).seed(seed).build();
-        b.build().fit(loader::epoch, epochs);
+        Tracker t = Tracker.current();
+        if (t != null) {
+            b.listener(t.listener(t.unit(), epochs, loader.batchesPerEpoch())).stopWhen(t::shouldStop);
+        }
+        Trainer trainer = b.build();
+        trainer.fit(loader::epoch, epochs);
+        if (trainer.stopped()) {
+            throw new Tracker.Stopped(t.stopReason());
+        }
         model.eval();
         return model;
+    }
+
+    /** The optimizer steps of {@link #train} on {@code n} examples: {@code epochs · ⌈n / batch⌉}. */
+    static long steps(int n, int batch, int epochs) {
+        return (long) epochs * ((n + batch - 1) / batch);
+    }
+
+    /**
+     * A compared method of a reproduction.
+     *
+     * @param id    its name in unit ids ({@code [a-z0-9-]+})
+     * @param label its name in the report
+     * @param setup what it adds to the trainer; it must make new regularizers and constraints on every call, so that
+     *     runs share no state
+     */
+    record Method(String id, String label, Consumer<Trainer.Builder> setup) {
     }
 
     /** All samples of {@code d} as one tensor {@code [N, …]}. */

@@ -16,7 +16,6 @@ import dev.jacobi.regularizers.LipschitzBound;
 import dev.jacobi.regularizers.MaxMin;
 import dev.jacobi.regularizers.MultiMarginLoss;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,11 +49,6 @@ final class ReproBcop implements Reproduction {
                 + " accuracy (200 epochs); replacing MaxMin by ReLU lowers certified accuracy.";
     }
 
-    @Override
-    public int estimatedSeconds(boolean quick) {
-        return quick ? 60 : 4 * 3600;
-    }
-
     /** BCOP(1→c, k4, s2) → act → BCOP(c→2c, k4, s2) → act → Björck linear → 10 logits. */
     static Module model(int c, boolean maxMin, Rng rng) {
         return new Sequential(new BcopConv2d(1, c, 4, 2, rng), maxMin ? new MaxMin() : new ReLU(),
@@ -62,30 +56,62 @@ final class ReproBcop implements Reproduction {
                 new BjorckLinear(2 * c * 49, 10, rng));
     }
 
+    private static final int BATCH = 64;
+
+    private static int epochs(boolean quick) {
+        return quick ? 3 : 30;
+    }
+
+    private static int width(boolean quick) {
+        return quick ? 16 : 32;
+    }
+
+    private static Dataset test(boolean quick, Split split) {
+        return quick ? split.test().balancedSubset(500, 22) : split.test();
+    }
+
     @Override
-    public Result run(boolean quick, Path outDir, PrintStream log) throws IOException {
+    public List<Runs.Unit> units(boolean quick) {
+        int n = Datasets.bundledMnistSplit().train().size();
+        List<Runs.Unit> units = new ArrayList<>();
+        for (boolean maxMin : new boolean[] {true, false}) {
+            String id = maxMin ? "maxmin" : "relu";
+            units.add(new Runs.Unit(id, id, Repro.map("activation", id, "train", n, "width", width(quick), "epochs",
+                    epochs(quick), "batch", BATCH, "loss", "multi-margin 1.5"), Repro.steps(n, BATCH, epochs(quick)),
+                    dir -> {
+                        Split split = Datasets.bundledMnistSplit();
+                        Dataset test = test(quick, split);
+                        Module net = model(width(quick), maxMin, new Rng(4));
+                        MultiMarginLoss hinge = new MultiMarginLoss(1.5, 1);
+                        Repro.train(net, split.train(), epochs(quick), BATCH, 1e-3, 4, b -> b.loss(hinge::forward));
+                        double lip = LipschitzBound.of(net, new int[] {1, 28, 28}).product();
+                        Tensor x = Repro.images(test);
+                        Tensor logits = Repro.noGrad(() -> net.forward(x).value());
+                        return Repro.map("certifiedAccuracy", Certify.certifiedAccuracy(logits, test.labels(), lip,
+                                EPS), "lipschitzBound", lip);
+                    }));
+        }
+        return units;
+    }
+
+    @Override
+    public Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir)
+            throws IOException {
         Split split = Datasets.bundledMnistSplit();
         Dataset train = split.train();
-        Dataset test = quick ? split.test().balancedSubset(500, 22) : split.test();
-        int epochs = quick ? 3 : 30;
-        int c = quick ? 16 : 32;
-        MultiMarginLoss hinge = new MultiMarginLoss(1.5, 1);
-        Tensor x = Repro.images(test);
-        int[] y = test.labels();
+        Dataset test = test(quick, split);
+        int epochs = epochs(quick);
+        int c = width(quick);
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("paper, MaxMin (200 epochs)", "≈98%", "", "", "45-57%", "1"));
         Map<String, Object> data = new LinkedHashMap<>();
         Map<String, double[][]> curves = new LinkedHashMap<>();
         double[][] cert = new double[2][];
         for (int a = 0; a < 2; a++) {
-            boolean maxMin = a == 0;
-            String label = maxMin ? "MaxMin" : "ReLU";
-            log.printf(Locale.ROOT, "bcop: %s, %d examples, %d epochs%n", label, train.size(), epochs);
-            Module net = model(c, maxMin, new Rng(4));
-            Repro.train(net, train, epochs, 64, 1e-3, 4, b -> b.loss(hinge::forward));
-            double lip = LipschitzBound.of(net, new int[] {1, 28, 28}).product();
-            Tensor logits = Repro.noGrad(() -> net.forward(x).value());
-            cert[a] = Certify.certifiedAccuracy(logits, y, lip, EPS);
+            String label = a == 0 ? "MaxMin" : "ReLU";
+            Map<String, Object> r = results.get(a == 0 ? "maxmin" : "relu");
+            cert[a] = Runs.nums(r, "certifiedAccuracy");
+            double lip = Runs.num(r, "lipschitzBound");
             curves.put(label, new double[][] {EPS, cert[a]});
             List<String> row = new ArrayList<>(List.of("ours, " + label));
             Arrays.stream(cert[a]).mapToObj(Repro::pct).forEach(row::add);

@@ -9,15 +9,12 @@ import dev.jacobi.nn.Module;
 import dev.jacobi.regularizers.GradientPenalty;
 import dev.jacobi.regularizers.SpectralProjection;
 import dev.jacobi.train.Trainer;
-import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Bietti et al.: on small MNIST subsets (300 and 1000 examples), the input-gradient penalty grad-ℓ2
@@ -29,14 +26,13 @@ final class ReproBietti implements Reproduction {
      * The compared methods. Full runs use Bietti's projection (clip the reshaped weights' singular values, a full SVD
      * per layer and step); quick runs use Gouk's cheaper rescaling by the operator norm from power iteration.
      */
-    private static Map<String, Consumer<Trainer.Builder>> methods(boolean quick) {
-        Map<String, Consumer<Trainer.Builder>> m = new LinkedHashMap<>();
-        m.put("none", b -> { });
-        m.put("grad-l2 λ=0.1", b -> b.regularizer(0.1, new GradientPenalty(GradientPenalty.Kind.GRAD_L2)));
-        m.put("SN projection τ=1.5", b -> b.constraint(projection(quick)));
-        m.put("grad-l2 + SN projection", b -> b.regularizer(0.1, new GradientPenalty(GradientPenalty.Kind.GRAD_L2))
-                .constraint(projection(quick)));
-        return m;
+    private static List<Repro.Method> methods(boolean quick) {
+        return List.of(new Repro.Method("none", "none", b -> { }),
+                new Repro.Method("grad-l2", "grad-l2 λ=0.1", b -> b.regularizer(0.1,
+                        new GradientPenalty(GradientPenalty.Kind.GRAD_L2))),
+                new Repro.Method("sn-projection", "SN projection τ=1.5", b -> b.constraint(projection(quick))),
+                new Repro.Method("grad-l2-sn-projection", "grad-l2 + SN projection", b -> b.regularizer(0.1,
+                        new GradientPenalty(GradientPenalty.Kind.GRAD_L2)).constraint(projection(quick))));
     }
 
     private static Constraint projection(boolean quick) {
@@ -65,56 +61,82 @@ final class ReproBietti implements Reproduction {
                 + " projection beat an unregularised network by several points of test accuracy.";
     }
 
-    @Override
-    public int estimatedSeconds(boolean quick) {
-        return quick ? 60 : 1500;
+    private static final int[] SIZES = {300, 1000};
+    private static final int BATCH = 50;
+
+    private static int seeds(boolean quick) {
+        return quick ? 1 : 3;
+    }
+
+    private static ModelSpec model(boolean quick) {
+        return quick ? new ModelSpec("mlp", 256, 2, new int[] {1, 28, 28}, 10)
+                : new ModelSpec("cnn", 16, 2, new int[] {1, 28, 28}, 10);
     }
 
     @Override
-    public Result run(boolean quick, Path outDir, PrintStream log) throws IOException {
-        Split split = Datasets.bundledMnistSplit();
-        Dataset test = quick ? split.test().balancedSubset(1000, 9) : split.test();
-        int[] sizes = {300, 1000};
-        int seeds = quick ? 1 : 3;
-        String model = quick ? "MLP 784-256x2-10" : "CNN (2 conv blocks of 16/32 channels)";
+    public List<Runs.Unit> units(boolean quick) {
+        List<Runs.Unit> units = new ArrayList<>();
+        for (int n : SIZES) {
+            int epochs = seen(quick) / n;
+            for (Repro.Method m : methods(quick)) {
+                for (int seed = 0; seed < seeds(quick); seed++) {
+                    int s = seed;
+                    units.add(new Runs.Unit("mnist" + n + "-" + m.id() + "-seed" + seed, m.id(), Repro.map("train", n,
+                            "method", m.label(), "model", model(quick).toString(), "epochs", epochs, "batch", BATCH,
+                            "seed", seed), Repro.steps(n, BATCH, epochs), dir -> {
+                                Split split = Datasets.bundledMnistSplit();
+                                Dataset train = split.train().balancedSubset(n, 100 + s);
+                                Module net = model(quick).build(new Rng(s + 1));
+                                Repro.train(net, train, epochs, BATCH, 1e-3, s, m.setup());
+                                return Repro.map("accuracy", Repro.accuracy(net, test(quick, split)));
+                            }));
+                }
+            }
+        }
+        return units;
+    }
+
+    private static Dataset test(boolean quick, Split split) {
+        return quick ? split.test().balancedSubset(1000, 9) : split.test();
+    }
+
+    @Override
+    public Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir) {
+        Dataset test = test(quick, Datasets.bundledMnistSplit());
+        int seeds = seeds(quick);
         List<List<String>> rows = new ArrayList<>();
         Map<String, Object> data = new LinkedHashMap<>();
-        double[] gains = new double[sizes.length];
-        for (int s = 0; s < sizes.length; s++) {
-            int n = sizes[s];
-            int epochs = seen(quick) / n;
+        double[] gains = new double[SIZES.length];
+        for (int s = 0; s < SIZES.length; s++) {
+            int n = SIZES[s];
             double base = Double.NaN;
             double best = Double.NEGATIVE_INFINITY;
             String bestName = "";
             Map<String, Object> perMethod = new LinkedHashMap<>();
-            for (Map.Entry<String, Consumer<Trainer.Builder>> m : methods(quick).entrySet()) {
+            for (Repro.Method m : methods(quick)) {
                 double sum = 0;
                 for (int seed = 0; seed < seeds; seed++) {
-                    Dataset train = split.train().balancedSubset(n, 100 + seed);
-                    Module net = (quick ? new ModelSpec("mlp", 256, 2, new int[] {1, 28, 28}, 10)
-                            : new ModelSpec("cnn", 16, 2, new int[] {1, 28, 28}, 10)).build(new Rng(seed + 1));
-                    log.printf(Locale.ROOT, "bietti: MNIST-%d, %s, seed %d, %d epochs%n", n, m.getKey(), seed, epochs);
-                    Repro.train(net, train, epochs, 50, 1e-3, seed, m.getValue());
-                    sum += Repro.accuracy(net, test);
+                    sum += Runs.num(results.get("mnist" + n + "-" + m.id() + "-seed" + seed), "accuracy");
                 }
                 double acc = sum / seeds;
-                perMethod.put(m.getKey(), acc);
-                if (m.getKey().equals("none")) {
+                perMethod.put(m.label(), acc);
+                if (m.id().equals("none")) {
                     base = acc;
                 } else if (acc > best) {
                     best = acc;
-                    bestName = m.getKey();
+                    bestName = m.label();
                 }
-                rows.add(List.of("MNIST-" + n, m.getKey(), Repro.pct(acc), m.getKey().equals("none") ? "—"
+                rows.add(List.of("MNIST-" + n, m.label(), Repro.pct(acc), m.id().equals("none") ? "—"
                         : String.format(Locale.ROOT, "%+.1f", 100 * (acc - base))));
             }
             gains[s] = best - base;
-            data.put("mnist" + n, Repro.map("epochs", epochs, "accuracy", perMethod, "best", bestName,
+            data.put("mnist" + n, Repro.map("epochs", seen(quick) / n, "accuracy", perMethod, "best", bestName,
                     "gainPoints", 100 * gains[s]));
         }
         data.put("seeds", seeds);
         data.put("testExamples", test.size());
-        String body = "Setup: " + model + ", Adam 1e-3, batch 50, " + seen(quick)
+        String model = quick ? "MLP 784-256x2-10" : "CNN (2 conv blocks of 16/32 channels)";
+        String body = "Setup: " + model + ", Adam 1e-3, batch " + BATCH + ", " + seen(quick)
                 + " examples seen per run, " + seeds + " seed(s) averaged, test on " + test.size()
                 + " held-out bundled MNIST digits. SN projection: " + (quick ? "Gouk's W ← W/max(1, σ_op(W)/1.5) with σ_op by"
                 + " power iteration (Bietti's SVD clip is too slow for --quick)" : "Bietti's clip of the reshaped"

@@ -11,7 +11,6 @@ import dev.jacobi.regularizers.ConvBoundPenalty;
 import dev.jacobi.regularizers.ConvSpectralNorm;
 import dev.jacobi.regularizers.LipschitzBound;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,28 +46,99 @@ final class ReproFantasticFour implements Reproduction {
                 + " robustness with little loss of accuracy.";
     }
 
-    @Override
-    public int estimatedSeconds(boolean quick) {
-        return quick ? 30 : 1200;
+    private static final int BATCH = 64;
+
+    private static int kernels(boolean quick) {
+        return quick ? 30 : 100;
+    }
+
+    private static Split data(boolean quick) {
+        Split split = Datasets.bundledMnistSplit();
+        return new Split(quick ? split.train().balancedSubset(4000, 12) : split.train(),
+                split.test().balancedSubset(quick ? 500 : 1000, 13));
+    }
+
+    private static int epochs(boolean quick) {
+        return quick ? 3 : 10;
+    }
+
+    private static int width(boolean quick) {
+        return quick ? 8 : 16;
     }
 
     @Override
-    public Result run(boolean quick, Path outDir, PrintStream log) throws IOException {
-        Map<String, Object> data = new LinkedHashMap<>();
-        // --- random kernels
-        int count = quick ? 30 : 100;
+    public List<Runs.Unit> units(boolean quick) {
+        List<Runs.Unit> units = new ArrayList<>();
+        units.add(new Runs.Unit("random-kernels", "random-kernels", Repro.map("kernels", kernels(quick), "shape",
+                "16x16x3x3 N(0,1)", "input", "16x16 circular", "seed", 17), 0, dir -> randomKernels(kernels(quick))));
+        int n = data(quick).train().size();
+        for (boolean pen : new boolean[] {false, true}) {
+            String id = pen ? "penalty" : "vanilla";
+            units.add(new Runs.Unit(id, id, Repro.map("penalty", pen ? "conv-bound beta=" + BETA : "none", "train", n,
+                    "model", "cnn width " + width(quick), "epochs", epochs(quick), "pgd_eps", EPS),
+                    Repro.steps(n, BATCH, epochs(quick)), dir -> trained(quick, pen)));
+        }
+        return units;
+    }
+
+    /** The four-bound against the exact circular norm over random kernels. */
+    private static Map<String, Object> randomKernels(int count) {
         Rng rng = new Rng(17);
         double[] ratios = new double[count];
-        double[] exact = new double[count];
-        double[] bound = new double[count];
         int below = 0;
         for (int i = 0; i < count; i++) {
             Tensor k = Tensor.randn(rng, 16, 16, 3, 3).to(dev.jacobi.core.DType.FLOAT64);
-            exact[i] = ConvSpectralNorm.exactCircular(k, 16, 16);
-            bound[i] = ConvSpectralNorm.fantasticFour(k).bound();
-            ratios[i] = bound[i] / exact[i];
-            below += bound[i] < exact[i] * (1 - 1e-9) ? 1 : 0;
+            double exact = ConvSpectralNorm.exactCircular(k, 16, 16);
+            double bound = ConvSpectralNorm.fantasticFour(k).bound();
+            ratios[i] = bound / exact;
+            below += bound < exact * (1 - 1e-9) ? 1 : 0;
         }
+        return Repro.map("ratios", ratios, "boundBelowExact", below);
+    }
+
+    /** A CNN trained with or without the penalty: the bound of each convolution, accuracy and robustness. */
+    private static Map<String, Object> trained(boolean quick, boolean pen) throws IOException {
+        Split d = data(quick);
+        int[] input = {1, 28, 28};
+        Module net = new ModelSpec("cnn", width(quick), 2, input, 10).build(new Rng(3));
+        Repro.train(net, d.train(), epochs(quick), BATCH, 1e-3, 3, b -> {
+            if (pen) {
+                b.regularizer(BETA, new ConvBoundPenalty(1, 3));
+            }
+        });
+        int side = 28;
+        double sumBound = 0;
+        int below = 0;
+        List<Object> layers = new ArrayList<>();
+        for (Map.Entry<String, Module> e : net.namedModules().entrySet()) {
+            if (e.getValue() instanceof Conv2d c) {
+                Tensor k = c.weight().value().to(dev.jacobi.core.DType.FLOAT64);
+                ConvSpectralNorm.FourBounds fb = ConvSpectralNorm.fantasticFour(k);
+                double ex = ConvSpectralNorm.exactCircular(k, side + 2, side + 2);
+                below += fb.bound() < ex * (1 - 1e-9) ? 1 : 0;
+                sumBound += fb.bound();
+                layers.add(Repro.map("layer", e.getKey(), "kernel", Arrays.toString(k.shape()), "exact", ex,
+                        "bound", fb.bound(), "winner", String.valueOf(fb.winner())));
+                side /= 2;
+            }
+        }
+        Dataset test = d.test();
+        double acc = Repro.accuracy(net, test);
+        double pgd = Repro.pgdAccuracy(net, Repro.images(test), test.labels(), EPS, quick ? 10 : 40, 5);
+        double lip = LipschitzBound.of(net, input).product();
+        return Repro.map("accuracy", acc, "pgdAccuracy", pgd, "lipschitzBound", lip, "sumConvBounds", sumBound,
+                "boundBelowExact", below, "layers", layers);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir)
+            throws IOException {
+        Map<String, Object> data = new LinkedHashMap<>();
+        Map<String, Object> rk = results.get("random-kernels");
+        double[] ratios = Runs.nums(rk, "ratios");
+        int count = ratios.length;
+        int below = (int) Runs.num(rk, "boundBelowExact");
         double[] sorted = ratios.clone();
         Arrays.sort(sorted);
         double[] idx = new double[count];
@@ -78,46 +148,31 @@ final class ReproFantasticFour implements Reproduction {
         data.put("random", Repro.map("kernels", count, "shape", "16x16x3x3 N(0,1)", "input", "16x16 circular",
                 "ratioMin", sorted[0], "ratioMean", Repro.mean(ratios), "ratioMax", sorted[count - 1],
                 "boundBelowExact", below));
-
-        // --- trained CNNs with and without the penalty
-        Split split = Datasets.bundledMnistSplit();
-        Dataset train = quick ? split.train().balancedSubset(4000, 12) : split.train();
-        Dataset test = split.test().balancedSubset(quick ? 500 : 1000, 13);
-        int epochs = quick ? 3 : 10;
-        int width = quick ? 8 : 16;
-        int[] input = {1, 28, 28};
+        Split d = data(quick);
+        Dataset train = d.train();
+        Dataset test = d.test();
+        int epochs = epochs(quick);
+        int width = width(quick);
         List<List<String>> kernelRows = new ArrayList<>();
         List<List<String>> netRows = new ArrayList<>();
         double[][] summary = new double[2][];
         int worstTrainedBelow = 0;
         for (int run = 0; run < 2; run++) {
             String label = run == 0 ? "no penalty" : "conv-bound β=" + BETA;
-            log.printf(Locale.ROOT, "fantastic-four: CNN width %d, %s, %d examples, %d epochs%n", width, label,
-                    train.size(), epochs);
-            Module net = new ModelSpec("cnn", width, 2, input, 10).build(new Rng(3));
             boolean pen = run == 1;
-            Repro.train(net, train, epochs, 64, 1e-3, 3, b -> {
-                if (pen) {
-                    b.regularizer(BETA, new ConvBoundPenalty(1, 3));
-                }
-            });
-            int side = 28;
-            double sumBound = 0;
-            for (Map.Entry<String, Module> e : net.namedModules().entrySet()) {
-                if (e.getValue() instanceof Conv2d c) {
-                    Tensor k = c.weight().value().to(dev.jacobi.core.DType.FLOAT64);
-                    ConvSpectralNorm.FourBounds fb = ConvSpectralNorm.fantasticFour(k);
-                    double ex = ConvSpectralNorm.exactCircular(k, side + 2, side + 2);
-                    worstTrainedBelow += fb.bound() < ex * (1 - 1e-9) ? 1 : 0;
-                    sumBound += fb.bound();
-                    kernelRows.add(List.of(label, e.getKey(), Arrays.toString(k.shape()), Repro.num(ex),
-                            Repro.num(fb.bound()), Repro.num(fb.bound() / ex), String.valueOf(fb.winner())));
-                    side /= 2;
-                }
+            Map<String, Object> r = results.get(pen ? "penalty" : "vanilla");
+            for (Object o : (List<Object>) r.get("layers")) {
+                Map<String, Object> l = (Map<String, Object>) o;
+                double ex = Runs.num(l, "exact");
+                double bound = Runs.num(l, "bound");
+                kernelRows.add(List.of(label, (String) l.get("layer"), (String) l.get("kernel"), Repro.num(ex),
+                        Repro.num(bound), Repro.num(bound / ex), (String) l.get("winner")));
             }
-            double acc = Repro.accuracy(net, test);
-            double pgd = Repro.pgdAccuracy(net, Repro.images(test), test.labels(), EPS, quick ? 10 : 40, 5);
-            double lip = LipschitzBound.of(net, input).product();
+            worstTrainedBelow += (int) Runs.num(r, "boundBelowExact");
+            double acc = Runs.num(r, "accuracy");
+            double pgd = Runs.num(r, "pgdAccuracy");
+            double lip = Runs.num(r, "lipschitzBound");
+            double sumBound = Runs.num(r, "sumConvBounds");
             summary[run] = new double[] {acc, pgd, lip, sumBound};
             netRows.add(List.of(label, Repro.pct(acc), Repro.pct(pgd), Repro.num(sumBound), Repro.num(lip)));
             data.put(pen ? "penalty" : "vanilla", Repro.map("accuracy", acc, "pgdAccuracy", pgd, "lipschitzBound", lip,

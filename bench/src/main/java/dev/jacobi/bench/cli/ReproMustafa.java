@@ -8,9 +8,7 @@ import dev.jacobi.datasets.Split;
 import dev.jacobi.nn.Module;
 import dev.jacobi.regularizers.GradientPenalty;
 import dev.jacobi.regularizers.HessianNormPenalty;
-import dev.jacobi.train.Trainer;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Mustafa et al.: the input-Hessian operator-norm penalty {@code λ·mean |vᵀ∇²ₓℓ v|} against the input-gradient
@@ -47,53 +44,85 @@ final class ReproMustafa implements Reproduction {
                 + " the input Hessian drops by an order of magnitude.";
     }
 
-    @Override
-    public int estimatedSeconds(boolean quick) {
-        return quick ? 30 : 1800;
+    private static final int BATCH = 64;
+
+    /** The compared methods. */
+    private static List<Repro.Method> methods() {
+        return List.of(new Repro.Method("none", "none", b -> { }),
+                new Repro.Method("gradient", "gradient λ=" + GRAD_LAMBDA, b -> b.regularizer(GRAD_LAMBDA,
+                        new GradientPenalty(GradientPenalty.Kind.GRAD_L2))),
+                new Repro.Method("hessian", "Hessian λ=" + HESS_LAMBDA, b -> b.regularizer(HESS_LAMBDA,
+                        new HessianNormPenalty(3, 16, HessianNormPenalty.Mode.EXACT))));
+    }
+
+    private static Split data(boolean quick) {
+        Split split = Datasets.bundledMnistSplit();
+        return new Split(quick ? split.train().balancedSubset(4000, 7) : split.train(),
+                split.test().balancedSubset(quick ? 500 : 1000, 8));
+    }
+
+    private static int epochs(boolean quick) {
+        return quick ? 5 : 15;
+    }
+
+    private static int pgdSteps(boolean quick) {
+        return quick ? 10 : 40;
     }
 
     @Override
-    public Result run(boolean quick, Path outDir, PrintStream log) throws IOException {
-        Split split = Datasets.bundledMnistSplit();
-        Dataset train = quick ? split.train().balancedSubset(4000, 7) : split.train();
-        Dataset test = split.test().balancedSubset(quick ? 500 : 1000, 8);
-        int epochs = quick ? 5 : 15;
-        int steps = quick ? 10 : 40;
-        Map<String, Consumer<Trainer.Builder>> methods = new LinkedHashMap<>();
-        methods.put("none", b -> { });
-        methods.put("gradient λ=" + GRAD_LAMBDA, b -> b.regularizer(GRAD_LAMBDA,
-                new GradientPenalty(GradientPenalty.Kind.GRAD_L2)));
-        methods.put("Hessian λ=" + HESS_LAMBDA, b -> b.regularizer(HESS_LAMBDA,
-                new HessianNormPenalty(3, 16, HessianNormPenalty.Mode.EXACT)));
-        Tensor x = Repro.images(test);
-        int[] y = test.labels();
-        Tensor xe = x.narrow(0, 0, 100);
-        int[] ye = Arrays.copyOf(y, 100);
-        HessianNormPenalty probe = new HessianNormPenalty(10, 1, HessianNormPenalty.Mode.EXACT);
+    public List<Runs.Unit> units(boolean quick) {
+        List<Runs.Unit> units = new ArrayList<>();
+        int trainSize = data(quick).train().size();
+        for (Repro.Method m : methods()) {
+            units.add(new Runs.Unit(m.id(), m.id(), Repro.map("method", m.label(), "train", trainSize,
+                    "model", "mlp 784-256x2-10", "epochs", epochs(quick), "pgd_steps", pgdSteps(quick)),
+                    Repro.steps(trainSize, BATCH, epochs(quick)), dir -> {
+                        Split d = data(quick);
+                        Module net = new ModelSpec("mlp", 256, 2, new int[] {1, 28, 28}, 10).build(new Rng(5));
+                        Repro.train(net, d.train(), epochs(quick), BATCH, 1e-3, 5, m.setup());
+                        Tensor x = Repro.images(d.test());
+                        int[] y = d.test().labels();
+                        double[] acc = new double[EPS.length];
+                        for (int e = 0; e < EPS.length; e++) {
+                            acc[e] = Repro.pgdAccuracy(net, x, y, EPS[e], pgdSteps(quick), 11);
+                        }
+                        HessianNormPenalty probe = new HessianNormPenalty(10, 1, HessianNormPenalty.Mode.EXACT);
+                        double eig = Repro.mean(probe.eigenvalues(net, x.narrow(0, 0, 100), Arrays.copyOf(y, 100))
+                                .abs().toDoubleArray());
+                        return Repro.map("pgdAccuracy", acc, "meanTopEigenvalue", eig);
+                    }));
+        }
+        return units;
+    }
+
+    @Override
+    public Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir)
+            throws IOException {
+        Split d = data(quick);
+        int epochs = epochs(quick);
+        int steps = pgdSteps(quick);
         List<List<String>> rows = new ArrayList<>();
         Map<String, double[][]> curves = new LinkedHashMap<>();
         Map<String, Object> data = new LinkedHashMap<>();
         List<double[]> accs = new ArrayList<>();
-        double[] eig = new double[methods.size()];
+        double[] eig = new double[methods().size()];
         int k = 0;
-        for (Map.Entry<String, Consumer<Trainer.Builder>> m : methods.entrySet()) {
-            log.printf(Locale.ROOT, "mustafa: %s, %d examples, %d epochs%n", m.getKey(), train.size(), epochs);
-            Module net = new ModelSpec("mlp", 256, 2, new int[] {1, 28, 28}, 10).build(new Rng(5));
-            Repro.train(net, train, epochs, 64, 1e-3, 5, m.getValue());
-            double[] acc = new double[EPS.length];
-            for (int e = 0; e < EPS.length; e++) {
-                acc[e] = Repro.pgdAccuracy(net, x, y, EPS[e], steps, 11);
-            }
-            eig[k] = Repro.mean(probe.eigenvalues(net, xe, ye).abs().toDoubleArray());
+        for (Repro.Method m : methods()) {
+            String label = m.label();
+            Map<String, Object> r = results.get(m.id());
+            double[] acc = Runs.nums(r, "pgdAccuracy");
+            eig[k] = Runs.num(r, "meanTopEigenvalue");
             accs.add(acc);
-            curves.put(m.getKey(), new double[][] {EPS, acc});
-            List<String> row = new ArrayList<>(List.of(m.getKey()));
+            curves.put(label, new double[][] {EPS, acc});
+            List<String> row = new ArrayList<>(List.of(label));
             Arrays.stream(acc).mapToObj(Repro::pct).forEach(row::add);
             row.add(Repro.num(eig[k]));
             rows.add(row);
-            data.put(m.getKey(), Repro.map("pgdAccuracy", acc, "meanTopEigenvalue", eig[k]));
+            data.put(label, Repro.map("pgdAccuracy", acc, "meanTopEigenvalue", eig[k]));
             k++;
         }
+        Dataset train = d.train();
+        Dataset test = d.test();
         data.put("eps", EPS);
         data.put("pgdSteps", steps);
         Outputs.lineChart(outDir.resolve("pgd.png"), "PGD-l2 accuracy on MNIST", "ε (l2)", "accuracy", curves);

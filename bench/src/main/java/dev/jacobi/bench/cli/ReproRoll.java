@@ -15,7 +15,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,90 +49,137 @@ final class ReproRoll implements Reproduction {
                 + " around the data.";
     }
 
+    /** The sizes of a run: full or quick. */
+    private record Sizes(int toyEpochs, int grid, int nTrain, int width, int epochs, int nTest) {
+        static Sizes of(boolean quick) {
+            return quick ? new Sizes(400, 120, 2000, 100, 4, 200) : new Sizes(1500, 240, 8000, 300, 20, 1000);
+        }
+    }
+
+    private static final int TOY_POINTS = 200;
+    private static final int MNIST_BATCH = 64;
+
     @Override
-    public int estimatedSeconds(boolean quick) {
-        return quick ? 40 : 600;
+    public List<Runs.Unit> units(boolean quick) {
+        Sizes z = Sizes.of(quick);
+        List<Runs.Unit> units = new ArrayList<>();
+        for (boolean roll : new boolean[] {false, true}) {
+            String which = roll ? "roll" : "vanilla";
+            units.add(new Runs.Unit("toy-" + which, "toy-" + which, Repro.map("data", "moons 200, noise 0.1",
+                    "model", "mlp 2-32x4-2", "epochs", z.toyEpochs(), "lambda", roll ? TOY_LAMBDA : 0, "c",
+                    roll ? TOY_C : 0), Repro.steps(TOY_POINTS, TOY_POINTS, z.toyEpochs()), dir -> toy(roll, z, dir)));
+        }
+        for (boolean roll : new boolean[] {false, true}) {
+            String which = roll ? "roll" : "vanilla";
+            units.add(new Runs.Unit("mnist-" + which, "mnist-" + which, Repro.map("data", "bundled mnist",
+                    "train", z.nTrain(), "test_for_margins", z.nTest(), "model", "mlp 784-" + z.width() + "x4-10",
+                    "epochs", z.epochs(), "lambda", roll ? MNIST_LAMBDA : 0, "c", roll ? MNIST_C : 0),
+                    Repro.steps(z.nTrain(), MNIST_BATCH, z.epochs()), dir -> mnist(roll, z)));
+        }
+        return units;
+    }
+
+    /** One model on the moons, saved for the picture, with its accuracy and margins. */
+    private static Map<String, Object> toy(boolean roll, Sizes z, Path dir) throws IOException {
+        Dataset moons = Synthetic.moons(TOY_POINTS, 0.1, 1);
+        ModelSpec spec = new ModelSpec("mlp", 32, 4, new int[] {2}, 2);
+        Module m = Repro.train(spec.build(new Rng(11)), moons, z.toyEpochs(), TOY_POINTS, 0.01, 1,
+                b -> {
+                    if (roll) {
+                        b.regularizer(TOY_LAMBDA, new Roll(TOY_C, Roll.Method.GRAM));
+                    }
+                });
+        ModelFile.save(dir.resolve("model.safetensors"), m, spec, "moons");
+        double[] margins = Roll.margins(m, Repro.images(moons), 2).toDoubleArray();
+        return Repro.map("accuracy", Repro.accuracy(m, moons), "medianMargin", Repro.quantile(margins, 0.5),
+                "p25Margin", Repro.quantile(margins, 0.25));
+    }
+
+    /** One MLP on MNIST: test accuracy and the margin percentiles of the first test points. */
+    private static Map<String, Object> mnist(boolean roll, Sizes z) throws IOException {
+        Split split = Datasets.bundledMnistSplit();
+        Dataset train = z.nTrain() < split.train().size() ? split.train().balancedSubset(z.nTrain(), 3) : split.train();
+        Dataset test = split.test().balancedSubset(z.nTest(), 4);
+        Module m = Repro.train(mlp(784, z.width(), 4, 10, 21), train, z.epochs(), MNIST_BATCH, 1e-3, 2, b -> {
+            if (roll) {
+                b.regularizer(MNIST_LAMBDA, new Roll(MNIST_C, Roll.Method.GRAM));
+            }
+        });
+        double[] margins = Roll.margins(m, Repro.images(test), 2).toDoubleArray();
+        return Repro.map("accuracy", Repro.accuracy(m, split.test()), "marginPercentiles", pcts(margins));
     }
 
     @Override
-    public Result run(boolean quick, Path outDir, PrintStream log) throws IOException {
+    public Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir)
+            throws IOException {
+        Sizes z = Sizes.of(quick);
         Map<String, Object> data = new LinkedHashMap<>();
         StringBuilder body = new StringBuilder();
 
         // --- 2-D toy: linear regions of vanilla and ROLL on moons
-        Dataset moons = Synthetic.moons(200, 0.1, 1);
-        int toyEpochs = quick ? 400 : 1500;
-        log.println("roll: 2-D moons, " + toyEpochs + " full-batch steps each for vanilla and ROLL");
-        Module toyVanilla = Repro.train(mlp(2, 32, 4, 2, 11), moons, toyEpochs, 200, 0.01, 1, b -> { });
-        Module toyRoll = Repro.train(mlp(2, 32, 4, 2, 11), moons, toyEpochs, 200, 0.01, 1,
-                b -> b.regularizer(TOY_LAMBDA, new Roll(TOY_C, Roll.Method.GRAM)));
-        int grid = quick ? 120 : 240;
+        Dataset moons = Synthetic.moons(TOY_POINTS, 0.1, 1);
+        Module toyVanilla = ModelFile.load(runsDir.resolve("toy-vanilla").resolve("model.safetensors")).model();
+        Module toyRoll = ModelFile.load(runsDir.resolve("toy-roll").resolve("model.safetensors")).model();
+        int grid = z.grid();
         int[][] patV = patterns(toyVanilla, moons, grid);
         int[][] patR = patterns(toyRoll, moons, grid);
-        double[] toyMarginV = Roll.margins(toyVanilla, Repro.images(moons), 2).toDoubleArray();
-        double[] toyMarginR = Roll.margins(toyRoll, Repro.images(moons), 2).toDoubleArray();
-        double toyAccV = Repro.accuracy(toyVanilla, moons);
-        double toyAccR = Repro.accuracy(toyRoll, moons);
+        Map<String, Object> tv = results.get("toy-vanilla");
+        Map<String, Object> tr = results.get("toy-roll");
+        double toyAccV = Runs.num(tv, "accuracy");
+        double toyAccR = Runs.num(tr, "accuracy");
+        double toyMedV = Runs.num(tv, "medianMargin");
+        double toyMedR = Runs.num(tr, "medianMargin");
         int regionsV = distinct(patV);
         int regionsR = distinct(patR);
         picture(outDir.resolve("regions.png"), moons, patV, patR, grid, regionsV, regionsR);
 
-        body.append("## 2-D moons (200 points, MLP 2-32x4-2, ").append(toyEpochs).append(" Adam steps)\n\n")
+        body.append("## 2-D moons (200 points, MLP 2-32x4-2, ").append(z.toyEpochs()).append(" Adam steps)\n\n")
                 .append(Outputs.table(List.of("model", "train acc", "regions on the grid", "median margin",
                         "P25 margin"), List.of(
-                        List.of("vanilla", Repro.pct(toyAccV), Integer.toString(regionsV),
-                                Repro.num(Repro.quantile(toyMarginV, 0.5)), Repro.num(Repro.quantile(toyMarginV, 0.25))),
+                        List.of("vanilla", Repro.pct(toyAccV), Integer.toString(regionsV), Repro.num(toyMedV),
+                                Repro.num(Runs.num(tv, "p25Margin"))),
                         List.of("ROLL λ=" + TOY_LAMBDA + ", C=" + TOY_C, Repro.pct(toyAccR), Integer.toString(regionsR),
-                                Repro.num(Repro.quantile(toyMarginR, 0.5)), Repro.num(Repro.quantile(toyMarginR, 0.25))))))
+                                Repro.num(toyMedR), Repro.num(Runs.num(tr, "p25Margin"))))))
                 .append("\n![linear regions, vanilla (left) and ROLL (right)](regions.png)\n\n")
                 .append("Each colour is one activation pattern (one linear region) on a ").append(grid).append('x')
                 .append(grid).append(" grid; dots are the training points.\n\n");
         data.put("toy", Repro.map("vanillaAccuracy", toyAccV, "rollAccuracy", toyAccR, "vanillaRegions", regionsV,
-                "rollRegions", regionsR, "vanillaMedianMargin", Repro.quantile(toyMarginV, 0.5),
-                "rollMedianMargin", Repro.quantile(toyMarginR, 0.5), "lambda", TOY_LAMBDA, "c", TOY_C));
+                "rollRegions", regionsR, "vanillaMedianMargin", toyMedV, "rollMedianMargin", toyMedR,
+                "lambda", TOY_LAMBDA, "c", TOY_C));
 
         // --- MNIST: margin percentiles
-        Split split = Datasets.bundledMnistSplit();
-        int nTrain = quick ? 2000 : 8000;
-        int width = quick ? 100 : 300;
-        int epochs = quick ? 4 : 20;
-        int nTest = quick ? 200 : 1000;
-        Dataset train = nTrain < split.train().size() ? split.train().balancedSubset(nTrain, 3) : split.train();
-        Dataset test = split.test().balancedSubset(nTest, 4);
-        log.printf("roll: MNIST %d train, MLP 784-%dx4-10, %d epochs each%n", nTrain, width, epochs);
-        Module vanilla = Repro.train(mlp(784, width, 4, 10, 21), train, epochs, 64, 1e-3, 2, b -> { });
-        Module rolled = Repro.train(mlp(784, width, 4, 10, 21), train, epochs, 64, 1e-3, 2,
-                b -> b.regularizer(MNIST_LAMBDA, new Roll(MNIST_C, Roll.Method.GRAM)));
-        double accV = Repro.accuracy(vanilla, split.test());
-        double accR = Repro.accuracy(rolled, split.test());
-        double[] mV = Roll.margins(vanilla, Repro.images(test), 2).toDoubleArray();
-        double[] mR = Roll.margins(rolled, Repro.images(test), 2).toDoubleArray();
+        Map<String, Object> mv = results.get("mnist-vanilla");
+        Map<String, Object> mr = results.get("mnist-roll");
+        double accV = Runs.num(mv, "accuracy");
+        double accR = Runs.num(mr, "accuracy");
+        double[] pV = Runs.nums(mv, "marginPercentiles");
+        double[] pR = Runs.nums(mr, "marginPercentiles");
         List<List<String>> rows = new ArrayList<>();
         rows.add(row("paper vanilla (98%)", "—", new String[] {"—", "6e-4", "—", "—"}));
         rows.add(row("paper ROLL C=0.25 (98%)", "—", new String[] {"—", "9.2e-3", "—", "—"}));
-        rows.add(row("ours vanilla", Repro.pct(accV), quantiles(mV)));
-        rows.add(row("ours ROLL λ=" + MNIST_LAMBDA + ", C=" + MNIST_C, Repro.pct(accR), quantiles(mR)));
-        double ratio = Repro.quantile(mR, 0.5) / Repro.quantile(mV, 0.5);
-        body.append("## MNIST (bundled, ").append(nTrain).append(" train, ").append(nTest)
-                .append(" test points for margins), MLP 784-").append(width).append("x4-10, ").append(epochs)
+        rows.add(row("ours vanilla", Repro.pct(accV), nums(pV)));
+        rows.add(row("ours ROLL λ=" + MNIST_LAMBDA + ", C=" + MNIST_C, Repro.pct(accR), nums(pR)));
+        double ratio = pR[1] / pV[1];
+        body.append("## MNIST (bundled, ").append(z.nTrain()).append(" train, ").append(z.nTest())
+                .append(" test points for margins), MLP 784-").append(z.width()).append("x4-10, ").append(z.epochs())
                 .append(" epochs\n\n")
                 .append(Outputs.table(List.of("model", "test acc", "P25 ε̂₂", "P50 ε̂₂", "P75 ε̂₂", "P100 ε̂₂"), rows))
                 .append("\nMargins are exact l2 distances (pixel units, inputs in [0, 1]) to the boundary of each test"
                         + " point's linear region. Median ratio ROLL/vanilla: ").append(Repro.num(ratio))
                 .append(" (paper: about 15).\n");
-        data.put("mnist", Repro.map("train", nTrain, "width", width, "epochs", epochs, "vanillaAccuracy", accV,
-                "rollAccuracy", accR, "vanillaMarginPercentiles", pcts(mV), "rollMarginPercentiles", pcts(mR),
+        data.put("mnist", Repro.map("train", z.nTrain(), "width", z.width(), "epochs", z.epochs(), "vanillaAccuracy",
+                accV, "rollAccuracy", accR, "vanillaMarginPercentiles", pV, "rollMarginPercentiles", pR,
                 "percentiles", PERCENTILES, "medianRatio", ratio, "lambda", MNIST_LAMBDA, "c", MNIST_C));
 
         boolean bigger = ratio >= 5;
         boolean sameAcc = accR >= accV - 0.02;
-        boolean toyGrows = Repro.quantile(toyMarginR, 0.5) > Repro.quantile(toyMarginV, 0.5);
+        boolean toyGrows = toyMedR > toyMedV;
         String verdict = bigger && sameAcc && toyGrows ? "yes" : ratio > 1 && (sameAcc || toyGrows) ? "partly" : "no";
         String reason = String.format(java.util.Locale.ROOT,
                 "ROLL multiplies the median MNIST margin by %s (paper ~15) with test accuracy %s vs %s, and on moons "
                         + "the median margin goes %s -> %s with %d -> %d regions on the grid",
-                Repro.num(ratio), Repro.pct(accR), Repro.pct(accV), Repro.num(Repro.quantile(toyMarginV, 0.5)),
-                Repro.num(Repro.quantile(toyMarginR, 0.5)), regionsV, regionsR);
+                Repro.num(ratio), Repro.pct(accR), Repro.pct(accV), Repro.num(toyMedV), Repro.num(toyMedR), regionsV,
+                regionsR);
         return new Result(verdict, reason, body.toString(), data);
     }
 
@@ -152,8 +198,8 @@ final class ReproRoll implements Reproduction {
         return r;
     }
 
-    private static String[] quantiles(double[] m) {
-        return Arrays.stream(pcts(m)).mapToObj(Repro::num).toArray(String[]::new);
+    private static String[] nums(double[] v) {
+        return Arrays.stream(v).mapToObj(Repro::num).toArray(String[]::new);
     }
 
     private static double[] pcts(double[] m) {

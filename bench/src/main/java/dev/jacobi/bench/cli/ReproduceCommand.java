@@ -15,18 +15,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code jacobi reproduce NAME [--quick] [--out DIR]}: small CPU-sized versions of the five papers' experiments. Each
- * writes {@code DIR/NAME/report.md} (its table beside the paper's numbers and a "Reproduced: yes/no/partly" line),
- * {@code results.json} and its PNG plots; {@code all} runs each in turn and writes {@code DIR/index.md}.
+ * {@code jacobi reproduce NAME [--quick] [--out DIR] [--fresh] [--max-minutes N]}: small CPU-sized versions of the
+ * five papers' experiments. Each writes {@code DIR/NAME/report.md} (its table beside the paper's numbers and a
+ * "Reproduced: yes/no/partly" line), {@code results.json}, its PNG plots and {@code log.jsonl}; {@code all} runs each in
+ * turn and writes {@code DIR/index.md}. Every finished configuration and seed is kept in {@code DIR/NAME/runs-MODE/},
+ * so a run stopped by Ctrl-C, SIGTERM or the time budget continues where it stopped when started again.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
         description = "Reproduce a paper's experiment at CPU scale: bietti, mustafa, bcop, fantastic-four, roll or all."
                 + "%nEach prints its table beside the paper's numbers, says whether the claim was reproduced and"
-                + " writes report.md, results.json and PNG plots to DIR/NAME/.",
+                + " writes report.md, results.json, log.jsonl and PNG plots to DIR/NAME/. Finished runs are kept in"
+                + " DIR/NAME/runs-full/ (or runs-quick/): run the same command again to continue after Ctrl-C,"
+                + " SIGTERM or --max-minutes.",
         footer = {"%nExamples:",
                 "  jacobi reproduce roll --quick        ROLL margins and linear regions, ~1 min",
                 "  jacobi reproduce all --quick         every experiment, small",
-                "  jacobi reproduce bcop --out res      full BCOP run, report in res/bcop/"})
+                "  jacobi reproduce bcop --out res      full BCOP run, report in res/bcop/",
+                "  jacobi reproduce roll --max-minutes 30   stop after 30 minutes with a partial report",
+                "%nExit codes: 0 done, 3 stopped at --max-minutes (partial report), 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "bietti, mustafa, bcop, fantastic-four, roll or all")
     String name;
@@ -36,6 +42,13 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("jacobi-out", "reproduce");
+
+    @Option(names = "--fresh", description = "Recompute every run, even those an earlier run in DIR finished.")
+    boolean fresh;
+
+    @Option(names = "--max-minutes", paramLabel = "N", description = "Stop cleanly after N minutes with a partial"
+            + " report; the finished runs are kept (default: no limit).")
+    double maxMinutes;
 
     /** Every experiment, in the order {@code all} runs them. */
     static List<Reproduction> all() {
@@ -58,37 +71,70 @@ public final class ReproduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("reproduce: unknown experiment '" + name + "'; choose one of "
                     + String.join(", ", names()));
         }
-        PrintStream log = System.out;
-        int total = chosen.stream().mapToInt(r -> r.estimatedSeconds(quick)).sum();
-        log.printf(Locale.ROOT, "reproduce %s%s: estimated %s on 2 cores%n", name, quick ? " --quick" : "",
-                duration(total));
-        List<List<String>> index = new ArrayList<>();
-        for (Reproduction r : chosen) {
-            Path dir = out.resolve(r.name());
-            Files.createDirectories(dir);
-            if (chosen.size() > 1) {
-                log.printf(Locale.ROOT, "%n== %s (estimated %s) ==%n", r.name(), duration(r.estimatedSeconds(quick)));
-            }
-            long t0 = System.nanoTime();
-            Reproduction.Result res = r.run(quick, dir, log);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            write(r, res, quick, secs, dir);
-            String line = "Reproduced: " + res.verdict() + " — because " + res.reason();
-            log.println();
-            log.println(res.body());
-            log.println(line);
-            log.printf(Locale.ROOT, "(%.0f s; report in %s)%n", secs, dir.resolve("report.md"));
-            index.add(List.of("[" + r.name() + "](" + r.name() + "/report.md)", res.verdict(), res.reason(),
-                    String.format(Locale.ROOT, "%.0f s", secs)));
-        }
-        if (chosen.size() > 1) {
-            Outputs.text(out.resolve("index.md"), "# Reproductions" + (quick ? " (--quick)" : "") + "\n\n"
-                    + Outputs.table(List.of("experiment", "reproduced", "because", "wall time"), index));
-        }
-        return 0;
+        Path logFile = chosen.size() > 1 ? out.resolve("log.jsonl") : out.resolve(name).resolve("log.jsonl");
+        Tracker t = Tracker.console("reproduce " + name + (quick ? " --quick" : ""), logFile, maxMinutes);
+        return run(chosen, t);
     }
 
-    /** Writes {@code report.md} and {@code results.json} of one run. */
+    /** Plans every unit, times the first steps of each kind, then runs and reports each experiment in turn. */
+    int run(List<Reproduction> chosen, Tracker t) throws IOException {
+        t.install();
+        try (Tracker.Signals ignored = t.trapSignals()) {
+            String mode = quick ? "quick" : "full";
+            List<Runs> runs = new ArrayList<>();
+            for (Reproduction r : chosen) {
+                runs.add(new Runs(r.units(quick), out.resolve(r.name()).resolve("runs-" + mode), fresh, t));
+            }
+            t.say(String.format(Locale.ROOT, "%s: %d runs in all; timing the first steps of each kind of run",
+                    "reproduce " + name, runs.stream().mapToInt(Runs::total).sum()));
+            for (Runs u : runs) {
+                u.calibrate();
+            }
+            t.printEstimate("from timing the first steps of each kind of run");
+            List<List<String>> index = new ArrayList<>();
+            String stopped = null;
+            for (int i = 0; i < chosen.size(); i++) {
+                Reproduction r = chosen.get(i);
+                Path dir = out.resolve(r.name());
+                if (chosen.size() > 1) {
+                    t.say(String.format(Locale.ROOT, "%n== %s ==", r.name()));
+                }
+                double t0 = t.elapsedSeconds();
+                Runs.Outcome o = runs.get(i).run();
+                if (!o.complete()) {
+                    stopped = o.stopReason();
+                    writePartial(r, o, quick, dir, runs.get(i).dir());
+                    t.say(String.format(Locale.ROOT, "%s: %s; %d of %d runs are finished and kept in %s (run the"
+                                    + " same command again to continue; --fresh starts over); partial report in %s",
+                            r.name(), stopped, o.results().size(), o.total(), runs.get(i).dir(),
+                            dir.resolve("report.md")));
+                    index.add(List.of("[" + r.name() + "](" + r.name() + "/report.md)", "partial", stopped, ""));
+                    break;
+                }
+                Reproduction.Result res = r.summarise(quick, o.results(), runs.get(i).dir(), dir);
+                double secs = t.elapsedSeconds() - t0;
+                write(r, res, quick, secs, dir);
+                t.say("");
+                t.say(res.body());
+                t.say("Reproduced: " + res.verdict() + " — because " + res.reason());
+                t.say(String.format(Locale.ROOT, "(%s; report in %s)", Tracker.duration(secs),
+                        dir.resolve("report.md")));
+                index.add(List.of("[" + r.name() + "](" + r.name() + "/report.md)", res.verdict(), res.reason(),
+                        Tracker.duration(secs)));
+            }
+            if (chosen.size() > 1) {
+                Outputs.text(out.resolve("index.md"), "# Reproductions" + (quick ? " (--quick)" : "")
+                        + (stopped == null ? "" : " (partial: " + stopped + ")") + "\n\n"
+                        + Outputs.table(List.of("experiment", "reproduced", "because", "wall time"), index));
+            }
+            t.say(t.finishLine());
+            return stopped == null ? 0 : t.exitCode();
+        } finally {
+            t.close();
+        }
+    }
+
+    /** Writes {@code report.md} and {@code results.json} of a finished experiment (no wall time in the JSON). */
     static void write(Reproduction r, Reproduction.Result res, boolean quick, double secs, Path dir)
             throws IOException {
         String md = "# Reproduction: " + r.name() + (quick ? " (--quick)" : "") + "\n\n"
@@ -96,23 +142,46 @@ public final class ReproduceCommand implements Callable<Integer> {
                 + "**Claim:** " + r.claim() + "\n\n"
                 + res.body().strip() + "\n\n"
                 + "**Reproduced: " + res.verdict() + "** — because " + res.reason() + "\n\n"
-                + String.format(Locale.ROOT, "Wall time: %.0f s on %d cores (`jacobi reproduce %s%s`).%n", secs,
+                + String.format(Locale.ROOT, "Wall time of this command: %s on %d cores (`jacobi reproduce %s%s`);"
+                        + " runs finished by an earlier command were reused.%n", Tracker.duration(secs),
                         Runtime.getRuntime().availableProcessors(), r.name(), quick ? " --quick" : "");
         Outputs.text(dir.resolve("report.md"), md);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", r.name());
         json.put("paper", r.paper());
         json.put("claim", r.claim());
-        json.put("quick", quick);
-        json.put("seconds", secs);
+        json.put("mode", quick ? "quick" : "full");
         json.put("reproduced", res.verdict());
         json.put("reason", res.reason());
         json.put("results", res.data());
         Outputs.json(dir.resolve("results.json"), json);
     }
 
-    static String duration(int secs) {
-        return secs < 90 ? secs + " s" : secs < 5400 ? Math.round(secs / 60.0) + " min"
-                : String.format(Locale.ROOT, "%.1f h", secs / 3600.0);
+    /** Writes the report of a run stopped before every unit finished: what finished, and no verdict. */
+    static void writePartial(Reproduction r, Runs.Outcome o, boolean quick, Path dir, Path runsDir)
+            throws IOException {
+        List<List<String>> rows = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Object>> e : o.results().entrySet()) {
+            rows.add(List.of(e.getKey(), Json.line(e.getValue()).replace("|", "\\|")));
+        }
+        String md = "# Reproduction: " + r.name() + (quick ? " (--quick)" : "") + " — partial\n\n"
+                + "**Partial:** " + o.stopReason() + " with " + o.results().size() + " of " + o.total() + " runs"
+                + " finished, so there is no verdict. The finished runs are kept in `" + runsDir + "`; run the same"
+                + " command again to continue.\n\n"
+                + "**Paper:** " + r.paper() + "\n\n"
+                + "**Claim:** " + r.claim() + "\n\n"
+                + (rows.isEmpty() ? "No run finished.\n" : Outputs.table(List.of("finished run", "numbers"), rows));
+        Outputs.text(dir.resolve("report.md"), md);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("name", r.name());
+        json.put("paper", r.paper());
+        json.put("claim", r.claim());
+        json.put("mode", quick ? "quick" : "full");
+        json.put("partial", true);
+        json.put("reason", o.stopReason());
+        json.put("finished", o.results().size());
+        json.put("planned", o.total());
+        json.put("runs", o.results());
+        Outputs.json(dir.resolve("results.json"), json);
     }
 }

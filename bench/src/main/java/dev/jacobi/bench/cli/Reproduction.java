@@ -1,13 +1,14 @@
 package dev.jacobi.bench.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
- * One paper's experiment at CPU scale, run by {@code jacobi reproduce NAME}: it trains and measures, returns its
- * tables and a verdict, and may write plots into its output directory; {@link ReproduceCommand} writes the report.
+ * One paper's experiment at CPU scale, run by {@code jacobi reproduce NAME}: a list of units (one configuration and
+ * seed each, trained and measured), which {@link Runs} runs and keeps, and a summary of their numbers into tables and
+ * a verdict; {@link ReproduceCommand} writes the report.
  */
 interface Reproduction {
     /** The command-line name, e.g. {@code roll}. */
@@ -19,11 +20,15 @@ interface Reproduction {
     /** The paper's claim (numbers or direction) this experiment checks. */
     String claim();
 
-    /** Estimated wall time in seconds on a 2-core machine. */
-    int estimatedSeconds(boolean quick);
+    /** The units of the experiment in the order they run; each trains with {@link Repro#train} and measures. */
+    List<Runs.Unit> units(boolean quick);
 
-    /** Runs the experiment, writing plots into {@code outDir} and progress to {@code log}. */
-    Result run(boolean quick, Path outDir, PrintStream log) throws IOException;
+    /**
+     * The report from every unit's numbers, as {@link Runs} read them back (by unit id); may write plots into
+     * {@code outDir} and read files the units wrote into {@code runsDir/ID/}.
+     */
+    Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir)
+            throws IOException;
 
     /**
      * What a run found.

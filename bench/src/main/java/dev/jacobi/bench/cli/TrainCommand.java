@@ -14,9 +14,7 @@ import dev.jacobi.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,6 +55,9 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--resume", description = "resume from OUT/checkpoint.safetensors")
     boolean resume;
+    @Option(names = "--max-minutes", paramLabel = "N", description = "stop cleanly after N minutes, saving the model"
+            + " as it is (default: no limit); the last finished epoch's checkpoint allows --resume")
+    double maxMinutes;
 
     @Override
     public Integer call() throws Exception {
@@ -78,15 +79,34 @@ final class TrainCommand implements Callable<Integer> {
         ModelSpec d = ModelSpec.defaults(model, split.train().sampleShape(), split.train().numClasses());
         ModelSpec spec = new ModelSpec(model, width == null ? d.width() : width, depth == null ? d.depth() : depth,
                 d.input(), d.classes());
-        Run run = train(spec, split, specs, optimizer, lr, epochs, batch, seed, out, resume, System.out);
-        ModelFile.save(out.resolve("model.safetensors"), run.model(), spec, data);
-        System.out.printf("test accuracy %.2f%%; model saved to %s%n", 100 * run.testAccuracy(),
-                out.resolve("model.safetensors"));
-        return 0;
+        Tracker t = Tracker.console("train", out.resolve("log.jsonl"), maxMinutes).install();
+        try (Tracker.Signals ignored = t.trapSignals()) {
+            Run run = train(spec, split, specs, optimizer, lr, epochs, batch, seed, out, resume, t, "train");
+            ModelFile.save(out.resolve("model.safetensors"), run.model(), spec, data);
+            if (run.stopped() != null) {
+                System.out.printf("partial: %s after %d of %d epochs; test accuracy %.2f%% of the model as it is,"
+                                + " saved to %s; %s holds the last finished epoch (--resume continues from it)%n",
+                        run.stopped(), run.epochsDone(), epochs, 100 * run.testAccuracy(),
+                        out.resolve("model.safetensors"), out.resolve(Trainer.CHECKPOINT_FILE));
+                t.say(t.finishLine());
+                return t.exitCode();
+            }
+            System.out.printf("test accuracy %.2f%%; model saved to %s%n", 100 * run.testAccuracy(),
+                    out.resolve("model.safetensors"));
+            t.say(t.finishLine());
+            return 0;
+        } finally {
+            t.close();
+        }
     }
 
-    /** The outcome of {@link #train}. */
-    record Run(Module model, List<TrainListener.Epoch> epochs, double testAccuracy) {
+    /**
+     * The outcome of {@link #train}.
+     *
+     * @param stopped    why training stopped early ({@code --max-minutes} or a signal), or null
+     * @param epochsDone the epochs finished, counting those before a resume
+     */
+    record Run(Module model, List<TrainListener.Epoch> epochs, double testAccuracy, String stopped, int epochsDone) {
     }
 
     static Optimizer optimizer(String name, Module m, Double lr) {
@@ -98,9 +118,12 @@ final class TrainCommand implements Callable<Integer> {
         };
     }
 
-    /** Trains {@code spec} on {@code split.train()} with a progress bar and a JSON-lines log in {@code out}. */
+    /**
+     * Trains {@code spec} on {@code split.train()} with checkpoints in {@code out}; the tracker shows the progress,
+     * logs the epochs, estimates the time from the first steps and stops the run at its budget or on a signal.
+     */
     static Run train(ModelSpec spec, Split split, List<RegSpec> regs, String opt, Double lr, int epochs, int batch,
-                     long seed, Path out, boolean resume, java.io.PrintStream console) throws Exception {
+                     long seed, Path out, boolean resume, Tracker t, String label) throws Exception {
         Files.createDirectories(out);
         Module m = spec.build(new Rng(seed));
         Trainer.Builder b = Trainer.builder(m, optimizer(opt, m, lr)).rng(new Rng(seed + 1)).checkpoints(out, 1);
@@ -109,65 +132,28 @@ final class TrainCommand implements Callable<Integer> {
         }
         DataLoader loader = DataLoader.builder(split.train(), batch).seed(seed).shuffle(true).build();
         int perEpoch = loader.batchesPerEpoch();
-        List<Map<String, Object>> log = new ArrayList<>();
-        Path logFile = out.resolve("log.jsonl");
-        b.listener(new TrainListener() {
-            Progress bar;
-            double lossSum;
-            int seen;
-            int steps;
-
-            @Override
-            public void onStep(Step s) {
-                if (bar == null) {
-                    bar = new Progress(console, "epoch " + (s.epoch() + 1) + "/" + epochs, perEpoch);
-                    lossSum = 0;
-                    seen = 0;
-                    steps = 0;
-                }
-                lossSum += s.loss();
-                seen += s.batchSize();
-                steps++;
-                bar.update(steps, seen, lossSum / steps, Double.NaN);
-            }
-
-            @Override
-            public void onEpochEnd(Epoch e) {
-                if (bar != null) {
-                    bar.finish(seen, e.meanLoss(), e.trainAccuracy());
-                }
-                bar = null;
-                Map<String, Object> rec = new LinkedHashMap<>();
-                rec.put("epoch", e.epoch() + 1);
-                rec.put("steps", e.steps());
-                rec.put("loss", e.meanLoss());
-                rec.put("train_accuracy", e.trainAccuracy());
-                rec.put("examples_per_second", e.examplesPerSecond());
-                rec.put("seconds", e.elapsedSeconds());
-                rec.put("lr", e.lr());
-                log.add(rec);
-                try {
-                    StringBuilder sb = new StringBuilder();
-                    for (Map<String, Object> r : log) {
-                        sb.append(Json.write(r).replaceAll("\\s*\\n\\s*", " ")).append('\n');
-                    }
-                    Outputs.text(logFile, sb.toString());
-                } catch (java.io.IOException ex) {
-                    throw new java.io.UncheckedIOException(ex);
-                }
-            }
-        });
-        Trainer trainer = b.build();
+        Trainer trainer = b.listener(t.listener(label, epochs, perEpoch)).stopWhen(t::shouldStop).build();
         Path ckpt = out.resolve(Trainer.CHECKPOINT_FILE);
         if (resume) {
             if (!Files.exists(ckpt)) {
                 throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
             }
             trainer.resume(ckpt);
-            console.println("resumed from " + ckpt + " after epoch " + trainer.epoch());
+            t.say("resumed from " + ckpt + " after epoch " + trainer.epoch());
+        }
+        // a caller that planned this run as one of several units (the main job) has begun it already
+        boolean own = t.unit().isEmpty();
+        if (own) {
+            long steps = (long) Math.max(0, epochs - trainer.epoch()) * perEpoch;
+            t.plan(label, label, steps);
+            t.begin(label, label, steps);
         }
         List<TrainListener.Epoch> hist = trainer.fit(loader::epoch, epochs);
+        String stopped = trainer.stopped() ? t.stopReason() : null;
+        if (own && stopped == null) {
+            t.end();
+        }
         double acc = Trainer.evaluate(m, DataLoader.builder(split.test(), 500).shuffle(false).build()).accuracy();
-        return new Run(m, hist, acc);
+        return new Run(m, hist, acc, stopped, trainer.epoch());
     }
 }

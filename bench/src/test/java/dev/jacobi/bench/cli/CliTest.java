@@ -98,9 +98,16 @@ class CliTest {
         assertTrue(t.out().contains("test accuracy"), t.out());
         Path model = dir.resolve("model.safetensors");
         assertTrue(Files.exists(model) && Files.exists(dir.resolve("checkpoint.safetensors")));
-        List<String> log = Files.readAllLines(dir.resolve("log.jsonl"));
-        assertEquals(1, log.size());
-        assertTrue(((Map<?, ?>) Json.parse(log.get(0), "log")).containsKey("train_accuracy"));
+        List<Map<?, ?>> epochs = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("log.jsonl"))) {
+            Map<?, ?> event = (Map<?, ?>) Json.parse(line, "log");
+            if ("epoch".equals(event.get("event"))) {
+                epochs.add(event);
+            }
+        }
+        assertEquals(1, epochs.size());
+        assertTrue(epochs.get(0).containsKey("train_accuracy"));
+        assertTrue(t.out().contains("train finished in"), t.out());
         Path json = dir.resolve("eval.json");
         Result e = run("eval", "--model", model.toString(), "--examples", "16", "--steps", "3", "--json", json.toString());
         assertEquals(0, e.code(), e.err());

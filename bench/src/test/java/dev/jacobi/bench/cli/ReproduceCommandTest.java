@@ -52,6 +52,30 @@ class ReproduceCommandTest {
         new JsonCheck(json).document();
         assertTrue(json.contains("\"name\": \"roll\"") && json.contains("\"reproduced\": \"")
                 && json.contains("\"medianRatio\": "), json);
+        assertTrue(stdout.contains("finished in") && stdout.contains("the first estimate was"), stdout);
+        assertTrue(Files.readString(dir.resolve("roll").resolve("log.jsonl")).contains("\"event\": \"epoch\""));
+        // run again into the same directory: every run is reused and the results are the same, byte for byte
+        Object[] again = cli("reproduce", "roll", "--quick", "--out", dir.toString());
+        assertEquals(0, again[0], "exit code; stderr: " + again[2]);
+        assertTrue(((String) again[1]).contains("4 of 4 runs were finished by an earlier run"), (String) again[1]);
+        assertEquals(json, Files.readString(dir.resolve("roll").resolve("results.json")));
+    }
+
+    @Test
+    void theTimeBudgetStopsWithAPartialReport(@TempDir Path dir) throws Exception {
+        Object[] r = cli("reproduce", "roll", "--quick", "--out", dir.toString(), "--max-minutes", "0.0001");
+        assertEquals(3, r[0], "exit code 3 at the budget; stderr: " + r[2]);
+        String stdout = (String) r[1];
+        assertTrue(stdout.contains("stopped at the --max-minutes budget") && stdout.contains("run the same command"
+                + " again to continue"), stdout);
+        String md = Files.readString(dir.resolve("roll").resolve("report.md"));
+        assertTrue(md.contains("partial") && md.contains("there is no verdict"), md);
+        String json = Files.readString(dir.resolve("roll").resolve("results.json"));
+        new JsonCheck(json).document();
+        assertTrue(json.contains("\"partial\": true"), json);
+        Object[] bad = cli("reproduce", "roll", "--quick", "--out", dir.toString(), "--max-minutes", "-1");
+        assertNotEquals(0, bad[0]);
+        assertTrue(((String) bad[2]).contains("--max-minutes"), (String) bad[2]);
     }
 
     @Test

@@ -1,0 +1,461 @@
+package dev.jacobi.bench.cli;
+
+import dev.jacobi.train.TrainListener;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Where a long command is, how long it will take, and when it must stop: the progress of {@code train}, the main job
+ * and {@code reproduce}.
+ *
+ * <ul>
+ *   <li><b>Progress.</b> On a terminal, a progress bar per epoch. Otherwise (a log file, CI) one plain line per
+ *       epoch, or one every 30 seconds when epochs are shorter, whichever is rarer, plus the last epoch of each run:
+ *       the run's name, epoch and step counts, loss, throughput and the estimated time left. The same events go to
+ *       a JSON-lines log as they happen.</li>
+ *   <li><b>Estimates.</b> Only from steps timed in this process, on this machine and JDK: the seconds per step of each
+ *       kind of run (from {@link #calibrating} runs of a few steps, or from the run in progress), plus the time that
+ *       finished runs of that kind (or, before one finished, of any kind) spent beyond their steps, in evaluation.
+ *       The first estimate is printed as soon as it exists and the last line gives it beside the actual time.</li>
+ *   <li><b>Budget and signals.</b> {@link #shouldStop()} turns true after {@code --max-minutes} or once SIGTERM or
+ *       Ctrl-C arrived; trainers ask it before every step.</li>
+ * </ul>
+ */
+final class Tracker {
+    /** Thrown out of a training run stopped by the budget or a signal, so that its unit is not recorded. */
+    static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped(String why) {
+            super(why);
+        }
+    }
+
+    /** Thrown out of a run that has been timed for long enough by {@link #calibrating}. */
+    static final class Calibrated extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Calibrated() {
+            super("calibrated", null, false, false);
+        }
+    }
+
+    /** Steps not timed because of JIT warm-up, and steps timed per kind when calibrating. */
+    static final int WARM_STEPS = 2;
+    static final int TIMED_STEPS = 4;
+    static final long LINE_NANOS = 30_000_000_000L;
+
+    private static volatile Tracker current;
+
+    private final String name;
+    private final PrintStream out;
+    private final Path log;
+    private final boolean tty;
+    private final double budgetSeconds;
+    private final LongSupplier clock;
+    private final long start;
+    private volatile String signal;
+    private volatile boolean overBudget;
+    // the plan: steps of the units not yet finished, by kind
+    private final Map<String, Double> secPerStep = new HashMap<>();
+    private final Map<String, Double> extraSeconds = new HashMap<>();
+    private final Map<String, Double> unitSeconds = new HashMap<>();
+    private final List<String[]> remaining = new ArrayList<>();
+    private final List<Long> remainingSteps = new ArrayList<>();
+    private double firstEstimate = Double.NaN;
+    // the unit in progress
+    private String unit = "";
+    private String kind = "";
+    private long unitSteps;
+    private long unitStepsDone;
+    private long unitStart;
+    private long warmAt = -1;
+    private long warmStep;
+    private boolean calibrating;
+    private long lastEpochLine;
+
+    /**
+     * A tracker for the command {@code name}.
+     *
+     * @param out where progress goes
+     * @param log the JSON-lines event log (appended to; created with its directory), or null
+     * @param tty whether {@code out} is a terminal
+     * @param maxMinutes the time budget in minutes, or 0 for none
+     * @param clock nanoseconds, {@link System#nanoTime} outside tests
+     */
+    Tracker(String name, PrintStream out, Path log, boolean tty, double maxMinutes, LongSupplier clock) {
+        if (maxMinutes < 0 || Double.isNaN(maxMinutes)) {
+            throw new IllegalArgumentException("--max-minutes must be >= 0 (0: no budget), got " + maxMinutes);
+        }
+        this.name = name;
+        this.out = out;
+        this.log = log;
+        this.tty = tty;
+        this.budgetSeconds = maxMinutes * 60;
+        this.clock = clock;
+        this.start = clock.getAsLong();
+        this.lastEpochLine = start - LINE_NANOS;
+    }
+
+    /** A tracker on standard output, a terminal if there is a console, with the system clock. */
+    static Tracker console(String name, Path log, double maxMinutes) {
+        return new Tracker(name, System.out, log, System.console() != null, maxMinutes, System::nanoTime);
+    }
+
+    /** The tracker of the unit running now (read by {@link Repro#train}), or null. */
+    static Tracker current() {
+        return current;
+    }
+
+    /** Makes this the {@link #current()} tracker until {@link #close()}. */
+    Tracker install() {
+        current = this;
+        event("start", "budget_minutes", budgetSeconds / 60);
+        return this;
+    }
+
+    void close() {
+        if (current == this) {
+            current = null;
+        }
+    }
+
+    double elapsedSeconds() {
+        return (clock.getAsLong() - start) / 1e9;
+    }
+
+    /** Whether the budget is spent or a signal arrived: stop before the next step. */
+    boolean shouldStop() {
+        if (!overBudget && budgetSeconds > 0 && elapsedSeconds() >= budgetSeconds) {
+            overBudget = true;
+            event("budget_reached", "minutes", budgetSeconds / 60);
+        }
+        return overBudget || signal != null;
+    }
+
+    /** Why {@link #shouldStop()} is true, for the report, or null. */
+    String stopReason() {
+        if (signal != null) {
+            return "stopped by " + signal;
+        }
+        return overBudget ? String.format(Locale.ROOT, "stopped at the --max-minutes budget (%s)",
+                duration(budgetSeconds)) : null;
+    }
+
+    /** Records that a signal arrived: {@link #shouldStop()} turns true. */
+    void signalled(String what) {
+        signal = what;
+        event("signal", "signal", what);
+    }
+
+    /** The exit code of a command that stopped early: 128 + the signal's number, or 3 at the time budget. */
+    int exitCode() {
+        return "SIGINT".equals(signal) ? 130 : signal != null ? 143 : 3;
+    }
+
+    /**
+     * Handles SIGTERM and SIGINT (Ctrl-C) until closed: the first one makes {@link #shouldStop()} true, so the run
+     * stops after the current step and keeps what finished; a second one exits at once, but never in the middle of
+     * a file write.
+     */
+    Signals trapSignals() {
+        return new Signals();
+    }
+
+    /** The signal handlers of {@link #trapSignals()}; closing restores the JVM's own. */
+    final class Signals implements AutoCloseable {
+        private final List<sun.misc.Signal> signals = new ArrayList<>();
+        private final List<sun.misc.SignalHandler> previous = new ArrayList<>();
+
+        Signals() {
+            for (String n : new String[] {"TERM", "INT"}) {
+                try {
+                    sun.misc.Signal sig = new sun.misc.Signal(n);
+                    previous.add(sun.misc.Signal.handle(sig, this::onSignal));
+                    signals.add(sig);
+                } catch (IllegalArgumentException unsupported) {
+                    // this JVM or OS does not let us handle it: the default (exit at once) stays
+                }
+            }
+        }
+
+        private void onSignal(sun.misc.Signal sig) {
+            String what = "SIG" + sig.getName();
+            if (signal == null) {
+                signalled(what);
+                say(what + " received: stopping after the current step and keeping every finished run (send it"
+                        + " again to quit at once)");
+            } else {
+                synchronized (Outputs.LOCK) {
+                    Runtime.getRuntime().halt(128 + sig.getNumber());
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (int i = 0; i < signals.size(); i++) {
+                sun.misc.Signal.handle(signals.get(i), previous.get(i));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the plan
+
+    /** Adds a unit of work to the plan: {@code steps} optimizer steps of a run of the given kind. */
+    void plan(String id, String unitKind, long steps) {
+        remaining.add(new String[] {id, unitKind});
+        remainingSteps.add(steps);
+    }
+
+    /**
+     * Times a few steps of a kind of run whose speed is not known yet: {@code body} starts the run and is cut short
+     * by {@link Calibrated} after {@link #WARM_STEPS} + {@link #TIMED_STEPS} steps.
+     */
+    void calibrating(String unitKind, Runnable body) {
+        if (secPerStep.containsKey(unitKind)) {
+            return;
+        }
+        begin("calibration of " + unitKind, unitKind, WARM_STEPS + TIMED_STEPS);
+        calibrating = true;
+        try {
+            body.run();
+        } catch (Calibrated | Stopped done) {
+            // timed, or stopped by the budget or a signal before it could be
+        } finally {
+            calibrating = false;
+        }
+        event("calibrated", "kind", unitKind, "seconds_per_step", secPerStep.get(unitKind));
+    }
+
+    /** The estimate of the time left, in seconds, or NaN when no step has been timed. */
+    double secondsLeft() {
+        double left = 0;
+        double meanExtra = extraSeconds.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        boolean known = false;
+        for (int i = 0; i < remaining.size(); i++) {
+            String k = remaining.get(i)[1];
+            long steps = remainingSteps.get(i);
+            boolean isCurrent = remaining.get(i)[0].equals(unit) && !calibrating;
+            if (isCurrent) {
+                steps = Math.max(0, steps - unitStepsDone);
+            }
+            Double rate = secPerStep.get(k);
+            if (steps == 0 && unitSeconds.containsKey(k)) {
+                left += isCurrent ? Math.max(0, unitSeconds.get(k) - (clock.getAsLong() - unitStart) / 1e9)
+                        : unitSeconds.get(k);
+                known = true;
+            } else if (rate != null) {
+                double extra = extraSeconds.getOrDefault(k, meanExtra);
+                left += steps * rate + (isCurrent && steps == 0 ? 0 : extra);
+                known = true;
+            }
+        }
+        return known || remaining.isEmpty() ? left : Double.NaN;
+    }
+
+    /** Prints and logs the estimate; the first one is kept for the final line. */
+    void printEstimate(String why) {
+        double left = secondsLeft();
+        if (Double.isNaN(left)) {
+            return;
+        }
+        double total = elapsedSeconds() + left;
+        if (Double.isNaN(firstEstimate)) {
+            firstEstimate = total;
+        }
+        out.printf(Locale.ROOT, "%s: estimated %s in all, %s left (%s, timed on this machine)%n", name,
+                duration(total), duration(left), why);
+        event("estimate", "total_seconds", total, "left_seconds", left, "basis", why);
+    }
+
+    // ------------------------------------------------------------------ units
+
+    /** Starts the unit {@code id} of {@code steps} optimizer steps. */
+    void begin(String id, String unitKind, long steps) {
+        unit = id;
+        kind = unitKind;
+        unitSteps = steps;
+        unitStepsDone = 0;
+        unitStart = clock.getAsLong();
+        warmAt = -1;
+        lastEpochLine = unitStart - LINE_NANOS;
+    }
+
+    /** The id of the unit in progress. */
+    String unit() {
+        return unit;
+    }
+
+    /** Ends the unit in progress and learns how long such units take beyond their steps. */
+    void end() {
+        double secs = (clock.getAsLong() - unitStart) / 1e9;
+        Double rate = secPerStep.get(kind);
+        if (unitSteps > 0 && rate != null && unitStepsDone > 0) {
+            extraSeconds.put(kind, Math.max(0, secs - unitStepsDone * rate));
+        } else if (unitSteps == 0) {
+            unitSeconds.put(kind, secs);
+        }
+        for (int i = 0; i < remaining.size(); i++) {
+            if (remaining.get(i)[0].equals(unit)) {
+                remaining.remove(i);
+                remainingSteps.remove(i);
+                break;
+            }
+        }
+        event("unit_done", "unit", unit, "kind", kind, "seconds", secs, "steps", unitStepsDone);
+        unit = "";
+    }
+
+    /** Drops a unit that an earlier run finished. */
+    void skip(String id) {
+        for (int i = 0; i < remaining.size(); i++) {
+            if (remaining.get(i)[0].equals(id)) {
+                remaining.remove(i);
+                remainingSteps.remove(i);
+                break;
+            }
+        }
+        event("unit_skipped", "unit", id);
+    }
+
+    /**
+     * A listener for one training run of the current unit ({@code epochs} epochs of {@code perEpoch} steps): it
+     * times the steps, draws the progress and logs each epoch.
+     */
+    TrainListener listener(String label, int epochs, int perEpoch) {
+        return new TrainListener() {
+            Progress bar;
+            double lossSum;
+            int seen;
+            int steps;
+
+            @Override
+            public void onStep(Step s) {
+                long now = clock.getAsLong();
+                unitStepsDone++;
+                if (unitStepsDone == WARM_STEPS) {
+                    warmAt = now;
+                    warmStep = unitStepsDone;
+                } else if (warmAt >= 0 && unitStepsDone > warmStep) {
+                    secPerStep.put(kind, (now - warmAt) / 1e9 / (unitStepsDone - warmStep));
+                    if (Double.isNaN(firstEstimate) && !calibrating && unitStepsDone >= WARM_STEPS + TIMED_STEPS) {
+                        printEstimate("from the first steps of " + label);
+                    }
+                }
+                if (calibrating) {
+                    if (unitStepsDone >= WARM_STEPS + TIMED_STEPS) {
+                        throw new Calibrated();
+                    }
+                    return;
+                }
+                if (bar == null) {
+                    bar = tty ? new Progress(out, label + " " + (s.epoch() + 1) + "/" + epochs, perEpoch) : null;
+                    lossSum = 0;
+                    seen = 0;
+                    steps = 0;
+                }
+                lossSum += s.loss();
+                seen += s.batchSize();
+                steps++;
+                if (bar != null) {
+                    bar.update(steps, seen, lossSum / steps, Double.NaN);
+                }
+            }
+
+            @Override
+            public void onEpochEnd(Epoch e) {
+                if (calibrating) {
+                    return;
+                }
+                if (bar != null) {
+                    bar.finish(seen, e.meanLoss(), e.trainAccuracy());
+                }
+                bar = null;
+                long now = clock.getAsLong();
+                boolean last = e.epoch() + 1 == epochs;
+                if (!tty && (now - lastEpochLine >= LINE_NANOS || last)) {
+                    lastEpochLine = now;
+                    out.println(String.format(Locale.ROOT,
+                            "%s %s: epoch %d/%d, step %d/%d, loss %.4f, train acc %.1f%%, %.0f ex/s, %s elapsed, %s",
+                            name, label, e.epoch() + 1, epochs, unitStepsDone, unitSteps, e.meanLoss(),
+                            100 * e.trainAccuracy(), e.examplesPerSecond(), duration(elapsedSeconds()), leftText()));
+                    out.flush();
+                }
+                event("epoch", "unit", unit, "run", label, "epoch", e.epoch() + 1, "epochs", epochs, "steps", e.steps(),
+                        "loss", e.meanLoss(), "train_accuracy", e.trainAccuracy(),
+                        "examples_per_second", e.examplesPerSecond(), "seconds", e.elapsedSeconds(), "lr", e.lr(),
+                        "left_seconds", secondsLeft());
+            }
+        };
+    }
+
+    private String leftText() {
+        double left = secondsLeft();
+        return Double.isNaN(left) ? "time left not estimated yet" : "about " + duration(left) + " left";
+    }
+
+    /** Prints a plain line of progress, also on a terminal. */
+    void say(String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    /** The final line: the first estimate beside the actual time. */
+    String finishLine() {
+        double actual = elapsedSeconds();
+        event("finished", "seconds", actual, "first_estimate_seconds", firstEstimate);
+        String how = stopReason() == null ? "finished in " : stopReason() + " after ";
+        return String.format(Locale.ROOT, "%s %s%s%s", name, how, duration(actual), Double.isNaN(firstEstimate)
+                ? " (no estimate was made: nothing was timed)" : "; the first estimate was " + duration(firstEstimate));
+    }
+
+    /** The first estimate of the total time, in seconds, or NaN. */
+    double firstEstimate() {
+        return firstEstimate;
+    }
+
+    // ------------------------------------------------------------------ the event log
+
+    /** Appends one event (alternating keys and values) to the JSON-lines log, with the seconds since the start. */
+    void event(String type, Object... kv) {
+        if (log == null) {
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("t", Math.round(elapsedSeconds() * 1000) / 1000.0);
+        m.put("event", type);
+        m.put("command", name);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            Files.write(log, (Json.line(m) + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to the log " + log + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code 45 s}, {@code 12 min}, {@code 1 h 05 min}. */
+    static String duration(double secs) {
+        if (secs < 90) {
+            return Math.round(secs) + " s";
+        }
+        long min = Math.round(secs / 60);
+        return min < 90 ? min + " min" : String.format(Locale.ROOT, "%d h %02d min", min / 60, min % 60);
+    }
+}
