@@ -111,11 +111,15 @@ public final class Cli implements Callable<Integer> {
 
     /** {@code jacobi bench}. */
     @Command(name = "bench", mixinStandardHelpOptions = false,
-            description = "Run the JMH benchmarks (arguments go to JMH), or 'compare' for the PyTorch comparison.",
+            description = "Run the JMH benchmarks (arguments go to JMH), or 'compare' for the PyTorch comparison."
+                    + "%nJMH prints each iteration and its ETA; the same events go to jacobi-out/bench/log.jsonl.",
             footer = {"%nExamples:", "  jacobi bench GemmBench -p n=1024 -p threads=2",
                     "  jacobi bench -l                       list the benchmarks",
                     "  jacobi bench compare                  same workloads in Jacobi and PyTorch (needs python3-torch)"})
     static final class BenchCommand implements Callable<Integer> {
+        /** Where the benchmarks' events go, beside JMH's own output. */
+        static final java.nio.file.Path LOG = java.nio.file.Path.of("jacobi-out", "bench", "log.jsonl");
+
         @CommandLine.Parameters(arity = "0..*", description = "JMH arguments, or 'compare' [compare.py arguments].")
         java.util.List<String> args = new java.util.ArrayList<>();
 
@@ -133,8 +137,24 @@ public final class Cli implements Callable<Integer> {
                 cmd.addAll(args.subList(1, args.size()));
                 return new ProcessBuilder(cmd).inheritIO().start().waitFor();
             }
-            org.openjdk.jmh.Main.main(args.toArray(new String[0]));
-            return 0;
+            org.openjdk.jmh.runner.options.CommandLineOptions opts =
+                    new org.openjdk.jmh.runner.options.CommandLineOptions(args.toArray(new String[0]));
+            if (opts.shouldHelp() || opts.shouldList() || opts.shouldListWithParams() || opts.shouldListProfilers()
+                    || opts.shouldListResultFormats()) {
+                org.openjdk.jmh.Main.main(args.toArray(new String[0]));
+                return 0;
+            }
+            Tracker t = Tracker.console("bench", LOG, 0).install();
+            try {
+                org.openjdk.jmh.runner.format.OutputFormat jmh = org.openjdk.jmh.runner.format.OutputFormatFactory
+                        .createFormatInstance(System.out, opts.verbosity().orElse(
+                                org.openjdk.jmh.runner.options.VerboseMode.NORMAL));
+                new org.openjdk.jmh.runner.Runner(opts, new BenchLog(jmh, t)).run();
+                System.out.println(t.finishLine());
+                return 0;
+            } finally {
+                t.close();
+            }
         }
     }
 

@@ -46,7 +46,19 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelFile mf = ModelFile.load(model);
         Dataset test = Data.load(data == null ? mf.data() : data).test();
-        Map<String, Object> r = evaluate(mf, test, eps, linfEps, steps, examples, System.out::println);
+        // the events go to the log of the training run that wrote the model, beside it
+        Tracker t = Tracker.console("eval", model.toAbsolutePath().getParent().resolve("log.jsonl"), 0).install();
+        Map<String, Object> r;
+        try {
+            r = evaluate(mf, test, eps, linfEps, steps, examples, line -> {
+                t.say(line);
+                t.event("eval_phase", "model", model.toString(), "done", line);
+            });
+            t.event("eval_results", "model", model.toString(), "results", r);
+            t.say(t.finishLine());
+        } finally {
+            t.close();
+        }
         r.forEach((k, v) -> System.out.printf("%-36s %s%n", k, v instanceof Double d ? String.format("%.4g", d) : v));
         if (json != null) {
             Outputs.json(json, r);

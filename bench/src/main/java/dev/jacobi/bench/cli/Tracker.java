@@ -281,6 +281,15 @@ final class Tracker {
         event("estimate", "total_seconds", total, "left_seconds", left, "basis", why);
     }
 
+    /** Records an estimate made elsewhere (JMH's ETA): {@code left} seconds from now; the first one is kept. */
+    void estimate(double left, String basis) {
+        double total = elapsedSeconds() + left;
+        if (Double.isNaN(firstEstimate)) {
+            firstEstimate = total;
+        }
+        event("estimate", "total_seconds", total, "left_seconds", left, "basis", basis);
+    }
+
     // ------------------------------------------------------------------ units
 
     /** Starts the unit {@code id} of {@code steps} optimizer steps. */
@@ -419,7 +428,7 @@ final class Tracker {
         event("finished", "seconds", actual, "first_estimate_seconds", firstEstimate);
         String how = stopReason() == null ? "finished in " : stopReason() + " after ";
         return String.format(Locale.ROOT, "%s %s%s%s", name, how, duration(actual), Double.isNaN(firstEstimate)
-                ? " (no estimate was made: nothing was timed)" : "; the first estimate was " + duration(firstEstimate));
+                ? "" : "; the first estimate was " + duration(firstEstimate));
     }
 
     /** The first estimate of the total time, in seconds, or NaN. */

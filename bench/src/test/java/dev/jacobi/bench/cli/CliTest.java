@@ -108,9 +108,19 @@ class CliTest {
         assertEquals(1, epochs.size());
         assertTrue(epochs.get(0).containsKey("train_accuracy"));
         assertTrue(t.out().contains("train finished in"), t.out());
+        // a budget too small for one step: a clean stop, the model saved as it is, exit code 3
+        Path partial = dir.resolve("partial");
+        Result budget = run("train", "--model", "mlp", "--width", "32", "--depth", "1", "--epochs", "3", "--batch",
+                "256", "--out", partial.toString(), "--max-minutes", "0.000001");
+        assertEquals(3, budget.code(), budget.err());
+        assertTrue(budget.out().contains("partial: stopped at the --max-minutes budget") && Files.exists(
+                partial.resolve("model.safetensors")), budget.out());
+        assertTrue(Files.readString(partial.resolve("log.jsonl")).contains("\"event\": \"budget_reached\""));
         Path json = dir.resolve("eval.json");
         Result e = run("eval", "--model", model.toString(), "--examples", "16", "--steps", "3", "--json", json.toString());
         assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("eval: PGD-l2 at eps 1.5 on 16 examples done in"), e.out());
+        assertTrue(Files.readString(dir.resolve("log.jsonl")).contains("\"event\": \"eval_results\""));
         Map<?, ?> r = (Map<?, ?>) Json.parse(Files.readString(json), "eval.json");
         double clean = ((Number) r.get("clean_accuracy")).doubleValue();
         double pgd = ((Number) r.get("pgd_l2_accuracy@1.5")).doubleValue();
