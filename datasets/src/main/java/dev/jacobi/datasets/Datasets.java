@@ -32,15 +32,17 @@ public final class Datasets {
      *
      * @param dir the directory
      * @return train (60,000 in the official files) and test (10,000) sets of {@code [1, 28, 28]} images, 10 classes
-     * @throws IOException if a file is missing or malformed
+     * @throws java.nio.file.NoSuchFileException if a file is missing (its message lists the names looked for)
+     * @throws IOException if a file is malformed (the message names the file and the field)
      */
     public static Split mnist(Path dir) throws IOException {
         return idxSplit(dir, "mnist", "");
     }
 
     /**
-     * Fashion-MNIST from {@code dir}, under the standard MNIST file names (see {@link #mnist(Path)}) or with a {@code
-     * fashion-} prefix ({@code fashion-train-images-idx3-ubyte.gz}, {@code fashion-test-images-idx3-ubyte.gz}, ...).
+     * Fashion-MNIST from {@code dir}, with a {@code fashion-} prefix ({@code fashion-train-images-idx3-ubyte.gz},
+     * {@code fashion-test-images-idx3-ubyte.gz}, ...), which is looked for first, or under the standard MNIST file
+     * names (see {@link #mnist(Path)}).
      *
      * @param dir the directory
      * @return train and test sets of {@code [1, 28, 28]} images, 10 classes
@@ -94,7 +96,9 @@ public final class Datasets {
     private static Dataset idx(Path dir, String op, String prefix, String... stems) throws IOException {
         List<String> img = new ArrayList<>();
         List<String> lab = new ArrayList<>();
-        for (String p : prefix.isEmpty() ? new String[] {""} : new String[] {"", prefix}) {
+        // the prefixed names first: a folder holding MNIST and Fashion-MNIST side by side (as the official
+        // downloads are often kept) must not give MNIST's standard-named files for Fashion-MNIST
+        for (String p : prefix.isEmpty() ? new String[] {""} : new String[] {prefix, ""}) {
             for (String s : stems) {
                 for (String gz : new String[] {".gz", ""}) {
                     img.add(p + s + "-images-idx3-ubyte" + gz);
@@ -112,7 +116,8 @@ public final class Datasets {
                 return p;
             }
         }
-        throw new IOException(op + ": none of " + names + " found in " + dir);
+        // a NoSuchFileException says "not here", as opposed to a file that is here but malformed
+        throw new java.nio.file.NoSuchFileException(null, null, op + ": none of " + names + " found in " + dir);
     }
 
     /**

@@ -196,8 +196,17 @@ class DatasetsTest {
         assertArrayEquals(new int[] {8, 9}, Datasets.fromDir("fashion-mnist", dir.toString()).test().labels());
         assertArrayEquals(new int[] {2, 2}, Datasets.fromDir("MNIST", dir.toString()).test().labels());
 
-        IOException e = assertThrows(IOException.class, () -> Datasets.mnist(fashion));
+        IOException e = assertThrows(java.nio.file.NoSuchFileException.class, () -> Datasets.mnist(fashion));
         assertTrue(e.getMessage().contains("train-images-idx3-ubyte"), e.getMessage());
+        // with MNIST and Fashion-MNIST side by side, each set reads its own files
+        for (String f2 : new String[] {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+            "fashion-train-images-idx3-ubyte.gz", "fashion-train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz", "fashion-test-images-idx3-ubyte.gz", "fashion-test-labels-idx1-ubyte.gz"}) {
+            Path from = f2.startsWith("fashion") ? fashion.resolve(f2) : dir.resolve(f2);
+            Files.copy(from, Files.createDirectories(dir.resolve("both")).resolve(f2));
+        }
+        assertArrayEquals(new int[] {7}, Datasets.fashionMnist(dir.resolve("both")).train().labels());
+        assertArrayEquals(new int[] {2, 2}, Datasets.mnist(dir.resolve("both")).test().labels());
         e = assertThrows(IOException.class, () -> Datasets.fromDir("mnist", null));
         assertTrue(e.getMessage().contains("JACOBI_DATA"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Datasets.fromDir("imagenet", dir.toString()));

@@ -28,9 +28,11 @@ public final class Robustness {
      * @param maxJacobianNorm   {@code maxᵢ σ_max(J(xᵢ))}, a lower bound on the ℓ2 Lipschitz constant of f
      * @param hessianTop        mean, median and max of {@code |λ_max(∇²ₓℓ)|} over the examples
      * @param marginPercentiles 10th, 50th and 90th percentiles of the ℓ2 ROLL margin, or null if not piecewise linear
+     * @param marginsNotApplicable why there are no margins (the model is not piecewise linear), or null
      */
     public record Report(double cleanAccuracy, double[] eps, double[] pgdAccuracy, double maxLogitGradNorm,
-                         double maxJacobianNorm, double[] hessianTop, double[] marginPercentiles) {
+                         double maxJacobianNorm, double[] hessianTop, double[] marginPercentiles,
+                         String marginsNotApplicable) {
         /** A plain-text table, one quantity per row. */
         @Override
         public String toString() {
@@ -50,6 +52,8 @@ public final class Robustness {
                 for (int i = 0; i < 3; i++) {
                     b.append(String.format("%-34s %12.4g%n", "ROLL l2 margin " + q[i], marginPercentiles[i]));
                 }
+            } else {
+                b.append(String.format("%-34s n/a: %s%n", "ROLL l2 margin", marginsNotApplicable));
             }
             return b.toString();
         }
@@ -91,14 +95,13 @@ public final class Robustness {
             Arrays.sort(e);
             double[] hess = {eig.mean().item(), percentile(e, 50), e[e.length - 1]};
             double[] margins = null;
-            try {
+            String noMargins = Roll.notPiecewiseLinear(model);
+            if (noMargins == null) {
                 double[] m = Roll.margins(model, x, 2).toDoubleArray();
                 Arrays.sort(m);
                 margins = new double[] {percentile(m, 10), percentile(m, 50), percentile(m, 90)};
-            } catch (IllegalArgumentException notPiecewiseLinear) {
-                margins = null;
             }
-            return new Report(clean, eps.clone(), acc, logitGrad, jac, hess, margins);
+            return new Report(clean, eps.clone(), acc, logitGrad, jac, hess, margins, noMargins);
         } finally {
             model.train(training);
         }

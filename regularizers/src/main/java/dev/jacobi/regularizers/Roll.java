@@ -158,6 +158,19 @@ public final class Roll implements Regularizer {
         return out;
     }
 
+    /**
+     * Why {@code model} has no linear regions that {@link #margins} can compute (a layer that is not piecewise
+     * linear, such as a smooth activation), or null if it has.
+     */
+    public static String notPiecewiseLinear(Module model) {
+        try {
+            layers(model);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
     /** The exact ℓp margin {@code ε̂_p} of the linear region of every example, {@code [N]} float64. */
     public static Tensor margins(Module model, Tensor x, double p) {
         Region[] r = regions(model, x, p);

@@ -120,5 +120,13 @@ class RollTest {
         Robustness.Report lr = Robustness.evaluate(linear, x, y, Attacks.Pgd.l2(0.5, 5), new double[] {0.5}, 5);
         assertTrue(lr.maxLogitGradNorm() <= Math.sqrt(2) * lr.maxJacobianNorm() * (1 + 1e-4));
         assertTrue(lr.hessianTop()[2] >= lr.hessianTop()[1] && lr.hessianTop()[1] >= 0);
+        assertEquals(null, rep.marginsNotApplicable());
+        // a smooth network has no linear regions: the report says so instead of leaving the margins out silently
+        Module smooth = new Sequential(new Linear(5, 3, new Rng(12)), new Tanh(), new Linear(3, 3, new Rng(13)));
+        assertTrue(Roll.notPiecewiseLinear(smooth).contains("Tanh"), Roll.notPiecewiseLinear(smooth));
+        Robustness.Report sr = Robustness.evaluate(smooth, x, y, Attacks.Pgd.l2(0.5, 3), new double[] {0.5}, 3);
+        assertEquals(null, sr.marginPercentiles());
+        assertTrue(sr.toString().contains("ROLL l2 margin                     n/a: Roll: Tanh is not a supported"),
+                sr.toString());
     }
 }

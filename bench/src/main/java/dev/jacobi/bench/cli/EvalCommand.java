@@ -123,18 +123,19 @@ final class EvalCommand implements Callable<Integer> {
         r.put("hessian_top_eig_mean", rep.hessianTop()[0]);
         r.put("hessian_top_eig_median", rep.hessianTop()[1]);
         r.put("hessian_top_eig_max", rep.hessianTop()[2]);
-        try {
+        String noMargins = Roll.notPiecewiseLinear(mf.model());
+        if (noMargins == null) {
             double[] relu = Roll.reluMargins(mf.model(), s.x(), 2).toDoubleArray();
             java.util.Arrays.sort(relu);
             r.put("relu_pattern_l2_margin_median", relu[relu.length / 2]);
-        } catch (IllegalArgumentException notPiecewiseLinear) {
-            // margins exist only for piecewise-linear networks
-        }
-        if (rep.marginPercentiles() != null) {
             List<String> q = List.of("p10", "p50", "p90");
             for (int i = 0; i < 3; i++) {
                 r.put("roll_l2_margin_" + q.get(i), rep.marginPercentiles()[i]);
             }
+        } else {
+            // margins exist only for piecewise-linear networks: say so instead of leaving the numbers out
+            r.put("relu_pattern_l2_margin_median", "n/a: " + noMargins);
+            r.put("roll_l2_margin_p50", "n/a: " + noMargins);
         }
         return r;
     }
