@@ -38,7 +38,10 @@ public interface TrainListener {
     default void onStep(Step step) {
     }
 
-    /** Called after every epoch, before the scheduler step and the checkpoint. */
+    /**
+     * Called after every epoch, once the scheduler has stepped and the epoch's checkpoint (if due) is written, so that
+     * a log written here is never ahead of the checkpoint.
+     */
     default void onEpochEnd(Epoch epoch) {
     }
 

@@ -297,6 +297,10 @@ public final class Trainer {
     public List<TrainListener.Epoch> fit(IntFunction<Iterable<Batch>> epochs, int numEpochs) throws IOException {
         List<TrainListener.Epoch> history = new ArrayList<>();
         stopped = false;
+        if (checkpointDir != null) {
+            // temporaries of checkpoint writes that a killed run left behind
+            dev.jacobi.core.io.AtomicFiles.removeStale(checkpointPath());
+        }
         while (epoch < numEpochs) {
             long t0 = System.nanoTime();
             long steps0 = step;
@@ -314,7 +318,6 @@ public final class Trainer {
             double secs = (System.nanoTime() - t0) / 1e9;
             TrainListener.Epoch info = new TrainListener.Epoch(epoch, step - steps0, seen == 0 ? Double.NaN
                     : lossSum / seen, seen == 0 ? Double.NaN : (double) correct / seen, seen / secs, secs, lr);
-            listener.onEpochEnd(info);
             history.add(info);
             epoch++;
             if (scheduler != null) {
@@ -323,6 +326,8 @@ public final class Trainer {
             if (checkpointDir != null && (epoch % checkpointEvery == 0 || epoch == numEpochs)) {
                 checkpoint().write(checkpointPath());
             }
+            // after the checkpoint, so that a log the listener writes is never ahead of it
+            listener.onEpochEnd(info);
         }
         return history;
     }

@@ -182,6 +182,30 @@ class TrainerTest {
     }
 
     @Test
+    void theEpochIsReportedOnlyOnceItsCheckpointIsWrittenAndStaleTemporariesGo() throws IOException {
+        DataLoader data = blobs();
+        Sequential m = smallModel(4);
+        Path ckpt = dir.resolve(Trainer.CHECKPOINT_FILE);
+        Path stale = Files.writeString(dir.resolve("." + Trainer.CHECKPOINT_FILE + ".1f2e3d.tmp"), "killed mid-write");
+        Path other = Files.writeString(dir.resolve("notes.tmp"), "not ours");
+        List<Integer> seen = new ArrayList<>();
+        Trainer t = Trainer.builder(m, new SGD(m.parameters(), 0.1)).checkpoints(dir, 1).listener(new TrainListener() {
+            @Override
+            public void onEpochEnd(TrainListener.Epoch e) {
+                try {
+                    seen.add(Checkpoint.read(ckpt).epoch());
+                } catch (IOException ex) {
+                    throw new AssertionError(ex);
+                }
+            }
+        }).build();
+        t.fit(data::epoch, 2);
+        assertEquals(List.of(1, 2), seen, "each epoch's checkpoint exists when the epoch is reported");
+        assertFalse(Files.exists(stale), "a temporary of a killed checkpoint write is removed");
+        assertTrue(Files.exists(other), "other files are left alone");
+    }
+
+    @Test
     void listenerEpochMeanIsTheExampleWeightedMeanOfStepLosses() throws IOException {
         // 20 examples in batches of 8: 8, 8, 4, so the weighting matters
         DataLoader data = DataLoader.builder(Synthetic.blobs(20, 2, 0.5, 1), 8).seed(2).build();

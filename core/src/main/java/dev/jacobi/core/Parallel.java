@@ -117,6 +117,8 @@ public final class Parallel {
                 Throwable e = ws[c - 1].await();
                 if (first == null) {
                     first = e;
+                } else if (e != null && e != first) {
+                    first.addSuppressed(e); // the other workers' failures stay visible
                 }
             }
             if (first instanceof RuntimeException r) {

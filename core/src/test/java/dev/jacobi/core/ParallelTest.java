@@ -76,6 +76,15 @@ class ParallelTest {
             }
         }));
         assertEachIndexOnce(50, 1);
+        // when several chunks fail, the first is thrown and the others are kept as suppressed
+        Parallel.setThreads(3);
+        IllegalStateException all = assertThrows(IllegalStateException.class, () -> Parallel.forRange(9, 1,
+                (a, b) -> {
+                    throw new IllegalStateException("chunk " + a);
+                }));
+        assertEquals("chunk 0", all.getMessage());
+        assertEquals(2, all.getSuppressed().length, java.util.Arrays.toString(all.getSuppressed()));
+        assertEachIndexOnce(50, 1);
     }
 
     @Test

@@ -42,8 +42,7 @@ public final class Cli implements Callable<Integer> {
             if (verbose) {
                 e.printStackTrace();
             } else {
-                cmd.getErr().println("jacobi: " + (e instanceof IllegalArgumentException || e instanceof java.io.IOException
-                        ? e.getMessage() : e.toString()));
+                cmd.getErr().println("jacobi: " + describe(e));
             }
             return 1;
         });
@@ -54,6 +53,30 @@ public final class Cli implements Callable<Integer> {
             return 2;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * An error as one line for the user: its message, which names the file or option and the problem; never a Java
+     * class name, except for an internal error without a message, which points to {@code --verbose}.
+     */
+    static String describe(Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            return String.format(java.util.Locale.ROOT, "out of memory (the JVM's heap is %.1f GB): use a smaller model"
+                    + " or batch, or a larger heap (JACOBI_JAVA_OPTS=-Xmx...)", Runtime.getRuntime().maxMemory() / 1e9);
+        }
+        String m = e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file: " + m;
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied: " + m;
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null && (m == null
+                || !m.contains(f.getFile()))) {
+            return f.getFile() + ": " + f.getReason();
+        }
+        return m != null && !m.isBlank() ? m : "internal error (" + e.getClass().getSimpleName()
+                + " without a message); rerun with --verbose for the stack trace and report it";
     }
 
     @CommandLine.Option(names = "--out", defaultValue = "jacobi-out", description = "Output directory of the main job (default: ${DEFAULT-VALUE}).")
@@ -70,6 +93,10 @@ public final class Cli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (epochs < 1 || trainPerClass < 0 || evalExamples < 1) {
+            throw new IllegalArgumentException("--epochs and --eval-examples must be positive and --train-per-class"
+                    + " >= 0 (0: all), got " + epochs + ", " + evalExamples + " and " + trainPerClass);
+        }
         return MainJob.run(System.out, out, trainPerClass, epochs, evalExamples);
     }
 

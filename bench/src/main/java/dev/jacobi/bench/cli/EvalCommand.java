@@ -44,6 +44,20 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (examples < 1 || steps < 1) {
+            throw new IllegalArgumentException("--examples and --steps must be positive, got " + examples + " and "
+                    + steps);
+        }
+        for (double e : eps) {
+            if (!(e >= 0) || Double.isInfinite(e)) {
+                throw new IllegalArgumentException("--eps: radii must be finite and >= 0, got " + e);
+            }
+        }
+        for (double e : linfEps) {
+            if (!(e >= 0) || Double.isInfinite(e)) {
+                throw new IllegalArgumentException("--linf-eps: radii must be finite and >= 0, got " + e);
+            }
+        }
         ModelFile mf = ModelFile.load(model);
         Dataset test = Data.load(data == null ? mf.data() : data).test();
         // the events go to the log of the training run that wrote the model, beside it

@@ -95,6 +95,44 @@ public record ModelSpec(String kind, int width, int depth, int[] input, int clas
                 .append(new Linear(128, classes, rng));
     }
 
+    /**
+     * A rough upper estimate of the bytes that training this model with Adam on batches of {@code batch} needs:
+     * parameters with their gradients and two moments (16 bytes each), and the batch's activations with their
+     * gradients and the graphs of a penalty (32 bytes per activation). Computed from the shapes, without allocating.
+     */
+    public long trainingBytes(int batch) {
+        long params;
+        long acts;
+        int[] in = input;
+        long features = 1;
+        for (int v : in) {
+            features *= v;
+        }
+        long w = width + (kind.startsWith("lipschitz") ? width % 2 : 0);
+        if (kind.endsWith("mlp")) {
+            params = features * w + (depth - 1) * w * w + w * classes;
+            acts = features + depth * w + classes;
+        } else {
+            int c = in.length == 3 ? in[0] : 1;
+            long h = in.length == 3 ? in[1] : 1;
+            long wd = in.length == 3 ? in[2] : 1;
+            params = 0;
+            acts = features;
+            long ch = c;
+            for (int i = 0; i < depth; i++) {
+                long out = kind.equals("cnn") ? (long) width << i : w << (i + 1);
+                params += ch * out * 16;
+                acts += out * h * wd;
+                ch = out;
+                h /= 2;
+                wd /= 2;
+            }
+            params += ch * h * wd * 128 + 128L * classes;
+            acts += 128 + classes;
+        }
+        return 16 * params + 32 * acts * batch;
+    }
+
     /** The spec as string metadata for a model file. */
     public Map<String, String> toMetadata() {
         Map<String, String> m = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package dev.jacobi.bench.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,6 +52,26 @@ public record RegSpec(String name, double lambda, Map<String, String> params) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--reg " + name + ": " + key + "=" + v + " is not a number");
         }
+    }
+
+    /** A positive integer parameter, or {@code fallback} when absent; {@code 5.7} or {@code 0} is an error. */
+    public int integer(String key, int fallback) {
+        double v = num(key, fallback);
+        if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--reg " + name + ": " + key + "=" + params.get(key)
+                    + " must be a positive whole number");
+        }
+        return (int) v;
+    }
+
+    /** A parameter that must be one of {@code choices} (the first is the default when absent). */
+    public String choice(String key, String... choices) {
+        String v = params.getOrDefault(key, choices[0]);
+        if (!List.of(choices).contains(v)) {
+            throw new IllegalArgumentException("--reg " + name + ": " + key + "=" + v + " is not one of "
+                    + String.join(", ", choices));
+        }
+        return v;
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.jacobi.regularizers.SpectralPenalty;
 import dev.jacobi.regularizers.SpectralProjection;
 import dev.jacobi.train.Trainer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,8 +49,28 @@ final class Regs {
         return String.join(", ", HELP.keySet());
     }
 
+    /** The {@code key=value} settings each name takes; the others take none. */
+    static final Map<String, List<String>> KEYS = Map.of("adv", List.of("eps", "steps"), "deform",
+            List.of("eps", "steps"), "hessian", List.of("k", "sub", "mode"), "roll", List.of("c"), "spectral",
+            List.of("estimate"), "sn-clip", List.of("kappa"), "pgd", List.of("steps", "norm"));
+
+    /** Checks the name and every key of {@code spec}, before any work starts. */
+    static void check(RegSpec spec) {
+        if (!HELP.containsKey(spec.name())) {
+            throw new IllegalArgumentException("unknown regularizer '" + spec.name() + "'; choose one of " + names());
+        }
+        List<String> keys = KEYS.getOrDefault(spec.name(), List.of());
+        for (String k : spec.params().keySet()) {
+            if (!keys.contains(k)) {
+                throw new IllegalArgumentException("--reg " + spec.name() + ": unknown key '" + k + "'; " + spec.name()
+                        + (keys.isEmpty() ? " takes no keys" : " takes " + String.join(", ", keys)));
+            }
+        }
+    }
+
     /** Adds {@code spec} to the trainer being built, for inputs of per-example shape {@code inputShape}. */
     static void apply(RegSpec spec, Trainer.Builder b, int[] inputShape, long seed) {
+        check(spec);
         double l = spec.lambda();
         switch (spec.name()) {
             case "grad-l2" -> b.regularizer(l, new GradientPenalty(GradientPenalty.Kind.GRAD_L2));
@@ -57,18 +78,17 @@ final class Regs {
             case "grad-sup" -> b.regularizer(l, new GradientPenalty(GradientPenalty.Kind.SUP_CLASS));
             case "wgan-gp" -> b.regularizer(l, new GradientPenalty(GradientPenalty.Kind.WGAN_GP,
                     InputLoss.crossEntropy(), seed));
-            case "adv" -> b.regularizer(l, new AdversarialPenalty(spec.num("eps", 0.5), (int) spec.num("steps", 5)));
-            case "deform" -> b.regularizer(l, new DeformationPenalty(spec.num("eps", 0.3), 3, (int) spec.num("steps", 5)));
-            case "hessian" -> b.regularizer(l, new HessianNormPenalty((int) spec.num("k", 5), (int) spec.num("sub", 32),
-                    "fd".equals(spec.params().get("mode")) ? HessianNormPenalty.Mode.FINITE_DIFFERENCE
+            case "adv" -> b.regularizer(l, new AdversarialPenalty(spec.num("eps", 0.5), spec.integer("steps", 5)));
+            case "deform" -> b.regularizer(l, new DeformationPenalty(spec.num("eps", 0.3), 3, spec.integer("steps", 5)));
+            case "hessian" -> b.regularizer(l, new HessianNormPenalty(spec.integer("k", 5), spec.integer("sub", 32),
+                    "fd".equals(spec.choice("mode", "exact", "fd")) ? HessianNormPenalty.Mode.FINITE_DIFFERENCE
                             : HessianNormPenalty.Mode.EXACT));
             case "roll" -> b.regularizer(l, new Roll(spec.num("c", 0.25), Roll.Method.PERTURBATION));
-            case "spectral" -> b.regularizer(l, new SpectralPenalty(switch (spec.params().getOrDefault("estimate",
-                    "reshaped")) {
-                case "reshaped" -> SpectralPenalty.Estimate.RESHAPED;
+            case "spectral" -> b.regularizer(l, new SpectralPenalty(switch (spec.choice("estimate", "reshaped",
+                    "operator", "four")) {
                 case "operator" -> SpectralPenalty.Estimate.OPERATOR;
                 case "four" -> SpectralPenalty.Estimate.FANTASTIC_FOUR;
-                default -> throw new IllegalArgumentException("--reg spectral: estimate must be reshaped, operator or four");
+                default -> SpectralPenalty.Estimate.RESHAPED;
             }, 1, seed));
             case "conv-bound" -> b.regularizer(l, new ConvBoundPenalty(1, seed));
             case "sn-clip" -> b.constraint(SpectralProjection.clipReshaped(l, spec.num("kappa", 2)));
@@ -76,8 +96,8 @@ final class Regs {
             case "proj-l1" -> b.constraint(SpectralProjection.l1(l));
             case "proj-linf" -> b.constraint(SpectralProjection.lInf(l));
             case "pgd" -> {
-                int steps = (int) spec.num("steps", 7);
-                AdversarialTraining adv = "linf".equals(spec.params().get("norm"))
+                int steps = spec.integer("steps", 7);
+                AdversarialTraining adv = "linf".equals(spec.choice("norm", "l2", "linf"))
                         ? AdversarialTraining.pgdLinf(l, steps) : AdversarialTraining.pgdL2(l, steps);
                 b.batchTransform(adv::transform);
             }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,21 +65,43 @@ final class TrainCommand implements Callable<Integer> {
         List<RegSpec> specs = new ArrayList<>();
         for (String r : regs) {
             RegSpec s = RegSpec.parse(r);
-            if (!Regs.HELP.containsKey(s.name())) {
-                throw new IllegalArgumentException("unknown regularizer '" + s.name() + "'; choose one of " + Regs.names());
-            }
+            Regs.check(s);
             specs.add(s);
         }
         if (epochs < 1 || batch < 1) {
             throw new IllegalArgumentException("--epochs and --batch must be positive, got " + epochs + " and " + batch);
         }
+        if (width != null && width < 1 || depth != null && depth < 1) {
+            throw new IllegalArgumentException("--width and --depth must be positive, got " + width + " and " + depth);
+        }
+        if (lr != null && !(lr > 0 && Double.isFinite(lr))) {
+            throw new IllegalArgumentException("--lr must be a positive finite number, got " + lr);
+        }
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("--threads must be positive, got " + threads);
+        }
+        if (!(maxMinutes >= 0) || Double.isInfinite(maxMinutes)) {
+            throw new IllegalArgumentException("--max-minutes must be >= 0 (0: no limit), got " + maxMinutes);
+        }
+        optimizer(optimizer, null, lr);
         if (threads != null) {
             Parallel.setThreads(threads);
         }
         Split split = Data.load(data);
+        if (split.train().size() == 0 || split.test().size() == 0) {
+            throw new IllegalArgumentException("--data " + data + ": the " + (split.train().size() == 0 ? "training"
+                    : "test") + " set is empty");
+        }
         ModelSpec d = ModelSpec.defaults(model, split.train().sampleShape(), split.train().numClasses());
         ModelSpec spec = new ModelSpec(model, width == null ? d.width() : width, depth == null ? d.depth() : depth,
                 d.input(), d.classes());
+        long need = spec.trainingBytes(batch);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (need > heap) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s with --batch %d needs about"
+                    + " %.1f GB to train, more than this JVM's heap of %.1f GB; use a smaller --width, --depth or"
+                    + " --batch, or a larger heap (JACOBI_JAVA_OPTS=-Xmx...)", spec, batch, need / 1e9, heap / 1e9));
+        }
         Tracker t = Tracker.console("train", out.resolve("log.jsonl"), maxMinutes).install();
         try (Tracker.Signals ignored = t.trapSignals()) {
             Run run = train(spec, split, specs, optimizer, lr, epochs, batch, seed, out, resume, t, "train");
@@ -109,7 +132,14 @@ final class TrainCommand implements Callable<Integer> {
     record Run(Module model, List<TrainListener.Epoch> epochs, double testAccuracy, String stopped, int epochsDone) {
     }
 
+    /** The optimizer {@code name} over {@code m}'s parameters; with a null {@code m}, only checks the name. */
     static Optimizer optimizer(String name, Module m, Double lr) {
+        if (m == null) {
+            if (!List.of("sgd", "adam", "adamw").contains(name)) {
+                throw new IllegalArgumentException("unknown optimizer '" + name + "'; choose one of sgd, adam, adamw");
+            }
+            return null;
+        }
         return switch (name) {
             case "sgd" -> new SGD(m.parameters(), lr == null ? 0.01 : lr, 0.9, 0, 0, false);
             case "adam" -> new Adam(m.parameters(), lr == null ? 1e-3 : lr);
@@ -134,12 +164,33 @@ final class TrainCommand implements Callable<Integer> {
         int perEpoch = loader.batchesPerEpoch();
         Trainer trainer = b.listener(t.listener(label, epochs, perEpoch)).stopWhen(t::shouldStop).build();
         Path ckpt = out.resolve(Trainer.CHECKPOINT_FILE);
+        // everything but --epochs decides the run: a resume must continue exactly the same one
+        Map<String, Object> settings = Repro.map("model", spec.toString(), "data", split.train().size() + " training"
+                + " examples of shape " + java.util.Arrays.toString(spec.input()), "regularizers", regs.toString(),
+                "optimizer", opt, "lr", lr == null ? "default" : lr.toString(), "batch", batch, "seed", seed);
+        Path settingsFile = out.resolve("settings.json");
         if (resume) {
             if (!Files.exists(ckpt)) {
                 throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
             }
+            if (Files.exists(settingsFile)) {
+                Object was = dev.jacobi.core.io.Json.parse(Files.readString(settingsFile), settingsFile.toString());
+                List<String> differ = new ArrayList<>();
+                for (Map.Entry<String, Object> e : settings.entrySet()) {
+                    Object before = was instanceof Map<?, ?> w ? w.get(e.getKey()) : null;
+                    if (!Json.line(e.getValue()).equals(Json.line(before))) {
+                        differ.add(e.getKey() + " " + Json.line(before) + ", not " + Json.line(e.getValue()));
+                    }
+                }
+                if (!differ.isEmpty()) {
+                    throw new IllegalArgumentException("--resume: " + out + " was trained with " + String.join("; ",
+                            differ) + "; a resume continues the same run exactly, so only --epochs may change");
+                }
+            }
             trainer.resume(ckpt);
             t.say("resumed from " + ckpt + " after epoch " + trainer.epoch());
+        } else {
+            Outputs.json(settingsFile, settings);
         }
         // a caller that planned this run as one of several units (the main job) has begun it already
         boolean own = t.unit().isEmpty();

@@ -1,6 +1,7 @@
 package dev.jacobi.bench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,6 +59,33 @@ class CliTest {
         assertTrue(r.err().startsWith("jacobi: ") && r.err().contains("does-not-exist.safetensors"), r.err());
         r = run("train", "--data", "/no/such/dir");
         assertTrue(r.err().contains("--data '/no/such/dir': not one of bundled, mnist"), r.err());
+    }
+
+    @Test
+    void everyOptionIsCheckedBeforeAnyWorkStarts() {
+        String[][] bad = {
+            {"--epochs", "0"}, {"--epochs", "-5"}, {"--train-per-class", "-1"}, {"--eval-examples", "0"},
+            {"train", "--reg", "grad-l2=0.1,bogus=3"}, {"train", "--reg", "pgd=0.1,norm=l7"},
+            {"train", "--reg", "hessian=0.05,k=5.7"}, {"train", "--model", "mlp", "--width", "1000000"},
+            {"train", "--lr", "-1"}, {"train", "--threads", "0"}, {"train", "--max-minutes", "-2"},
+            {"eval", "--model", "m.safetensors", "--examples", "-1"}, {"eval", "--model", "m.safetensors", "--eps", "-1"},
+        };
+        String[] want = {
+            "--epochs and --eval-examples must be positive", "--epochs and --eval-examples must be positive",
+            "--train-per-class >= 0", "--epochs and --eval-examples must be positive",
+            "--reg grad-l2: unknown key 'bogus'; grad-l2 takes no keys", "--reg pgd: norm=l7 is not one of l2, linf",
+            "--reg hessian: k=5.7 must be a positive whole number", "GB to train, more than this JVM's heap",
+            "--lr must be a positive finite number", "--threads must be positive", "--max-minutes must be >= 0",
+            "--examples and --steps must be positive", "--eps: radii must be finite and >= 0",
+        };
+        for (int i = 0; i < bad.length; i++) {
+            long t0 = System.nanoTime();
+            Result r = run(bad[i]);
+            assertNotEquals(0, r.code(), String.join(" ", bad[i]));
+            assertTrue(r.err().contains(want[i]), String.join(" ", bad[i]) + ": " + r.err());
+            assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "no class names: " + r.err());
+            assertTrue((System.nanoTime() - t0) / 1e9 < 10, "refused before any work: " + String.join(" ", bad[i]));
+        }
     }
 
     @Test
@@ -129,8 +157,16 @@ class CliTest {
         assertEquals(0, i.code(), i.err());
         assertTrue(i.out().contains("product bound"), i.out());
         Result resumed = run("train", "--model", "mlp", "--width", "32", "--depth", "1", "--epochs", "2", "--batch", "256",
-                "--out", dir.toString(), "--resume");
+                "--reg", "grad-l2=0.1", "--reg", "sn-clip=5", "--out", dir.toString(), "--resume");
         assertEquals(0, resumed.code(), resumed.err());
+        Result changed = run("train", "--model", "mlp", "--width", "32", "--depth", "1", "--epochs", "3", "--batch",
+                "128", "--reg", "grad-l2=0.1", "--reg", "sn-clip=5", "--out", dir.toString(), "--resume");
+        assertNotEquals(0, changed.code());
+        assertTrue(changed.err().contains("was trained with batch 256, not 128")
+                && changed.err().contains("only --epochs may change"), changed.err());
+        long epochEvents = Files.readAllLines(dir.resolve("log.jsonl")).stream()
+                .filter(l -> l.contains("\"event\": \"epoch\"")).count();
+        assertEquals(2, epochEvents, "the resumed run appends to the log: epoch 1, then epoch 2");
         assertTrue(resumed.out().contains("resumed from") && resumed.out().contains("epoch 2/2"), resumed.out());
     }
 

@@ -91,17 +91,17 @@ class TrackerTest {
         t.begin("run", "run", 100);
         assertTrue(Double.isNaN(t.secondsLeft()), "nothing timed yet, so no estimate");
         TrainListener l = t.listener("run", 1, 100);
-        // the two warm-up steps are slow (JIT) and not timed; then 0.5 s per step
-        clock.secs += 5;
-        l.onStep(new TrainListener.Step(0, 0, 1, new double[0], 1, 8));
-        clock.secs += 5;
-        l.onStep(new TrainListener.Step(0, 1, 1, new double[0], 1, 8));
-        for (int i = 2; i < Tracker.WARM_STEPS + Tracker.TIMED_STEPS; i++) {
+        // the warm-up steps are slow (JIT) and not timed; then 0.5 s per step
+        for (int i = 0; i < Tracker.WARM_STEPS; i++) {
+            clock.secs += 5;
+            l.onStep(new TrainListener.Step(0, i, 1, new double[0], 1, 8));
+        }
+        for (int i = Tracker.WARM_STEPS; i < Tracker.WARM_STEPS + Tracker.TIMED_STEPS; i++) {
             clock.secs += 0.5;
             l.onStep(new TrainListener.Step(0, i, 1, new double[0], 1, 8));
         }
         int done = Tracker.WARM_STEPS + Tracker.TIMED_STEPS;
-        double elapsed = 10 + 0.5 * (done - Tracker.WARM_STEPS);
+        double elapsed = 5 * Tracker.WARM_STEPS + 0.5 * (done - Tracker.WARM_STEPS);
         assertEquals(elapsed + 0.5 * (100 - done), t.firstEstimate(), 1e-9);
         assertTrue(printed().contains("train: estimated "), printed());
         // the steps get twice as slow: the estimate follows the measured rate
@@ -132,6 +132,19 @@ class TrackerTest {
         }
         assertEquals(2 * (Tracker.WARM_STEPS + Tracker.TIMED_STEPS), stepsRun[0], "each calibration stops early");
         assertEquals(1000 * 0.01 + 10 * 2.0, t.secondsLeft(), 1e-6);
+    }
+
+    @Test
+    void aLossThatGrowsByOrdersOfMagnitudeIsWarnedAbout() {
+        Tracker t = new Tracker("train", out, null, false, 0, clock::nanos);
+        t.plan("run", "run", 2);
+        t.begin("run", "run", 2);
+        TrainListener l = t.listener("run", 1, 2);
+        l.onStep(new TrainListener.Step(0, 0, 2.3, new double[0], 2.3, 8));
+        l.onStep(new TrainListener.Step(0, 1, 4e6, new double[0], 4e6, 8));
+        l.onEpochEnd(new TrainListener.Epoch(0, 2, 2e6, 0.1, 100, 1, 1e6));
+        assertTrue(printed().contains("warning: train run: the loss grew from 2.300 at the first step to 2.000e+06"),
+                printed());
     }
 
     @Test

@@ -31,6 +31,34 @@ public final class AtomicFiles {
      * @param writer writes the new content
      * @throws IOException if the writer or the file system fails
      */
+    /**
+     * Deletes the temporary files that writes of {@code target} left behind when their process was killed before
+     * the rename ({@code .NAME.HEX.tmp} beside it). Call it only when no other process writes {@code target}.
+     *
+     * @param target the file whose stale temporaries to remove
+     * @return the number of files removed
+     * @throws IOException if listing or deleting fails
+     */
+    public static int removeStale(Path target) throws IOException {
+        Path abs = target.toAbsolutePath();
+        if (!Files.isDirectory(abs.getParent())) {
+            return 0;
+        }
+        String prefix = "." + abs.getFileName() + ".";
+        int n = 0;
+        try (var files = Files.list(abs.getParent())) {
+            for (Path p : files.toList()) {
+                String f = p.getFileName().toString();
+                if (f.startsWith(prefix) && f.endsWith(".tmp")
+                        && f.substring(prefix.length(), f.length() - 4).matches("[0-9a-f]{1,16}")) {
+                    Files.deleteIfExists(p);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     public static void write(Path target, IoWriter writer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
