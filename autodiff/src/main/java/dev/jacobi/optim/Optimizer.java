@@ -122,6 +122,7 @@ public abstract class Optimizer {
                 try {
                     i = Integer.parseInt(parts[1]);
                 } catch (NumberFormatException ignored) {
+                    // not a parameter index: reported just below as an unexpected key
                     i = -1;
                 }
             }

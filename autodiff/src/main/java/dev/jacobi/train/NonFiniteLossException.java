@@ -10,9 +10,12 @@ public final class NonFiniteLossException extends ArithmeticException {
     private final long step;
     private final String term;
 
-    /** The exception for {@code term} (e.g. {@code loss}, {@code penalty grad-l2}) with {@code value}. */
-    NonFiniteLossException(int epoch, long step, String term, double value) {
-        super("Trainer: non-finite " + term + " (" + value + ") at step " + step + " of epoch " + epoch
+    /**
+     * The exception for {@code term} (e.g. {@code loss}, {@code penalty grad-l2}) with {@code value}; {@code cause}
+     * names the first non-finite tensor found (the batch's inputs or a parameter), or says none was.
+     */
+    NonFiniteLossException(int epoch, long step, String term, double value, String cause) {
+        super("Trainer: non-finite " + term + " (" + value + ") at step " + step + " of epoch " + epoch + ": " + cause
                 + "; training stopped, nothing saved for this epoch");
         this.epoch = epoch;
         this.step = step;

@@ -10,6 +10,7 @@ import dev.jacobi.nn.Constraint;
 import dev.jacobi.nn.Dropout;
 import dev.jacobi.nn.Losses;
 import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Parameter;
 import dev.jacobi.nn.Regularizer;
 import dev.jacobi.optim.LRScheduler;
 import dev.jacobi.optim.Optimizer;
@@ -346,14 +347,14 @@ public final class Trainer {
         optimizer.zeroGrad();
         Var logits = model.forward(Var.of(b.x()));
         Var l = loss.apply(logits, b.y());
-        double lv = finite(l, "loss");
+        double lv = finite(l, "loss", b);
         Var total = l;
         double[] pens = new double[terms.size()];
         double tv = lv;
         for (int i = 0; i < pens.length; i++) {
             Term t = terms.get(i);
             Var p = t.regularizer().penalty(model, b, step);
-            pens[i] = finite(p, "penalty " + t.regularizer().name());
+            pens[i] = finite(p, "penalty " + t.regularizer().name(), b);
             total = total.add(p.mul(t.lambda()));
             tv += t.lambda() * pens[i];
         }
@@ -380,14 +381,41 @@ public final class Trainer {
         return info;
     }
 
-    private double finite(Var v, String term) {
+    /** The first non-finite tensor behind a non-finite term: the batch's inputs, then the parameters in order. */
+    private String firstNonFinite(Batch b) {
+        String where = firstNonFinite(b.x());
+        if (where != null) {
+            return "the input batch holds " + where + " (the data has non-finite values)";
+        }
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            where = firstNonFinite(e.getValue().value());
+            if (where != null) {
+                return "parameter '" + e.getKey() + "' holds " + where;
+            }
+        }
+        return "the inputs and parameters are finite, so the model's arithmetic overflowed (lower the learning rate"
+                + " or λ)";
+    }
+
+    /** {@code "NaN at index i"} for the first non-finite element of {@code t}, or null. */
+    private static String firstNonFinite(Tensor t) {
+        double[] v = t.contiguous().toDoubleArray();
+        for (int i = 0; i < v.length; i++) {
+            if (!Double.isFinite(v[i])) {
+                return v[i] + " at flat index " + i + " of shape " + dev.jacobi.core.Shapes.str(t.shape());
+            }
+        }
+        return null;
+    }
+
+    private double finite(Var v, String term, Batch b) {
         if (v.value().numel() != 1) {
             throw new IllegalArgumentException("Trainer: " + term + " must be a scalar, got shape "
                     + dev.jacobi.core.Shapes.str(v.shape()));
         }
         double x = v.item();
         if (!Double.isFinite(x)) {
-            throw new NonFiniteLossException(epoch, step, term, x);
+            throw new NonFiniteLossException(epoch, step, term, x, firstNonFinite(b));
         }
         return x;
     }

@@ -382,6 +382,70 @@ class TrainerTest {
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> t.step(b));
         assertEquals("loss", e.term());
         assertTrue(e.getMessage().contains("non-finite loss") && e.getMessage().contains("step 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("the inputs and parameters are finite"), e.getMessage());
+    }
+
+    /** A small CNN (convolution, pooling, linear) on 1x8x8 inputs, from {@code seed}. */
+    private static Sequential smallCnn(long seed) {
+        Rng r = new Rng(seed);
+        return new Sequential(new dev.jacobi.nn.Conv2d(1, 4, 3, dev.jacobi.core.Conv2dSpec.of(1, 1), true, r),
+                new ReLU(), new dev.jacobi.nn.MaxPool2d(2), new Flatten(), new Linear(64, 3, r));
+    }
+
+    /** Trains a fresh CNN from {@code seed} for two epochs and returns its parameters. */
+    private static List<float[]> trainCnn(long seed) throws IOException {
+        Sequential m = smallCnn(seed);
+        Rng r = new Rng(seed + 100);
+        float[] x = new float[48 * 64];
+        int[] y = new int[48];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = r.nextInt(3);
+        }
+        DataLoader data = DataLoader.builder(dev.jacobi.datasets.Dataset.ofFloats(x, new int[] {1, 8, 8}, y, 3), 16)
+                .seed(seed).build();
+        Trainer.builder(m, new Adam(m.parameters(), 0.01)).rng(new Rng(seed)).build().fit(data::epoch, 2);
+        return params(m);
+    }
+
+    @Test
+    void twoTrainingsInTwoThreadsGiveTheSequentialResultsBitForBit() throws Exception {
+        List<float[]> a = trainCnn(1);
+        List<float[]> b = trainCnn(2);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 3; round++) {
+                var fa = pool.submit(() -> trainCnn(1));
+                var fb = pool.submit(() -> trainCnn(2));
+                List<float[]> ca = fa.get();
+                List<float[]> cb = fb.get();
+                for (int i = 0; i < a.size(); i++) {
+                    assertArrayEquals(a.get(i), ca.get(i), 0f, "model 1, parameter " + i + ", round " + round);
+                    assertArrayEquals(b.get(i), cb.get(i), 0f, "model 2, parameter " + i + ", round " + round);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void aNonFiniteLossNamesTheFirstNonFiniteTensor() {
+        Sequential model = smallModel(8);
+        Trainer t = Trainer.builder(model, new SGD(model.parameters(), 0.1)).build();
+        Batch nanInput = new Batch(Tensor.of(new float[] {1, Float.NaN, 3, 4}, 2, 2), new int[] {1, 0});
+        NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> t.step(nanInput));
+        assertTrue(e.getMessage().contains("the input batch holds NaN at flat index 1 of shape [2, 2]"),
+                e.getMessage());
+        Parameter w = model.namedParameters().get("3.weight");
+        float[] v = w.value().toFloatArray();
+        v[4] = Float.POSITIVE_INFINITY;
+        w.set(Tensor.of(v, w.value().shape()));
+        Batch ok = new Batch(Tensor.of(new float[] {1, 2, 3, 4}, 2, 2), new int[] {1, 0});
+        e = assertThrows(NonFiniteLossException.class, () -> t.step(ok));
+        assertTrue(e.getMessage().contains("parameter '3.weight' holds Infinity at flat index 4"), e.getMessage());
     }
 
     @Test

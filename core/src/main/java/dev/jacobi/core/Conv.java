@@ -315,7 +315,11 @@ public final class Conv {
 
     // ---------------------------------------------------------------- float32, stride 1: shifted rows
 
-    /** Whether float32 stride-1 convolutions run on shifted rows of a padded copy (tests switch it to compare). */
+    /**
+     * Whether float32 stride-1 convolutions run on shifted rows of a padded copy. The only mutable static state of
+     * the kernels: the library never writes it, only tests do, to compare the two paths; concurrent trainings read
+     * the same value, so they give the results of sequential ones (TrainerTest checks it).
+     */
     static volatile boolean shiftedPath = Simd.vectorized();
     /** Columns (output positions on the padded grid) computed per parallel work unit of the shifted forward. */
     private static final int UNIT_COLS = 128;

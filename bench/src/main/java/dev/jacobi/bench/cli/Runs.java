@@ -156,6 +156,7 @@ final class Runs {
                 Files.createDirectories(files);
                 r = u.body().run(files);
             } catch (Tracker.Stopped stopped) {
+                // the budget or a signal: this unit is dropped, and the caller reports what finished
                 break;
             }
             t.end();

@@ -57,6 +57,10 @@ class CliTest {
         r = run("eval", "--model", "does-not-exist.safetensors");
         assertNotEquals(0, r.code());
         assertTrue(r.err().startsWith("jacobi: ") && r.err().contains("does-not-exist.safetensors"), r.err());
+        r = run("inspect", "--model", "target");
+        assertTrue(r.err().contains("target: is a directory, not a file"), r.err());
+        r = run("inspect", "--model", "missing.safetensors");
+        assertTrue(r.err().equals("jacobi: no such file: missing.safetensors\n"), r.err());
         r = run("train", "--data", "/no/such/dir");
         assertTrue(r.err().contains("--data '/no/such/dir': not one of bundled, mnist"), r.err());
     }

@@ -15,6 +15,14 @@ import java.util.List;
 final class Codec {
     /** Bytes per read; a multiple of every element size. */
     static final int CHUNK = 1 << 16;
+
+    /** The size of {@code path}, which must be a regular file: a directory is an error naming it. */
+    static long fileSize(java.nio.file.Path path, String where) throws java.io.IOException {
+        if (java.nio.file.Files.isDirectory(path)) {
+            throw new java.io.IOException(where + ": is a directory, not a file");
+        }
+        return java.nio.file.Files.size(path);
+    }
     /** Most elements a {@link Tensor} can hold. */
     static final long MAX_NUMEL = Integer.MAX_VALUE - 8;
 

@@ -60,7 +60,7 @@ public final class Npy {
      * @throws IOException if the file cannot be read or is not a valid, supported {@code .npy} file
      */
     public static Tensor read(Path path) throws IOException {
-        long size = Files.size(path);
+        long size = Codec.fileSize(path, path.toString());
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path), Codec.CHUNK)) {
             return read(in, path.toString(), size);
         }

@@ -62,7 +62,7 @@ public final class Safetensors {
      */
     public static Contents read(Path path) throws IOException {
         String where = "Safetensors.read: " + path;
-        long size = Files.size(path);
+        long size = Codec.fileSize(path, where);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path), Codec.CHUNK)) {
             byte[] lenBytes = in.readNBytes(8);
             if (lenBytes.length < 8) {
