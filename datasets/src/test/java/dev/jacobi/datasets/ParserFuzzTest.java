@@ -75,7 +75,22 @@ class ParserFuzzTest {
         parseAll(content);
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger INPUTS = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger PARSED = new java.util.concurrent.atomic.AtomicInteger();
+
+    @net.jqwik.api.lifecycle.AfterContainer
+    static void recordFigures() throws IOException {
+        java.nio.file.Path dir = java.nio.file.Path.of("..", "target", "reliability");
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("idx-cifar.txt"), "fuzzed IDX and CIFAR-10 files (jqwik)|"
+                + INPUTS.get() + " inputs (mutated IDX, gzipped IDX and CIFAR-10 files, and random bytes), each given"
+                + " to the IDX reader, the CIFAR-10 reader and the image-label pairing|" + PARSED.get() + " of "
+                + 3 * INPUTS.get() + " parses succeeded, every other one was an IOException naming the input; each"
+                + " under 16 MB of allocation and 2 s\n");
+    }
+
     private static void parseAll(byte[] content) {
+        INPUTS.incrementAndGet();
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = mx.getCurrentThreadAllocatedBytes();
         long start = System.nanoTime();
@@ -92,6 +107,7 @@ class ParserFuzzTest {
     private static void clean(IdxTest.IoRun run) {
         try {
             run.run();
+            PARSED.incrementAndGet();
         } catch (IOException e) {
             assertTrue(e.getMessage() != null && e.getMessage().startsWith("fuzz."), e.getMessage());
         }

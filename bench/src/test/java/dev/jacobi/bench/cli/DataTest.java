@@ -75,6 +75,11 @@ class DataTest {
         String label = error(mnist("label", d -> edit(d.resolve("train-labels-idx1-ubyte"),
                 b -> b.put(8, (byte) 250))));
         assertTrue(label.contains("train-labels-idx1-ubyte") && label.contains("250"), label);
+        Files.createDirectories(Path.of("..", "target", "reliability"));
+        Files.writeString(Path.of("..", "target", "reliability", "data-dirs.txt"), "corrupt MNIST folders given to"
+                + " --data|5 folders: bad magic number, truncated image file, forged count of 2^31-1, fewer labels"
+                + " than images, a label of 250|each gives the parser's own error naming the file (and the field),"
+                + " never 'no files found'\n");
     }
 
     @Test

@@ -84,6 +84,16 @@ public final class Safetensors {
             Map<String, String> metadata = new LinkedHashMap<>();
             parseHeader(utf8(hb, where), where, entries, metadata);
             long buffer = size - 8 - n;
+            long[] culprit = misplaced(entries);
+            if (culprit != null) {
+                // one shifted tensor: name it, not the neighbour that sorting by offset would blame
+                Entry e = entries.get((int) culprit[0]);
+                long expect = culprit[1];
+                throw new IOException(where + ": tensor '" + e.key + "': data_offsets [" + e.begin + ", " + e.end
+                        + "] " + (e.begin < expect ? "overlap the previous tensor's data, which ends at "
+                                : "leave a gap after the previous tensor's data, which ends at ") + expect
+                        + " (every other tensor lies where the header's order puts it)");
+            }
             entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
             long expect = 0;
             for (Entry e : entries) {
@@ -196,6 +206,26 @@ public final class Safetensors {
         } catch (CharacterCodingException e) {
             throw new IOException(where + ": header: not valid UTF-8", e);
         }
+    }
+
+    /**
+     * {@code {index, expected begin}} of the one entry whose offsets differ from a back-to-back layout in header
+     * order while all the others match it (a single shifted offset), or null.
+     */
+    private static long[] misplaced(List<Entry> inHeaderOrder) {
+        long[] odd = null;
+        long at = 0;
+        for (int i = 0; i < inHeaderOrder.size(); i++) {
+            Entry e = inHeaderOrder.get(i);
+            if (e.begin != at) {
+                if (odd != null) {
+                    return null;
+                }
+                odd = new long[] {i, at};
+            }
+            at += e.end - e.begin;
+        }
+        return odd;
     }
 
     private static void parseHeader(String text, String where, List<Entry> entries, Map<String, String> metadata)

@@ -319,5 +319,10 @@ class NpyTest {
             }
         }
         assertTrue(ok > 0 && ok < 4000, "some mutants parse, most do not: " + ok);
+        Files.createDirectories(Path.of("..", "target", "reliability"));
+        Files.writeString(Path.of("..", "target", "reliability", "npy.txt"), "fuzzed .npy files|2,000 mutants of 5"
+                + " NumPy files (truncation, byte flips, header digit edits, insertions), each read from a file and"
+                + " a stream|" + ok + " of 4,000 reads parsed, every other one was an IOException; no other"
+                + " exception\n");
     }
 }

@@ -216,6 +216,10 @@ class SafetensorsTest {
             {"{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                 + "\"v\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "overlap"},
             {"{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", "cover 4 bytes"},
+            // b shifted past c: b is named, not c, which sorting by offset would blame
+            {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[6,10]},"
+                + "\"c\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", "tensor 'b': data_offsets [6, 10]"},
             {"{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":1}}", "exactly dtype"},
             {"{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"w\":{}}", "duplicate key"},
             {"{\"w\":[1]}", "not an object"},
@@ -280,5 +284,9 @@ class SafetensorsTest {
             }
         }
         assertTrue(ok < 2000, "most mutants are rejected: " + ok);
+        Files.createDirectories(Path.of("..", "target", "reliability"));
+        Files.writeString(Path.of("..", "target", "reliability", "safetensors.txt"), "fuzzed safetensors files|2,000"
+                + " mutants of 2 files (one written by Jacobi, one hand-built with I64 and F16)|" + ok + " parsed,"
+                + " every other one was an IOException; no other exception\n");
     }
 }
