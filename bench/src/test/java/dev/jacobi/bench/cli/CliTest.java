@@ -93,6 +93,23 @@ class CliTest {
     }
 
     @Test
+    void anEmptyTrainingOrTestSetIsAnError(@TempDir Path dir) throws Exception {
+        for (String which : new String[] {"train", "t10k"}) {
+            Path d = Files.createDirectories(dir.resolve(which));
+            for (String part : new String[] {"train", "t10k"}) {
+                int n = part.equals(which) ? 0 : 2;
+                dev.jacobi.datasets.Idx.write(d.resolve(part + "-images-idx3-ubyte"), new int[] {n, 28, 28},
+                        new byte[n * 784]);
+                dev.jacobi.datasets.Idx.writeLabels(d.resolve(part + "-labels-idx1-ubyte"), new int[n]);
+            }
+            Result r = run("train", "--data", d.toString(), "--model", "mlp", "--epochs", "1");
+            assertNotEquals(0, r.code());
+            String set = which.equals("train") ? "training" : "test";
+            assertTrue(r.err().contains("--data " + d + ": the " + set + " set is empty"), r.err());
+        }
+    }
+
+    @Test
     void benchPassesJmhOptionsThrough() {
         Result r = run("bench", "-l", "-f", "1", "GemmBench");
         assertEquals(0, r.code(), r.err());
