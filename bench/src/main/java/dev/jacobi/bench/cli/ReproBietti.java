@@ -64,22 +64,18 @@ final class ReproBietti implements Reproduction {
     private static final int[] SIZES = {300, 1000};
     private static final int BATCH = 50;
 
-    private static int seeds(boolean quick) {
-        return quick ? 1 : 3;
-    }
-
     private static ModelSpec model(boolean quick) {
         return quick ? new ModelSpec("mlp", 256, 2, new int[] {1, 28, 28}, 10)
                 : new ModelSpec("cnn", 16, 2, new int[] {1, 28, 28}, 10);
     }
 
     @Override
-    public List<Runs.Unit> units(boolean quick) {
+    public List<Runs.Unit> units(boolean quick, int seeds) {
         List<Runs.Unit> units = new ArrayList<>();
         for (int n : SIZES) {
             int epochs = seen(quick) / n;
             for (Repro.Method m : methods(quick)) {
-                for (int seed = 0; seed < seeds(quick); seed++) {
+                for (int seed = 0; seed < seeds; seed++) {
                     int s = seed;
                     units.add(new Runs.Unit("mnist" + n + "-" + m.id() + "-seed" + seed, m.id(), Repro.map("train", n,
                             "method", m.label(), "model", model(quick).toString(), "epochs", epochs, "batch", BATCH,
@@ -100,10 +96,30 @@ final class ReproBietti implements Reproduction {
         return quick ? split.test().balancedSubset(1000, 9) : split.test();
     }
 
+    /** Test accuracy of {@code method} minus that of no regulariser on {@code n} training images, for one seed. */
+    private static double gain(Claim.Seed s, int n, String method) {
+        return s.num("mnist" + n + "-" + method, "accuracy") - s.num("mnist" + n + "-none", "accuracy");
+    }
+
     @Override
-    public Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir) {
+    public List<Claim> claims(boolean quick) {
+        // the paper's baseline is weight decay, ours no regulariser; the bands keep half of the paper's gain
+        return List.of(
+                new Claim("grad-l2-300", "grad-l2 (λ = 0.1) minus no regulariser, test accuracy, MNIST-300",
+                        "+4.3 points: 93.6 against weight decay's 89.3 (Bietti et al. 2019, Table 1, as quoted in issue #22; not yet checked against the paper)", 0.0215,
+                        Double.POSITIVE_INFINITY, s -> gain(s, 300, "grad-l2")),
+                new Claim("grad-l2-1000", "grad-l2 (λ = 0.1) minus no regulariser, test accuracy, MNIST-1000",
+                        "+2.6 points: 96.7 against 94.1 (same table)", 0.013, Double.POSITIVE_INFINITY,
+                        s -> gain(s, 1000, "grad-l2")),
+                new Claim("grad-l2-sn-300", "grad-l2 with the SN projection minus no regulariser, MNIST-300",
+                        "+6.2 points for the best lower-bound penalty with SN: 95.5 against 89.3 (same table)", 0.031,
+                        Double.POSITIVE_INFINITY, s -> gain(s, 300, "grad-l2-sn-projection")));
+    }
+
+    @Override
+    public Result summarise(boolean quick, int seeds, Map<String, Map<String, Object>> results, Path runsDir,
+                            Path outDir) {
         Dataset test = test(quick, Datasets.bundledMnistSplit());
-        int seeds = seeds(quick);
         List<List<String>> rows = new ArrayList<>();
         Map<String, Object> data = new LinkedHashMap<>();
         double[] gains = new double[SIZES.length];
@@ -144,11 +160,6 @@ final class ReproBietti implements Reproduction {
                 + Outputs.table(List.of("data", "method", "test acc", "vs none (points)"), rows)
                 + "\nPaper (Table 1, MNIST-300/1000 CNNs): gradient penalties and grad + SN projection gain several"
                 + " points over no regularisation; exact numbers depend on their tuned λ and architecture.\n";
-        boolean all = gains[0] >= 0.02 && gains[1] >= 0.02;
-        boolean some = gains[0] > 0.005 || gains[1] > 0.005;
-        String verdict = all ? "yes" : some ? "partly" : "no";
-        String reason = String.format(Locale.ROOT, "the best regulariser beats none by %+.1f points on MNIST-300 and"
-                + " %+.1f on MNIST-1000 (claim: several points)", 100 * gains[0], 100 * gains[1]);
-        return new Result(verdict, reason, body, data);
+        return new Result(body, data);
     }
 }

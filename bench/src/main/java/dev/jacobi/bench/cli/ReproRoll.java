@@ -60,30 +60,52 @@ final class ReproRoll implements Reproduction {
     private static final int MNIST_BATCH = 64;
 
     @Override
-    public List<Runs.Unit> units(boolean quick) {
+    public List<Runs.Unit> units(boolean quick, int seeds) {
         Sizes z = Sizes.of(quick);
         List<Runs.Unit> units = new ArrayList<>();
-        for (boolean roll : new boolean[] {false, true}) {
-            String which = roll ? "roll" : "vanilla";
-            units.add(new Runs.Unit("toy-" + which, "toy-" + which, Repro.map("data", "moons 200, noise 0.1",
-                    "model", "mlp 2-32x4-2", "epochs", z.toyEpochs(), "lambda", roll ? TOY_LAMBDA : 0, "c",
-                    roll ? TOY_C : 0), Repro.steps(TOY_POINTS, TOY_POINTS, z.toyEpochs()), dir -> toy(roll, z, dir)));
-        }
-        for (boolean roll : new boolean[] {false, true}) {
-            String which = roll ? "roll" : "vanilla";
-            units.add(new Runs.Unit("mnist-" + which, "mnist-" + which, Repro.map("data", "bundled mnist",
-                    "train", z.nTrain(), "test_for_margins", z.nTest(), "model", "mlp 784-" + z.width() + "x4-10",
-                    "epochs", z.epochs(), "lambda", roll ? MNIST_LAMBDA : 0, "c", roll ? MNIST_C : 0),
-                    Repro.steps(z.nTrain(), MNIST_BATCH, z.epochs()), dir -> mnist(roll, z)));
+        for (int seed = 0; seed < seeds; seed++) {
+            int s = seed;
+            for (boolean roll : new boolean[] {false, true}) {
+                String which = roll ? "roll" : "vanilla";
+                units.add(new Runs.Unit("toy-" + which + "-seed" + s, "toy-" + which, Repro.map("data",
+                        "moons 200, noise 0.1", "model", "mlp 2-32x4-2", "epochs", z.toyEpochs(), "lambda",
+                        roll ? TOY_LAMBDA : 0, "c", roll ? TOY_C : 0, "seed", s),
+                        Repro.steps(TOY_POINTS, TOY_POINTS, z.toyEpochs()), dir -> toy(roll, z, dir, s)));
+            }
+            for (boolean roll : new boolean[] {false, true}) {
+                String which = roll ? "roll" : "vanilla";
+                units.add(new Runs.Unit("mnist-" + which + "-seed" + s, "mnist-" + which, Repro.map("data",
+                        "bundled mnist", "train", z.nTrain(), "test_for_margins", z.nTest(), "model",
+                        "mlp 784-" + z.width() + "x4-10", "epochs", z.epochs(), "lambda", roll ? MNIST_LAMBDA : 0,
+                        "c", roll ? MNIST_C : 0, "seed", s), Repro.steps(z.nTrain(), MNIST_BATCH, z.epochs()),
+                        dir -> mnist(roll, z, s)));
+            }
         }
         return units;
     }
 
+    @Override
+    public List<Claim> claims(boolean quick) {
+        return List.of(
+                new Claim("margin-ratio", "ROLL (λ = " + MNIST_LAMBDA + ", C = " + MNIST_C + ") multiplies the median"
+                        + " l2 margin of the linear regions around MNIST test points (ROLL / vanilla)",
+                        "about 15x: 9.2e-3 against 6e-4 (Lee et al. 2019, MNIST table; METHODS.md 6)", 7.5,
+                        Double.POSITIVE_INFINITY, s -> Runs.nums(s.get("mnist-roll"), "marginPercentiles")[1]
+                                / Runs.nums(s.get("mnist-vanilla"), "marginPercentiles")[1]),
+                new Claim("accuracy-kept", "test accuracy of ROLL minus vanilla, at that margin",
+                        "0 points: 98% both (same table)", -0.01, Double.POSITIVE_INFINITY,
+                        s -> s.num("mnist-roll", "accuracy") - s.num("mnist-vanilla", "accuracy")),
+                new Claim("toy-regions-grow", "on the 2-D moons, the median margin of ROLL over vanilla",
+                        "the linear regions grow around the data (Lee et al. 2019, 2-D figure)", 2,
+                        Double.POSITIVE_INFINITY, s -> s.num("toy-roll", "medianMargin")
+                                / s.num("toy-vanilla", "medianMargin")));
+    }
+
     /** One model on the moons, saved for the picture, with its accuracy and margins. */
-    private static Map<String, Object> toy(boolean roll, Sizes z, Path dir) throws IOException {
+    private static Map<String, Object> toy(boolean roll, Sizes z, Path dir, int seed) throws IOException {
         Dataset moons = Synthetic.moons(TOY_POINTS, 0.1, 1);
         ModelSpec spec = new ModelSpec("mlp", 32, 4, new int[] {2}, 2);
-        Module m = Repro.train(spec.build(new Rng(11)), moons, z.toyEpochs(), TOY_POINTS, 0.01, 1,
+        Module m = Repro.train(spec.build(new Rng(11 + 100L * seed)), moons, z.toyEpochs(), TOY_POINTS, 0.01, 1 + seed,
                 b -> {
                     if (roll) {
                         b.regularizer(TOY_LAMBDA, new Roll(TOY_C, Roll.Method.GRAM));
@@ -96,11 +118,12 @@ final class ReproRoll implements Reproduction {
     }
 
     /** One MLP on MNIST: test accuracy and the margin percentiles of the first test points. */
-    private static Map<String, Object> mnist(boolean roll, Sizes z) throws IOException {
+    private static Map<String, Object> mnist(boolean roll, Sizes z, int seed) throws IOException {
         Split split = Datasets.bundledMnistSplit();
         Dataset train = z.nTrain() < split.train().size() ? split.train().balancedSubset(z.nTrain(), 3) : split.train();
         Dataset test = split.test().balancedSubset(z.nTest(), 4);
-        Module m = Repro.train(mlp(784, z.width(), 4, 10, 21), train, z.epochs(), MNIST_BATCH, 1e-3, 2, b -> {
+        Module m = Repro.train(mlp(784, z.width(), 4, 10, 21 + 100L * seed), train, z.epochs(), MNIST_BATCH, 1e-3,
+                2 + seed, b -> {
             if (roll) {
                 b.regularizer(MNIST_LAMBDA, new Roll(MNIST_C, Roll.Method.GRAM));
             }
@@ -110,7 +133,8 @@ final class ReproRoll implements Reproduction {
     }
 
     @Override
-    public Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir)
+    public Result summarise(boolean quick, int seeds, Map<String, Map<String, Object>> results, Path runsDir,
+                            Path outDir)
             throws IOException {
         Sizes z = Sizes.of(quick);
         Map<String, Object> data = new LinkedHashMap<>();
@@ -118,13 +142,14 @@ final class ReproRoll implements Reproduction {
 
         // --- 2-D toy: linear regions of vanilla and ROLL on moons
         Dataset moons = Synthetic.moons(TOY_POINTS, 0.1, 1);
-        Module toyVanilla = ModelFile.load(runsDir.resolve("toy-vanilla").resolve("model.safetensors")).model();
-        Module toyRoll = ModelFile.load(runsDir.resolve("toy-roll").resolve("model.safetensors")).model();
+        // the tables and the picture show seed 0; the claims below use every seed
+        Module toyVanilla = ModelFile.load(runsDir.resolve("toy-vanilla-seed0").resolve("model.safetensors")).model();
+        Module toyRoll = ModelFile.load(runsDir.resolve("toy-roll-seed0").resolve("model.safetensors")).model();
         int grid = z.grid();
         int[][] patV = patterns(toyVanilla, moons, grid);
         int[][] patR = patterns(toyRoll, moons, grid);
-        Map<String, Object> tv = results.get("toy-vanilla");
-        Map<String, Object> tr = results.get("toy-roll");
+        Map<String, Object> tv = results.get("toy-vanilla-seed0");
+        Map<String, Object> tr = results.get("toy-roll-seed0");
         double toyAccV = Runs.num(tv, "accuracy");
         double toyAccR = Runs.num(tr, "accuracy");
         double toyMedV = Runs.num(tv, "medianMargin");
@@ -148,8 +173,8 @@ final class ReproRoll implements Reproduction {
                 "lambda", TOY_LAMBDA, "c", TOY_C));
 
         // --- MNIST: margin percentiles
-        Map<String, Object> mv = results.get("mnist-vanilla");
-        Map<String, Object> mr = results.get("mnist-roll");
+        Map<String, Object> mv = results.get("mnist-vanilla-seed0");
+        Map<String, Object> mr = results.get("mnist-roll-seed0");
         double accV = Runs.num(mv, "accuracy");
         double accR = Runs.num(mr, "accuracy");
         double[] pV = Runs.nums(mv, "marginPercentiles");
@@ -171,16 +196,7 @@ final class ReproRoll implements Reproduction {
                 accV, "rollAccuracy", accR, "vanillaMarginPercentiles", pV, "rollMarginPercentiles", pR,
                 "percentiles", PERCENTILES, "medianRatio", ratio, "lambda", MNIST_LAMBDA, "c", MNIST_C));
 
-        boolean bigger = ratio >= 5;
-        boolean sameAcc = accR >= accV - 0.02;
-        boolean toyGrows = toyMedR > toyMedV;
-        String verdict = bigger && sameAcc && toyGrows ? "yes" : ratio > 1 && (sameAcc || toyGrows) ? "partly" : "no";
-        String reason = String.format(java.util.Locale.ROOT,
-                "ROLL multiplies the median MNIST margin by %s (paper ~15) with test accuracy %s vs %s, and on moons "
-                        + "the median margin goes %s -> %s with %d -> %d regions on the grid",
-                Repro.num(ratio), Repro.pct(accR), Repro.pct(accV), Repro.num(toyMedV), Repro.num(toyMedR), regionsV,
-                regionsR);
-        return new Result(verdict, reason, body.toString(), data);
+        return new Result(body.toString(), data);
     }
 
     private static final double TOY_LAMBDA = 1;

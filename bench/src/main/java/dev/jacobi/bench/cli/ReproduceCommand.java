@@ -50,6 +50,10 @@ public final class ReproduceCommand implements Callable<Integer> {
             + " report; the finished runs are kept (default: no limit).")
     double maxMinutes;
 
+    @Option(names = "--seeds", paramLabel = "N", description = "Seeds per configuration (default: 3, or 1 with"
+            + " --quick); claims are judged on the mean minus one standard deviation over them.")
+    Integer seeds;
+
     /** Every experiment, in the order {@code all} runs them. */
     static List<Reproduction> all() {
         return List.of(new ReproBietti(), new ReproMustafa(), new ReproBcop(), new ReproFantasticFour(),
@@ -71,6 +75,9 @@ public final class ReproduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("reproduce: unknown experiment '" + name + "'; choose one of "
                     + String.join(", ", names()));
         }
+        if (seeds != null && (seeds < 1 || seeds > 20)) {
+            throw new IllegalArgumentException("--seeds must be between 1 and 20, got " + seeds);
+        }
         Path logFile = chosen.size() > 1 ? out.resolve("log.jsonl") : out.resolve(name).resolve("log.jsonl");
         Tracker t = Tracker.console("reproduce " + name + (quick ? " --quick" : ""), logFile, maxMinutes);
         return run(chosen, t);
@@ -83,7 +90,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             String mode = quick ? "quick" : "full";
             List<Runs> runs = new ArrayList<>();
             for (Reproduction r : chosen) {
-                runs.add(new Runs(r.units(quick), out.resolve(r.name()).resolve("runs-" + mode), fresh, t));
+                runs.add(new Runs(r.units(quick, seedsOf(r)), out.resolve(r.name()).resolve("runs-" + mode), fresh, t));
             }
             t.say(String.format(Locale.ROOT, "%s: %d runs in all; timing the first steps of each kind of run",
                     "reproduce " + name, runs.stream().mapToInt(Runs::total).sum()));
@@ -111,15 +118,23 @@ public final class ReproduceCommand implements Callable<Integer> {
                     index.add(List.of("[" + r.name() + "](" + r.name() + "/report.md)", "partial", stopped, ""));
                     break;
                 }
-                Reproduction.Result res = r.summarise(quick, o.results(), runs.get(i).dir(), dir);
+                int n = seedsOf(r);
+                Reproduction.Result res = r.summarise(quick, n, o.results(), runs.get(i).dir(), dir);
+                List<Map<String, Object>> claims = new ArrayList<>();
+                for (Claim c : r.claims(quick)) {
+                    claims.add(c.evaluate(o.results(), n));
+                }
+                String verdict = Claim.verdict(claims);
                 double secs = t.elapsedSeconds() - t0;
-                write(r, res, quick, secs, dir);
+                write(r, res, claims, verdict, quick, n, o, dir);
                 t.say("");
                 t.say(res.body());
-                t.say("Reproduced: " + res.verdict() + " — because " + res.reason());
+                t.say(Claim.table(claims));
+                t.say("Reproduced: " + verdict + (quick ? " (--quick: a smoke test of the pipeline, not a verdict on"
+                        + " the paper)" : ""));
                 t.say(String.format(Locale.ROOT, "(%s; report in %s)", Tracker.duration(secs),
                         dir.resolve("report.md")));
-                index.add(List.of("[" + r.name() + "](" + r.name() + "/report.md)", res.verdict(), res.reason(),
+                index.add(List.of("[" + r.name() + "](" + r.name() + "/report.md)", verdict, reasons(claims),
                         Tracker.duration(secs)));
             }
             if (chosen.size() > 1) {
@@ -134,25 +149,77 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
     }
 
-    /** Writes {@code report.md} and {@code results.json} of a finished experiment (no wall time in the JSON). */
-    static void write(Reproduction r, Reproduction.Result res, boolean quick, double secs, Path dir)
-            throws IOException {
+    /**
+     * docs/reproductions/CLAIMS.md: every experiment's claims with the paper's numbers and the bands, from the
+     * definitions the runs use (a test keeps the file equal to this).
+     */
+    static String claimsMarkdown() {
+        StringBuilder sb = new StringBuilder("# Claims tested by `jacobi reproduce`\n\n"
+                + "Fixed before the runs; the bands are never widened after one. Where a band scales the paper's"
+                + " effect down to this CPU, it keeps at least half of it. A claim is reproduced only if the mean over"
+                + " the seeds minus one standard deviation (plus one, for an upper end) stays inside its band; the"
+                + " full mode runs 3 seeds, the --quick smoke test 1. Generated from the code"
+                + " (`ReproduceCommand.claimsMarkdown`); `ClaimsDocTest` fails when the two differ.\n");
+        for (Reproduction r : all()) {
+            sb.append("\n## ").append(r.name()).append("\n\n**Paper:** ").append(r.paper()).append("\n\n");
+            List<List<String>> rows = new ArrayList<>();
+            for (Claim c : r.claims(false)) {
+                rows.add(List.of(c.id(), c.statement(), c.paperValue(), c.band()));
+            }
+            sb.append(Outputs.table(List.of("claim", "CPU-scale claim", "paper", "band"), rows));
+        }
+        return sb.toString();
+    }
+
+    private int seedsOf(Reproduction r) {
+        return seeds != null ? seeds : r.defaultSeeds(quick);
+    }
+
+    /** One line: each claim with its mean and verdict. */
+    static String reasons(List<Map<String, Object>> claims) {
+        List<String> parts = new ArrayList<>();
+        for (Map<String, Object> c : claims) {
+            parts.add(c.get("id") + " " + Claim.fmt((double) c.get("mean")) + " (band " + c.get("band") + "): "
+                    + c.get("verdict"));
+        }
+        return String.join("; ", parts);
+    }
+
+    /**
+     * Writes {@code report.md} and {@code results.json} of a finished experiment. {@code minutes} is the compute time
+     * of its units as recorded when each finished, so a run that reuses every unit writes the same file again.
+     */
+    static void write(Reproduction r, Reproduction.Result res, List<Map<String, Object>> claims, String verdict,
+                      boolean quick, int seeds, Runs.Outcome o, Path dir) throws IOException {
+        double minutes = o.seconds() / 60;
         String md = "# Reproduction: " + r.name() + (quick ? " (--quick)" : "") + "\n\n"
                 + "**Paper:** " + r.paper() + "\n\n"
                 + "**Claim:** " + r.claim() + "\n\n"
+                + (quick ? "**This is the --quick smoke test:** a reduced run that checks the pipeline end to end; its"
+                        + " verdict says nothing about the paper. The full run is `jacobi reproduce " + r.name()
+                        + "`.\n\n" : "")
                 + res.body().strip() + "\n\n"
-                + "**Reproduced: " + res.verdict() + "** — because " + res.reason() + "\n\n"
-                + String.format(Locale.ROOT, "Wall time of this command: %s on %d cores (`jacobi reproduce %s%s`);"
-                        + " runs finished by an earlier command were reused.%n", Tracker.duration(secs),
-                        Runtime.getRuntime().availableProcessors(), r.name(), quick ? " --quick" : "");
+                + "## Claims (fixed before the run; docs/reproductions/CLAIMS.md)\n\n"
+                + "A claim is reproduced if the mean over " + seeds + " seed(s) minus one standard deviation (plus one,"
+                + " for an upper end) stays inside its band.\n\n"
+                + Claim.table(claims) + "\n"
+                + "**Reproduced: " + verdict + "**\n\n"
+                + String.format(Locale.ROOT, "Compute time of its runs: %.1f min on %d cores (`jacobi reproduce %s%s`).%n",
+                        minutes, Runtime.getRuntime().availableProcessors(), r.name(), quick ? " --quick" : "");
         Outputs.text(dir.resolve("report.md"), md);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", r.name());
         json.put("paper", r.paper());
-        json.put("claim", r.claim());
         json.put("mode", quick ? "quick" : "full");
-        json.put("reproduced", res.verdict());
-        json.put("reason", res.reason());
+        List<Integer> seedList = new ArrayList<>();
+        for (int s = 0; s < seeds; s++) {
+            seedList.add(s);
+        }
+        json.put("seeds", seedList);
+        json.put("setup", o.setups());
+        json.put("claims", claims);
+        json.put("verdict", verdict);
+        json.put("minutes", minutes);
         json.put("results", res.data());
         Outputs.json(dir.resolve("results.json"), json);
     }

@@ -20,29 +20,33 @@ interface Reproduction {
     /** The paper's claim (numbers or direction) this experiment checks. */
     String claim();
 
-    /** The units of the experiment in the order they run; each trains with {@link Repro#train} and measures. */
-    List<Runs.Unit> units(boolean quick);
+    /**
+     * The units of the experiment in the order they run, each configuration once per seed (ids end in
+     * {@code -seedK}); each trains with {@link Repro#train} and measures.
+     */
+    List<Runs.Unit> units(boolean quick, int seeds);
+
+    /** The claims the experiment tests, with their bands, fixed before it runs (docs/reproductions/CLAIMS.md). */
+    List<Claim> claims(boolean quick);
+
+    /** The seeds of a run unless {@code --seeds} says otherwise: 3 in full mode, 1 in the quick smoke test. */
+    default int defaultSeeds(boolean quick) {
+        return quick ? 1 : 3;
+    }
 
     /**
-     * The report from every unit's numbers, as {@link Runs} read them back (by unit id); may write plots into
-     * {@code outDir} and read files the units wrote into {@code runsDir/ID/}.
+     * The tables and plots from every unit's numbers, as {@link Runs} read them back (by unit id); may write plots
+     * into {@code outDir} and read files the units wrote into {@code runsDir/ID/}. The verdict comes from the claims.
      */
-    Result summarise(boolean quick, Map<String, Map<String, Object>> results, Path runsDir, Path outDir)
+    Result summarise(boolean quick, int seeds, Map<String, Map<String, Object>> results, Path runsDir, Path outDir)
             throws IOException;
 
     /**
-     * What a run found.
+     * What a run found, besides its claims.
      *
-     * @param verdict {@code yes}, {@code no} or {@code partly}
-     * @param reason  why, in one sentence with the deciding numbers
-     * @param body    markdown: setup, tables beside the paper's numbers, plot links, caveats
-     * @param data    the numbers, for {@code results.json}
+     * @param body markdown: setup, tables beside the paper's numbers, plot links, caveats
+     * @param data the numbers, for {@code results.json}
      */
-    record Result(String verdict, String reason, String body, Map<String, Object> data) {
-        public Result {
-            if (!verdict.equals("yes") && !verdict.equals("no") && !verdict.equals("partly")) {
-                throw new IllegalArgumentException("reproduce: verdict must be yes, no or partly, got " + verdict);
-            }
-        }
+    record Result(String body, Map<String, Object> data) {
     }
 }

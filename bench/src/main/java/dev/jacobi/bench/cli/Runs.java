@@ -53,8 +53,11 @@ final class Runs {
      * @param total      the units planned
      * @param reused     the units an earlier run had finished
      * @param stopReason why it stopped early, or null when every unit finished
+     * @param seconds    the compute time of the finished units, as each recorded it when it finished
+     * @param setups     every unit's setup, by id
      */
-    record Outcome(Map<String, Map<String, Object>> results, int total, int reused, String stopReason) {
+    record Outcome(Map<String, Map<String, Object>> results, int total, int reused, String stopReason,
+                   double seconds, Map<String, Object> setups) {
         boolean complete() {
             return results.size() == total;
         }
@@ -64,6 +67,7 @@ final class Runs {
     private final Path dir;
     private final Tracker t;
     private final Map<String, Map<String, Object>> done = new LinkedHashMap<>();
+    private final Map<String, Double> seconds = new LinkedHashMap<>();
     private final List<Unit> todo = new ArrayList<>();
     private int reused;
 
@@ -150,6 +154,7 @@ final class Runs {
             }
             t.say(String.format("[%d/%d] %s", reused + n, units.size(), u.id()));
             t.begin(u.id(), u.kind(), u.steps());
+            double start = t.elapsedSeconds();
             Map<String, Object> r;
             try {
                 Path files = dir.resolve(u.id());
@@ -164,6 +169,7 @@ final class Runs {
             file.put("id", u.id());
             file.put("setup", u.setup());
             file.put("result", r);
+            file.put("seconds", Math.round((t.elapsedSeconds() - start) * 10) / 10.0);
             Outputs.json(dir.resolve(u.id() + ".json"), file);
             done.put(u.id(), read(dir, u));
             double left = t.secondsLeft();
@@ -178,13 +184,22 @@ final class Runs {
                 ordered.put(u.id(), done.get(u.id()));
             }
         }
+        Map<String, Object> setups = new LinkedHashMap<>();
+        double secs = 0;
+        for (Unit u : units) {
+            setups.put(u.id(), u.setup());
+            secs += seconds.getOrDefault(u.id(), 0.0);
+        }
         return new Outcome(ordered, units.size(), reused, ordered.size() == units.size() ? null
-                : t.stopReason() == null ? "stopped early" : t.stopReason());
+                : t.stopReason() == null ? "stopped early" : t.stopReason(), secs, setups);
     }
 
-    /** The result of a finished unit, or null if its file does not exist; its setup must equal the unit's. */
+    /**
+     * The result of a finished unit, or null if its file does not exist; its setup must equal the unit's. Its
+     * recorded compute time goes to {@link #seconds}.
+     */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> read(Path dir, Unit u) throws IOException {
+    private Map<String, Object> read(Path dir, Unit u) throws IOException {
         Path f = dir.resolve(u.id() + ".json");
         if (!Files.exists(f)) {
             return null;
@@ -200,6 +215,9 @@ final class Runs {
         if (!want.equals(got)) {
             throw new IllegalArgumentException(f + " was written with a different setup: " + got + ", not " + want
                     + "; rerun with --fresh to recompute it, or use another --out");
+        }
+        if (m.get("seconds") instanceof Number secs) {
+            seconds.put(u.id(), secs.doubleValue());
         }
         return (Map<String, Object>) m.get("result");
     }

@@ -55,10 +55,11 @@ final class Tracker {
     /**
      * Steps not timed because of JIT warm-up, and steps timed per kind when calibrating. The first steps of a kind run
      * several times slower than the later ones while the JIT compiles its kernels (a ROLL MLP on MNIST: about 2 s per
-     * step over steps 3-6, 0.7 s once warm), so the timing starts only after 8.
+     * step over steps 3-6, 0.7 s once warm), so the timing starts only after 8, and a calibration takes the median
+     * of the next 6 (a GC pause or a burst of another process on the machine moves a mean of 4 by 10x).
      */
     static final int WARM_STEPS = 8;
-    static final int TIMED_STEPS = 4;
+    static final int TIMED_STEPS = 6;
     static final long LINE_NANOS = 30_000_000_000L;
     /** An epoch's mean loss this many times the first step's gets a warning. */
     static final double LOSS_GROWTH = 100;
@@ -89,6 +90,8 @@ final class Tracker {
     private long unitStart;
     private long warmAt = -1;
     private long warmStep;
+    private long lastStepAt;
+    private final List<Double> stepTimes = new ArrayList<>();
     private boolean calibrating;
     private long lastEpochLine;
 
@@ -369,12 +372,17 @@ final class Tracker {
                 if (unitStepsDone == WARM_STEPS) {
                     warmAt = now;
                     warmStep = unitStepsDone;
+                    stepTimes.clear();
                 } else if (warmAt >= 0 && unitStepsDone > warmStep) {
-                    secPerStep.put(kind, (now - warmAt) / 1e9 / (unitStepsDone - warmStep));
+                    stepTimes.add((now - lastStepAt) / 1e9);
+                    // calibrating: the median step, robust to a GC pause or another process's burst; a run: the mean
+                    secPerStep.put(kind, calibrating ? median(stepTimes)
+                            : (now - warmAt) / 1e9 / (unitStepsDone - warmStep));
                     if (Double.isNaN(firstEstimate) && !calibrating && unitStepsDone >= WARM_STEPS + TIMED_STEPS) {
                         printEstimate("from the first steps of " + label);
                     }
                 }
+                lastStepAt = now;
                 if (calibrating) {
                     if (unitStepsDone >= WARM_STEPS + TIMED_STEPS) {
                         throw new Calibrated();
@@ -476,6 +484,13 @@ final class Tracker {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the log " + log + ": " + e.getMessage(), e);
         }
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        java.util.Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     /** {@code 45 s}, {@code 12 min}, {@code 1 h 05 min}. */

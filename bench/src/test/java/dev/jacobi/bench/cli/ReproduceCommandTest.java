@@ -42,7 +42,8 @@ class ReproduceCommandTest {
         assertTrue(stdout.contains("estimated"), "prints the estimate before starting:\n" + stdout);
         Path report = dir.resolve("roll").resolve("report.md");
         String md = Files.readString(report);
-        assertTrue(md.matches("(?s).*\\*\\*Reproduced: (yes|no|partly)\\*\\* — because .+"), md);
+        assertTrue(md.matches("(?s).*\\*\\*Reproduced: (reproduced|partly|not reproduced)\\*\\*.*"), md);
+        assertTrue(md.contains("| margin-ratio |") && md.contains("smoke test"), md);
         assertTrue(md.contains("| ours vanilla |") && md.contains("| paper vanilla (98%) |"), md);
         assertTrue(md.contains("regions.png"), md);
         Path png = dir.resolve("roll").resolve("regions.png");
@@ -50,8 +51,10 @@ class ReproduceCommandTest {
         assertTrue(head.length > 1000 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G', "regions.png is a PNG");
         String json = Files.readString(dir.resolve("roll").resolve("results.json"));
         new JsonCheck(json).document();
-        assertTrue(json.contains("\"name\": \"roll\"") && json.contains("\"reproduced\": \"")
-                && json.contains("\"medianRatio\": "), json);
+        assertTrue(json.contains("\"name\": \"roll\"") && json.contains("\"verdict\": \"")
+                && json.contains("\"mode\": \"quick\"") && json.contains("\"seeds\": [0]")
+                && json.contains("\"claims\": [") && json.contains("\"band\": \"≥ 7.50\"")
+                && json.contains("\"minutes\": ") && json.contains("\"medianRatio\": "), json);
         assertTrue(stdout.contains("finished in") && stdout.contains("the first estimate was"), stdout);
         assertTrue(Files.readString(dir.resolve("roll").resolve("log.jsonl")).contains("\"event\": \"epoch\""));
         // run again into the same directory: every run is reused and the results are the same, byte for byte
@@ -73,6 +76,9 @@ class ReproduceCommandTest {
         String json = Files.readString(dir.resolve("roll").resolve("results.json"));
         new JsonCheck(json).document();
         assertTrue(json.contains("\"partial\": true"), json);
+        Object[] seeds = cli("reproduce", "roll", "--quick", "--out", dir.toString(), "--seeds", "0");
+        assertNotEquals(0, seeds[0]);
+        assertTrue(((String) seeds[2]).contains("--seeds must be between 1 and 20, got 0"), (String) seeds[2]);
         Object[] bad = cli("reproduce", "roll", "--quick", "--out", dir.toString(), "--max-minutes", "-1");
         assertNotEquals(0, bad[0]);
         assertTrue(((String) bad[2]).contains("--max-minutes"), (String) bad[2]);
