@@ -16,8 +16,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code jacobi reproduce NAME [--quick] [--out DIR] [--fresh] [--max-minutes N]}: small CPU-sized versions of the
- * five papers' experiments. Each writes {@code DIR/NAME/report.md} (its table beside the paper's numbers and a
- * "Reproduced: yes/no/partly" line), {@code results.json}, its PNG plots and {@code log.jsonl}; {@code all} runs each in
+ * five papers' experiments. Each writes {@code DIR/NAME/report.md} (its tables beside the paper's numbers and its
+ * claims, judged over the seeds), {@code results.json}, its PNG plots and {@code log.jsonl}; {@code all} runs each in
  * turn and writes {@code DIR/index.md}. Every finished configuration and seed is kept in {@code DIR/NAME/runs-MODE/},
  * so a run stopped by Ctrl-C, SIGTERM or the time budget continues where it stopped when started again.
  */
@@ -32,6 +32,7 @@ import picocli.CommandLine.Parameters;
                 "  jacobi reproduce all --quick         every experiment, small",
                 "  jacobi reproduce bcop --out res      full BCOP run, report in res/bcop/",
                 "  jacobi reproduce roll --max-minutes 30   stop after 30 minutes with a partial report",
+                "  jacobi reproduce mustafa --seeds 5   five seeds per configuration",
                 "%nExit codes: 0 done, 3 stopped at --max-minutes (partial report), 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "bietti, mustafa, bcop, fantastic-four, roll or all")
