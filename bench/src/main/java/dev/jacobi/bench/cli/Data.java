@@ -37,6 +37,11 @@ final class Data {
     }
 
     static Split load(String name) throws IOException {
+        return load(name, searchPath());
+    }
+
+    /** {@link #load(String)} with the data path given. */
+    static Split load(String name, List<Path> searchPath) throws IOException {
         switch (name) {
             case "bundled":
                 return Datasets.bundledMnistSplit();
@@ -44,7 +49,7 @@ final class Data {
             case "fashion":
             case "cifar10": {
                 List<Path> looked = new ArrayList<>();
-                for (Path root : searchPath()) {
+                for (Path root : searchPath) {
                     for (Path dir : List.of(root, root.resolve(name.equals("fashion") ? "fashion-mnist" : name))) {
                         if (!Files.isDirectory(dir)) {
                             continue;
@@ -60,7 +65,7 @@ final class Data {
                     }
                 }
                 throw new IOException("--data " + name + ": no " + name + " files in " + (looked.isEmpty()
-                        ? "any folder of the data path" : looked) + " (the data path is " + searchPath() + "); set "
+                        ? "any folder of the data path" : looked) + " (the data path is " + searchPath + "); set "
                         + Datasets.ENV + " to the folder holding them, or get them with 'jacobi download "
                         + (name.equals("fashion") ? "fashion-mnist" : name) + " --dir data'"
                         + (name.equals("mnist") ? "; --data bundled is the 10,000-image subset shipped in the jar" : ""));

@@ -110,6 +110,17 @@ class CliTest {
     }
 
     @Test
+    void errorsAreDescribedWithoutJavaClassNames() {
+        assertEquals("Trainer: non-finite loss (NaN) at step 3", Cli.describe(new ArithmeticException(
+                "Trainer: non-finite loss (NaN) at step 3")));
+        assertTrue(Cli.describe(new OutOfMemoryError("Java heap space")).startsWith("out of memory (the JVM's heap is"));
+        assertEquals("no such file: m.safetensors", Cli.describe(new java.nio.file.NoSuchFileException("m.safetensors")));
+        assertEquals("runs: Is a directory", Cli.describe(new java.nio.file.FileSystemException("runs", null,
+                "Is a directory")));
+        assertTrue(Cli.describe(new NullPointerException()).contains("rerun with --verbose"));
+    }
+
+    @Test
     void benchPassesJmhOptionsThrough() {
         Result r = run("bench", "-l", "-f", "1", "GemmBench");
         assertEquals(0, r.code(), r.err());

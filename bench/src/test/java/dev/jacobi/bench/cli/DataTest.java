@@ -107,6 +107,16 @@ class DataTest {
     }
 
     @Test
+    void mnistWithoutTheFullSetFailsInsteadOfFallingBackToTheBundledSubset() throws IOException {
+        Path empty = Files.createDirectories(root.resolve("nothing-here"));
+        IOException e = assertThrows(IOException.class, () -> Data.load("mnist", java.util.List.of(empty)));
+        assertTrue(e.getMessage().contains("--data mnist: no mnist files in [" + empty + "]")
+                && e.getMessage().contains("JACOBI_DATA") && e.getMessage().contains("--data bundled"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertEquals(8000, Data.load("bundled").train().size(),
+                "the bundled subset is reached by its own name");
+    }
+
+    @Test
     void theDataPathIsTheUsersOnly() {
         // JACOBI_DATA if set, ./data and the home cache: no repository-relative folders
         java.util.List<Path> want = new java.util.ArrayList<>();
