@@ -68,7 +68,12 @@ final class MainJob {
                 java.nio.file.Files.delete(p);
             }
         }
-        t.printEstimate("from timing the first steps of both runs");
+        double eval = evaluationSeconds(spec, split, evalExamples);
+        for (Variant v : variants) {
+            t.expectExtra(v.name(), eval);
+        }
+        t.printEstimate("from timing the first steps of both runs and the evaluation of " + CALIBRATION_EXAMPLES
+                + " examples");
         long t0 = System.nanoTime();
         Map<String, Object> results = new LinkedHashMap<>();
         Map<String, double[][]> lossCurves = new LinkedHashMap<>();
@@ -140,6 +145,23 @@ final class MainJob {
         out.println(t.finishLine());
         out.println("Report: " + dir.resolve("report.md"));
         return 0;
+    }
+
+    static final int CALIBRATION_EXAMPLES = 16;
+
+    /**
+     * The evaluation's time for one model, from timing it on {@value #CALIBRATION_EXAMPLES} examples of an untrained
+     * one: the attacks scale with the examples, the second-order statistics with the first 64 of them.
+     */
+    private static double evaluationSeconds(ModelSpec spec, Split split, int examples) {
+        List<Long> marks = new ArrayList<>();
+        marks.add(System.nanoTime());
+        EvalCommand.evaluate(new ModelFile(spec.build(new dev.jacobi.core.Rng(1)), spec, "bundled"), split.test(), EPS,
+                new double[0], 20, CALIBRATION_EXAMPLES, line -> marks.add(System.nanoTime()));
+        double attacks = (marks.get(marks.size() - 2) - marks.get(0)) / 1e9;
+        double stats = (marks.get(marks.size() - 1) - marks.get(marks.size() - 2)) / 1e9;
+        return attacks * examples / CALIBRATION_EXAMPLES
+                + stats * Math.min(examples, EvalCommand.STAT_EXAMPLES) / CALIBRATION_EXAMPLES;
     }
 
     private static String table(List<Map<String, Object>> rows) {

@@ -290,6 +290,14 @@ final class Tracker {
         event("estimate", "total_seconds", total, "left_seconds", left, "basis", why);
     }
 
+    /**
+     * Tells the estimate that a unit of {@code unitKind} spends {@code seconds} beyond its steps (an evaluation timed
+     * on a small slice); replaced by the measured time once such a unit finishes.
+     */
+    void expectExtra(String unitKind, double seconds) {
+        extraSeconds.put(unitKind, seconds);
+    }
+
     /** Records an estimate made elsewhere (JMH's ETA): {@code left} seconds from now; the first one is kept. */
     void estimate(double left, String basis) {
         double total = elapsedSeconds() + left;
