@@ -206,7 +206,8 @@ public final class ReproduceCommand implements Callable<Integer> {
                 + Claim.table(claims) + "\n"
                 + "**Reproduced: " + verdict + "**\n\n"
                 + String.format(Locale.ROOT, "Compute time of its runs: %.1f min on %d cores (`jacobi reproduce %s%s`).%n",
-                        minutes, Runtime.getRuntime().availableProcessors(), r.name(), quick ? " --quick" : "");
+                        minutes, Runtime.getRuntime().availableProcessors(), r.name(), (quick ? " --quick" : "")
+                                + (seeds != r.defaultSeeds(quick) ? " --seeds " + seeds : ""));
         Outputs.text(dir.resolve("report.md"), md);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", r.name());
