@@ -19,7 +19,8 @@ import net.jqwik.api.Tuple;
 
 /**
  * Property test: random and mutated IDX / CIFAR-10 bytes make the parsers either succeed or throw an
- * {@link IOException} that names the input, quickly and without large allocations; never any other exception.
+ * {@link IOException} that names the input, without large allocations; never any other exception. (Hangs are what
+ * the Jazzer fuzz test of the same readers, {@code IdxJazzerTest}, catches, through libFuzzer's per-input timeout.)
  */
 class ParserFuzzTest {
     private static final long MAX_ALLOCATION = 16L << 20;
@@ -86,14 +87,13 @@ class ParserFuzzTest {
                 + INPUTS.get() + " inputs (mutated IDX, gzipped IDX and CIFAR-10 files, and random bytes), each given"
                 + " to the IDX reader, the CIFAR-10 reader and the image-label pairing|" + PARSED.get() + " of "
                 + 3 * INPUTS.get() + " parses succeeded, every other one was an IOException naming the input; each"
-                + " under 16 MB of allocation and 2 s\n");
+                + " under 16 MB of allocation\n");
     }
 
     private static void parseAll(byte[] content) {
         INPUTS.incrementAndGet();
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = mx.getCurrentThreadAllocatedBytes();
-        long start = System.nanoTime();
         clean(() -> Idx.read(new ByteArrayInputStream(content), "fuzz.idx"));
         clean(() -> Cifar10.read(new ByteArrayInputStream(content), "fuzz.bin"));
         clean(() -> Idx.dataset(Idx.read(new ByteArrayInputStream(SEEDS.get(0)), "img"), "img",
@@ -101,7 +101,6 @@ class ParserFuzzTest {
         long allocated = mx.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allocated < MAX_ALLOCATION, "allocated " + allocated + " bytes for a " + content.length
                 + "-byte input");
-        assertTrue(System.nanoTime() - start < 2_000_000_000L, "parsing took over 2 s");
     }
 
     private static void clean(IdxTest.IoRun run) {

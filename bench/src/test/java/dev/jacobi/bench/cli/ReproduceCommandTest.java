@@ -33,11 +33,8 @@ class ReproduceCommandTest {
 
     @Test
     void quickRollWritesAReportAndParsableResults(@TempDir Path dir) throws Exception {
-        long t0 = System.nanoTime();
         Object[] r = cli("reproduce", "roll", "--quick", "--out", dir.toString());
-        double secs = (System.nanoTime() - t0) / 1e9;
         assertEquals(0, r[0], "exit code; stderr: " + r[2]);
-        assertTrue(secs < 90, "reproduce roll --quick took " + secs + " s");
         String stdout = (String) r[1];
         assertTrue(stdout.contains("estimated"), "prints the estimate before starting:\n" + stdout);
         Path report = dir.resolve("roll").resolve("report.md");
