@@ -149,15 +149,16 @@ final class ElementwiseOps {
      * {@code x^e·ln x}). The masks are constants of the current values.
      */
     static Var pow(Var x, Var e) {
-        Tensor zero = Tensor.scalar(x.dtype(), 0);
-        Tensor eNonZero = e.value().ne(zero);
-        Tensor baseZero = x.value().eq(zero).mul(e.value().ge(zero));
         int[] sx = x.shape();
         int[] se = e.shape();
-        return make(Op.POW_TENSOR, x.value().pow(e.value()), (g, out, n) -> new Var[] {
-                n[0] ? g.mul(e.mul(x.pow(e.sub(1)))).mul(of(eNonZero)).sumTo(sx) : null,
+        return make(Op.POW_TENSOR, x.value().pow(e.value()), (g, out, n) -> {
+            Tensor zero = Tensor.scalar(x.dtype(), 0);
+            Tensor baseZero = x.value().eq(zero).mul(e.value().ge(zero));
+            return new Var[] {
+                n[0] ? g.mul(e.mul(x.pow(e.sub(1)))).mul(of(e.value().ne(zero))).sumTo(sx) : null,
                 n[1] ? g.mul(out.mul(x.add(of(baseZero)).log())).mul(of(Tensor.onesLike(baseZero).sub(baseZero)))
-                        .sumTo(se) : null}, x, e);
+                        .sumTo(se) : null};
+        }, x, e);
     }
 
     /** {@code sin x}. Rule: {@code g·cos x}. */
@@ -176,7 +177,7 @@ final class ElementwiseOps {
      */
     static Var clamp(Var x, double min, double max) {
         Tensor v = x.value();
-        Tensor inside = v.ge(Tensor.scalar(v.dtype(), min)).mul(v.le(Tensor.scalar(v.dtype(), max)));
-        return make(Op.CLAMP, v.clamp(min, max), (g, out, n) -> new Var[] {g.mul(of(inside))}, x);
+        return make(Op.CLAMP, v.clamp(min, max), (g, out, n) -> new Var[] {g.mul(of(v.ge(Tensor.scalar(v.dtype(), min))
+                .mul(v.le(Tensor.scalar(v.dtype(), max)))))}, x);
     }
 }

@@ -47,11 +47,10 @@ final class ReductionOps {
         int[] s = x.shape();
         Tensor r = x.value().square().sum(dims, true).sqrt();
         int[] keep = r.shape();
-        Tensor zero = r.eq(Tensor.zerosLike(r));
-        Tensor nonZero = Tensor.onesLike(zero).sub(zero);
         Tensor res = keepdim ? r : r.reshape(dropped(s, dims));
         return make(Op.NORM, res, (g, out, n) -> {
-            Var scale = g.reshape(keep).div(out.reshape(keep).add(of(zero))).mul(of(nonZero));
+            Tensor zero = r.eq(Tensor.zerosLike(r));
+            Var scale = g.reshape(keep).div(out.reshape(keep).add(of(zero))).mul(of(Tensor.onesLike(zero).sub(zero)));
             return new Var[] {x.mul(scale)};
         }, x);
     }

@@ -465,7 +465,15 @@ public final class Var {
 
     /** {@code N − correction} for the {@code N} elements reduced over {@code dims}; it must be positive. */
     private double degreesOfFreedom(int[] dims, double correction, String op) {
-        int n = value.numel() / Math.max(1, value.sum(dims, true).numel());
+        int n = 1;
+        boolean[] seen = new boolean[dim()];
+        for (int d : dims) {
+            int k = Shapes.dim(d, dim(), op);
+            if (!seen[k]) {
+                seen[k] = true;
+                n *= shape()[k];
+            }
+        }
         double dof = n - correction;
         if (!(dof > 0)) {
             throw new IllegalArgumentException(op + ": " + n + " elements reduced over dims " + Arrays.toString(dims)

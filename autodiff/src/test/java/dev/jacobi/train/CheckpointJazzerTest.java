@@ -10,16 +10,13 @@ import dev.jacobi.optim.Adam;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of checkpoints and model files: reading, resuming and loading either work or
  * fail with an {@link IOException} or {@link IllegalArgumentException} with a message. Under {@code mvn verify} it
- * runs the seed inputs only; {@code JAZZER_FUZZ=1} fuzzes for {@code maxDuration}.
+ * runs the seed inputs only; {@code .ci/fuzz} fuzzes it ({@code JAZZER_FUZZ=1}).
  */
 class CheckpointJazzerTest {
-    private static final AtomicLong RUNS = new AtomicLong();
     private static Path file;
 
     private static Module model() {
@@ -29,7 +26,6 @@ class CheckpointJazzerTest {
 
     @FuzzTest(maxDuration = "10s")
     void checkpointsAndModelFilesFailOnlyWithAMessage(byte[] data) throws IOException {
-        RUNS.incrementAndGet();
         if (file == null) {
             file = Files.createTempFile("jacobi-fuzz", ".safetensors");
             file.toFile().deleteOnExit();
@@ -40,35 +36,18 @@ class CheckpointJazzerTest {
             Module m = model();
             Trainer.builder(m, new Adam(m.parameters(), 1e-3)).build().resume(file);
         } catch (IOException | IllegalArgumentException e) {
-            if (e.getMessage() == null || e.getMessage().isBlank()) {
-                throw new AssertionError("an error without a message", e);
-            }
+            withMessage(e);
         }
         try {
             ModelFiles.load(model(), file, true);
         } catch (IOException | IllegalArgumentException e) {
-            if (e.getMessage() == null || e.getMessage().isBlank()) {
-                throw new AssertionError("an error without a message", e);
-            }
+            withMessage(e);
         }
     }
 
-    /** Adds {@code runs} to the executions recorded for {@code name} by earlier fuzzing runs, and returns the total. */
-    static long total(String name, long runs) throws IOException {
-        Path count = Path.of("..", "target", "reliability", "jazzer-" + name + ".count");
-        Files.createDirectories(count.getParent());
-        long before = Files.exists(count) ? Long.parseLong(Files.readString(count).trim()) : 0;
-        Files.writeString(count, Long.toString(before + runs));
-        return before + runs;
-    }
-
-    @AfterAll
-    static void record() throws IOException {
-        if (System.getenv("JAZZER_FUZZ") != null) {
-            Files.createDirectories(Path.of("..", "target", "reliability"));
-            Files.writeString(Path.of("..", "target", "reliability", "jazzer-checkpoint.txt"), "coverage-guided fuzzing"
-                    + " (Jazzer) of checkpoints and model files|" + total("checkpoint", RUNS.get()) + " executions, each read, resumed and"
-                    + " loaded|no finding: every input loaded or failed with a message\n");
+    private static void withMessage(Exception e) {
+        if (e.getMessage() == null || e.getMessage().isBlank()) {
+            throw new AssertionError("an error without a message", e);
         }
     }
 }

@@ -63,11 +63,7 @@ final class MainJob {
                 }
             });
         }
-        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(scratch)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.delete(p);
-            }
-        }
+        Runs.deleteTree(scratch);
         double eval = evaluationSeconds(spec, split, evalExamples);
         for (Variant v : variants) {
             t.expectExtra(v.name(), eval);

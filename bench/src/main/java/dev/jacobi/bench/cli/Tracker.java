@@ -79,8 +79,7 @@ final class Tracker {
     private final Map<String, Double> secPerStep = new HashMap<>();
     private final Map<String, Double> extraSeconds = new HashMap<>();
     private final Map<String, Double> unitSeconds = new HashMap<>();
-    private final List<String[]> remaining = new ArrayList<>();
-    private final List<Long> remainingSteps = new ArrayList<>();
+    private final List<Planned> remaining = new ArrayList<>();
     private double firstEstimate = Double.NaN;
     // the unit in progress
     private String unit = "";
@@ -89,7 +88,6 @@ final class Tracker {
     private long unitStepsDone;
     private long unitStart;
     private long warmAt = -1;
-    private long warmStep;
     private long lastStepAt;
     private final List<Double> stepTimes = new ArrayList<>();
     private boolean calibrating;
@@ -115,6 +113,13 @@ final class Tracker {
         this.budgetSeconds = maxMinutes * 60;
         this.clock = clock;
         this.start = clock.getAsLong();
+        if (log != null) {
+            try {
+                Files.createDirectories(log.toAbsolutePath().getParent());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the folder of the log " + log + ": " + e.getMessage(), e);
+            }
+        }
         this.lastEpochLine = start - LINE_NANOS;
     }
 
@@ -223,10 +228,13 @@ final class Tracker {
 
     // ------------------------------------------------------------------ the plan
 
+    /** A unit still to run: {@code steps} optimizer steps of a run of kind {@code kind}. */
+    private record Planned(String id, String kind, long steps) {
+    }
+
     /** Adds a unit of work to the plan: {@code steps} optimizer steps of a run of the given kind. */
     void plan(String id, String unitKind, long steps) {
-        remaining.add(new String[] {id, unitKind});
-        remainingSteps.add(steps);
+        remaining.add(new Planned(id, unitKind, steps));
     }
 
     /**
@@ -254,10 +262,10 @@ final class Tracker {
         double left = 0;
         double meanExtra = extraSeconds.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
         boolean known = false;
-        for (int i = 0; i < remaining.size(); i++) {
-            String k = remaining.get(i)[1];
-            long steps = remainingSteps.get(i);
-            boolean isCurrent = remaining.get(i)[0].equals(unit) && !calibrating;
+        for (Planned p : remaining) {
+            String k = p.kind();
+            long steps = p.steps();
+            boolean isCurrent = p.id().equals(unit) && !calibrating;
             if (isCurrent) {
                 steps = Math.max(0, steps - unitStepsDone);
             }
@@ -281,13 +289,9 @@ final class Tracker {
         if (Double.isNaN(left)) {
             return;
         }
-        double total = elapsedSeconds() + left;
-        if (Double.isNaN(firstEstimate)) {
-            firstEstimate = total;
-        }
+        estimate(left, why);
         out.printf(Locale.ROOT, "%s: estimated %s in all, %s left (%s, timed on this machine)%n", name,
-                duration(total), duration(left), why);
-        event("estimate", "total_seconds", total, "left_seconds", left, "basis", why);
+                duration(elapsedSeconds() + left), duration(left), why);
     }
 
     /**
@@ -298,7 +302,10 @@ final class Tracker {
         extraSeconds.put(unitKind, seconds);
     }
 
-    /** Records an estimate made elsewhere (JMH's ETA): {@code left} seconds from now; the first one is kept. */
+    /**
+     * Records an estimate ({@code left} seconds from now) in the log; the first one is kept for the final line. JMH's
+     * ETA comes in here directly.
+     */
     void estimate(double left, String basis) {
         double total = elapsedSeconds() + left;
         if (Double.isNaN(firstEstimate)) {
@@ -334,26 +341,14 @@ final class Tracker {
         } else if (unitSteps == 0) {
             unitSeconds.put(kind, secs);
         }
-        for (int i = 0; i < remaining.size(); i++) {
-            if (remaining.get(i)[0].equals(unit)) {
-                remaining.remove(i);
-                remainingSteps.remove(i);
-                break;
-            }
-        }
+        String done = unit;
+        remaining.removeIf(p -> p.id().equals(done));
         event("unit_done", "unit", unit, "kind", kind, "seconds", secs, "steps", unitStepsDone);
         unit = "";
     }
 
-    /** Drops a unit that an earlier run finished. */
+    /** Logs a unit that an earlier run finished (it is never planned). */
     void skip(String id) {
-        for (int i = 0; i < remaining.size(); i++) {
-            if (remaining.get(i)[0].equals(id)) {
-                remaining.remove(i);
-                remainingSteps.remove(i);
-                break;
-            }
-        }
         event("unit_skipped", "unit", id);
     }
 
@@ -379,13 +374,12 @@ final class Tracker {
                 }
                 if (unitStepsDone == WARM_STEPS) {
                     warmAt = now;
-                    warmStep = unitStepsDone;
                     stepTimes.clear();
-                } else if (warmAt >= 0 && unitStepsDone > warmStep) {
+                } else if (warmAt >= 0 && unitStepsDone > WARM_STEPS) {
                     stepTimes.add((now - lastStepAt) / 1e9);
                     // calibrating: the median step, robust to a GC pause or another process's burst; a run: the mean
                     secPerStep.put(kind, calibrating ? median(stepTimes)
-                            : (now - warmAt) / 1e9 / (unitStepsDone - warmStep));
+                            : (now - warmAt) / 1e9 / (unitStepsDone - WARM_STEPS));
                     if (Double.isNaN(firstEstimate) && !calibrating && unitStepsDone >= WARM_STEPS + TIMED_STEPS) {
                         printEstimate("from the first steps of " + label);
                     }
@@ -486,7 +480,6 @@ final class Tracker {
             m.put((String) kv[i], kv[i + 1]);
         }
         try {
-            Files.createDirectories(log.toAbsolutePath().getParent());
             Files.write(log, (Json.line(m) + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {

@@ -83,7 +83,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!(maxMinutes >= 0) || Double.isInfinite(maxMinutes)) {
             throw new IllegalArgumentException("--max-minutes must be >= 0 (0: no limit), got " + maxMinutes);
         }
-        optimizer(optimizer, null, lr);
+        if (!OPTIMIZERS.contains(optimizer)) {
+            optimizer(optimizer, null, lr); // its error names the choices
+        }
         if (threads != null) {
             Parallel.setThreads(threads);
         }
@@ -132,19 +134,17 @@ final class TrainCommand implements Callable<Integer> {
     record Run(Module model, List<TrainListener.Epoch> epochs, double testAccuracy, String stopped, int epochsDone) {
     }
 
-    /** The optimizer {@code name} over {@code m}'s parameters; with a null {@code m}, only checks the name. */
+    /** The names {@code --optimizer} accepts. */
+    static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
+
+    /** The optimizer {@code name} (one of {@link #OPTIMIZERS}) over {@code m}'s parameters. */
     static Optimizer optimizer(String name, Module m, Double lr) {
-        if (m == null) {
-            if (!List.of("sgd", "adam", "adamw").contains(name)) {
-                throw new IllegalArgumentException("unknown optimizer '" + name + "'; choose one of sgd, adam, adamw");
-            }
-            return null;
-        }
         return switch (name) {
             case "sgd" -> new SGD(m.parameters(), lr == null ? 0.01 : lr, 0.9, 0, 0, false);
             case "adam" -> new Adam(m.parameters(), lr == null ? 1e-3 : lr);
             case "adamw" -> new AdamW(m.parameters(), lr == null ? 1e-3 : lr, 0.9, 0.999, 1e-8, 0.01);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "'; choose one of sgd, adam, adamw");
+            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "'; choose one of "
+                    + String.join(", ", OPTIMIZERS));
         };
     }
 

@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the model specs in model files: the {@code jacobi.*} metadata that
@@ -18,12 +16,10 @@ import org.junit.jupiter.api.AfterAll;
  * {@link IllegalArgumentException} with a message. Under {@code mvn verify} it runs its seeds only.
  */
 class ModelFileJazzerTest {
-    private static final AtomicLong RUNS = new AtomicLong();
     private static Path file;
 
     @FuzzTest(maxDuration = "10s")
     void modelSpecsFailOnlyWithAMessage(FuzzedDataProvider in) throws IOException {
-        RUNS.incrementAndGet();
         if (file == null) {
             file = Files.createTempFile("jacobi-fuzz", ".safetensors");
             file.toFile().deleteOnExit();
@@ -46,19 +42,5 @@ class ModelFileJazzerTest {
                 throw new AssertionError("an error without a message", e);
             }
         }
-    }
-
-    @AfterAll
-    static void record() throws IOException {
-        if (System.getenv("JAZZER_FUZZ") == null) {
-            return;
-        }
-        Path count = Path.of("..", "target", "reliability", "jazzer-modelspec.count");
-        Files.createDirectories(count.getParent());
-        long total = RUNS.get() + (Files.exists(count) ? Long.parseLong(Files.readString(count).trim()) : 0);
-        Files.writeString(count, Long.toString(total));
-        Files.writeString(Path.of("..", "target", "reliability", "jazzer-modelspec.txt"), "coverage-guided fuzzing"
-                + " (Jazzer) of the model specs in model files (jacobi.* metadata)|" + total + " executions|no finding:"
-                + " every file loaded or failed with a message\n");
     }
 }
