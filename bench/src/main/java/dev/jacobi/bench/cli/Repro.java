@@ -5,14 +5,26 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.datasets.DataLoader;
 import dev.jacobi.datasets.Dataset;
+import dev.jacobi.datasets.Datasets;
+import dev.jacobi.datasets.Split;
 import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Parameter;
 import dev.jacobi.optim.Adam;
+import dev.jacobi.optim.LRScheduler;
+import dev.jacobi.optim.Optimizer;
+import dev.jacobi.optim.SGD;
 import dev.jacobi.regularizers.Attacks;
+import dev.jacobi.train.TrainListener;
 import dev.jacobi.train.Trainer;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Helpers shared by the reproductions: training, evaluation, statistics and number formatting. */
 final class Repro {
@@ -26,20 +38,137 @@ final class Repro {
      */
     static Module train(Module model, Dataset data, int epochs, int batch, double lr, long seed,
             Consumer<Trainer.Builder> extra) throws IOException {
-        Trainer.Builder b = Trainer.builder(model, new Adam(model.parameters(), lr)).rng(new Rng(seed));
-        extra.accept(b);
-        DataLoader loader = DataLoader.builder(data, batch).seed(seed).build();
-        Tracker t = Tracker.current();
-        if (t != null) {
-            b.listener(t.listener(t.unit(), epochs, loader.batchesPerEpoch())).stopWhen(t::shouldStop);
+        return fit(model, data, Recipe.adam(epochs, batch, lr), seed, extra).model();
+    }
+
+    /**
+     * How a reproduction trains: the optimizer (made from the model's parameters), its per-epoch learning-rate
+     * schedule (or none), the epochs, the batch size and, optionally, a validation set on which the best epoch is
+     * chosen: the weights of the epoch with the lowest validation cross-entropy are kept, as in Lee et al.'s code.
+     */
+    record Recipe(int epochs, int batch, Function<List<Parameter>, Optimizer> optimizer,
+                  Function<Optimizer, LRScheduler> schedule, Dataset validation) {
+        /** Adam at {@code lr}, constant. */
+        static Recipe adam(int epochs, int batch, double lr) {
+            return new Recipe(epochs, batch, p -> new Adam(p, lr), null, null);
         }
+
+        /** SGD at {@code lr} with {@code momentum} (Nesterov or not) and L2 {@code weightDecay}, constant. */
+        static Recipe sgd(int epochs, int batch, double lr, double momentum, boolean nesterov, double weightDecay) {
+            return new Recipe(epochs, batch, p -> new SGD(p, lr, momentum, 0, weightDecay, nesterov), null, null);
+        }
+
+        /** This recipe with a learning-rate schedule, stepped once per epoch. */
+        Recipe schedule(Function<Optimizer, LRScheduler> s) {
+            return new Recipe(epochs, batch, optimizer, s, validation);
+        }
+
+        /** This recipe keeping the weights of the epoch with the lowest cross-entropy on {@code val}. */
+        Recipe validation(Dataset val) {
+            return new Recipe(epochs, batch, optimizer, schedule, val);
+        }
+    }
+
+    /**
+     * A trained model (in eval mode).
+     *
+     * @param model          the model, with the best epoch's weights when the recipe has a validation set
+     * @param bestEpoch      the epoch kept (1-based; the last one without a validation set)
+     * @param validationLoss its mean validation cross-entropy (NaN without a validation set)
+     */
+    record Trained(Module model, int bestEpoch, double validationLoss) {
+    }
+
+    /**
+     * Trains {@code model} on {@code data} by {@code recipe}, {@code extra} adding regularizers, constraints or a loss
+     * to the builder. Under a {@link Tracker} (a unit of {@code reproduce}) the steps are timed and shown, and the run
+     * stops when the tracker says so, with {@link Tracker.Stopped}.
+     */
+    static Trained fit(Module model, Dataset data, Recipe recipe, long seed, Consumer<Trainer.Builder> extra)
+            throws IOException {
+        Optimizer opt = recipe.optimizer().apply(model.parameters());
+        Trainer.Builder b = Trainer.builder(model, opt).rng(new Rng(seed));
+        if (recipe.schedule() != null) {
+            b.scheduler(recipe.schedule().apply(opt));
+        }
+        extra.accept(b);
+        DataLoader loader = DataLoader.builder(data, recipe.batch()).seed(seed).build();
+        Tracker t = Tracker.current();
+        List<TrainListener> listeners = new ArrayList<>();
+        if (t != null) {
+            listeners.add(t.listener(t.unit(), recipe.epochs(), loader.batchesPerEpoch()));
+            b.stopWhen(t::shouldStop);
+        }
+        double[] best = {Double.POSITIVE_INFINITY, recipe.epochs()};
+        Map<String, Tensor> bestWeights = new LinkedHashMap<>();
+        if (recipe.validation() != null) {
+            DataLoader val = DataLoader.builder(recipe.validation(), 500).shuffle(false).build();
+            listeners.add(new TrainListener() {
+                @Override
+                public void onEpochEnd(Epoch e) {
+                    double loss = Trainer.evaluate(model, val).meanLoss();
+                    if (loss < best[0]) {
+                        best[0] = loss;
+                        best[1] = e.epoch() + 1;
+                        model.stateDict().forEach((k, v) -> bestWeights.put(k, Tensor.of(v.toFloatArray(),
+                                v.shape())));
+                    }
+                }
+            });
+        }
+        b.listener(new TrainListener() {
+            @Override
+            public void onStep(Step s) {
+                listeners.forEach(l -> l.onStep(s));
+            }
+
+            @Override
+            public void onEpochEnd(Epoch e) {
+                listeners.forEach(l -> l.onEpochEnd(e));
+            }
+        });
         Trainer trainer = b.build();
-        trainer.fit(loader::epoch, epochs);
+        trainer.fit(loader::epoch, recipe.epochs());
         if (trainer.stopped()) {
             throw new Tracker.Stopped(t.stopReason());
         }
+        if (!bestWeights.isEmpty()) {
+            model.loadStateDict(bestWeights, true);
+        }
         model.eval();
-        return model;
+        return new Trained(model, (int) best[1], recipe.validation() == null ? Double.NaN : best[0]);
+    }
+
+    /**
+     * {@code d} standardised, {@code (x - mean) / std} on every value, as the papers' loaders do with
+     * {@code Normalize((0.1307,), (0.3081,))} for MNIST.
+     */
+    static Dataset standardise(Dataset d, double mean, double std) {
+        float[] x = images(d).toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) ((x[i] - mean) / std);
+        }
+        return Dataset.ofFloats(x, d.sampleShape(), d.labels(), d.numClasses());
+    }
+
+    /**
+     * MNIST for a reproduction: the official 60,000 + 10,000 images from the data path in full mode, the bundled
+     * 10,000-image subset (8,000 train + 2,000 test) in the --quick smoke test, so that it runs on a fresh clone.
+     */
+    static Split mnist(boolean quick) throws IOException {
+        return quick ? Datasets.bundledMnistSplit() : load("mnist");
+    }
+
+    private static final Map<String, Split> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A named set from the data path ({@link Data#load}), read once per process. */
+    static Split load(String name) throws IOException {
+        Split s = LOADED.get(name);
+        if (s == null) {
+            s = Data.load(name);
+            LOADED.put(name, s);
+        }
+        return s;
     }
 
     /** The optimizer steps of {@link #train} on {@code n} examples: {@code epochs · ⌈n / batch⌉}. */

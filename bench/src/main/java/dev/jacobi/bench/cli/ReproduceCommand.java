@@ -79,6 +79,11 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (seeds != null && (seeds < 1 || seeds > 20)) {
             throw new IllegalArgumentException("--seeds must be between 1 and 20, got " + seeds);
         }
+        for (Reproduction r : chosen) {
+            for (String set : r.dataSets(quick)) {
+                Repro.load(set);
+            }
+        }
         Path logFile = chosen.size() > 1 ? out.resolve("log.jsonl") : out.resolve(name).resolve("log.jsonl");
         Tracker t = Tracker.console("reproduce " + name + (quick ? " --quick" : ""), logFile, maxMinutes);
         return run(chosen, t);

@@ -29,6 +29,14 @@ interface Reproduction {
     /** The claims the experiment tests, with their bands, fixed before it runs (docs/reproductions/CLAIMS.md). */
     List<Claim> claims(boolean quick);
 
+    /**
+     * The named data sets ({@link Data#load}) the mode reads; {@code reproduce} loads them before any work, so a
+     * missing set is a one-line error at once. Default: none in the quick mode (bundled data), {@code mnist} in full.
+     */
+    default List<String> dataSets(boolean quick) {
+        return quick ? List.of() : List.of("mnist");
+    }
+
     /** The seeds of a run unless {@code --seeds} says otherwise: 3 in full mode, 1 in the quick smoke test. */
     default int defaultSeeds(boolean quick) {
         return quick ? 1 : 3;
