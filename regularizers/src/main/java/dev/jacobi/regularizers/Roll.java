@@ -125,15 +125,25 @@ public final class Roll implements Regularizer {
             }
             Var w = lin.weight().var();
             Var z = lin.forward(h);
+            int u = w.shape()[0];
+            // the last hidden layer needs only diag(A G Aᵀ) = rowsum((A G) ∘ A), not the whole Gram matrix
+            boolean last = !(i + 3 < layers.size() && layers.get(i + 3) instanceof ReLU);
+            Var diag;
             if (g == null) {
                 g = w.matmul(w.t());
+                diag = w.square().sum(-1, false).expand(n, u);
             } else {
                 Var a = w.unsqueeze(0).mul(Var.of(mask.unsqueeze(1)));
-                g = a.matmul(g).matmul(a.mT());
+                Var ag = a.matmul(g);
+                if (last) {
+                    diag = ag.mul(a).sum(-1, false);
+                } else {
+                    g = ag.matmul(a.mT());
+                    diag = g.mul(Var.of(Tensor.eye(x.dtype(), u))).sum(-1, false);
+                }
             }
-            int u = w.shape()[0];
             zs.add(z);
-            sq.add(g.mul(Var.of(Tensor.eye(x.dtype(), u))).sum(-1, false).expand(n, u));
+            sq.add(diag);
             mask = z.value().gt(0);
             h = z.mul(mask);
             i++;

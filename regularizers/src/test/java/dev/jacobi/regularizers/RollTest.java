@@ -40,6 +40,28 @@ class RollTest {
     }
 
     @Test
+    void gramAndPerturbationAgreeOnDeeperNets() {
+        // four hidden layers: the Gram matrix is carried through two middle layers, only the last one's diagonal is
+        // formed directly
+        Rng r = new Rng(5);
+        Module m = new Sequential(new Flatten(), new Linear(12, 9, r), new ReLU(), new Linear(9, 8, r), new ReLU(),
+                new Linear(8, 7, r), new ReLU(), new Linear(7, 6, r), new ReLU(), new Linear(6, 3, r))
+                .to(DType.FLOAT64);
+        Tensor x = Tensor.rand(new Rng(6), DType.FLOAT64, 4, 3, 4);
+        Tensor gram = Roll.gradNormsSquared(m, x, Roll.Method.GRAM);
+        assertArrayEquals(new int[] {4, 30}, gram.shape());
+        assertTrue(gram.allClose(Roll.gradNormsSquared(m, x, Roll.Method.PERTURBATION), 0, 1e-10), gram.toString());
+        Var pg = new Roll(0.5, Roll.Method.GRAM).penalty(m, x);
+        Var pp = new Roll(0.5, Roll.Method.PERTURBATION).penalty(m, x);
+        List<Var> params = m.parameters().stream().map(p -> p.var()).toList();
+        List<Var> gg = Autodiff.grad(pg, params, null, false);
+        List<Var> gp = Autodiff.grad(pp, params, null, false);
+        for (int i = 0; i < gg.size(); i++) {
+            assertTrue(gg.get(i).value().allClose(gp.get(i).value(), 0, 1e-10), "parameter " + i);
+        }
+    }
+
+    @Test
     void gramAndPerturbationAgree() {
         Module m = mlp(1);
         Tensor x = Tensor.rand(new Rng(2), DType.FLOAT64, 5, 3, 4);

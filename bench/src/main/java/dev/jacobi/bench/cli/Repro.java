@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /** Helpers shared by the reproductions: training, evaluation, statistics and number formatting. */
 final class Repro {
@@ -47,25 +48,35 @@ final class Repro {
      * chosen: the weights of the epoch with the lowest validation cross-entropy are kept, as in Lee et al.'s code.
      */
     record Recipe(int epochs, int batch, Function<List<Parameter>, Optimizer> optimizer,
-                  Function<Optimizer, LRScheduler> schedule, Dataset validation) {
+                  Function<Optimizer, LRScheduler> schedule, Dataset validation,
+                  ToDoubleFunction<Module> validationPenalty) {
         /** Adam at {@code lr}, constant. */
         static Recipe adam(int epochs, int batch, double lr) {
-            return new Recipe(epochs, batch, p -> new Adam(p, lr), null, null);
+            return new Recipe(epochs, batch, p -> new Adam(p, lr), null, null, null);
         }
 
         /** SGD at {@code lr} with {@code momentum} (Nesterov or not) and L2 {@code weightDecay}, constant. */
         static Recipe sgd(int epochs, int batch, double lr, double momentum, boolean nesterov, double weightDecay) {
-            return new Recipe(epochs, batch, p -> new SGD(p, lr, momentum, 0, weightDecay, nesterov), null, null);
+            return new Recipe(epochs, batch, p -> new SGD(p, lr, momentum, 0, weightDecay, nesterov), null, null,
+                    null);
         }
 
         /** This recipe with a learning-rate schedule, stepped once per epoch. */
         Recipe schedule(Function<Optimizer, LRScheduler> s) {
-            return new Recipe(epochs, batch, optimizer, s, validation);
+            return new Recipe(epochs, batch, optimizer, s, validation, validationPenalty);
         }
 
         /** This recipe keeping the weights of the epoch with the lowest cross-entropy on {@code val}. */
         Recipe validation(Dataset val) {
-            return new Recipe(epochs, batch, optimizer, schedule, val);
+            return new Recipe(epochs, batch, optimizer, schedule, val, null);
+        }
+
+        /**
+         * This recipe keeping the weights of the epoch with the lowest cross-entropy plus {@code penalty} (of the
+         * model, on {@code val}, e.g. {@code λ·R}) on {@code val}, as Lee et al.'s code selects ROLL models.
+         */
+        Recipe validation(Dataset val, ToDoubleFunction<Module> penalty) {
+            return new Recipe(epochs, batch, optimizer, schedule, val, penalty);
         }
     }
 
@@ -107,6 +118,12 @@ final class Repro {
                 @Override
                 public void onEpochEnd(Epoch e) {
                     double loss = Trainer.evaluate(model, val).meanLoss();
+                    if (recipe.validationPenalty() != null) {
+                        boolean training = model.isTraining();
+                        model.eval();
+                        loss += recipe.validationPenalty().applyAsDouble(model);
+                        model.train(training);
+                    }
                     if (loss < best[0]) {
                         best[0] = loss;
                         best[1] = e.epoch() + 1;
