@@ -139,7 +139,7 @@ final class ReproFantasticFour implements Reproduction {
                         + " gap above 1", 1, 1 + 2 * (resnet18Mean() - 1),
                         s -> Repro.mean(Runs.nums(s.get("vanilla"), "ratios"))),
                 new Claim("sigma-falls", "Σ over convolutions of the exact norm, with the penalty over without",
-                        "below 1: the penalty lowers the norms it bounds (Singla & Feizi 2021, Section 6; no"
+                        "below 1: the penalty lowers the norms it bounds (Singla & Feizi 2021, regularisation experiments; no"
                                 + " number read, so the band is the direction)", Double.NEGATIVE_INFINITY, 1,
                         s -> s.num("penalty", "sumExact") / s.num("vanilla", "sumExact")),
                 new Claim("accuracy-kept", "clean test accuracy, with the penalty minus without",
