@@ -139,8 +139,8 @@ final class ReproFantasticFour implements Reproduction {
                         + " gap above 1", 1, 1 + 2 * (resnet18Mean() - 1),
                         s -> Repro.mean(Runs.nums(s.get("vanilla"), "ratios"))),
                 new Claim("sigma-falls", "Σ over convolutions of the exact norm, with the penalty over without",
-                        "below 1: the penalty lowers the norms it bounds (Singla & Feizi 2021, regularisation experiments; no"
-                                + " number read, so the band is the direction)", Double.NEGATIVE_INFINITY, 1,
+                        "below 1: the penalty lowers the norms it bounds (Singla & Feizi 2021, regularisation"
+                                + " experiments; no number read, so the band is the direction)", Double.NEGATIVE_INFINITY, 1,
                         s -> s.num("penalty", "sumExact") / s.num("vanilla", "sumExact")),
                 new Claim("accuracy-kept", "clean test accuracy, with the penalty minus without",
                         "no loss: the regulariser improves CIFAR-10 test accuracy (Singla & Feizi 2021, abstract:"
@@ -321,7 +321,8 @@ final class ReproFantasticFour implements Reproduction {
                         double ex = Runs.num(l, "exact");
                         double bound = Runs.num(l, "bound");
                         kernelRows.add(List.of(label, (String) l.get("layer"), (String) l.get("kernel"),
-                                (int) Runs.num(l, "input") + "²", Repro.num(ex), Repro.num(Runs.num(l, "zeroPadded")),
+                                (int) Runs.num(l, "input") + "²", Repro.num(ex),
+                                Repro.num(Runs.num(l, "zeroPadded")),
                                 Repro.num(Runs.num(l, "r")), Repro.num(Runs.num(l, "s")), Repro.num(Runs.num(l, "t")),
                                 Repro.num(Runs.num(l, "u")), Repro.num(bound / ex), (String) l.get("winner")));
                     }
