@@ -140,7 +140,8 @@ final class ReproFantasticFour implements Reproduction {
                         s -> Repro.mean(Runs.nums(s.get("vanilla"), "ratios"))),
                 new Claim("sigma-falls", "Σ over convolutions of the exact norm, with the penalty over without",
                         "below 1: the penalty lowers the norms it bounds (Singla & Feizi 2021, regularisation"
-                                + " experiments; no number read, so the band is the direction)", Double.NEGATIVE_INFINITY, 1,
+                                + " experiments; no number read, so the band is the direction)",
+                        Double.NEGATIVE_INFINITY, 1,
                         s -> s.num("penalty", "sumExact") / s.num("vanilla", "sumExact")),
                 new Claim("accuracy-kept", "clean test accuracy, with the penalty minus without",
                         "no loss: the regulariser improves CIFAR-10 test accuracy (Singla & Feizi 2021, abstract:"
