@@ -1,6 +1,7 @@
 package dev.jacobi.bench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +81,28 @@ class ReproduceCommandTest {
         Object[] bad = cli("reproduce", "roll", "--quick", "--out", dir.toString(), "--max-minutes", "-1");
         assertNotEquals(0, bad[0]);
         assertTrue(((String) bad[2]).contains("--max-minutes"), (String) bad[2]);
+    }
+
+    @Test
+    void missingDataIsAOneLineErrorBeforeAnyWork(@TempDir Path dir) throws Exception {
+        // a separate JVM, so that the data path (JACOBI_DATA, ./data, ~/.jacobi/data) holds no MNIST at all
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "dev.jacobi.bench.Main", "reproduce", "roll", "--out", dir.resolve("out").toString())
+                .directory(dir.toFile());
+        pb.environment().put("JACOBI_DATA", empty.toString());
+        pb.environment().put("HOME", dir.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+        assertNotEquals(0, rc);
+        assertEquals(1, lines.size(), err);
+        assertTrue(lines.get(0).contains("no mnist files") && lines.get(0).contains("JACOBI_DATA"), err);
+        assertEquals("", out, "no work starts before the data is found");
+        assertFalse(Files.exists(dir.resolve("out")), "nothing is written");
     }
 
     @Test
