@@ -229,9 +229,13 @@ final class ReproBcop implements Reproduction {
                 + " Small network on 60,000 images takes minutes on this 2-core CPU (the Björck iterations of the"
                 + " 1568×100 dense layer dominate each step). The claims' bands keep half of the paper's effect;"
                 + " fewer epochs lower both numbers, so the run tests whether the setup gets that far, not the"
-                + " paper's final values. Not run: the Large network (about 30× the Small one's convolution cost"
-                + " per image) and the Wasserstein-distance experiment (its critics are trained against the"
-                + " authors' pretrained WGAN-GP generators on CIFAR-10/STL-10, which are not available here).\n\n"
+                + " paper's final values. Not run: the Large network (`LargeConvNet`: 4 BCOP convs of 32-64 channels"
+                + " and Björck layers 3136→512→512→10, about 30× the Small one's cost per image, so a fraction of"
+                + " one epoch in the same time); the Wasserstein-distance experiment (`runs/wde_stl10`,"
+                + " `runs/wde_cifar10`: DCGAN-shaped critics trained 256 epochs against the authors' pretrained"
+                + " WGAN-GP generators on 64×64 STL-10/CIFAR-10, none of which is available here); and the"
+                + " MaxMin-against-ReLU contrast of the earlier version of this reproduction (Anil et al.'s ablation,"
+                + " not part of this paper's reference run; a second configuration would halve the epochs).\n\n"
                 + Outputs.table(List.of("model", "clean", "cert ε=0.3", "cert ε=1.0", "cert ε=1.58",
                         "PGD ε=1.58", "L"), rows)
                 + "\n\\* from the authors' `results.yaml` of trial A (`lb` at ε = 0.3, `pgd-ub` at 1.58; PGD-ℓ2 200"
