@@ -70,12 +70,43 @@ final class ReproBcop implements Reproduction {
      * The paper's Small network ({@code SmallConvNet} in {@code lconvnet/networks.py}): BCOP(1→16, 4×4, stride 2) →
      * MaxMin → BCOP(16→32, 4×4, stride 2) → MaxMin → flatten → Björck(1568→100) → MaxMin → Björck(100→10). Every
      * stride is a pixel unshuffle followed by a stride-1 BCOP conv of kernel 2 with circular padding; Björck uses 20
-     * iterations of order 1 after a power-iteration rescaling, as the reference {@code BCOP} and {@code BjorckLinear}.
+     * iterations of order 1 after a power-iteration rescaling, as the reference {@code BCOP} and {@code BjorckLinear};
+     * the parameters start at the reference's scale ({@link #referenceInit}).
      */
     static Module small(Rng rng) {
-        return new Sequential(new BcopConv2d(1, 16, 4, 2, rng), new MaxMin(), new BcopConv2d(16, 32, 4, 2, rng),
-                new MaxMin(), new Flatten(), new BjorckLinear(32 * 7 * 7, 100, rng), new MaxMin(),
-                new BjorckLinear(100, 10, rng));
+        BcopConv2d conv1 = new BcopConv2d(1, 16, 4, 2, rng);
+        BcopConv2d conv2 = new BcopConv2d(16, 32, 4, 2, rng);
+        BjorckLinear linear1 = new BjorckLinear(32 * 7 * 7, 100, rng);
+        BjorckLinear linear2 = new BjorckLinear(100, 10, rng);
+        referenceInit(conv1, 16, rng);
+        referenceInit(conv2, 32, rng);
+        referenceInit(linear1, 32 * 7 * 7, rng);
+        referenceInit(linear2, 100, rng);
+        return new Sequential(conv1, new MaxMin(), conv2, new MaxMin(), new Flatten(), linear1, new MaxMin(), linear2);
+    }
+
+    /**
+     * The reference's {@code BCOP.reset_parameters}: the {@code c×c} matrices orthogonal with gain {@code 1/√c}, the
+     * bias {@code U(±1/√cout)}. The forward pass divides the matrices by their spectral norm, so the gain changes no
+     * output, but it sets the step Adam takes relative to the parameters ({@code lr·√c} of theirs at gain 1).
+     */
+    private static void referenceInit(BcopConv2d conv, int cout, Rng rng) {
+        Tensor m = conv.paramMatrices().value();
+        conv.paramMatrices().set(m.mul(1 / Math.sqrt(m.shape()[1])));
+        conv.bias().set(uniform(rng, cout, 1 / Math.sqrt(cout)));
+    }
+
+    /**
+     * The reference's {@code BjorckLinear.reset_parameters}: the weight {@code [out, in]} orthogonal with gain
+     * {@code 1/√in}, the bias {@code U(±1/√in)}; as for BCOP, the gain only sets Adam's relative step.
+     */
+    private static void referenceInit(BjorckLinear linear, int in, Rng rng) {
+        linear.weight().set(linear.weight().value().mul(1 / Math.sqrt(in)));
+        linear.bias().set(uniform(rng, linear.bias().shape()[0], 1 / Math.sqrt(in)));
+    }
+
+    private static Tensor uniform(Rng rng, int n, double bound) {
+        return Tensor.rand(rng, n).mul(2 * bound).sub(bound);
     }
 
     /**
@@ -217,7 +248,9 @@ final class ReproBcop implements Reproduction {
                 + " stride 2) → MaxMin → BCOP(16→32, 4×4, stride 2) → MaxMin → Björck linear 1568→100 → MaxMin →"
                 + " Björck linear 100→10; a stride is a pixel unshuffle then a stride-1 BCOP conv of kernel 2 with"
                 + " circular padding (`lconvnet/layers/conv.py`, `bcop.py`), Björck 20 iterations of order 1 after a"
-                + " power-iteration rescaling (`lconvnet/layers/linear.py`, `utils.py`); MaxMin is the config's"
+                + " power-iteration rescaling (`lconvnet/layers/linear.py`, `utils.py`), parameters initialised at the"
+                + " reference's scale (orthogonal with gain 1/√c or 1/√in, biases uniform; `reset_parameters` in"
+                + " `bcop.py` and `linear.py`), which sets Adam's step relative to the weights; MaxMin is the config's"
                 + " `GroupSort(group_size 2, new_impl)`. Loss: multi-class hinge with margin √2·1.5"
                 + " (`multi_margin_loss_eps` in `lconvnet/tasks/common.py`). Adam 1e-3, batch 128, ExponentialLR"
                 + " γ = 0.96235 stepped per epoch. Certificates at radius ε: margin > √2·ε·L with L the"
