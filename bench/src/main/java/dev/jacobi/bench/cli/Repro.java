@@ -211,10 +211,17 @@ final class Repro {
         return d.images(idx);
     }
 
-    /** Clean accuracy of {@code model} on {@code d}. */
+    /** Clean accuracy of {@code model} on {@code d}, 500 images at a time (a whole test set at once can need GBs). */
     static double accuracy(Module model, Dataset d) {
         model.eval();
-        return Attacks.accuracy(model, images(d), d.labels());
+        long ok = 0;
+        for (int from = 0; from < d.size(); from += 500) {
+            int start = from;
+            int[] idx = new int[Math.min(500, d.size() - start)];
+            Arrays.setAll(idx, i -> start + i);
+            ok += Math.round(Attacks.accuracy(model, d.images(idx), d.subset(idx).labels()) * idx.length);
+        }
+        return (double) ok / d.size();
     }
 
     /** Accuracy under PGD-ℓ2 of radius {@code eps} with {@code steps} steps (accuracy itself at {@code eps = 0}). */

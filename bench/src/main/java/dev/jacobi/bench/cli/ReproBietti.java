@@ -202,9 +202,9 @@ final class ReproBietti implements Reproduction {
             Repro.Recipe r = Repro.Recipe.sgd(z.epochs(), BATCH, LR, MOMENTUM, false, wd)
                     .schedule(opt -> new StepLR(opt, LR_STEP, 0.5));
             Repro.fit(net, d[0], r, seed, b -> m.setup().apply(b, v, z, seed));
-            Map<String, Object> out = Repro.map("value", v, "accuracy", accuracy(net, d[2]));
+            Map<String, Object> out = Repro.map("value", v, "accuracy", Repro.accuracy(net, d[2]));
             if (seed == 0) {
-                out.put("valAccuracy", accuracy(net, d[1]));
+                out.put("valAccuracy", Repro.accuracy(net, d[1]));
             }
             return out;
         });
@@ -289,24 +289,6 @@ final class ReproBietti implements Reproduction {
         int[] c = {64 / z.div(), 128 / z.div(), 256 / z.div(), 512 / z.div()};
         return "cnn conv3x3 " + c[0] + "-" + c[1] + "-" + c[2] + "-" + c[3] + " (relu, avgpool 2, no bias), linear "
                 + c[3] + "-10 (no bias)";
-    }
-
-    /** Accuracy of {@code model} on {@code d}, 500 images at a time. */
-    static double accuracy(Module model, Dataset d) {
-        model.eval();
-        int ok = 0;
-        try (var ignored = Autodiff.noGrad()) {
-            for (int start = 0; start < d.size(); start += 500) {
-                int[] idx = new int[Math.min(500, d.size() - start)];
-                int s0 = start;
-                Arrays.setAll(idx, i -> s0 + i);
-                int[] pred = model.forward(Var.of(d.images(idx))).value().argmax(1);
-                for (int i = 0; i < idx.length; i++) {
-                    ok += pred[i] == d.label(idx[i]) ? 1 : 0;
-                }
-            }
-        }
-        return (double) ok / d.size();
     }
 
     /**

@@ -261,21 +261,8 @@ final class ReproMustafa implements Reproduction {
         int n = Math.min(EIG_POINTS, y.length);
         HessianNormPenalty probe = new HessianNormPenalty(10, 1, HessianNormPenalty.Mode.EXACT);
         double eig = Repro.mean(probe.eigenvalues(net, x.narrow(0, 0, n), Arrays.copyOf(y, n)).abs().toDoubleArray());
-        return Repro.map("cleanAccuracy", accuracy(net, fullTest), "pgdL2", l2, "pgdLinf", linf,
+        return Repro.map("cleanAccuracy", Repro.accuracy(net, fullTest), "pgdL2", l2, "pgdLinf", linf,
                 "meanTopEigenvalue", eig);
-    }
-
-    /** Clean accuracy on all of {@code d}, in batches of 500 (a whole test set at once would need gigabytes). */
-    private static double accuracy(Module net, Dataset d) {
-        net.eval();
-        int ok = 0;
-        for (int from = 0; from < d.size(); from += 500) {
-            int start = from;
-            int[] idx = new int[Math.min(500, d.size() - start)];
-            Arrays.setAll(idx, i -> start + i);
-            ok += Math.round(Attacks.accuracy(net, d.images(idx), d.subset(idx).labels()) * idx.length);
-        }
-        return (double) ok / d.size();
     }
 
     private static double at(Claim.Seed s, String config, String key, int i) {
