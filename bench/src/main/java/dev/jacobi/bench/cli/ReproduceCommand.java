@@ -227,8 +227,22 @@ public final class ReproduceCommand implements Callable<Integer> {
         json.put("claims", claims);
         json.put("verdict", verdict);
         json.put("minutes", minutes);
+        json.put("environment", environment());
         json.put("results", res.data());
         Outputs.json(dir.resolve("results.json"), json);
+    }
+
+    /** Where the report was written: JDK, kernel threads, CPU model and the date (UTC). */
+    static Map<String, Object> environment() {
+        String cpu = System.getProperty("os.arch");
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(cpu);
+        } catch (IOException | RuntimeException notLinux) {
+            // keep the architecture: there is no /proc/cpuinfo outside Linux
+        }
+        return Repro.map("jdk", System.getProperty("java.version"), "threads", dev.jacobi.core.Parallel.threads(),
+                "cpu", cpu, "date", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
     }
 
     /** Writes the report of a run stopped before every unit finished: what finished, and no verdict. */

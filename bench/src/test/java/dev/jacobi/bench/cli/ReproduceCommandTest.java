@@ -52,6 +52,7 @@ class ReproduceCommandTest {
         new JsonCheck(json).document();
         assertTrue(json.contains("\"name\": \"roll\"") && json.contains("\"verdict\": \"")
                 && json.contains("\"mode\": \"quick\"") && json.contains("\"seeds\": [0]")
+                && json.contains("\"jdk\": \"" + System.getProperty("java.version") + "\"")
                 && json.contains("\"claims\": [") && json.contains("\"band\": \"≥ 7.50\"")
                 && json.contains("\"minutes\": ") && json.contains("\"medianRatio\": "), json);
         assertTrue(stdout.contains("finished in") && stdout.contains("the first estimate was"), stdout);
