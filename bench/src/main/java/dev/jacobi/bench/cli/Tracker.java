@@ -23,7 +23,8 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li><b>Progress.</b> On a terminal, a progress bar per epoch. Otherwise (a log file, CI) one plain line per
  *       epoch, or one every 30 seconds when epochs are shorter, whichever is rarer, plus the last epoch of each run:
- *       the run's name, epoch and step counts, loss, throughput and the estimated time left. The same events go to
+ *       the run's name, epoch and step counts, loss, throughput and the estimated time left. An epoch longer than
+ *       two minutes also gets a line (step count and the epoch's mean loss so far) every two minutes. The same events go to
  *       a JSON-lines log as they happen.</li>
  *   <li><b>Estimates.</b> Only from steps timed in this process, on this machine and JDK: the seconds per step of each
  *       kind of run (from {@link #calibrating} runs of a few steps, or from the run in progress), plus the time that
@@ -61,6 +62,8 @@ final class Tracker {
     static final int WARM_STEPS = 8;
     static final int TIMED_STEPS = 6;
     static final long LINE_NANOS = 30_000_000_000L;
+    /** Within a long epoch, off a terminal: a line at least this often. */
+    static final long MID_EPOCH_NANOS = 120_000_000_000L;
     /** An epoch's mean loss this many times the first step's gets a warning. */
     static final double LOSS_GROWTH = 100;
 
@@ -402,6 +405,12 @@ final class Tracker {
                 steps++;
                 if (bar != null) {
                     bar.update(steps, seen, lossSum / steps, Double.NaN);
+                } else if (now - lastEpochLine >= MID_EPOCH_NANOS && steps < perEpoch) {
+                    lastEpochLine = now;
+                    out.println(String.format(Locale.ROOT, "%s %s: epoch %d/%d, step %d/%d, loss so far %.4f, %s"
+                                    + " elapsed, %s", name, label, s.epoch() + 1, epochs, unitStepsDone, unitSteps,
+                            lossSum / steps, duration(elapsedSeconds()), leftText()));
+                    out.flush();
                 }
             }
 

@@ -67,10 +67,21 @@ class TrackerTest {
         t.begin("long", "long", 12);
         train(t.listener("long", 3, 4), 3, 4, 10.0);
         assertEquals(3, printed().lines().filter(l -> l.contains(": epoch ")).count(), printed());
+        // an epoch of 10 steps of 50 s (500 s): a line within it every 2 minutes (the first at 100 s, as the unit
+        // starts 30 s after a line for this rule), at steps 2, 5 and 8, then the
+        // epoch's own line
+        bytes.reset();
+        t.plan("slow", "slow", 10);
+        t.begin("slow", "slow", 10);
+        train(t.listener("slow", 1, 10), 1, 10, 50.0);
+        List<String> slow = printed().lines().filter(l -> l.contains(": epoch ")).toList();
+        assertEquals(4, slow.size(), printed());
+        assertTrue(slow.get(0).startsWith("train slow: epoch 1/1, step 2/10, loss so far 0.5000"), slow.get(0));
+        assertTrue(slow.get(3).startsWith("train slow: epoch 1/1, step 10/10, loss 0.5000"), slow.get(3));
         // the same epochs are in the event log, one JSON object per line, as they happen
         List<String> log = Files.readAllLines(dir.resolve("log.jsonl"));
         long epochs = log.stream().map(l -> parse(l)).filter(m -> "epoch".equals(m.get("event"))).count();
-        assertEquals(13, epochs, log.toString());
+        assertEquals(14, epochs, log.toString());
     }
 
     @Test
