@@ -8,6 +8,7 @@ import dev.jacobi.regularizers.DeformationPenalty;
 import dev.jacobi.regularizers.GradientPenalty;
 import dev.jacobi.regularizers.HessianNormPenalty;
 import dev.jacobi.regularizers.InputLoss;
+import dev.jacobi.regularizers.MultiMarginLoss;
 import dev.jacobi.regularizers.Roll;
 import dev.jacobi.regularizers.SpectralPenalty;
 import dev.jacobi.regularizers.SpectralProjection;
@@ -40,6 +41,7 @@ final class Regs {
         HELP.put("proj-l1", "constraint: exact ℓ1 operator norm ≤ λ");
         HELP.put("proj-linf", "constraint: exact ℓ∞ operator norm ≤ λ");
         HELP.put("pgd", "PGD adversarial training at ε = λ; steps=7, norm=l2|linf");
+        HELP.put("hinge", "loss: multi-class hinge with margin √2·λ (certifies ℓ2 radius λ on a 1-Lipschitz model)");
     }
 
     private Regs() {
@@ -101,6 +103,7 @@ final class Regs {
                         ? AdversarialTraining.pgdLinf(l, steps) : AdversarialTraining.pgdL2(l, steps);
                 b.batchTransform(adv::transform);
             }
+            case "hinge" -> b.loss(new MultiMarginLoss(l, 1)::forward);
             default -> throw new IllegalArgumentException("unknown regularizer '" + spec.name() + "'; choose one of "
                     + names());
         }

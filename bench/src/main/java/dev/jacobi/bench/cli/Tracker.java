@@ -68,6 +68,7 @@ final class Tracker {
     static final double LOSS_GROWTH = 100;
 
     private static volatile Tracker current;
+    private java.util.function.BiConsumer<String, TrainListener.Step> stepObserver;
 
     private final String name;
     private final PrintStream out;
@@ -330,6 +331,11 @@ final class Tracker {
         lastEpochLine = unitStart - LINE_NANOS;
     }
 
+    /** Also hands every training step (not the calibration's) to {@code o}, with the run's label. */
+    void observeSteps(java.util.function.BiConsumer<String, TrainListener.Step> o) {
+        this.stepObserver = o;
+    }
+
     /** The id of the unit in progress. */
     String unit() {
         return unit;
@@ -403,6 +409,11 @@ final class Tracker {
                 lossSum += s.loss();
                 seen += s.batchSize();
                 steps++;
+                event("step", "unit", unit, "run", label, "epoch", s.epoch() + 1, "step", s.step() + 1, "loss", s.loss(),
+                        "penalties", s.penalties());
+                if (stepObserver != null) {
+                    stepObserver.accept(label, s);
+                }
                 if (bar != null) {
                     bar.update(steps, seen, lossSum / steps, Double.NaN);
                 } else if (now - lastEpochLine >= MID_EPOCH_NANOS && steps < perEpoch) {

@@ -220,13 +220,29 @@ class CliTest {
         String[] lines = r.out().strip().split("\n");
         assertEquals("Report: " + dir.resolve("report.md"), lines[lines.length - 1]);
         assertTrue(r.out().contains("| PGD-l2 accuracy, eps = 1.0 |"), r.out());
-        for (String f : List.of("report.md", "results.json", "plain.safetensors", "regularised.safetensors",
-                "training-loss.png", "accuracy-vs-eps.png")) {
+        // the certificate is shown for the Lipschitz model only; the CNNs get n/a, explained under the table
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| certified accuracy, eps = 0.5 | n/a | n/a | ")
+                && !l.endsWith("| n/a |")), r.out());
+        assertTrue(r.out().contains("Epoch 1's throughput as a share of the last epoch's: plain-seed0 "), r.out());
+        for (String model : List.of("plain", "pgd-trained", "lipschitz")) {
+            for (String f : List.of(model + "-seed0.safetensors", model + "-seed1.safetensors")) {
+                assertTrue(Files.size(dir.resolve(f)) > 0, f);
+            }
+        }
+        for (String f : List.of("report.md", "results.json", "training-loss.png", "accuracy-vs-eps.png")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }
         Map<?, ?> res = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("results.json")), "results.json");
-        assertTrue(((Map<?, ?>) res.get("plain")).containsKey("lipschitz_upper_bound"), res.toString());
-        assertTrue(((Map<?, ?>) res.get("regularised")).containsKey("hessian_top_eig_mean"), res.toString());
+        Map<?, ?> lip = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) res.get("models")).get("lipschitz")).get("metrics");
+        Map<?, ?> cert = (Map<?, ?>) lip.get("certified_l2_accuracy@0.5");
+        assertEquals(2, ((List<?>) cert.get("values")).size(), cert.toString());
+        assertTrue(cert.containsKey("mean") && cert.containsKey("spread"), cert.toString());
+        assertTrue(((Map<?, ?>) res.get("runs")).containsKey("pgd-trained-seed1"), res.toString());
+        String report = Files.readString(dir.resolve("report.md"));
+        assertTrue(report.startsWith("# Jacobi main job\n\nThree networks were trained"), report);
+        // every step's loss is in the log
+        assertTrue(Files.readAllLines(dir.resolve("log.jsonl")).stream().anyMatch(l -> l.contains("\"event\": \"step\"")
+                && l.contains("\"run\": \"lipschitz-seed1\"")));
         assertTrue(Files.readString(dir.resolve("report.md")).contains("![accuracy against epsilon](accuracy-vs-eps.png)"));
         byte[] png = Files.readAllBytes(dir.resolve("accuracy-vs-eps.png"));
         assertEquals((byte) 0x89, png[0]);
