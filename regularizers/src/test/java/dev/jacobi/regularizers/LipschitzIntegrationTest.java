@@ -9,6 +9,11 @@ import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.Sequential;
+import dev.jacobi.regularizers.lipschitz.BcopConv2d;
+import dev.jacobi.regularizers.lipschitz.BjorckLinear;
+import dev.jacobi.regularizers.lipschitz.Certify;
+import dev.jacobi.regularizers.lipschitz.MaxMin;
+import dev.jacobi.regularizers.spectral.LipschitzBound;
 import org.junit.jupiter.api.Test;
 
 /** LipschitzBound over the 1-Lipschitz layers, and certification with L taken from it. */

@@ -9,16 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Tiny test models. */
-final class Nets {
+public final class Nets {
     private Nets() {
     }
 
     /** A two-layer net {@code W2 act(W1 x + b1) + b2} whose parameters are plain Vars, so GradCheck can vary them. */
-    static final class VarNet extends Module {
-        List<Var> p;
+    public static final class VarNet extends Module {
+        public List<Var> p;
         final boolean smooth;
 
-        VarNet(List<Var> p, boolean smooth) {
+        public VarNet(List<Var> p, boolean smooth) {
             this.p = p;
             this.smooth = smooth;
         }
@@ -32,7 +32,7 @@ final class Nets {
     }
 
     /** Float64 parameters of a {@code d → hidden → c} VarNet. */
-    static List<Tensor> params(Rng r, int d, int hidden, int c) {
+    public static List<Tensor> params(Rng r, int d, int hidden, int c) {
         List<Tensor> t = new ArrayList<>();
         t.add(Tensor.randn(r, DType.FLOAT64, hidden, d).mul(1.0 / Math.sqrt(d)));
         t.add(Tensor.randn(r, DType.FLOAT64, hidden).mul(0.3));
@@ -41,7 +41,7 @@ final class Nets {
         return t;
     }
 
-    static List<Var> leaves(List<Tensor> ts) {
+    public static List<Var> leaves(List<Tensor> ts) {
         List<Var> v = new ArrayList<>();
         for (Tensor t : ts) {
             v.add(Var.param(t));
@@ -49,7 +49,7 @@ final class Nets {
         return v;
     }
 
-    static int[] labels(Rng r, int n, int c) {
+    public static int[] labels(Rng r, int n, int c) {
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
             y[i] = r.nextInt(c);

@@ -13,6 +13,9 @@ import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Regularizer;
 import dev.jacobi.nn.Sequential;
 import dev.jacobi.optim.SGD;
+import dev.jacobi.regularizers.spectral.ConvBoundPenalty;
+import dev.jacobi.regularizers.spectral.ConvSpectralNorm;
+import dev.jacobi.regularizers.spectral.SpectralPenalty;
 import java.util.Arrays;
 
 /**
