@@ -1,5 +1,10 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.blas.Gemm;
+import dev.jacobi.core.blas.GemmKernel;
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.Workers;
 import java.util.Arrays;
 import java.util.function.ObjIntConsumer;
 import java.util.function.Supplier;
@@ -11,7 +16,7 @@ import java.util.function.Supplier;
  *
  * <p>Each image is lowered to a column matrix ({@code im2col}: {@code [Cin·kh·kw, Ho·Wo]}, in tiles of output positions
  * that fit in cache) through a tap table shared by all images and channels, and multiplied with {@link Gemm} per group;
- * images run in parallel on {@link Parallel} with one scratch column buffer per thread. A 1x1 kernel with stride 1 and
+ * images run in parallel on {@link Workers} with one scratch column buffer per thread. A 1x1 kernel with stride 1 and
  * no padding skips the lowering.
  *
  * <p>float32 with stride 1 (with the Vector API) lowers nothing: the input is copied once into padded planes, where
@@ -94,7 +99,7 @@ public final class Conv {
         int[] tab = g.taps();
         int hw = g.ho * g.wo;
         int tile = g.tile(tab);
-        Parallel.forRange(g.n, 1, (n0, n1) -> {
+        Workers.forRange(g.n, 1, (n0, n1) -> {
             Object col = tab == null ? null : alloc(x.dtype, g.cin * g.kh * g.kw * tile);
             for (int n = n0; n < n1; n++) {
                 int xo = xc.offset + n * g.cin * g.h * g.w;
@@ -151,7 +156,7 @@ public final class Conv {
         }
         Tensor gx = Tensor.empty(gy.dtype, xs);
         int[] tab = g.taps();
-        Parallel.forRange(g.n, 1, (n0, n1) -> {
+        Workers.forRange(g.n, 1, (n0, n1) -> {
             Object col = tab == null ? null : alloc(gy.dtype, g.cin * g.kh * g.kw * g.tile(tab));
             for (int n = n0; n < n1; n++) {
                 inputImage(gc, wc, gx, g, tab, col, n);
@@ -192,7 +197,7 @@ public final class Conv {
      * {@code col} is added into the image plane by runs of output columns (the same sums, in the same order).
      */
     private static void col2imRows(float[] x, int xo, Geo g, float[] col) {
-        Kernels kn = Simd.KERNELS;
+        Kernels kn = Backend.KERNELS;
         int hw = g.ho * g.wo;
         int dh = g.s.dilationH();
         int dw = g.s.dilationW();
@@ -282,7 +287,7 @@ public final class Conv {
         int chunks = Math.max(1, Math.min(g.n, Math.min(16, (1 << 22) / Math.max(1, size))));
         Object[] parts = new Object[chunks];
         int tile = g.tile(tab);
-        Parallel.forRange(chunks, 1, (c0, c1) -> {
+        Workers.forRange(chunks, 1, (c0, c1) -> {
             Object col = tab == null ? null : alloc(x.dtype, g.cin * g.kh * g.kw * tile);
             for (int c = c0; c < c1; c++) {
                 Object part = alloc(x.dtype, size);
@@ -320,7 +325,7 @@ public final class Conv {
      * the kernels: the library never writes it, only tests do, to compare the two paths; concurrent trainings read
      * the same value, so they give the results of sequential ones (TrainerTest checks it).
      */
-    static volatile boolean shiftedPath = Simd.vectorized();
+    static volatile boolean shiftedPath = Backend.vectorized();
     /** Columns (output positions on the padded grid) computed per parallel work unit of the shifted forward. */
     private static final int UNIT_COLS = 128;
     /** Maximum depth of a k block of the shifted forward (taps) and of the weight adjoint (positions). */
@@ -383,7 +388,7 @@ public final class Conv {
         float[] out = scratch(body + Gemm.KERNEL.nr() + wp);
         // the buffer is reused, so every element is written: the planes here, the trailing slack with zeros
         Arrays.fill(out, body, body + Gemm.KERNEL.nr() + wp, 0f);
-        Parallel.forRange(planes, Math.max(1, (1 << 14) / Math.max(1, plane)), (k0, k1) -> {
+        Workers.forRange(planes, Math.max(1, (1 << 14) / Math.max(1, plane)), (k0, k1) -> {
             for (int k = k0; k < k1; k++) {
                 for (int r = 0; r < hp; r++) {
                     int sr = circular ? Math.floorMod(r - top, h) : r - top;
@@ -481,9 +486,9 @@ public final class Conv {
         float[] y = new float[Shapes.numel(new int[] {n, cout, ho, wo}, "conv2d")];
         if (coutG < MIN_ROWS) {
             // few output channels: each is a sum of kg shifted planes
-            Kernels kn = Simd.KERNELS;
+            Kernels kn = Backend.KERNELS;
             int span = ho * wp;
-            Parallel.forRange(n * cout, Math.max(1, (1 << 16) / Math.max(1, kg * span)), (u0, u1) -> {
+            Workers.forRange(n * cout, Math.max(1, (1 << 16) / Math.max(1, kg * span)), (u0, u1) -> {
                 float[] acc = new float[span];
                 for (int u = u0; u < u1; u++) {
                     int o = u % cout;
@@ -506,7 +511,7 @@ public final class Conv {
             // few taps: whole output planes of NARROW_ROWS channels at a time, straight into y, so that the writes
             // run on few streams (all channels of one output row at a time wrote 32 planes side by side)
             int blocks = (coutG + NARROW_ROWS - 1) / NARROW_ROWS;
-            Parallel.forRange(n * groups * blocks, Math.max(1, (1 << 16) / Math.max(1, NARROW_ROWS * ho * wo * kg)),
+            Workers.forRange(n * groups * blocks, Math.max(1, (1 << 16) / Math.max(1, NARROW_ROWS * ho * wo * kg)),
                     (u0, u1) -> {
                         for (int u = u0; u < u1; u++) {
                             int img = u / (groups * blocks);
@@ -537,7 +542,7 @@ public final class Conv {
         int span = ho * wp;
         int ldc = Math.max(nr, UNIT_COLS / nr * nr);
         int units = (span + ldc - 1) / ldc;
-        Parallel.forRange(n * units, 1, (u0, u1) -> {
+        Workers.forRange(n * units, 1, (u0, u1) -> {
             float[] acc = new float[panels * mr * ldc];
             int[] aRows = new int[mr];
             for (int u = u0; u < u1; u++) {
@@ -596,7 +601,7 @@ public final class Conv {
     private static float[] narrowWeight(float[] xp, int wp, float[] gy, int gyOff, Geo g,
                                         Supplier<Object> buffer,
                                         ObjIntConsumer<Object> perImage) {
-        Kernels kn = Simd.KERNELS;
+        Kernels kn = Backend.KERNELS;
         int ho = g.ho;
         int wo = g.wo;
         int hw = ho * wo;
@@ -607,7 +612,7 @@ public final class Conv {
         int[] rows = tapRows(g, plane, wp);
         int chunks = Math.max(1, Math.min(g.n, MAX_CHUNKS));
         float[][] parts = new float[chunks][];
-        Parallel.forRange(chunks, 1, (c0, c1) -> {
+        Workers.forRange(chunks, 1, (c0, c1) -> {
             float[] col = new float[kg * hw];
             Object buf = buffer.get();
             for (int c = c0; c < c1; c++) {
@@ -663,7 +668,7 @@ public final class Conv {
         int kc = blockDepth(span, KC_POS);
         int chunks = Math.max(1, Math.min(g.n, MAX_CHUNKS));
         float[][] parts = new float[chunks][];
-        Parallel.forRange(chunks, 1, (c0, c1) -> {
+        Workers.forRange(chunks, 1, (c0, c1) -> {
             float[] bp = new float[colPanels * nr * kc];
             int[] aRows = new int[mr];
             int[] at = new int[kc];
@@ -956,7 +961,7 @@ public final class Conv {
     /** {@code y[i] += b[i]} for {@code i < n}. */
     private static void addInto(Object y, Object b, int n) {
         if (y instanceof float[] yf) {
-            Simd.KERNELS.axpy(1f, (float[]) b, 0, yf, 0, n);
+            Backend.KERNELS.axpy(1f, (float[]) b, 0, yf, 0, n);
         } else {
             double[] yd = (double[]) y;
             double[] bd = (double[]) b;

@@ -1,5 +1,9 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.LaneKernel;
+import dev.jacobi.core.kernel.ScalarLaneKernel;
+import dev.jacobi.core.kernel.Workers;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -191,7 +195,7 @@ public final class ConvSpectra {
         int len = k.cout * k.cin;
         double[] re = new double[n * m * len];
         double[] im = new double[re.length];
-        Parallel.forRange(n * m, Math.max(1, 65536 / (len * k.kh * k.kw)), (f0, f1) -> {
+        Workers.forRange(n * m, Math.max(1, 65536 / (len * k.kh * k.kw)), (f0, f1) -> {
             double[] br = new double[len];
             double[] bi = new double[len];
             for (int f = f0; f < f1; f++) {
@@ -211,7 +215,7 @@ public final class ConvSpectra {
      * (an upper bound) so that frequencies that cannot beat the best value so far are skipped, and Lanczos with full
      * reorthogonalisation on the Hermitian {@code min(cout, cin)}-sided Gram matrix of each: a float32 pass screens
      * the frequencies (to about {@code 1e-5}), one SIMD lane per frequency ({@link LanczosBatch}), then the frequencies within {@code 1e-3} of the best are recomputed in
-     * float64 to about {@code 1e-11} relative accuracy. Work is spread over {@link Parallel}'s threads.
+     * float64 to about {@code 1e-11} relative accuracy. Work is spread over {@link Workers}'s threads.
      *
      * @param kernel convolution kernel {@code [cout, cin, kh, kw]}, FLOAT32 or FLOAT64, finite
      * @param n input height, at least {@code kh}
@@ -249,7 +253,7 @@ public final class ConvSpectra {
         // float64 Lanczos on the few frequencies that may hold the maximum
         int[] near = Arrays.copyOf(order, refine);
         double[] lambda = new double[refine];
-        Parallel.forRange(refine, 1, (i0, i1) -> {
+        Workers.forRange(refine, 1, (i0, i1) -> {
             Lanczos lz = new Lanczos(k);
             for (int i = i0; i < i1; i++) {
                 lambda[i] = lz.largest(near[i]);
@@ -272,7 +276,7 @@ public final class ConvSpectra {
         int groups = (freqs.length + LanczosBatch.LANES - 1) / LanczosBatch.LANES;
         AtomicInteger next = new AtomicInteger();
         AtomicLong best = new AtomicLong(Double.doubleToLongBits(0.0)); // non-negative doubles order like longs
-        Parallel.forRange(Math.min(Parallel.threads(), groups), 1, (w0, w1) -> {
+        Workers.forRange(Math.min(Workers.threads(), groups), 1, (w0, w1) -> {
             LanczosBatch lz = new LanczosBatch(k);
             for (int i = next.getAndIncrement(); i < groups; i = next.getAndIncrement()) {
                 int from = i * LanczosBatch.LANES;
@@ -301,7 +305,7 @@ public final class ConvSpectra {
         int r = Math.min(k.cout, k.cin);
         int len = k.cout * k.cin;
         double[] out = new double[n * m * r];
-        Parallel.forRange(n * m, 1, (f0, f1) -> {
+        Workers.forRange(n * m, 1, (f0, f1) -> {
             double[] re = new double[len];
             double[] im = new double[len];
             for (int f = f0; f < f1; f++) {
@@ -349,7 +353,7 @@ public final class ConvSpectra {
         int plane = n * m;
         double[] re = new double[cout * cin * plane]; // [cout, cin, n, m], ready for the inverse 2-D DFT
         double[] im = new double[re.length];
-        Parallel.forRange(plane, 1, (f0, f1) -> {
+        Workers.forRange(plane, 1, (f0, f1) -> {
             double[] pr = new double[cout * cin];
             double[] pi = new double[cout * cin];
             for (int f = f0; f < f1; f++) {
@@ -675,7 +679,7 @@ public final class ConvSpectra {
      * never mix, so a frequency's value does not depend on its group.
      */
     private static final class LanczosBatch {
-        static final LaneKernel KERNEL = Simd.load("dev.jacobi.core.VectorLaneKernel", LaneKernel.class,
+        static final LaneKernel KERNEL = Backend.load("dev.jacobi.core.kernel.VectorLaneKernel", LaneKernel.class,
                 new ScalarLaneKernel());
         static final int LANES = KERNEL.lanes();
         final Taps k;

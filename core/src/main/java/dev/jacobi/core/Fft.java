@@ -1,5 +1,6 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.kernel.Workers;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -296,7 +297,7 @@ public final class Fft {
     /** In-place 2-D transforms of {@code batch} contiguous {@code h×w} planes: rows, then columns. */
     static void transform2(double[] re, double[] im, int batch, int h, int w, boolean inverse) {
         if (w > 1) {
-            Parallel.forRange(batch * h, Math.max(1, 8192 / w), (r0, r1) -> {
+            Workers.forRange(batch * h, Math.max(1, 8192 / w), (r0, r1) -> {
                 double[] br = new double[w];
                 double[] bi = new double[w];
                 for (int row = r0; row < r1; row++) {
@@ -310,7 +311,7 @@ public final class Fft {
             });
         }
         if (h > 1) {
-            Parallel.forRange(batch * w, Math.max(1, 8192 / h), (c0, c1) -> {
+            Workers.forRange(batch * w, Math.max(1, 8192 / h), (c0, c1) -> {
                 double[] br = new double[h];
                 double[] bi = new double[h];
                 for (int col = c0; col < c1; col++) {

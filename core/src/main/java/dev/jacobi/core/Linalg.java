@@ -1,5 +1,6 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.kernel.Workers;
 import java.util.Arrays;
 
 /**
@@ -312,7 +313,7 @@ public final class Linalg {
             }
         }
         double[] norms = new double[batch];
-        Parallel.forRange(batch, 1, (b0, b1) -> {
+        Workers.forRange(batch, 1, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 norms[b] = powerIteration(ar, ai, b * m * n, m, n, new Rng(0x5EED + b));
             }

@@ -1,5 +1,9 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.Workers;
+
 /**
  * 2-D max and average pooling in NCHW layout (PyTorch semantics, {@code ceil_mode=false}) with their adjoints:
  * max pooling returns the flat positions of its maxima, whose adjoint pair is {@link #scatterFlat} /
@@ -45,7 +49,7 @@ public final class Pool {
             maxPoolFloat(xc.f, xc.offset, h, w, kh, kw, sh, sw, os, out.f, idx);
             return new MaxPoolResult(out, idx);
         }
-        Parallel.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, hw)), (p0, p1) -> {
+        Workers.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, hw)), (p0, p1) -> {
             for (int plane = p0; plane < p1; plane++) {
                 int base = plane * h * w;
                 for (int o = 0; o < hw; o++) {
@@ -82,8 +86,8 @@ public final class Pool {
         int wo = os[3];
         if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && h == 2 * ho) { // the common window, by rows of outputs
             int rows = os[0] * os[1] * ho;
-            Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, wo)),
-                    (r0, r1) -> Simd.KERNELS.maxPool2x2(x, xo, w, wo, r0, r1, out, idx));
+            Workers.forRange(rows, Math.max(1, 4096 / Math.max(1, wo)),
+                    (r0, r1) -> Backend.KERNELS.maxPool2x2(x, xo, w, wo, r0, r1, out, idx));
             return;
         }
         int[] taps = new int[kh * kw];
@@ -92,7 +96,7 @@ public final class Pool {
                 taps[p * kw + q] = p * w + q;
             }
         }
-        Parallel.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, ho * wo)), (p0, p1) -> {
+        Workers.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, ho * wo)), (p0, p1) -> {
             for (int plane = p0, o = p0 * ho * wo; plane < p1; plane++) {
                 for (int i = 0; i < ho; i++) {
                     for (int j = 0, at = plane * h * w + i * sh * w; j < wo; j++, o++, at += sw) {
@@ -100,7 +104,7 @@ public final class Pool {
                     }
                 }
             }
-            Simd.KERNELS.maxPool(x, xo, taps, idx, out, p0 * ho * wo, p1 * ho * wo);
+            Backend.KERNELS.maxPool(x, xo, taps, idx, out, p0 * ho * wo, p1 * ho * wo);
         });
     }
 

@@ -1,5 +1,7 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.kernel.Workers;
+
 /**
  * Spatial rearrangements of the last two dims: padding (PyTorch {@code F.pad} order) with its adjoint, and pixel
  * shuffle / unshuffle (mutually inverse permutations, hence each other's adjoint).
@@ -99,7 +101,7 @@ public final class Spatial {
         int w = p.w;
         int plainPlane = p.h * w;
         int paddedPlane = rows.length * cols.length;
-        Parallel.forRange(p.batch, Math.max(1, 8192 / Math.max(1, paddedPlane)), (b0, b1) -> {
+        Workers.forRange(p.batch, Math.max(1, 8192 / Math.max(1, paddedPlane)), (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 for (int i = 0; i < rows.length; i++) {
                     if (rows[i] < 0) {

@@ -1,5 +1,12 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.blas.Gemm;
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.BinaryOp;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.Strided;
+import dev.jacobi.core.kernel.UnaryOp;
+import dev.jacobi.core.kernel.Workers;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -590,7 +597,7 @@ public final class Tensor {
         Strided plan = Strided.plan(shape, strides, out.strides);
         int as = plan.innerStride(0);
         if (dtype == DType.FLOAT32) {
-            Kernels k = Simd.KERNELS;
+            Kernels k = Backend.KERNELS;
             float fp = (float) p;
             float fq = (float) q;
             forRuns(plan, new int[] {offset, 0},
@@ -658,14 +665,14 @@ public final class Tensor {
         int runs = plan.runs();
         int n = plan.inner();
         long total = (long) runs * n;
-        if (total < (1 << 17) || Parallel.threads() == 1) {
+        if (total < (1 << 17) || Workers.threads() == 1) {
             plan.forEach(offsets, body);
         } else if (runs == 1) {
             int[] st = new int[offsets.length];
             for (int j = 0; j < st.length; j++) {
                 st[j] = plan.innerStride(j);
             }
-            Parallel.forRange(n, 1 << 15, (a, b) -> {
+            Workers.forRange(n, 1 << 15, (a, b) -> {
                 int[] o = new int[offsets.length];
                 for (int j = 0; j < o.length; j++) {
                     o[j] = offsets[j] + a * st[j];
@@ -673,7 +680,7 @@ public final class Tensor {
                 body.run(o, b - a);
             });
         } else {
-            Parallel.forRange(runs, Math.max(1, (1 << 15) / Math.max(1, n)),
+            Workers.forRange(runs, Math.max(1, (1 << 15) / Math.max(1, n)),
                     (a, b) -> plan.forRuns(offsets, a, b, body));
         }
     }
@@ -695,7 +702,7 @@ public final class Tensor {
         int as = plan.innerStride(0);
         int bs = plan.innerStride(1);
         if (dtype == DType.FLOAT32) {
-            Kernels k = Simd.KERNELS;
+            Kernels k = Backend.KERNELS;
             forRuns(plan, new int[] {a.offset, b.offset, 0},
                     (o, n) -> k.binary(op, a.f, o[0], as, b.f, o[1], bs, out.f, o[2], n));
         } else {
@@ -803,9 +810,9 @@ public final class Tensor {
             float[] out = Arrays.copyOfRange(f, offset, offset + n);
             float a = (float) alpha;
             // blocks of 1024 keep every element on the same (vector or tail) path for any thread count
-            Parallel.forRange((n + 1023) / 1024, 64, (b0, b1) -> {
+            Workers.forRange((n + 1023) / 1024, 64, (b0, b1) -> {
                 int i0 = b0 * 1024;
-                Simd.KERNELS.axpy(a, other.f, other.offset + i0, out, i0, Math.min(n, b1 * 1024) - i0);
+                Backend.KERNELS.axpy(a, other.f, other.offset + i0, out, i0, Math.min(n, b1 * 1024) - i0);
             });
             return wrap(out, shape);
         }
@@ -1031,8 +1038,8 @@ public final class Tensor {
             throw new IllegalArgumentException(op + ": cannot reduce over an empty dim of shape " + Shapes.str(shape));
         }
         Tensor out = empty(dtype, outShape);
-        Kernels k = Simd.KERNELS;
-        Parallel.forRange(outer, Math.max(1, (1 << 15) / Math.max(1, inner)), (a, b) -> {
+        Kernels k = Backend.KERNELS;
+        Workers.forRange(outer, Math.max(1, (1 << 15) / Math.max(1, inner)), (a, b) -> {
             for (int o = a; o < b; o++) {
                 int base = x.offset + o * inner;
                 if (dtype == DType.FLOAT32) {
@@ -1092,11 +1099,11 @@ public final class Tensor {
         Tensor out = empty(DType.FLOAT32, outShape);
         float[] x = f;
         int x0 = offset;
-        Kernels k = Simd.KERNELS;
+        Kernels k = Backend.KERNELS;
         if (b == 1) {
             // column sums: rows are added as vectors, a block of SUM_BLOCK rows at a time, over 1024 columns per task
             int units = (c + 1023) / 1024;
-            Parallel.forRange(units, Math.max(1, (1 << 15) / a / 1024), (u0, u1) -> {
+            Workers.forRange(units, Math.max(1, (1 << 15) / a / 1024), (u0, u1) -> {
                 float[] blk = new float[1024];
                 for (int u = u0; u < u1; u++) {
                     int j0 = u * 1024;
@@ -1116,7 +1123,7 @@ public final class Tensor {
             });
             return out;
         }
-        Parallel.forRange(c, Math.max(1, (1 << 15) / a / b), (j0, j1) -> {
+        Workers.forRange(c, Math.max(1, (1 << 15) / a / b), (j0, j1) -> {
             for (int j = j0; j < j1; j++) {
                 float total = 0f;
                 for (int r0 = 0; r0 < a; r0 += SUM_BLOCK) {
@@ -1490,7 +1497,7 @@ public final class Tensor {
         plan.forEach(new int[] {src.offset, dst.offset}, (o, n) -> {
             if (dst.f != null) {
                 if (ds == 1) {
-                    Simd.KERNELS.unary(UnaryOp.COPY, src.f, o[0], ss, dst.f, o[1], n, 0, 0);
+                    Backend.KERNELS.unary(UnaryOp.COPY, src.f, o[0], ss, dst.f, o[1], n, 0, 0);
                 } else {
                     for (int i = 0; i < n; i++) {
                         dst.f[o[1] + i * ds] = src.f[o[0] + i * ss];

@@ -1,5 +1,7 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.kernel.Workers;
+
 /**
  * Manual timing (not a test): {@link ConvSpectra#operatorNorm} of a random {@code [64, 64, 3, 3]} kernel on a 32×32
  * input; with a second argument {@code check}, also against the exact maximum over frequencies of
@@ -31,7 +33,7 @@ final class ConvSpectraTiming {
         java.util.Arrays.sort(sorted);
         System.out.printf("java %s, %d threads: operatorNorm [64,64,3,3] at 32x32: first %.1f ms, min %.1f ms,"
                 + " median %.1f ms, process CPU %.1f ms per call (second half), sigma_max %.9f%n",
-                System.getProperty("java.version"), Parallel.threads(), times[0], sorted[0], sorted[reps / 2], cpu, sigma);
+                System.getProperty("java.version"), Workers.threads(), times[0], sorted[0], sorted[reps / 2], cpu, sigma);
         if (args.length < 2 || !args[1].equals("check")) {
             return;
         }

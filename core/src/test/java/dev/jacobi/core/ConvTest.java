@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.Workers;
 import org.junit.jupiter.api.Test;
 
 class ConvTest {
@@ -249,7 +251,7 @@ class ConvTest {
     @Test
     void shiftedRowsPathMatchesNaiveLoopsOnBothThreadCounts() {
         Rng rng = new Rng(17);
-        int threads = Parallel.threads();
+        int threads = Workers.threads();
         try {
             // plus first-layer shapes: few taps (the weight adjoint in dot form) and few output channels (the forward
             // sums shifted planes)
@@ -265,7 +267,7 @@ class ConvTest {
                         c.n(), c.cout(), c.ho(), c.wo());
                 Tensor[] first = null;
                 for (int th : new int[] {1, 2}) {
-                    Parallel.setThreads(th);
+                    Workers.setThreads(th);
                     Tensor[] got = {Conv.conv2d(x, w, b, c.s()), Conv.conv2dInput(gy, w, c.h(), c.w(), c.s()),
                             Conv.conv2dWeight(x, gy, c.kh(), c.kw(), c.s())};
                     assertTrue(got[0].allClose(want.to(DType.FLOAT32), 1e-4, 1e-4), c + " threads " + th);
@@ -287,14 +289,14 @@ class ConvTest {
                 }
             }
         } finally {
-            Parallel.setThreads(threads);
+            Workers.setThreads(threads);
         }
     }
 
     @Test
     void shiftedRowsPathReadsOffsetViews() {
         boolean saved = Conv.shiftedPath;
-        assertEquals(Simd.vectorized(), saved, "the shifted-rows path is on exactly with the Vector API kernels");
+        assertEquals(Backend.vectorized(), saved, "the shifted-rows path is on exactly with the Vector API kernels");
         Rng rng = new Rng(18);
         Conv2dSpec s = Conv2dSpec.of(1, 1);
         // a narrowed batch has a non-zero offset and stays contiguous
@@ -346,7 +348,7 @@ class ConvTest {
             {new int[] {2, 3, 6, 6}, new int[] {4, 3, 1, 1}, Conv2dSpec.of(1, 0), DType.FLOAT32},
             {new int[] {2, 8, 6, 6}, new int[] {4, 8, 3, 3}, Conv2dSpec.of(1, 1), DType.FLOAT32},
             {new int[] {2, 1, 6, 6}, new int[] {4, 1, 3, 3}, Conv2dSpec.of(1, 1), DType.FLOAT64}};
-        int before = Parallel.threads();
+        int before = Workers.threads();
         try {
             for (Object[] c : cases) {
                 Tensor x = Tensor.randn(rng, (DType) c[3], (int[]) c[0]);
@@ -354,7 +356,7 @@ class ConvTest {
                 Conv2dSpec s = (Conv2dSpec) c[2];
                 Tensor gy = Tensor.randn(rng, (DType) c[3], Conv.conv2d(x, w, null, s).shape());
                 for (int threads : new int[] {1, 2, 3}) {
-                    Parallel.setThreads(threads);
+                    Workers.setThreads(threads);
                     Tensor[] b = Conv.conv2dBackward(x, gy, w, s);
                     String what = Shapes.str(x.shape()) + " " + threads + " threads";
                     assertArrayEquals(Conv.conv2dInput(gy, w, x.size(2), x.size(3), s).toDoubleArray(),
@@ -364,7 +366,7 @@ class ConvTest {
                 }
             }
         } finally {
-            Parallel.setThreads(before);
+            Workers.setThreads(before);
         }
         Tensor x = Tensor.randn(rng, 2, 1, 6, 6);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv.conv2dBackward(x,
@@ -378,14 +380,14 @@ class ConvTest {
         Tensor x = Tensor.randn(rng, 19, 3, 10, 10);
         Tensor gy = Tensor.randn(rng, 19, 8, 10, 10);
         Conv2dSpec s = Conv2dSpec.of(1, 1);
-        int before = Parallel.threads();
+        int before = Workers.threads();
         try {
-            Parallel.setThreads(1);
+            Workers.setThreads(1);
             Tensor one = Conv.conv2dWeight(x, gy, 3, 3, s);
-            Parallel.setThreads(3);
+            Workers.setThreads(3);
             assertArrayEquals(one.toFloatArray(), Conv.conv2dWeight(x, gy, 3, 3, s).toFloatArray());
         } finally {
-            Parallel.setThreads(before);
+            Workers.setThreads(before);
         }
     }
 

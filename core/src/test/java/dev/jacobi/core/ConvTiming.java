@@ -1,5 +1,8 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.Workers;
+
 /**
  * Prints the best of 15 timings (wall clock; CPU time of the calling thread with {@code -Djacobi.threads=1}) of {@link Conv#conv2d}, {@link Conv#conv2dInput} and {@link Conv#conv2dWeight} (float32) on
  * the workloads of {@code bench Compare} ({@code both} as first argument: the lowering path, then the shifted-rows
@@ -16,7 +19,7 @@ public final class ConvTiming {
      * @param args {@code both} to time both float32 paths
      */
     public static void main(String[] args) {
-        System.out.println("kernels: " + Simd.describe() + ", threads: " + Parallel.threads());
+        System.out.println("kernels: " + Backend.describe() + ", threads: " + Workers.threads());
         boolean both = args.length > 0 && args[0].equals("both");
         for (boolean path : both ? new boolean[] {false, true} : new boolean[] {Conv.shiftedPath}) {
             Conv.shiftedPath = path;
@@ -47,7 +50,7 @@ public final class ConvTiming {
             r.run();
         }
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        boolean cpu = Parallel.threads() == 1; // then all work runs on this thread: CPU time resists a busy machine
+        boolean cpu = Workers.threads() == 1; // then all work runs on this thread: CPU time resists a busy machine
         for (int i = 0; i < t.length; i++) {
             long t0 = cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
             r.run();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jacobi.core.kernel.Workers;
 import org.junit.jupiter.api.Test;
 
 class PoolTest {
@@ -81,7 +82,7 @@ class PoolTest {
      */
     @Test
     void maxPool2x2MatchesNaiveOnWideAndNarrowRowsWithTiesZerosAndNaNs() {
-        int saved = Parallel.threads();
+        int saved = Workers.threads();
         Rng rng = new Rng(22);
         float[] values = {-2, -1, -0f, 0f, 1, 3};
         int[][] shapes = {{2, 3, 28, 28}, {3, 5, 14, 14}, {1, 2, 8, 40}, {2, 2, 6, 7}, {1, 1, 2, 2}, {4, 3, 9, 12}};
@@ -105,7 +106,7 @@ class PoolTest {
                     int[] want = new int[sh[0] * sh[1] * (sh[2] / 2) * (sh[3] / 2)];
                     double[] wantValues = naive(xd, c, true, want);
                     for (int threads = 1; threads <= 2; threads++) {
-                        Parallel.setThreads(threads);
+                        Workers.setThreads(threads);
                         Pool.MaxPoolResult r = Pool.maxPool2d(xt, 2, 2, 2, 2, 0, 0);
                         double[] got = r.values().toDoubleArray();
                         for (int o = 0; o < want.length; o++) {
@@ -126,7 +127,7 @@ class PoolTest {
                 }
             }
         } finally {
-            Parallel.setThreads(saved);
+            Workers.setThreads(saved);
         }
     }
 

@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.BinaryOp;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.ScalarKernels;
+import dev.jacobi.core.kernel.UnaryOp;
+import dev.jacobi.core.kernel.Workers;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -289,16 +295,16 @@ class TensorTest {
         Tensor x = Tensor.randn(rng, 3, 70_001);
         Tensor y = Tensor.randn(rng, 3, 70_001);
         Tensor want = x.to(DType.FLOAT64).add(y.to(DType.FLOAT64).mul(-0.25));
-        int threads = Parallel.threads();
+        int threads = Workers.threads();
         try {
-            Parallel.setThreads(1);
+            Workers.setThreads(1);
             Tensor one = x.add(y, -0.25);
-            Parallel.setThreads(2);
+            Workers.setThreads(2);
             Tensor two = x.add(y, -0.25);
             assertArrayEquals(one.toFloatArray(), two.toFloatArray(), "thread count changed the bits");
             assertTrue(two.to(DType.FLOAT64).allClose(want, 1e-6, 1e-6));
         } finally {
-            Parallel.setThreads(threads);
+            Workers.setThreads(threads);
         }
         // views, broadcasting and float64 take the two-op path
         Tensor t = x.t();
@@ -310,7 +316,7 @@ class TensorTest {
 
     @Test
     void simdMatchesScalarOnAwkwardSizes() {
-        Kernels vec = Simd.KERNELS;
+        Kernels vec = Backend.KERNELS;
         Kernels sca = new ScalarKernels();
         Rng rng = new Rng(99);
         int[] sizes = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 255, 1000, 4095, 4097};
@@ -471,7 +477,7 @@ class TensorTest {
         Rng rng = new Rng(12);
         int[][] shapes = {{130, 2100}, {3, 4, 5, 6}, {70, 3, 9, 2}, {2, 5}};
         int[][][] dims = {{{0}}, {{0, 2, 3}, {0}, {0, 1}, {0, 3}, {1, 3}}, {{0, 2, 3}, {0, 1, 2}}, {{0}}};
-        int threads = Parallel.threads();
+        int threads = Workers.threads();
         try {
             for (int s = 0; s < shapes.length; s++) {
                 Tensor x64 = Tensor.randn(rng, DType.FLOAT64, shapes[s]);
@@ -479,9 +485,9 @@ class TensorTest {
                 for (int[] d : dims[s]) {
                     // the float64 path permutes and copies; the float32 one reads the data in place where it can
                     Tensor want = x64.sum(d, true);
-                    Parallel.setThreads(1);
+                    Workers.setThreads(1);
                     Tensor one = x32.sum(d, true);
-                    Parallel.setThreads(2);
+                    Workers.setThreads(2);
                     Tensor two = x32.sum(d, true);
                     String what = java.util.Arrays.toString(shapes[s]) + " over " + java.util.Arrays.toString(d);
                     assertArrayEquals(want.shape(), one.shape(), what);
@@ -493,7 +499,7 @@ class TensorTest {
                 }
             }
         } finally {
-            Parallel.setThreads(threads);
+            Workers.setThreads(threads);
         }
     }
 
@@ -502,12 +508,12 @@ class TensorTest {
         Rng rng = new Rng(6);
         Tensor x = Tensor.randn(rng, 1 << 18);
         Tensor y = Tensor.randn(rng, 1 << 18);
-        Parallel.setThreads(1);
+        Workers.setThreads(1);
         float[] one = x.mul(y).add(x).toFloatArray();
-        Parallel.setThreads(2);
+        Workers.setThreads(2);
         float[] two = x.mul(y).add(x).toFloatArray();
         assertArrayEquals(one, two);
-        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+        Workers.setThreads(Runtime.getRuntime().availableProcessors());
     }
 
     @Test

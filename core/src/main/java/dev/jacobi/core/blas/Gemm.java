@@ -1,4 +1,8 @@
-package dev.jacobi.core;
+package dev.jacobi.core.blas;
+
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.Workers;
 
 /**
  * General matrix multiply on row-major arrays, BLAS style: {@code C = alpha·op(A)·op(B) + beta·C}, where
@@ -13,7 +17,7 @@ package dev.jacobi.core;
  * of 2 or 4 rows rather than in a whole one. {@code m == 1} or
  * {@code n == 1} runs as a matrix-vector product, and an output with fewer columns than a tile (a classifier's
  * logits) is computed as its transpose {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}, which fills the tiles. Work is split on
- * {@link Parallel} over disjoint blocks of {@code C} only, and blocking over {@code k} is fixed, so results do not
+ * {@link Workers} over disjoint blocks of {@code C} only, and blocking over {@code k} is fixed, so results do not
  * depend on the thread count.
  */
 public final class Gemm {
@@ -36,7 +40,7 @@ public final class Gemm {
     /** Multiply-adds per task below which forking another thread does not pay. */
     private static final long MIN_FMA_PER_TASK = 1 << 19;
 
-    static final GemmKernel KERNEL = Simd.load("dev.jacobi.core.VectorGemmKernel", GemmKernel.class,
+    public static final GemmKernel KERNEL = Backend.load("dev.jacobi.core.blas.VectorGemmKernel", GemmKernel.class,
             new ScalarGemmKernel());
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
@@ -90,7 +94,7 @@ public final class Gemm {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
-        sgemm(KERNEL, Simd.KERNELS, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        sgemm(KERNEL, Backend.KERNELS, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /** {@link #sgemm} with an explicit micro-kernel and vector kernels (so tests can run both implementations). */
@@ -103,7 +107,7 @@ public final class Gemm {
             return;
         }
         if (k == 0 || alpha == 0f) {
-            Parallel.forRange(m, grain(n), (r0, r1) -> {
+            Workers.forRange(m, grain(n), (r0, r1) -> {
                 for (int i = r0; i < r1; i++) {
                     for (int j = 0, o = cOff + i * ldc; j < n; j++, o++) {
                         c[o] = beta == 0f ? 0f : c[o] * beta;
@@ -157,7 +161,7 @@ public final class Gemm {
         int so = bo;
         int ld = ldbt;
         // blocks of 4 rows, the kernel's row block
-        Parallel.forRange((m + 3) / 4, grain(4L * n * k), (r0, r1) -> {
+        Workers.forRange((m + 3) / 4, grain(4L * n * k), (r0, r1) -> {
             int i0 = r0 * 4;
             int i1 = Math.min(m, r1 * 4);
             float[] acc = WORK.get().ct((i1 - i0) * n);
@@ -209,7 +213,7 @@ public final class Gemm {
         float[] xc = xv;
         int xc0 = xoff;
         if (dotForm) {
-            Parallel.forRange(ny, grain(k), (i0, i1) -> {
+            Workers.forRange(ny, grain(k), (i0, i1) -> {
                 for (int i = i0; i < i1; i++) {
                     int o = co + i * ys;
                     c[o] = GemmKernel.combine(kn.dot(mat, mo + i * ld, xc, xc0, k), alpha, beta, c[o]);
@@ -219,7 +223,7 @@ public final class Gemm {
         }
         // axpy form over blocks of 64 outputs, so that vector bodies and tails fall on the same indices for any split
         int units = (ny + 63) / 64;
-        Parallel.forRange(units, grain(64L * k), (u0, u1) -> {
+        Workers.forRange(units, grain(64L * k), (u0, u1) -> {
             int i0 = u0 * 64;
             int len = Math.min(ny, u1 * 64) - i0;
             float[] acc = WORK.get().t(len);
@@ -245,7 +249,7 @@ public final class Gemm {
         boolean packB = transB || (long) k * n >= PACK_B_MIN && tilesM > 2;
         int tilesN = (n + nr - 1) / nr;
         // split the longer side, unless that side has too few tiles to share evenly (n = 192: 3 tiles on 2 threads)
-        int t = Parallel.threads();
+        int t = Workers.threads();
         boolean splitN = tilesN * nr >= tilesM * mr
                 && !(tilesN % t != 0 && tilesN < 4 * t && tilesM >= 4 * t);
         // rows are shared in pairs, not tiles, so the threads get equal rows (256 = 2·128 rather than 22 + 21 tiles of
@@ -256,7 +260,7 @@ public final class Gemm {
         // every column block reads all of op(A): pack it once, shared by the threads, instead of once per block
         float[] ap = splitN && transA && units > grain && (long) tilesM * mr * k <= SHARED_A_MAX
                 ? packAllA(m, k, a, aOff, lda, mr) : null;
-        Parallel.forRange(units, grain, (u0, u1) -> {
+        Workers.forRange(units, grain, (u0, u1) -> {
             int i0 = splitN ? 0 : u0 * 2;
             int i1 = splitN ? m : Math.min(m, u1 * 2);
             int j0 = splitN ? u0 * nr : 0;
@@ -281,7 +285,7 @@ public final class Gemm {
         int mPad = tilesM * mr;
         float[] ap = WORK.get().s(mPad * k);
         int kcMax = kcMax(k);
-        Parallel.forRange(tilesM, Math.max(1, (1 << 15) / (mr * k)), (s0, s1) -> {
+        Workers.forRange(tilesM, Math.max(1, (1 << 15) / (mr * k)), (s0, s1) -> {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 for (int s = s0; s < s1; s++) {
@@ -458,7 +462,7 @@ public final class Gemm {
         }
         boolean scaleOnly = k == 0 || alpha == 0;
         // rows of C in parallel; op(B) is packed per k block as a contiguous kc×n row-major block per thread
-        Parallel.forRange(m, grain((long) n * Math.max(1, k)), (r0, r1) -> {
+        Workers.forRange(m, grain((long) n * Math.max(1, k)), (r0, r1) -> {
             for (int i = r0; i < r1; i++) {
                 for (int j = 0, o = cOff + i * ldc; j < n; j++, o++) {
                     c[o] = beta == 0 ? 0 : beta == 1 ? c[o] : c[o] * beta;

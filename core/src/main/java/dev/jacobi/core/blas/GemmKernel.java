@@ -1,12 +1,14 @@
-package dev.jacobi.core;
+package dev.jacobi.core.blas;
+
+import dev.jacobi.core.kernel.Backend;
 
 /**
  * The register-blocked micro-kernel of {@link Gemm}: one {@code mr()×nr()} tile of
  * {@code C = alpha·Ã·B̃ + beta·C}, where {@code Ã} is a packed {@code mr×kc} micro-panel and {@code B̃} a
  * {@code kc×nr} micro-panel. {@link ScalarGemmKernel} is the plain-Java twin; a Vector API implementation is loaded
- * by name (see {@link Simd#load}).
+ * by name (see {@link Backend#load}).
  */
-interface GemmKernel {
+public interface GemmKernel {
     /** Rows of a tile. */
     int mr();
 

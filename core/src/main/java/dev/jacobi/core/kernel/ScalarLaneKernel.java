@@ -1,7 +1,7 @@
-package dev.jacobi.core;
+package dev.jacobi.core.kernel;
 
 /** Plain-Java {@link LaneKernel}: the fallback without the Vector API. */
-final class ScalarLaneKernel implements LaneKernel {
+public final class ScalarLaneKernel implements LaneKernel {
     private static final int LANES = 8;
 
     @Override

@@ -1,7 +1,7 @@
-package dev.jacobi.core;
+package dev.jacobi.core.kernel;
 
 /** Plain-Java kernels: the fallback when the Vector API is absent or disabled, and the reference in tests. */
-class ScalarKernels implements Kernels {
+public class ScalarKernels implements Kernels {
     @Override
     public String describe() {
         return "scalar (plain Java)";

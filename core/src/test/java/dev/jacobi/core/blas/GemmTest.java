@@ -1,4 +1,4 @@
-package dev.jacobi.core;
+package dev.jacobi.core.blas;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.ScalarKernels;
+import dev.jacobi.core.kernel.VectorKernels;
+import dev.jacobi.core.kernel.Workers;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -122,7 +128,7 @@ class GemmTest {
 
     @Test
     void vectorKernelMatchesNaiveLoop() {
-        assumeTrue(Simd.vectorized(), "the Vector API kernels need --add-modules jdk.incubator.vector");
+        assumeTrue(Backend.vectorized(), "the Vector API kernels need --add-modules jdk.incubator.vector");
         checkAllShapes(new VectorGemmKernel(), new VectorKernels());
     }
 
@@ -202,7 +208,7 @@ class GemmTest {
 
     @Test
     void gatheredTilesAndNarrowProductsMatchNaiveLoops() {
-        if (Simd.vectorized()) {
+        if (Backend.vectorized()) {
             checkGathered(new VectorGemmKernel());
         }
         checkGathered(new ScalarGemmKernel());
@@ -245,7 +251,7 @@ class GemmTest {
 
     @Test
     void resultBitsDoNotDependOnThreadCount() {
-        int saved = Parallel.threads();
+        int saved = Workers.threads();
         try {
             Rng rng = new Rng(3);
             // {192, 192, 100} has 3 column tiles, which 2 threads split by rows instead
@@ -254,10 +260,10 @@ class GemmTest {
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
                     Problem pr = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 0.75f, 0.5f);
-                    Parallel.setThreads(1);
-                    float[] one = pr.run(Gemm.KERNEL, Simd.KERNELS);
-                    Parallel.setThreads(2);
-                    float[] two = pr.run(Gemm.KERNEL, Simd.KERNELS);
+                    Workers.setThreads(1);
+                    float[] one = pr.run(Gemm.KERNEL, Backend.KERNELS);
+                    Workers.setThreads(2);
+                    float[] two = pr.run(Gemm.KERNEL, Backend.KERNELS);
                     assertArrayEquals(one, two, Arrays.toString(s) + " trans " + t);
                     double[] d1 = dgemmRun(pr, 1);
                     double[] d2 = dgemmRun(pr, 2);
@@ -265,7 +271,7 @@ class GemmTest {
                 }
             }
         } finally {
-            Parallel.setThreads(saved);
+            Workers.setThreads(saved);
         }
     }
 
@@ -278,7 +284,7 @@ class GemmTest {
     }
 
     private static double[] dgemmRun(Problem pr, int threads) {
-        Parallel.setThreads(threads);
+        Workers.setThreads(threads);
         double[] c = toDouble(pr.c);
         Gemm.dgemm(pr.ta, pr.tb, pr.m, pr.n, pr.k, pr.alpha, toDouble(pr.a), pr.ao, pr.lda, toDouble(pr.b), pr.bo,
                 pr.ldb, pr.beta, c, pr.co, pr.ldc);

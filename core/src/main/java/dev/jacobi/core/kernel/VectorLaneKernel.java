@@ -1,14 +1,14 @@
-package dev.jacobi.core;
+package dev.jacobi.core.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API {@link LaneKernel}: one lane per vector lane, two rows at a time, the four real sums of each complex
- * product in separate accumulator registers (eight independent FMA chains). Loaded by name from {@link Simd#load}
+ * product in separate accumulator registers (eight independent FMA chains). Loaded by name from {@link Backend#load}
  * so that the library still links without {@code jdk.incubator.vector}.
  */
-final class VectorLaneKernel implements LaneKernel {
+public final class VectorLaneKernel implements LaneKernel {
     private static final VectorSpecies<Float> F = VectorKernels.floatSpecies();
     private static final int L = F.length();
 

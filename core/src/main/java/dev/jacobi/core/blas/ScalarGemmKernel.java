@@ -1,7 +1,7 @@
-package dev.jacobi.core;
+package dev.jacobi.core.blas;
 
 /** Plain-Java 4×4 GEMM micro-kernel: the fallback without the Vector API and the reference twin in tests. */
-class ScalarGemmKernel implements GemmKernel {
+public class ScalarGemmKernel implements GemmKernel {
     private static final int MR = 4;
     private static final int NR = 4;
 

@@ -1,13 +1,13 @@
-package dev.jacobi.core;
+package dev.jacobi.core.kernel;
 
 /**
  * Iteration over several strided operands of one shape, in row-major order, one innermost run at a time.
  * Dims of size one are dropped and adjacent dims that are contiguous for every operand are merged, so a
  * contiguous tensor is a single run.
  */
-final class Strided {
+public final class Strided {
     /** Receives the operands' offsets at the start of a run of {@code n} elements. */
-    interface Body {
+    public interface Body {
         void run(int[] offsets, int n);
     }
 
@@ -20,7 +20,7 @@ final class Strided {
     }
 
     /** Merges the dims of {@code shape} for the operands with the given strides. */
-    static Strided plan(int[] shape, int[]... strides) {
+    public static Strided plan(int[] shape, int[]... strides) {
         int k = strides.length;
         int[] sh = new int[shape.length];
         int[][] st = new int[k][shape.length];
@@ -57,17 +57,17 @@ final class Strided {
     }
 
     /** Length of the innermost run. */
-    int inner() {
+    public int inner() {
         return shape[shape.length - 1];
     }
 
     /** Stride of operand {@code j} along the innermost run. */
-    int innerStride(int j) {
+    public int innerStride(int j) {
         return strides[j][shape.length - 1];
     }
 
     /** Number of runs. */
-    int runs() {
+    public int runs() {
         int n = 1;
         for (int d = 0; d < shape.length - 1; d++) {
             n *= shape[d];
@@ -76,12 +76,12 @@ final class Strided {
     }
 
     /** Visits every run, starting the operands at {@code offsets}. */
-    void forEach(int[] offsets, Body body) {
+    public void forEach(int[] offsets, Body body) {
         forRuns(offsets, 0, runs(), body);
     }
 
     /** Visits runs {@code from} to {@code to} (row-major order of the outer dims). */
-    void forRuns(int[] offsets, int from, int to, Body body) {
+    public void forRuns(int[] offsets, int from, int to, Body body) {
         int r = shape.length - 1;
         int k = strides.length;
         int[] offs = offsets.clone();

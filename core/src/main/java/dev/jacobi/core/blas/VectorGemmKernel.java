@@ -1,14 +1,16 @@
-package dev.jacobi.core;
+package dev.jacobi.core.blas;
 
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API GEMM micro-kernel: an 6×4L tile (4 vectors of the species' L lanes per row, so 6×(4·16)
  * floats with AVX-512) kept in 24 accumulator registers and updated by broadcast-A × vector-B FMAs. Loaded by name
- * from {@link Simd#load} so that the library still links without {@code jdk.incubator.vector}.
+ * from {@link Backend#load} so that the library still links without {@code jdk.incubator.vector}.
  */
-final class VectorGemmKernel implements GemmKernel {
+public final class VectorGemmKernel implements GemmKernel {
     private static final VectorSpecies<Float> F = VectorKernels.floatSpecies();
     private static final int L = F.length();
     private static final int MR = 6;

@@ -1,13 +1,15 @@
-package dev.jacobi.core;
+package dev.jacobi.core.kernel;
+
+import dev.jacobi.core.ConvSpectra;
 
 /**
  * The complex matrix-vector product of {@link ConvSpectra}'s batched Lanczos, run on {@link #lanes()} independent
  * problems at once. Every array interleaves the problems: element {@code e} of lane {@code g} is at
  * {@code e·lanes() + g} past the array's offset, and complex values are split into real and imaginary arrays.
  * Lanes never mix. {@link ScalarLaneKernel} is the plain-Java twin; a Vector API implementation is loaded by name
- * (see {@link Simd#load}).
+ * (see {@link Backend#load}).
  */
-interface LaneKernel {
+public interface LaneKernel {
     /** Problems per call. */
     int lanes();
 

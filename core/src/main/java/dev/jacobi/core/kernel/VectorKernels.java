@@ -1,4 +1,4 @@
-package dev.jacobi.core;
+package dev.jacobi.core.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -8,10 +8,10 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Kernels on {@code jdk.incubator.vector}. Loaded by name from {@link Simd} so that the library still links when
+ * Kernels on {@code jdk.incubator.vector}. Loaded by name from {@link Backend} so that the library still links when
  * the incubator module is absent. The species is a static final constant so the JIT specialises every loop.
  */
-final class VectorKernels extends ScalarKernels {
+public final class VectorKernels extends ScalarKernels {
     static final VectorSpecies<Float> F = floatSpecies();
     private static final int L = F.length();
 
@@ -637,7 +637,7 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /** The float species for the vector kernels: the CPU's preferred one unless {@code jacobi.simd.bits} says. */
-    static VectorSpecies<Float> floatSpecies() {
+    public static VectorSpecies<Float> floatSpecies() {
         String bits = System.getProperty("jacobi.simd.bits");
         if (bits == null || bits.isBlank()) {
             return FloatVector.SPECIES_PREFERRED;

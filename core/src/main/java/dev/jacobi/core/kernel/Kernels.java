@@ -1,12 +1,12 @@
-package dev.jacobi.core;
+package dev.jacobi.core.kernel;
 
 /**
  * The narrow float32 kernel interface. {@link ScalarKernels} is the plain-Java implementation; a Vector API
- * implementation is loaded by name when {@code jdk.incubator.vector} is present (see {@link Simd}). Arrays are
+ * implementation is loaded by name when {@code jdk.incubator.vector} is present (see {@link Backend}). Arrays are
  * addressed by offset; {@code as}/{@code bs} are element strides of the inputs (0 broadcasts one element), and
  * outputs are contiguous.
  */
-interface Kernels {
+public interface Kernels {
     /** A short description, e.g. the vector species in use. */
     String describe();
 

@@ -1,4 +1,4 @@
-package dev.jacobi.core;
+package dev.jacobi.core.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,16 +13,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ParallelTest {
-    private final int saved = Parallel.threads();
+    private final int saved = Workers.threads();
 
     @AfterEach
     void restore() {
-        Parallel.setThreads(saved);
+        Workers.setThreads(saved);
     }
 
     private static void assertEachIndexOnce(int n, int grain) {
         AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(1, n));
-        Parallel.forRange(n, grain, (a, b) -> {
+        Workers.forRange(n, grain, (a, b) -> {
             for (int i = a; i < b; i++) {
                 hits.incrementAndGet(i);
             }
@@ -35,7 +35,7 @@ class ParallelTest {
     @Test
     void everyIndexRunsExactlyOnceForAnyThreadCount() {
         for (int t : new int[] {1, 2, 3, 5}) {
-            Parallel.setThreads(t);
+            Workers.setThreads(t);
             for (int n : new int[] {0, 1, 2, 7, 100, 1001}) {
                 for (int grain : new int[] {1, 3, 1000}) {
                     assertEachIndexOnce(n, grain);
@@ -47,11 +47,11 @@ class ParallelTest {
     @Test
     void manyBackToBackLoopsAllComplete() {
         for (int t : new int[] {2, 3}) { // spinning handoffs, and (more threads than this machine may have) parking
-            Parallel.setThreads(t);
+            Workers.setThreads(t);
             long[] sum = new long[t];
             int reps = t == 2 ? 20_000 : 2_000;
             for (int rep = 0; rep < reps; rep++) {
-                Parallel.forRange(t, 1, (a, b) -> sum[a]++);
+                Workers.forRange(t, 1, (a, b) -> sum[a]++);
             }
             long total = 0;
             for (long s : sum) {
@@ -63,22 +63,22 @@ class ParallelTest {
 
     @Test
     void aWorkersExceptionReachesTheCallerAndThePoolStaysUsable() {
-        Parallel.setThreads(2);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(10, 1, (a, b) -> {
+        Workers.setThreads(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Workers.forRange(10, 1, (a, b) -> {
             if (a > 0) {
                 throw new IllegalStateException("chunk " + a);
             }
         }));
         assertEquals("chunk 5", e.getMessage());
-        assertThrows(AssertionError.class, () -> Parallel.forRange(10, 1, (a, b) -> {
+        assertThrows(AssertionError.class, () -> Workers.forRange(10, 1, (a, b) -> {
             if (a == 0) {
                 throw new AssertionError("caller chunk");
             }
         }));
         assertEachIndexOnce(50, 1);
         // when several chunks fail, the first is thrown and the others are kept as suppressed
-        Parallel.setThreads(3);
-        IllegalStateException all = assertThrows(IllegalStateException.class, () -> Parallel.forRange(9, 1,
+        Workers.setThreads(3);
+        IllegalStateException all = assertThrows(IllegalStateException.class, () -> Workers.forRange(9, 1,
                 (a, b) -> {
                     throw new IllegalStateException("chunk " + a);
                 }));
@@ -89,13 +89,13 @@ class ParallelTest {
 
     @Test
     void nestedLoopsRunOnTheCallingThread() {
-        Parallel.setThreads(2);
+        Workers.setThreads(2);
         AtomicIntegerArray hits = new AtomicIntegerArray(100);
-        Parallel.forRange(10, 1, (a, b) -> {
+        Workers.forRange(10, 1, (a, b) -> {
             for (int i = a; i < b; i++) {
                 int row = i;
                 Thread outer = Thread.currentThread();
-                Parallel.forRange(10, 1, (c, d) -> {
+                Workers.forRange(10, 1, (c, d) -> {
                     assertEquals(outer, Thread.currentThread());
                     for (int j = c; j < d; j++) {
                         hits.incrementAndGet(row * 10 + j);
@@ -110,7 +110,7 @@ class ParallelTest {
 
     @Test
     void concurrentCallersEachGetTheirWholeRange() throws Exception {
-        Parallel.setThreads(2);
+        Workers.setThreads(2);
         ExecutorService callers = Executors.newFixedThreadPool(4);
         try {
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -138,11 +138,11 @@ class ParallelTest {
     @Test
     void resizingThePoolKeepsLoopsCorrectAndRejectsZero() {
         for (int t : new int[] {4, 2, 1, 3}) {
-            Parallel.setThreads(t);
-            assertEquals(t, Parallel.threads());
+            Workers.setThreads(t);
+            assertEquals(t, Workers.threads());
             assertEachIndexOnce(97, 1);
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Workers.setThreads(0));
         assertTrue(e.getMessage().contains("got 0"), e.getMessage());
     }
 }
