@@ -1,10 +1,10 @@
 package dev.jacobi.nn;
 
 import dev.jacobi.core.DType;
-import dev.jacobi.core.Linalg;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
+import dev.jacobi.core.linalg.Linalg;
 
 /**
  * Seeded weight initialisers with PyTorch's formulas ({@code torch.nn.init}). Fans of a weight

@@ -35,7 +35,7 @@ class LipschitzIntegrationTest {
         // a plain layer in the same network multiplies the bound by its spectral norm
         Linear head = new Linear(10, 3, rng);
         Sequential more = new Sequential(net, head);
-        double sigma = dev.jacobi.core.Linalg.spectralNorm(head.weight().value());
+        double sigma = dev.jacobi.core.linalg.Linalg.spectralNorm(head.weight().value());
         assertEquals(sigma, LipschitzBound.of(more, new int[] {1, 6, 6}).product(), 1e-4 * sigma);
     }
 }

@@ -1,10 +1,10 @@
 package dev.jacobi.bench.jmh;
 
-import dev.jacobi.core.ConvSpectra;
-import dev.jacobi.core.Fft;
 import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
+import dev.jacobi.core.linalg.ConvSpectra;
+import dev.jacobi.core.linalg.Fft;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

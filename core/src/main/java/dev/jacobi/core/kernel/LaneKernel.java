@@ -1,6 +1,6 @@
 package dev.jacobi.core.kernel;
 
-import dev.jacobi.core.ConvSpectra;
+import dev.jacobi.core.linalg.ConvSpectra;
 
 /**
  * The complex matrix-vector product of {@link ConvSpectra}'s batched Lanczos, run on {@link #lanes()} independent

@@ -4,10 +4,10 @@ import dev.jacobi.autodiff.Autodiff;
 import dev.jacobi.autodiff.GradMode;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Conv2dSpec;
-import dev.jacobi.core.ConvSpectra;
-import dev.jacobi.core.Linalg;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
+import dev.jacobi.core.linalg.ConvSpectra;
+import dev.jacobi.core.linalg.Linalg;
 
 /**
  * Spectral norms of a 2-D convolution with kernel {@code J [cout, cin, h, w]}: the true operator norm by power

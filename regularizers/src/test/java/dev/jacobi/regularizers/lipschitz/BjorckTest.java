@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jacobi.autodiff.GradCheck;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.DType;
-import dev.jacobi.core.Linalg;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
+import dev.jacobi.core.linalg.Linalg;
 import dev.jacobi.nn.Init;
 import org.junit.jupiter.api.Test;
 

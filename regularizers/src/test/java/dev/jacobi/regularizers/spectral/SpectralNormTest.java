@@ -9,10 +9,10 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Conv;
 import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.DType;
-import dev.jacobi.core.Linalg;
 import dev.jacobi.core.PaddingMode;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
+import dev.jacobi.core.linalg.Linalg;
 import org.junit.jupiter.api.Test;
 
 class SpectralNormTest {

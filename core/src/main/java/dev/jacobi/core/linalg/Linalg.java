@@ -1,5 +1,9 @@
-package dev.jacobi.core;
+package dev.jacobi.core.linalg;
 
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Shapes;
+import dev.jacobi.core.Tensor;
 import dev.jacobi.core.kernel.Workers;
 import java.util.Arrays;
 
@@ -48,13 +52,13 @@ public final class Linalg {
     private static double[] matrix(Tensor a, String op) {
         if (a == null || a.dim() != 2) {
             throw new IllegalArgumentException(op + ": need a 2-D matrix, got "
-                    + (a == null ? "null" : "shape " + Shapes.str(a.shape)));
+                    + (a == null ? "null" : "shape " + Shapes.str(a.shape())));
         }
         double[] x = a.toDoubleArray();
         for (int i = 0; i < x.length; i++) {
             if (!Double.isFinite(x[i])) {
-                throw new IllegalArgumentException(op + ": matrix of shape " + Shapes.str(a.shape) + " has "
-                        + x[i] + " at [" + i / a.shape[1] + ", " + i % a.shape[1] + "]");
+                throw new IllegalArgumentException(op + ": matrix of shape " + Shapes.str(a.shape()) + " has "
+                        + x[i] + " at [" + i / a.shape()[1] + ", " + i % a.shape()[1] + "]");
             }
         }
         return x;
@@ -72,21 +76,21 @@ public final class Linalg {
      */
     public static Eigh eigh(Tensor symmetric) {
         double[] a = matrix(symmetric, "eigh");
-        int n = symmetric.shape[0];
-        if (symmetric.shape[1] != n) {
-            throw new IllegalArgumentException("eigh: matrix must be square, got shape " + Shapes.str(symmetric.shape));
+        int n = symmetric.shape()[0];
+        if (symmetric.shape()[1] != n) {
+            throw new IllegalArgumentException("eigh: matrix must be square, got shape " + Shapes.str(symmetric.shape()));
         }
         double max = 0;
         for (double x : a) {
             max = Math.max(max, Math.abs(x));
         }
-        double tol = (symmetric.dtype == DType.FLOAT32 ? 1e-5 : 1e-10) * max;
+        double tol = (symmetric.dtype() == DType.FLOAT32 ? 1e-5 : 1e-10) * max;
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++) {
                 double x = a[i * n + j];
                 double y = a[j * n + i];
                 if (Math.abs(x - y) > tol) {
-                    throw new IllegalArgumentException("eigh: matrix of shape " + Shapes.str(symmetric.shape)
+                    throw new IllegalArgumentException("eigh: matrix of shape " + Shapes.str(symmetric.shape())
                             + " is not symmetric: a[" + i + ", " + j + "] = " + x + " but a[" + j + ", " + i + "] = " + y);
                 }
                 a[i * n + j] = a[j * n + i] = 0.5 * (x + y);
@@ -111,7 +115,7 @@ public final class Linalg {
                 vectors[r * n + j] = v[r * n + src];
             }
         }
-        return new Eigh(Tensor.wrap(values, n), Tensor.wrap(vectors, n, n));
+        return new Eigh(Tensor.of(values, n), Tensor.of(vectors, n, n));
     }
 
     /** Cyclic Jacobi sweeps on the symmetric {@code a} (n×n) until diagonal; rotations accumulate into {@code v}. */
@@ -179,8 +183,8 @@ public final class Linalg {
      */
     public static Svd svd(Tensor a) {
         double[] x = matrix(a, "svd");
-        int m = a.shape[0];
-        int n = a.shape[1];
+        int m = a.shape()[0];
+        int n = a.shape()[1];
         int k = Math.min(m, n);
         int len = Math.max(m, n);
         double[] w = m >= n ? transpose(x, m, n) : x; // k rows of length len
@@ -208,7 +212,7 @@ public final class Linalg {
         completeOrthonormal(wn, k, len, deficient);
         double[] u = m >= n ? transpose(wn, k, m) : transpose(vr, k, m);
         double[] vt = m >= n ? vr : wn;
-        return new Svd(Tensor.wrap(u, m, k), Tensor.wrap(s, k), Tensor.wrap(vt, k, n));
+        return new Svd(Tensor.of(u, m, k), Tensor.of(s, k), Tensor.of(vt, k, n));
     }
 
     /**
@@ -219,7 +223,7 @@ public final class Linalg {
      */
     public static Tensor svdvals(Tensor a) {
         double[] x = matrix(a, "svdvals");
-        return Tensor.wrap(svdvals(x, a.shape[0], a.shape[1]), Math.min(a.shape[0], a.shape[1]));
+        return Tensor.of(svdvals(x, a.shape()[0], a.shape()[1]), Math.min(a.shape()[0], a.shape()[1]));
     }
 
     private static double[] svdvals(double[] x, int m, int n) {
@@ -242,13 +246,13 @@ public final class Linalg {
      */
     public static Tensor svdvalsComplex(Tensor re, Tensor im) {
         double[] r = matrix(re, "svdvalsComplex");
-        if (im != null && !Arrays.equals(re.shape, im.shape)) {
+        if (im != null && !Arrays.equals(re.shape(), im.shape())) {
             throw new IllegalArgumentException("svdvalsComplex: re and im shapes differ: "
-                    + Shapes.str(re.shape) + " and " + Shapes.str(im.shape));
+                    + Shapes.str(re.shape()) + " and " + Shapes.str(im.shape()));
         }
         double[] i = im == null ? new double[r.length] : matrix(im, "svdvalsComplex");
-        int m = re.shape[0];
-        int n = re.shape[1];
+        int m = re.shape()[0];
+        int n = re.shape()[1];
         int k = Math.min(m, n);
         double[] e = new double[4 * m * n];
         int w = 2 * n;
@@ -268,7 +272,7 @@ public final class Linalg {
             // sorted, every value occurs twice: the pairs are adjacent, so take one of each pair
             s[j] = 0.5 * (s2[2 * j] + s2[2 * j + 1]);
         }
-        return Tensor.wrap(s, k);
+        return Tensor.of(s, k);
     }
 
     /**
@@ -278,7 +282,7 @@ public final class Linalg {
      * @return the largest singular value
      */
     public static double spectralNorm(Tensor a) {
-        double[] s = svdvals(matrix(a, "spectralNorm"), a.shape[0], a.shape[1]);
+        double[] s = svdvals(matrix(a, "spectralNorm"), a.shape()[0], a.shape()[1]);
         return s.length == 0 ? 0 : s[0];
     }
 
@@ -295,21 +299,21 @@ public final class Linalg {
      */
     public static Tensor spectralNormComplexBatch(Tensor re, Tensor im) {
         String op = "spectralNormComplexBatch";
-        if (re == null || re.dim() < 2 || (im != null && !Arrays.equals(re.shape, im.shape))) {
+        if (re == null || re.dim() < 2 || (im != null && !Arrays.equals(re.shape(), im.shape()))) {
             throw new IllegalArgumentException(op + ": need re of rank >= 2 and im of the same shape or null, got "
-                    + (re == null ? "null" : Shapes.str(re.shape)) + " and " + (im == null ? "null" : Shapes.str(im.shape)));
+                    + (re == null ? "null" : Shapes.str(re.shape())) + " and " + (im == null ? "null" : Shapes.str(im.shape())));
         }
         int r = re.dim();
-        int m = re.shape[r - 2];
-        int n = re.shape[r - 1];
-        int[] out = Arrays.copyOf(re.shape, r - 2);
+        int m = re.shape()[r - 2];
+        int n = re.shape()[r - 1];
+        int[] out = Arrays.copyOf(re.shape(), r - 2);
         int batch = Shapes.numel(out, op);
         double[] ar = re.toDoubleArray();
         double[] ai = im == null ? new double[ar.length] : im.toDoubleArray();
         for (int i = 0; i < ar.length; i++) {
             if (!Double.isFinite(ar[i]) || !Double.isFinite(ai[i])) {
                 throw new IllegalArgumentException(op + ": non-finite entry " + ar[i] + " + " + ai[i]
-                        + "i at flat index " + i + " of shape " + Shapes.str(re.shape));
+                        + "i at flat index " + i + " of shape " + Shapes.str(re.shape()));
             }
         }
         double[] norms = new double[batch];
@@ -318,7 +322,7 @@ public final class Linalg {
                 norms[b] = powerIteration(ar, ai, b * m * n, m, n, new Rng(0x5EED + b));
             }
         });
-        return Tensor.wrap(norms, out);
+        return Tensor.of(norms, out);
     }
 
     /** σ_max of the m×n complex matrix at offset {@code o} by power iteration on AᴴA. */
@@ -502,8 +506,8 @@ public final class Linalg {
      */
     public static Qr qr(Tensor a) {
         double[] r = matrix(a, "qr");
-        int m = a.shape[0];
-        int n = a.shape[1];
+        int m = a.shape()[0];
+        int n = a.shape()[1];
         int k = Math.min(m, n);
         double[] vs = new double[k * m]; // unit Householder vectors, v_j nonzero from index j on
         for (int j = 0; j < k; j++) {
@@ -550,7 +554,7 @@ public final class Linalg {
                 }
             }
         }
-        return new Qr(Tensor.wrap(q, m, k), Tensor.wrap(rr, k, n));
+        return new Qr(Tensor.of(q, m, k), Tensor.of(rr, k, n));
     }
 
     /** {@code X[j:, c0:] -= 2·v·(vᵀ·X[j:, c0:])} for the m×cols row-major {@code x} and unit {@code v[j:]}. */

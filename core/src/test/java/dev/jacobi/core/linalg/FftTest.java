@@ -1,10 +1,13 @@
-package dev.jacobi.core;
+package dev.jacobi.core.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Tensor;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 

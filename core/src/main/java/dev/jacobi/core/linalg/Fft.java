@@ -1,5 +1,8 @@
-package dev.jacobi.core;
+package dev.jacobi.core.linalg;
 
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Shapes;
+import dev.jacobi.core.Tensor;
 import dev.jacobi.core.kernel.Workers;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -260,22 +263,22 @@ public final class Fft {
         }
         double[] im = new double[re.length];
         transform2(re, im, batch, h, w, false);
-        return result(re, im, out, x.dtype);
+        return result(re, im, out, x.dtype());
     }
 
     private static int[] checkRank(Tensor t, String op) {
         if (t == null || t.dim() < 2) {
             throw new IllegalArgumentException(op + ": need a tensor of rank >= 2, got "
-                    + (t == null ? "null" : "shape " + Shapes.str(t.shape)));
+                    + (t == null ? "null" : "shape " + Shapes.str(t.shape())));
         }
-        return t.shape;
+        return t.shape();
     }
 
     private static Complex fft2(Tensor re, Tensor im, boolean inverse, String op) {
         int[] shape = checkRank(re, op);
-        if (im != null && (!java.util.Arrays.equals(shape, im.shape) || im.dtype != re.dtype)) {
+        if (im != null && (!java.util.Arrays.equals(shape, im.shape()) || im.dtype() != re.dtype())) {
             throw new IllegalArgumentException(op + ": re and im must agree in shape and dtype, got "
-                    + Shapes.str(shape) + " " + re.dtype + " and " + Shapes.str(im.shape) + " " + im.dtype);
+                    + Shapes.str(shape) + " " + re.dtype() + " and " + Shapes.str(im.shape()) + " " + im.dtype());
         }
         int r = shape.length;
         int h = shape[r - 2];
@@ -285,12 +288,12 @@ public final class Fft {
         if (dr.length > 0) {
             transform2(dr, di, dr.length / (h * w), h, w, inverse);
         }
-        return result(dr, di, shape, re.dtype);
+        return result(dr, di, shape, re.dtype());
     }
 
     private static Complex result(double[] re, double[] im, int[] shape, DType dtype) {
-        Tensor tr = Tensor.wrap(re, shape);
-        Tensor ti = Tensor.wrap(im, shape);
+        Tensor tr = Tensor.of(re, shape);
+        Tensor ti = Tensor.of(im, shape);
         return new Complex(tr.to(dtype), ti.to(dtype));
     }
 

@@ -1,10 +1,13 @@
-package dev.jacobi.core;
+package dev.jacobi.core.linalg;
+
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Tensor;
 
 /**
  * Manual timing (not a test): exact spectral norm of a 3×3 convolution with 64 in/out channels on a 32×32 input,
  * as {@code fft2} of the zero-padded kernel followed by the largest singular value of the 1024 per-frequency 64×64
  * complex matrices. Run: {@code java --add-modules jdk.incubator.vector -cp core/target/classes:core/target/test-classes
- * dev.jacobi.core.SpectralNormTiming}.
+ * dev.jacobi.core.linalg.SpectralNormTiming}.
  */
 final class SpectralNormTiming {
     private SpectralNormTiming() {

@@ -1,5 +1,8 @@
-package dev.jacobi.core;
+package dev.jacobi.core.linalg;
 
+import dev.jacobi.core.DType;
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Tensor;
 import dev.jacobi.core.kernel.Workers;
 
 /**
@@ -7,7 +10,7 @@ import dev.jacobi.core.kernel.Workers;
  * input; with a second argument {@code check}, also against the exact maximum over frequencies of
  * {@link Linalg#svdvalsComplex} (slow). Run after
  * {@code mvn -o -q test-compile -pl core}: {@code java --add-modules jdk.incubator.vector
- * -cp core/target/classes:core/target/test-classes dev.jacobi.core.ConvSpectraTiming [reps [check]]}.
+ * -cp core/target/classes:core/target/test-classes dev.jacobi.core.linalg.ConvSpectraTiming [reps [check]]}.
  */
 final class ConvSpectraTiming {
     private ConvSpectraTiming() {
