@@ -1,5 +1,6 @@
 package dev.jacobi.core;
 
+import dev.jacobi.core.conv.Convolution;
 import dev.jacobi.core.kernel.Backend;
 import dev.jacobi.core.kernel.Kernels;
 import dev.jacobi.core.kernel.Workers;
@@ -42,7 +43,7 @@ public final class Pool {
         int h = x.shape[2];
         int w = x.shape[3];
         int hw = os[2] * os[3];
-        int[] tab = Conv.taps(h, w, kh, kw, os[2], os[3], sh, sw, ph, pw, 1, 1, false);
+        int[] tab = Convolution.taps(h, w, kh, kw, os[2], os[3], sh, sw, ph, pw);
         Tensor out = Tensor.empty(x.dtype, os);
         int[] idx = new int[out.numel()];
         if (x.dtype == DType.FLOAT32 && ph == 0 && pw == 0) {
@@ -231,7 +232,7 @@ public final class Pool {
                     + " got kernel (" + kh + ", " + kw + "), stride (" + sh + ", " + sw + "), padding (" + ph + ", "
                     + pw + ")");
         }
-        return new int[] {x.shape[0], x.shape[1], Conv.outSize(op, x.shape[2], kh, sh, ph, 1),
-            Conv.outSize(op, x.shape[3], kw, sw, pw, 1)};
+        return new int[] {x.shape[0], x.shape[1], Convolution.outputSize(op, x.shape[2], kh, sh, ph, 1),
+            Convolution.outputSize(op, x.shape[3], kw, sw, pw, 1)};
     }
 }

@@ -295,7 +295,7 @@ class ConvTest {
 
     @Test
     void shiftedRowsPathReadsOffsetViews() {
-        boolean saved = Conv.shiftedPath;
+        boolean saved = Conv.shiftedPath();
         assertEquals(Backend.vectorized(), saved, "the shifted-rows path is on exactly with the Vector API kernels");
         Rng rng = new Rng(18);
         Conv2dSpec s = Conv2dSpec.of(1, 1);
@@ -305,16 +305,16 @@ class ConvTest {
         Tensor gy = Tensor.randn(rng, DType.FLOAT32, 3, 7, 9, 11).narrow(0, 2, 1).expand(2, 7, 9, 11);
         try {
             // forced on, so that the plain-Java kernels (which default to the lowering) run the path too
-            Conv.shiftedPath = true;
+            Conv.setShiftedPath(true);
             Tensor y = Conv.conv2d(x, w, null, s);
             Tensor gx = Conv.conv2dInput(gy, w, 9, 11, s);
             Tensor gw = Conv.conv2dWeight(x, gy, 3, 3, s);
-            Conv.shiftedPath = false;
+            Conv.setShiftedPath(false);
             assertTrue(y.allClose(Conv.conv2d(x.contiguous(), w, null, s), 1e-5, 1e-5));
             assertTrue(gx.allClose(Conv.conv2dInput(gy.contiguous(), w, 9, 11, s), 1e-5, 1e-5));
             assertTrue(gw.allClose(Conv.conv2dWeight(x.contiguous(), gy.contiguous(), 3, 3, s), 1e-4, 1e-5));
         } finally {
-            Conv.shiftedPath = saved;
+            Conv.setShiftedPath(saved);
         }
     }
 

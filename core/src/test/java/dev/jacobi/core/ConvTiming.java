@@ -21,8 +21,8 @@ public final class ConvTiming {
     public static void main(String[] args) {
         System.out.println("kernels: " + Backend.describe() + ", threads: " + Workers.threads());
         boolean both = args.length > 0 && args[0].equals("both");
-        for (boolean path : both ? new boolean[] {false, true} : new boolean[] {Conv.shiftedPath}) {
-            Conv.shiftedPath = path;
+        for (boolean path : both ? new boolean[] {false, true} : new boolean[] {Conv.shiftedPath()}) {
+            Conv.setShiftedPath(path);
             System.out.println("shifted rows path: " + path);
             time("ref x=[64,32,28,28] w=[64,32,3,3] pad 1", new int[] {64, 32, 28, 28}, new int[] {64, 32, 3, 3}, 1);
             time("mnist x=[128,1,28,28] w=[32,1,3,3] pad 1", new int[] {128, 1, 28, 28}, new int[] {32, 1, 3, 3}, 1);

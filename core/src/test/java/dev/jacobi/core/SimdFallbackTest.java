@@ -29,7 +29,7 @@ class SimdFallbackTest {
         // with the module present and SIMD not switched off, a failed load is a bug, not a silent fallback
         assertEquals(MODULE && !DISABLED, Backend.vectorized(), d);
         assertEquals(Backend.vectorized(), !(Gemm.KERNEL instanceof ScalarGemmKernel), Gemm.KERNEL.describe());
-        assertEquals(Backend.vectorized(), Conv.shiftedPath, "the shifted-rows convolutions run with the Vector API");
+        assertEquals(Backend.vectorized(), Conv.shiftedPath(), "the shifted-rows convolutions run with the Vector API");
     }
 
     @Test
