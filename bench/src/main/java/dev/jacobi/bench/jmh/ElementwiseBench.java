@@ -3,37 +3,19 @@ package dev.jacobi.bench.jmh;
 import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Memory-bound element-wise ops and reductions against a plain {@code float[]} copy of the same size, which is the
  * bandwidth ceiling. GB/s = bytes read and written / time: 8n for copy, unary ops and reductions' reads (4n), 12n
  * for binary ops. The output is freshly allocated by every op, as in real use, and so is the copy's.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class ElementwiseBench {
+public class ElementwiseBench extends MicroBench {
     /** Element count (4M floats = 16 MiB, beyond the caches; 4097 is an awkward small size). */
     @Param({"4194304", "4097"})
     public int n;
-    /** Kernel threads. */
-    @Param({"1", "2"})
-    public int threads;
 
     private float[] raw;
     private Tensor a;

@@ -3,37 +3,19 @@ package dev.jacobi.bench.jmh;
 import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The three GEMM shapes of training a dense layer with batch m, fan-in k and fan-out n: forward {@code A·B}
  * ({@code [m,k]·[k,n]}), weight gradient {@code Aᵀ·B} ({@code [m,k]ᵀ·[m,n]}) and input gradient {@code A·Bᵀ}
  * ({@code [m,n]·[k,n]ᵀ}). Transposed operands are views, read in place.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class GemmShapesBench {
+public class GemmShapesBench extends MicroBench {
     /** {@code m x k x n}. */
     @Param({"128x784x512", "128x512x512"})
     public String shape;
-    /** Kernel threads. */
-    @Param({"1", "2"})
-    public int threads;
 
     private Tensor x;
     private Tensor w;

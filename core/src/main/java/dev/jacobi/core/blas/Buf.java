@@ -16,6 +16,21 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
         }
 
         @Override
+        public double get(int i) {
+            return a[i];
+        }
+
+        @Override
+        public void set(int i, double v) {
+            a[i] = (float) v;
+        }
+
+        @Override
+        public void add(int i, double v) {
+            a[i] = (float) (a[i] + v);
+        }
+
+        @Override
         public Buf alloc(int n) {
             return new F32(new float[n]);
         }
@@ -62,11 +77,26 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
         }
     }
 
-    /** A float64 array. */
+    /** A float64 array: the verification path, on the generic bodies of {@link Buf}. */
     record F64(double[] a) implements Buf {
         @Override
         public int length() {
             return a.length;
+        }
+
+        @Override
+        public double get(int i) {
+            return a[i];
+        }
+
+        @Override
+        public void set(int i, double v) {
+            a[i] = v;
+        }
+
+        @Override
+        public void add(int i, double v) {
+            a[i] += v;
         }
 
         @Override
@@ -79,43 +109,6 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
                          boolean accumulate, Buf c, int co, int ldc) {
             Gemm.dgemm(ta, tb, m, n, k, 1.0, a, ao, lda, ((F64) b).a, bo, ldb, accumulate ? 1 : 0, ((F64) c).a, co,
                     ldc);
-        }
-
-        @Override
-        public void addInto(Buf b, int n) {
-            double[] bd = ((F64) b).a;
-            for (int i = 0; i < n; i++) {
-                a[i] += bd[i];
-            }
-        }
-
-        @Override
-        public void addRowBias(int yo, Buf b, int bo, int rows, int len) {
-            double[] bd = ((F64) b).a;
-            for (int r = 0, p = yo; r < rows; r++, p += len) {
-                double v = bd[bo + r];
-                for (int j = p; j < p + len; j++) {
-                    a[j] += v;
-                }
-            }
-        }
-
-        @Override
-        public void gather(int base, int[] tab, int t0, int n, Buf dst, int d) {
-            double[] out = ((F64) dst).a;
-            for (int i = t0; i < t0 + n; i++) {
-                out[d + i] = tab[i] < 0 ? 0 : a[base + tab[i]];
-            }
-        }
-
-        @Override
-        public void scatterAdd(int base, int[] tab, int t0, int n, Buf src, int d) {
-            double[] in = ((F64) src).a;
-            for (int i = t0; i < t0 + n; i++) {
-                if (tab[i] >= 0) {
-                    a[base + tab[i]] += in[d + i];
-                }
-            }
         }
     }
 
@@ -132,15 +125,45 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
     void gemm(boolean ta, boolean tb, int m, int n, int k, int ao, int lda, Buf b, int bo, int ldb, boolean accumulate,
               Buf c, int co, int ldc);
 
+    /** Element {@code i}, widened to double. */
+    double get(int i);
+
+    /** {@code this[i] = v}, rounded to the element type. */
+    void set(int i, double v);
+
+    /** {@code this[i] += v}, rounded to the element type. */
+    void add(int i, double v);
+
     /** {@code this[i] += b[i]} for {@code i < n}. */
-    void addInto(Buf b, int n);
+    default void addInto(Buf b, int n) {
+        for (int i = 0; i < n; i++) {
+            add(i, b.get(i));
+        }
+    }
 
     /** {@code this[yo + r·len + j] += b[bo + r]} for {@code r < rows}, {@code j < len}. */
-    void addRowBias(int yo, Buf b, int bo, int rows, int len);
+    default void addRowBias(int yo, Buf b, int bo, int rows, int len) {
+        for (int r = 0, p = yo; r < rows; r++, p += len) {
+            double v = b.get(bo + r);
+            for (int j = p; j < p + len; j++) {
+                add(j, v);
+            }
+        }
+    }
 
     /** {@code dst[d + i] = this[base + tab[i]]}, or 0 where {@code tab[i] < 0}, for {@code i} in {@code [t0, t0 + n)}. */
-    void gather(int base, int[] tab, int t0, int n, Buf dst, int d);
+    default void gather(int base, int[] tab, int t0, int n, Buf dst, int d) {
+        for (int i = t0; i < t0 + n; i++) {
+            dst.set(d + i, tab[i] < 0 ? 0 : get(base + tab[i]));
+        }
+    }
 
     /** The adjoint of {@link #gather}: {@code this[base + tab[i]] += src[d + i]} where {@code tab[i] ≥ 0}. */
-    void scatterAdd(int base, int[] tab, int t0, int n, Buf src, int d);
+    default void scatterAdd(int base, int[] tab, int t0, int n, Buf src, int d) {
+        for (int i = t0; i < t0 + n; i++) {
+            if (tab[i] >= 0) {
+                add(base + tab[i], src.get(d + i));
+            }
+        }
+    }
 }

@@ -234,30 +234,28 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public float max(float[] a, int off, int n) {
-        if (n < L) {
-            return super.max(a, off, n);
-        }
-        int bound = F.loopBound(n);
-        FloatVector acc = FloatVector.fromArray(F, a, off);
-        for (int i = L; i < bound; i += L) {
-            acc = acc.max(FloatVector.fromArray(F, a, off + i));
-        }
-        float m = acc.reduceLanes(VectorOperators.MAX);
-        return bound == n ? m : Math.max(m, super.max(a, off + bound, n - bound));
+        return n < L ? super.max(a, off, n) : extreme(BinaryOp.MAX, a, off, n);
     }
 
     @Override
     public float min(float[] a, int off, int n) {
-        if (n < L) {
-            return super.min(a, off, n);
-        }
+        return n < L ? super.min(a, off, n) : extreme(BinaryOp.MIN, a, off, n);
+    }
+
+    /** The largest ({@code MAX}) or smallest ({@code MIN}) of {@code n ≥ L} values; NaN if any is. */
+    private float extreme(BinaryOp op, float[] a, int off, int n) {
         int bound = F.loopBound(n);
         FloatVector acc = FloatVector.fromArray(F, a, off);
         for (int i = L; i < bound; i += L) {
-            acc = acc.min(FloatVector.fromArray(F, a, off + i));
+            acc = lanewise(op, acc, FloatVector.fromArray(F, a, off + i));
         }
-        float m = acc.reduceLanes(VectorOperators.MIN);
-        return bound == n ? m : Math.min(m, super.min(a, off + bound, n - bound));
+        boolean max = op == BinaryOp.MAX;
+        float m = max ? acc.reduceLanes(VectorOperators.MAX) : acc.reduceLanes(VectorOperators.MIN);
+        if (bound == n) {
+            return m;
+        }
+        float rest = max ? super.max(a, off + bound, n - bound) : super.min(a, off + bound, n - bound);
+        return max ? Math.max(m, rest) : Math.min(m, rest);
     }
 
     @Override

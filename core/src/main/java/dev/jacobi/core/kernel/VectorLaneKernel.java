@@ -20,8 +20,9 @@ public final class VectorLaneKernel implements LaneKernel {
     @Override
     public void gemv(float[] mr, float[] mi, int mo, int rows, int cols, int rs, int cs, boolean conj,
                      float[] xr, float[] xi, int xo, float[] yr, float[] yi, int yo, boolean subtract) {
-        int r = 0;
-        for (; r + 1 < rows; r += 2) {
+        // two rows at a time; an odd last row pairs with itself and stores once
+        for (int r = 0; r < rows; r += 2) {
+            int r1 = Math.min(r + 1, rows - 1);
             FloatVector rr0 = FloatVector.zero(F);
             FloatVector ii0 = rr0;
             FloatVector ri0 = rr0;
@@ -30,7 +31,7 @@ public final class VectorLaneKernel implements LaneKernel {
             FloatVector ii1 = rr0;
             FloatVector ri1 = rr0;
             FloatVector ir1 = rr0;
-            for (int c = 0, m = mo + r * rs, x = xo; c < cols; c++, m += cs, x += L) {
+            for (int c = 0, m = mo + r * rs, m1 = mo + r1 * rs, x = xo; c < cols; c++, m += cs, m1 += cs, x += L) {
                 FloatVector br = FloatVector.fromArray(F, xr, x);
                 FloatVector bi = FloatVector.fromArray(F, xi, x);
                 FloatVector ar = FloatVector.fromArray(F, mr, m);
@@ -39,32 +40,17 @@ public final class VectorLaneKernel implements LaneKernel {
                 ii0 = ai.fma(bi, ii0);
                 ri0 = ar.fma(bi, ri0);
                 ir0 = ai.fma(br, ir0);
-                ar = FloatVector.fromArray(F, mr, m + rs);
-                ai = FloatVector.fromArray(F, mi, m + rs);
+                ar = FloatVector.fromArray(F, mr, m1);
+                ai = FloatVector.fromArray(F, mi, m1);
                 rr1 = ar.fma(br, rr1);
                 ii1 = ai.fma(bi, ii1);
                 ri1 = ar.fma(bi, ri1);
                 ir1 = ai.fma(br, ir1);
             }
             store(rr0, ii0, ri0, ir0, conj, yr, yi, yo + r * L, subtract);
-            store(rr1, ii1, ri1, ir1, conj, yr, yi, yo + (r + 1) * L, subtract);
-        }
-        for (; r < rows; r++) {
-            FloatVector rr = FloatVector.zero(F);
-            FloatVector ii = rr;
-            FloatVector ri = rr;
-            FloatVector ir = rr;
-            for (int c = 0, m = mo + r * rs, x = xo; c < cols; c++, m += cs, x += L) {
-                FloatVector br = FloatVector.fromArray(F, xr, x);
-                FloatVector bi = FloatVector.fromArray(F, xi, x);
-                FloatVector ar = FloatVector.fromArray(F, mr, m);
-                FloatVector ai = FloatVector.fromArray(F, mi, m);
-                rr = ar.fma(br, rr);
-                ii = ai.fma(bi, ii);
-                ri = ar.fma(bi, ri);
-                ir = ai.fma(br, ir);
+            if (r1 > r) {
+                store(rr1, ii1, ri1, ir1, conj, yr, yi, yo + r1 * L, subtract);
             }
-            store(rr, ii, ri, ir, conj, yr, yi, yo + r * L, subtract);
         }
     }
 
