@@ -1,6 +1,5 @@
 package dev.jacobi.cli.run;
 
-import dev.jacobi.cli.reproduce.Repro;
 import dev.jacobi.train.TrainListener;
 import java.io.IOException;
 import java.io.PrintStream;

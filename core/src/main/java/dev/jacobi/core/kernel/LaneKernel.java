@@ -1,11 +1,9 @@
 package dev.jacobi.core.kernel;
 
-import dev.jacobi.core.linalg.ConvSpectra;
-
 /**
- * The complex matrix-vector product of {@link ConvSpectra}'s batched Lanczos, run on {@link #lanes()} independent
- * problems at once. Every array interleaves the problems: element {@code e} of lane {@code g} is at
- * {@code e·lanes() + g} past the array's offset, and complex values are split into real and imaginary arrays.
+ * The complex matrix-vector product of the batched Lanczos of {@code core.linalg.ConvSpectra}, run on
+ * {@link #lanes()} independent problems at once. Every array interleaves the problems: element {@code e} of lane
+ * {@code g} is at {@code e·lanes() + g} past the array's offset, and complex values are split into real and imaginary arrays.
  * Lanes never mix. {@link ScalarLaneKernel} is the plain-Java twin; a Vector API implementation is loaded by name
  * (see {@link Backend#load}).
  */
