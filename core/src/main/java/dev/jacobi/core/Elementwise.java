@@ -1,0 +1,233 @@
+package dev.jacobi.core;
+
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.BinaryOp;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.Strided;
+import dev.jacobi.core.kernel.UnaryOp;
+import dev.jacobi.core.kernel.Workers;
+import java.util.Arrays;
+
+/**
+ * The element-wise machinery behind {@link Tensor}'s unary and binary ops, {@link Tensor#where},
+ * {@link Tensor#add(Tensor, double)}, dtype conversion and {@link Tensor#allClose}: strided plans over the operands,
+ * run in memory order for operands stored densely in one non-row-major dim order, and split over the thread pool
+ * when large.
+ */
+final class Elementwise {
+    private Elementwise() {
+    }
+
+    static Tensor unary(Tensor t, UnaryOp op, double p, double q) {
+        int[] perm = op == UnaryOp.COPY ? null : densePerm(t);
+        if (perm != null) {
+            return unary(t.permute(perm), op, p, q).permute(inversePerm(perm));
+        }
+        Tensor out = Tensor.empty(t.dtype, t.shape);
+        Strided plan = Strided.plan(t.shape, t.strides, out.strides);
+        int as = plan.innerStride(0);
+        if (t.dtype == DType.FLOAT32) {
+            Kernels k = Backend.KERNELS;
+            float fp = (float) p;
+            float fq = (float) q;
+            forRuns(plan, new int[] {t.offset, 0},
+                    (o, n) -> k.unary(op, t.f, o[0], as, out.f, o[1], n, fp, fq));
+        } else {
+            forRuns(plan, new int[] {t.offset, 0}, (o, n) -> {
+                for (int i = 0; i < n; i++) {
+                    out.d[o[1] + i] = op.apply(t.d[o[0] + i * as], p, q);
+                }
+            });
+        }
+        return out;
+    }
+
+    /**
+     * The dim order in which every operand that is not broadcast is stored densely, when that order is not the
+     * row-major one (a transposed matrix, say). Element-wise ops then run over memory in order, and their result
+     * keeps the operands' layout, as PyTorch's do. Null when an operand is row-major, when they disagree, or when
+     * all are broadcast. {@code ts} all have one shape.
+     */
+    private static int[] densePerm(Tensor... ts) {
+        int[] perm = null;
+        for (Tensor t : ts) {
+            if (t.numel() <= 1) {
+                return null;
+            }
+            boolean broadcast = false;
+            for (int d = 0; d < t.shape.length; d++) {
+                broadcast |= t.shape[d] > 1 && t.strides[d] == 0;
+            }
+            if (broadcast) {
+                continue;
+            }
+            if (t.isContiguous()) {
+                return null;
+            }
+            if (perm == null) {
+                Integer[] order = new Integer[t.shape.length];
+                for (int d = 0; d < order.length; d++) {
+                    order[d] = d;
+                }
+                Arrays.sort(order, (x, y) -> Integer.compare(t.strides[y], t.strides[x]));
+                perm = new int[order.length];
+                for (int d = 0; d < order.length; d++) {
+                    perm[d] = order[d];
+                }
+            }
+            if (!t.permute(perm).isContiguous()) {
+                return null;
+            }
+        }
+        return perm;
+    }
+
+    private static int[] inversePerm(int[] perm) {
+        int[] inv = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inv[perm[i]] = i;
+        }
+        return inv;
+    }
+
+    /** Runs over the plan, splitting a big single run or many runs over the thread pool. */
+    private static void forRuns(Strided plan, int[] offsets, Strided.Body body) {
+        int runs = plan.runs();
+        int n = plan.inner();
+        long total = (long) runs * n;
+        if (total < (1 << 17) || Workers.threads() == 1) {
+            plan.forEach(offsets, body);
+        } else if (runs == 1) {
+            int[] st = new int[offsets.length];
+            for (int j = 0; j < st.length; j++) {
+                st[j] = plan.innerStride(j);
+            }
+            Workers.forRange(n, 1 << 15, (a, b) -> {
+                int[] o = new int[offsets.length];
+                for (int j = 0; j < o.length; j++) {
+                    o[j] = offsets[j] + a * st[j];
+                }
+                body.run(o, b - a);
+            });
+        } else {
+            Workers.forRange(runs, Math.max(1, (1 << 15) / Math.max(1, n)),
+                    (a, b) -> plan.forRuns(offsets, a, b, body));
+        }
+    }
+
+    static Tensor binary(Tensor t, BinaryOp op, Tensor other) {
+        String name = op.opName();
+        if (other.dtype != t.dtype) {
+            throw new IllegalArgumentException(name + ": dtypes differ: " + t.dtype + " and " + other.dtype);
+        }
+        int[] os = Shapes.broadcast(t.shape, other.shape, name);
+        Tensor a = t.expand(os);
+        Tensor b = other.expand(os);
+        int[] perm = densePerm(a, b);
+        if (perm != null) {
+            return binary(a.permute(perm), op, b.permute(perm)).permute(inversePerm(perm));
+        }
+        Tensor out = Tensor.empty(t.dtype, os);
+        Strided plan = Strided.plan(os, a.strides, b.strides, out.strides);
+        int as = plan.innerStride(0);
+        int bs = plan.innerStride(1);
+        if (t.dtype == DType.FLOAT32) {
+            Kernels k = Backend.KERNELS;
+            forRuns(plan, new int[] {a.offset, b.offset, 0},
+                    (o, n) -> k.binary(op, a.f, o[0], as, b.f, o[1], bs, out.f, o[2], n));
+        } else {
+            forRuns(plan, new int[] {a.offset, b.offset, 0}, (o, n) -> {
+                for (int i = 0; i < n; i++) {
+                    out.d[o[2] + i] = op.apply(a.d[o[0] + i * as], b.d[o[1] + i * bs]);
+                }
+            });
+        }
+        return out;
+    }
+
+    /** {@code t op s}, with {@code s} as a 0-dim tensor of {@code t}'s dtype. */
+    static Tensor binary(Tensor t, BinaryOp op, double s) {
+        return binary(t, op, scalarLike(t, s));
+    }
+
+    private static Tensor scalarLike(Tensor t, double v) {
+        return Tensor.full(t.dtype, v);
+    }
+
+    /** The body of {@link Tensor#add(Tensor, double)}. */
+    static Tensor add(Tensor t, Tensor other, double alpha) {
+        if (t.dtype == DType.FLOAT32 && other.dtype == DType.FLOAT32 && Arrays.equals(t.shape, other.shape)
+                && t.isContiguous() && other.isContiguous()) {
+            int n = t.numel();
+            float[] out = Arrays.copyOfRange(t.f, t.offset, t.offset + n);
+            float a = (float) alpha;
+            // blocks of 1024 keep every element on the same (vector or tail) path for any thread count
+            Workers.forRange((n + 1023) / 1024, 64, (b0, b1) -> {
+                int i0 = b0 * 1024;
+                Backend.KERNELS.axpy(a, other.f, other.offset + i0, out, i0, Math.min(n, b1 * 1024) - i0);
+            });
+            return Tensor.wrap(out, t.shape);
+        }
+        return t.add(other.mul(alpha));
+    }
+
+    /** The body of {@link Tensor#where}. */
+    static Tensor where(Tensor condition, Tensor x, Tensor y) {
+        if (x.dtype != y.dtype || condition.dtype != x.dtype) {
+            throw new IllegalArgumentException("where: dtypes differ: condition " + condition.dtype + ", x "
+                    + x.dtype + ", y " + y.dtype);
+        }
+        int[] os = Shapes.broadcast(Shapes.broadcast(condition.shape, x.shape, "where"), y.shape, "where");
+        Tensor c = condition.expand(os);
+        Tensor a = x.expand(os);
+        Tensor b = y.expand(os);
+        Tensor out = Tensor.empty(x.dtype, os);
+        Strided plan = Strided.plan(os, c.strides, a.strides, b.strides, out.strides);
+        int cs = plan.innerStride(0);
+        int as = plan.innerStride(1);
+        int bs = plan.innerStride(2);
+        plan.forEach(new int[] {c.offset, a.offset, b.offset, 0}, (o, n) -> {
+            for (int i = 0; i < n; i++) {
+                boolean pick = c.rawAt(o[0] + i * cs) != 0;
+                out.setRaw(o[3] + i, pick ? a.rawAt(o[1] + i * as) : b.rawAt(o[2] + i * bs));
+            }
+        });
+        return out;
+    }
+
+    /** The body of {@link Tensor#to(DType)}. */
+    static Tensor to(Tensor t, DType target) {
+        if (target == t.dtype) {
+            return t;
+        }
+        Tensor src = t.contiguous();
+        int n = t.numel();
+        if (target == DType.FLOAT64) {
+            double[] out = new double[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = src.f[src.offset + i];
+            }
+            return Tensor.wrap(out, t.shape);
+        }
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) src.d[src.offset + i];
+        }
+        return Tensor.wrap(out, t.shape);
+    }
+
+    /** The body of {@link Tensor#allClose}. */
+    static boolean allClose(Tensor t, Tensor other, double rtol, double atol) {
+        if (!Arrays.equals(t.shape, other.shape)) {
+            return false;
+        }
+        double[] a = t.toDoubleArray();
+        double[] b = other.toDoubleArray();
+        for (int i = 0; i < a.length; i++) {
+            if (!(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,261 @@
+package dev.jacobi.core;
+
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.BinaryOp;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.Workers;
+import java.util.Arrays;
+
+/**
+ * The reductions behind {@link Tensor}'s sum, mean, max, min, amax, amin, norm and logSumExp: dim normalisation, the
+ * {@code [outer, inner]} layout each reduction runs over, and the float32 sum that reads a bias gradient in place.
+ */
+final class Reductions {
+    private Reductions() {
+    }
+
+    enum Reduce { SUM, MAX, MIN }
+
+    static int[] normDims(Tensor t, int[] dims, String op) {
+        boolean[] mark = new boolean[t.shape.length];
+        for (int dd : dims) {
+            int k = Shapes.dim(dd, t.shape.length, op);
+            if (mark[k]) {
+                throw new IllegalArgumentException(op + ": dim " + dd + " repeated in " + Arrays.toString(dims));
+            }
+            mark[k] = true;
+        }
+        int[] sorted = new int[dims.length];
+        for (int i = 0, j = 0; i < t.shape.length; i++) {
+            if (mark[i]) {
+                sorted[j++] = i;
+            }
+        }
+        return sorted;
+    }
+
+    static int[] allDims(int rank) {
+        int[] a = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    /** {@code mark[k]} for each of the normalised dims {@code red}. */
+    private static boolean[] marked(Tensor t, int[] red) {
+        boolean[] mark = new boolean[t.shape.length];
+        for (int k : red) {
+            mark[k] = true;
+        }
+        return mark;
+    }
+
+    /** Layout for reducing {@code dims}: a contiguous [outer, inner] tensor and the result shape. */
+    private static Tensor reductionLayout(Tensor t, int[] red) {
+        boolean[] mark = marked(t, red);
+        int[] perm = new int[t.shape.length];
+        int j = 0;
+        for (int i = 0; i < t.shape.length; i++) {
+            if (!mark[i]) {
+                perm[j++] = i;
+            }
+        }
+        for (int k : red) {
+            perm[j++] = k;
+        }
+        return t.permute(perm).contiguous();
+    }
+
+    private static int[] reducedShape(Tensor t, int[] red, boolean keepdim) {
+        boolean[] mark = marked(t, red);
+        int[] out = new int[keepdim ? t.shape.length : t.shape.length - red.length];
+        for (int i = 0, j = 0; i < t.shape.length; i++) {
+            if (!mark[i]) {
+                out[j++] = t.shape[i];
+            } else if (keepdim) {
+                out[j++] = 1;
+            }
+        }
+        return out;
+    }
+
+    static Tensor reduce(Tensor t, Reduce kind, int[] dims, boolean keepdim, String op) {
+        int[] red = normDims(t, dims, op);
+        int[] outShape = reducedShape(t, red, keepdim);
+        if (kind == Reduce.SUM && t.dtype == DType.FLOAT32 && t.isContiguous()) {
+            Tensor kept = sumAroundKept(t, red, outShape);
+            if (kept != null) {
+                return kept;
+            }
+        }
+        Tensor x = reductionLayout(t, red);
+        int outer = Shapes.numel(outShape, op);
+        int inner = outer == 0 ? 0 : t.numel() / outer;
+        if (inner == 0 && kind != Reduce.SUM) {
+            throw new IllegalArgumentException(op + ": cannot reduce over an empty dim of shape "
+                    + Shapes.str(t.shape));
+        }
+        Tensor out = Tensor.empty(t.dtype, outShape);
+        Kernels k = Backend.KERNELS;
+        Workers.forRange(outer, Math.max(1, (1 << 15) / Math.max(1, inner)), (a, b) -> {
+            for (int o = a; o < b; o++) {
+                int base = x.offset + o * inner;
+                if (t.dtype == DType.FLOAT32) {
+                    out.f[o] = switch (kind) {
+                        case SUM -> k.sum(x.f, base, inner);
+                        case MAX -> k.max(x.f, base, inner);
+                        case MIN -> k.min(x.f, base, inner);
+                    };
+                } else {
+                    double acc = kind == Reduce.SUM ? 0 : x.d[base];
+                    for (int i = 0; i < inner; i++) {
+                        double v = x.d[base + i];
+                        acc = switch (kind) {
+                            case SUM -> acc + v;
+                            case MAX -> v > acc || v != v ? (acc != acc ? acc : v) : acc;
+                            case MIN -> v < acc || v != v ? (acc != acc ? acc : v) : acc;
+                        };
+                    }
+                    out.d[o] = acc;
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Rows summed per block before they are added to the result, which bounds the float32 rounding error. */
+    private static final int SUM_BLOCK = 64;
+
+    /**
+     * Sum over {@code red} of a contiguous float32 tensor whose kept dims form one consecutive run after at least
+     * one reduced dim, viewed as {@code [a, c, b]} with {@code c} kept (a bias gradient: {@code [N, C]} over dim 0,
+     * or {@code [N, C, H, W]} over dims 0, 2, 3). Reads the data in place instead of copying it into the
+     * {@code [c, a·b]} layout; returns null when the dims do not have that form. Each output is summed in the same
+     * order for any thread count.
+     */
+    private static Tensor sumAroundKept(Tensor t, int[] red, int[] outShape) {
+        boolean[] mark = marked(t, red);
+        int[] shape = t.shape;
+        int k0 = 0;
+        while (k0 < shape.length && mark[k0]) {
+            k0++;
+        }
+        int k1 = k0;
+        while (k1 < shape.length && !mark[k1]) {
+            k1++;
+        }
+        for (int i = k1; i < shape.length; i++) {
+            if (!mark[i]) {
+                return null;
+            }
+        }
+        int a = Shapes.numel(Arrays.copyOfRange(shape, 0, k0), "sum");
+        int c = Shapes.numel(Arrays.copyOfRange(shape, k0, k1), "sum");
+        if (k0 == 0 || k1 == k0 || a <= 1 || t.numel() == 0) {
+            return null;
+        }
+        int b = t.numel() / a / c;
+        Tensor out = Tensor.empty(DType.FLOAT32, outShape);
+        float[] x = t.f;
+        int x0 = t.offset;
+        Kernels k = Backend.KERNELS;
+        if (b == 1) {
+            // column sums: rows are added as vectors, a block of SUM_BLOCK rows at a time, over 1024 columns per task
+            int units = (c + 1023) / 1024;
+            Workers.forRange(units, Math.max(1, (1 << 15) / a / 1024), (u0, u1) -> {
+                float[] blk = new float[1024];
+                for (int u = u0; u < u1; u++) {
+                    int j0 = u * 1024;
+                    int n = Math.min(1024, c - j0);
+                    for (int r0 = 0; r0 < a; r0 += SUM_BLOCK) {
+                        System.arraycopy(x, x0 + r0 * c + j0, blk, 0, n);
+                        for (int r = r0 + 1, r1 = Math.min(a, r0 + SUM_BLOCK); r < r1; r++) {
+                            k.binary(BinaryOp.ADD, blk, 0, 1, x, x0 + r * c + j0, 1, blk, 0, n);
+                        }
+                        if (r0 == 0) {
+                            System.arraycopy(blk, 0, out.f, j0, n);
+                        } else {
+                            k.binary(BinaryOp.ADD, out.f, j0, 1, blk, 0, 1, out.f, j0, n);
+                        }
+                    }
+                }
+            });
+            return out;
+        }
+        Workers.forRange(c, Math.max(1, (1 << 15) / a / b), (j0, j1) -> {
+            for (int j = j0; j < j1; j++) {
+                float total = 0f;
+                for (int r0 = 0; r0 < a; r0 += SUM_BLOCK) {
+                    float blk = 0f;
+                    for (int r = r0, r1 = Math.min(a, r0 + SUM_BLOCK); r < r1; r++) {
+                        blk += k.sum(x, x0 + (r * c + j) * b, b);
+                    }
+                    total += blk;
+                }
+                out.f[j] = total;
+            }
+        });
+        return out;
+    }
+
+    /** The number of elements each output of a reduction over {@code dims} combines. */
+    static int count(Tensor t, int[] dims, String op) {
+        int c = 1;
+        for (int k : normDims(t, dims, op)) {
+            c *= t.shape[k];
+        }
+        return c;
+    }
+
+    /** The body of {@link Tensor#max(int, boolean)} and {@link Tensor#min(int, boolean)}. */
+    static Tensor.ValuesIndices extreme(Tensor t, int dim, boolean keepdim, boolean isMax, String op) {
+        int k = Shapes.dim(dim, t.shape.length, op);
+        int[] red = {k};
+        int[] outShape = reducedShape(t, red, keepdim);
+        Tensor x = reductionLayout(t, red);
+        int inner = t.shape[k];
+        if (inner == 0) {
+            throw new IllegalArgumentException(op + ": cannot reduce over an empty dim of shape "
+                    + Shapes.str(t.shape));
+        }
+        int outer = t.numel() / inner;
+        Tensor out = Tensor.empty(t.dtype, outShape);
+        int[] idx = new int[outer];
+        for (int o = 0; o < outer; o++) {
+            int base = x.offset + o * inner;
+            int best = 0;
+            double bv = x.rawAt(base);
+            for (int i = 1; i < inner && bv == bv; i++) {
+                double v = x.rawAt(base + i);
+                if (v != v || (isMax ? v > bv : v < bv)) {
+                    bv = v;
+                    best = i;
+                }
+            }
+            idx[o] = best;
+            out.setRaw(o, bv);
+        }
+        return new Tensor.ValuesIndices(out, idx);
+    }
+
+    /** The body of {@link Tensor#norm(double, int[], boolean)}. */
+    static Tensor norm(Tensor t, double p, int[] dims, boolean keepdim) {
+        if (p == 1) {
+            return t.abs().sum(dims, keepdim);
+        } else if (p == 2) {
+            return t.square().sum(dims, keepdim).sqrt();
+        } else if (p == Double.POSITIVE_INFINITY) {
+            return t.abs().amax(dims, keepdim);
+        }
+        throw new IllegalArgumentException("norm: p must be 1, 2 or infinity, got " + p);
+    }
+
+    /** The body of {@link Tensor#logSumExp(int[], boolean)}. */
+    static Tensor logSumExp(Tensor t, int[] dims, boolean keepdim) {
+        Tensor m = t.amax(dims, true);
+        Tensor safeM = Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.zerosLike(m));
+        Tensor r = t.sub(safeM).exp().sum(dims, true).log().add(safeM);
+        return keepdim ? r : r.reshape(reducedShape(t, normDims(t, dims, "logSumExp"), false));
+    }
+}
