@@ -234,7 +234,7 @@ final class MainJob {
                 }
                 double[] vals = new double[SEEDS];
                 for (int s = 0; s < SEEDS; s++) {
-                    vals[s] = (Double) runs.get(id(v, s)).get(metric.getKey());
+                    vals[s] = ((Number) runs.get(id(v, s)).get(metric.getKey())).doubleValue();
                 }
                 double lo = Arrays.stream(vals).min().orElseThrow();
                 double hi = Arrays.stream(vals).max().orElseThrow();

@@ -183,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
             }
             if (Files.exists(settingsFile)) {
-                Object was = dev.jacobi.core.io.Json.parse(Files.readString(settingsFile), settingsFile.toString());
+                Object was = Json.parse(Files.readString(settingsFile), settingsFile.toString());
                 List<String> differ = new ArrayList<>();
                 for (Map.Entry<String, Object> e : settings.entrySet()) {
                     Object before = was instanceof Map<?, ?> w ? w.get(e.getKey()) : null;

@@ -222,7 +222,7 @@ final class ReproBietti implements Reproduction {
             if (!Files.exists(f)) {
                 throw new IllegalStateException("bietti: seed 0's run " + f + " is missing; it must run first");
             }
-            Map<?, ?> file = (Map<?, ?>) dev.jacobi.core.io.Json.parse(Files.readString(f, StandardCharsets.UTF_8),
+            Map<?, ?> file = (Map<?, ?>) Json.parse(Files.readString(f, StandardCharsets.UTF_8),
                     f.toString());
             double acc = ((Number) ((Map<?, ?>) file.get("result")).get("valAccuracy")).doubleValue();
             if (acc > bestAcc) {

@@ -244,7 +244,7 @@ final class ReproMustafa implements Reproduction {
         if (!Files.exists(f)) {
             return null;
         }
-        Object parsed = dev.jacobi.core.io.Json.parse(Files.readString(f, StandardCharsets.UTF_8), f.toString());
+        Object parsed = Json.parse(Files.readString(f, StandardCharsets.UTF_8), f.toString());
         return (Map<String, Object>) ((Map<String, Object>) parsed).get("result");
     }
 

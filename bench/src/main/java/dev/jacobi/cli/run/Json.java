@@ -1,59 +1,96 @@
 package dev.jacobi.cli.run;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A minimal JSON writer for reports and logs (maps, lists, strings, numbers, booleans, null); core parses it back. */
+/**
+ * The tool's JSON, on Jackson: reports, results and logs are maps, lists, strings, numbers, booleans and null. A
+ * non-finite number is written as null, since JSON has no NaN. Objects keep their key order.
+ */
 public final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter()
+            .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+            .withObjectIndenter(new DefaultIndenter("  ", "\n")));
+    private static final ObjectWriter LINE = MAPPER.writer();
+
     private Json() {
     }
 
-    static String write(Object v) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, v, "");
-        return sb.toString();
+    /** {@code v} as indented JSON. */
+    public static String write(Object v) {
+        return write(PRETTY, v);
     }
 
     /** {@code v} on one line, for JSON-lines logs. */
     public static String line(Object v) {
-        return write(v).replaceAll("\\s*\\n\\s*", " ");
+        return write(LINE, v);
     }
 
-    private static void write(StringBuilder sb, Object v, String indent) {
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof String s) {
-            sb.append(dev.jacobi.core.io.Json.quote(s));
-        } else if (v instanceof Double || v instanceof Float) {
-            double d = ((Number) v).doubleValue();
-            sb.append(Double.isFinite(d) ? Double.toString(d) : "null");
-        } else if (v instanceof Number || v instanceof Boolean) {
-            sb.append(v);
-        } else if (v instanceof Map<?, ?> m) {
-            sb.append("{");
-            String in = indent + "  ";
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(first ? "\n" : ",\n").append(in);
-                write(sb, String.valueOf(e.getKey()), in);
-                sb.append(": ");
-                write(sb, e.getValue(), in);
-                first = false;
-            }
-            sb.append(first ? "}" : "\n" + indent + "}");
-        } else if (v instanceof List<?> l) {
-            sb.append("[");
-            for (int i = 0; i < l.size(); i++) {
-                sb.append(i == 0 ? "" : ", ");
-                write(sb, l.get(i), indent);
-            }
-            sb.append("]");
-        } else if (v instanceof double[] a) {
-            write(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
-        } else if (v instanceof int[] a) {
-            write(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
-        } else {
-            write(sb, v.toString(), indent);
+    /**
+     * Parses {@code text}: objects become {@link LinkedHashMap}s, arrays {@link ArrayList}s, numbers
+     * {@link Integer}, {@link Long} or {@link Double}.
+     *
+     * @param where the file or source, named in the error
+     * @throws IOException naming {@code where}, the line and the column when the text is not JSON
+     */
+    public static Object parse(String text, String where) throws IOException {
+        try {
+            return MAPPER.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            var at = e.getLocation();
+            throw new IOException(where + ": not valid JSON" + (at == null ? "" : " at line " + at.getLineNr()
+                    + ", column " + at.getColumnNr()) + ": " + e.getOriginalMessage(), e);
         }
+    }
+
+    private static String write(ObjectWriter w, Object v) {
+        try {
+            return w.writeValueAsString(plain(v));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code v} with non-finite numbers as null, primitive arrays as lists and other objects as their text. */
+    private static Object plain(Object v) {
+        if (v == null || v instanceof String || v instanceof Boolean || v instanceof Integer || v instanceof Long) {
+            return v;
+        }
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            return Double.isFinite(d) ? d : null;
+        }
+        if (v instanceof Number n) {
+            return n;
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), plain(x)));
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            l.forEach(x -> out.add(plain(x)));
+            return out;
+        }
+        if (v instanceof double[] a) {
+            return plain(Arrays.stream(a).boxed().toList());
+        }
+        if (v instanceof int[] a) {
+            return Arrays.stream(a).boxed().toList();
+        }
+        return v.toString();
     }
 }

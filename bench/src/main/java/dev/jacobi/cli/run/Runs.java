@@ -204,7 +204,7 @@ public final class Runs {
         if (!Files.exists(f)) {
             return null;
         }
-        Object parsed = dev.jacobi.core.io.Json.parse(Files.readString(f, StandardCharsets.UTF_8), f.toString());
+        Object parsed = Json.parse(Files.readString(f, StandardCharsets.UTF_8), f.toString());
         if (!(parsed instanceof Map<?, ?> m) || !(m.get("setup") instanceof Map<?, ?>)
                 || !(m.get("result") instanceof Map<?, ?>)) {
             throw new IOException(f + ": not a finished run (want an object with \"setup\" and \"result\"); delete it"

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jacobi.core.io.Json;
+import dev.jacobi.cli.run.Json;
 import dev.jacobi.train.TrainListener;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
