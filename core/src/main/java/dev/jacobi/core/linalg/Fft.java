@@ -30,8 +30,19 @@ public final class Fft {
     private Fft() {
     }
 
+    /** How to transform one length: {@link Radix2} for powers of two, {@link Bluestein} otherwise. */
+    private sealed interface Plan permits Radix2, Bluestein {
+        /** The forward DFT of the first {@code n} entries of {@code re}/{@code im}, in place. */
+        void forward(double[] re, double[] im);
+    }
+
     /** Power-of-two plan: bit reversal and twiddles {@code w^k = e^{-2πik/n}} for {@code k < n/2}. */
-    private record Radix2(int n, int[] rev, double[] wr, double[] wi) {
+    private record Radix2(int n, int[] rev, double[] wr, double[] wi) implements Plan {
+        @Override
+        public void forward(double[] re, double[] im) {
+            radix2(this, re, im);
+        }
+
         static Radix2 of(int n) {
             int bits = Integer.numberOfTrailingZeros(n);
             int[] rev = new int[n];
@@ -53,7 +64,12 @@ public final class Fft {
      * Bluestein plan: chirp {@code c[k] = e^{-πi·k²/n}} and the length-{@code m} forward FFT of the conjugate
      * chirp laid out circularly, so that {@code X[k] = c[k]·(a ⊛ conj(c))[k]} with {@code a[j] = x[j]·c[j]}.
      */
-    private record Bluestein(int n, Radix2 sub, double[] cr, double[] ci, double[] br, double[] bi) {
+    private record Bluestein(int n, Radix2 sub, double[] cr, double[] ci, double[] br, double[] bi) implements Plan {
+        @Override
+        public void forward(double[] re, double[] im) {
+            bluestein(this, re, im);
+        }
+
         static Bluestein of(int n) {
             int m = Integer.highestOneBit(2 * n - 1) << 1;
             double[] cr = new double[n];
@@ -84,7 +100,7 @@ public final class Fft {
         return RADIX2.computeIfAbsent(n, Radix2::of);
     }
 
-    private static Object plan(int n) {
+    private static Plan plan(int n) {
         return (n & (n - 1)) == 0 ? radix2Plan(n) : BLUESTEIN.computeIfAbsent(n, Bluestein::of);
     }
 
@@ -112,12 +128,7 @@ public final class Fft {
         if (inverse) { // ifft(x) = conj(fft(conj(x))) / n
             negate(im, n);
         }
-        Object p = plan(n);
-        if (p instanceof Radix2 r) {
-            radix2(r, re, im);
-        } else {
-            bluestein((Bluestein) p, re, im);
-        }
+        plan(n).forward(re, im);
         if (inverse) {
             double s = 1.0 / n;
             for (int i = 0; i < n; i++) {
