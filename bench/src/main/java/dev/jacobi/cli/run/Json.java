@@ -20,10 +20,19 @@ import java.util.Map;
  */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter()
-            .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-            .withObjectIndenter(new DefaultIndenter("  ", "\n")));
-    private static final ObjectWriter LINE = MAPPER.writer();
+    /** {@code "key": value}, {@code [1, 2]}, {@code {}} and {@code []}, as in the files written before Jackson. */
+    private static final Separators SEPARATORS = Separators.createDefaultInstance()
+            .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+            .withArrayValueSpacing(Separators.Spacing.AFTER)
+            .withObjectEmptySeparator("")
+            .withArrayEmptySeparator("");
+    private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter().withSeparators(SEPARATORS)
+            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+            .withArrayIndenter(DefaultPrettyPrinter.NopIndenter.instance));
+    private static final ObjectWriter LINE = MAPPER.writer(new DefaultPrettyPrinter()
+            .withSeparators(SEPARATORS.withObjectEntrySpacing(Separators.Spacing.AFTER))
+            .withObjectIndenter(DefaultPrettyPrinter.NopIndenter.instance)
+            .withArrayIndenter(DefaultPrettyPrinter.NopIndenter.instance));
 
     private Json() {
     }
