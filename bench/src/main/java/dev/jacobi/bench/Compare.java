@@ -2,6 +2,7 @@ package dev.jacobi.bench;
 
 import dev.jacobi.autodiff.Autodiff;
 import dev.jacobi.autodiff.Var;
+import dev.jacobi.cli.run.Json;
 import dev.jacobi.core.Batch;
 import dev.jacobi.core.Conv;
 import dev.jacobi.core.Conv2dSpec;
@@ -329,21 +330,21 @@ public final class Compare {
         env.put("jdk", Runtime.version().toString());
         env.put("simd", Simd.describe());
         env.put("threads", Integer.toString(threads));
-        System.out.println("{\"env\": {" + String.join(", ", env.entrySet().stream()
-                .map(e -> json(e.getKey()) + ": " + json(e.getValue())).toList()) + "}}");
+        System.out.println(Json.line(Map.of("env", env)));
         for (Workload w : workloads()) {
             if (!only.matcher(w.name()).find()) {
                 continue;
             }
             double ms = time(w.setup().get(), quick);
-            System.out.println("{\"workload\": " + json(w.name()) + ", \"ms\": " + ms
-                    + (w.flops() > 0 ? ", \"gflops\": " + w.flops() / ms / 1e6 : "") + "}");
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("workload", w.name());
+            row.put("ms", ms);
+            if (w.flops() > 0) {
+                row.put("gflops", w.flops() / ms / 1e6);
+            }
+            System.out.println(Json.line(row));
             System.out.flush();
         }
-    }
-
-    private static String json(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     static String names() {
