@@ -1,7 +1,5 @@
 package dev.jacobi.core.kernel;
 
-import java.util.EnumSet;
-import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -16,8 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorKernels extends ScalarKernels {
     static final VectorSpecies<Float> F = floatSpecies();
     private static final int L = F.length();
-    private static final FloatVector ZERO = FloatVector.zero(F);
-    private static final FloatVector ONE = FloatVector.broadcast(F, 1f);
 
     @Override
     public String describe() {
@@ -26,44 +22,52 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int i = 0;
-        if (n >= L && as <= 1 && bs <= 1 && (as | bs) != 0 && op != BinaryOp.POW) {
-            for (int bound = F.loopBound(n); i < bound; i += L) {
-                lanewise(op, lanes(a, ao, as, i), lanes(b, bo, bs, i)).intoArray(out, oo + i);
-            }
+        if (n < L || as > 1 || bs > 1 || (as == 0 && bs == 0)) {
+            super.binary(op, a, ao, as, b, bo, bs, out, oo, n);
+            return;
         }
+        int i = switch (op) {
+            case ADD -> add(a, ao, as, b, bo, bs, out, oo, n);
+            case SUB -> sub(a, ao, as, b, bo, bs, out, oo, n);
+            case MUL -> mul(a, ao, as, b, bo, bs, out, oo, n);
+            case DIV -> div(a, ao, as, b, bo, bs, out, oo, n);
+            case MAX -> max(a, ao, as, b, bo, bs, out, oo, n);
+            case MIN -> min(a, ao, as, b, bo, bs, out, oo, n);
+            case LT -> lt(a, ao, as, b, bo, bs, out, oo, n);
+            case GT -> lt(b, bo, bs, a, ao, as, out, oo, n);
+            case LE -> le(a, ao, as, b, bo, bs, out, oo, n);
+            case GE -> le(b, bo, bs, a, ao, as, out, oo, n);
+            case EQ -> eq(a, ao, as, b, bo, bs, out, oo, n);
+            case NE -> ne(a, ao, as, b, bo, bs, out, oo, n);
+            case THRESHOLD_BACKWARD -> as == 1 && bs == 1 ? thresholdBackward(a, ao, b, bo, out, oo, n) : 0;
+            default -> 0;
+        };
         if (i < n) {
             super.binary(op, a, ao + i * as, as, b, bo + i * bs, bs, out, oo + i, n - i);
         }
     }
 
-    /** Lanes {@code i, i+1, …} of an operand with stride 1, or its one value in every lane with stride 0. */
-    private static FloatVector lanes(float[] a, int ao, int as, int i) {
-        return as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
-    }
+    // One method per op so that each operator is a constant the JIT intrinsifies; each returns how far it got.
 
-    /**
-     * The vector body of each binary op, the twin of its scalar body in {@link BinaryOp}: adding an op means one line
-     * here. Each case applies a constant operator, which the JIT intrinsifies once this is inlined into the loop.
-     * Comparisons give 1 or 0 (IEEE: false with a NaN operand, except NE); max and min return NaN for a NaN lane.
-     */
-    private static FloatVector lanewise(BinaryOp op, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case MAX -> x.max(y);
-            case MIN -> x.min(y);
-            case EQ -> ZERO.blend(ONE, x.compare(VectorOperators.EQ, y));
-            case NE -> ZERO.blend(ONE, x.compare(VectorOperators.NE, y));
-            case LT -> ZERO.blend(ONE, x.compare(VectorOperators.LT, y));
-            case LE -> ZERO.blend(ONE, x.compare(VectorOperators.LE, y));
-            case GT -> ZERO.blend(ONE, x.compare(VectorOperators.GT, y));
-            case GE -> ZERO.blend(ONE, x.compare(VectorOperators.GE, y));
-            case THRESHOLD_BACKWARD -> ZERO.blend(x, y.compare(VectorOperators.GT, 0f));
-            case POW -> throw new IllegalStateException("pow has no vector body");
-        };
+    private static int add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).add(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.add(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
     }
 
     /**
@@ -135,42 +139,275 @@ public final class VectorKernels extends ScalarKernels {
         }
     }
 
-    @Override
-    public void unary(UnaryOp op, float[] a, int ao, int as, float[] out, int oo, int n, float p, float q) {
+    private static int thresholdBackward(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector z = FloatVector.zero(F);
         int i = 0;
-        if (as == 1 && n >= L && op == UnaryOp.EXP) {
-            i = exp(a, ao, out, oo, n);
-        } else if (as == 1 && n >= L && VECTOR_UNARY.contains(op)) {
-            FloatVector vp = FloatVector.broadcast(F, p);
-            FloatVector vq = FloatVector.broadcast(F, q);
-            for (int bound = F.loopBound(n); i < bound; i += L) {
-                lanewise(op, FloatVector.fromArray(F, a, ao + i), vp, vq).intoArray(out, oo + i);
+        for (; i < bound; i += L) {
+            VectorMask<Float> pos = FloatVector.fromArray(F, b, bo + i).compare(VectorOperators.GT, 0f);
+            z.blend(FloatVector.fromArray(F, a, ao + i), pos).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).sub(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.sub(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
             }
         }
+        return i;
+    }
+
+    private static int mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).mul(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).mul(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.mul(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).div(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).div(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.div(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int max(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).max(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).max(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.max(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    // Comparisons give 1 or 0 (IEEE: false with a NaN operand, except NE); GT and GE swap the operands of LT and LE.
+
+    private static int lt(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, ao + i);
+                zero.blend(one, x.compare(VectorOperators.LT, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.LT, vb))
+                        .intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                zero.blend(one, va.compare(VectorOperators.LT, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int le(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, ao + i);
+                zero.blend(one, x.compare(VectorOperators.LE, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.LE, vb))
+                        .intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                zero.blend(one, va.compare(VectorOperators.LE, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int eq(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, ao + i);
+                zero.blend(one, x.compare(VectorOperators.EQ, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.EQ, vb))
+                        .intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                zero.blend(one, va.compare(VectorOperators.EQ, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int ne(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, ao + i);
+                zero.blend(one, x.compare(VectorOperators.NE, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.NE, vb))
+                        .intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                zero.blend(one, va.compare(VectorOperators.NE, FloatVector.fromArray(F, b, bo + i)))
+                        .intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int min(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (as == 1 && bs == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).min(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        } else if (as == 1) {
+            FloatVector vb = FloatVector.broadcast(F, b[bo]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(F, a, ao + i).min(vb).intoArray(out, oo + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(F, a[ao]);
+            for (; i < bound; i += L) {
+                va.min(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    @Override
+    public void unary(UnaryOp op, float[] a, int ao, int as, float[] out, int oo, int n, float p, float q) {
+        if (as != 1 || n < L) {
+            super.unary(op, a, ao, as, out, oo, n, p, q);
+            return;
+        }
+        int i = switch (op) {
+            case NEG -> neg(a, ao, out, oo, n);
+            case ABS -> abs(a, ao, out, oo, n);
+            case SQRT -> sqrt(a, ao, out, oo, n);
+            case SQUARE -> square(a, ao, out, oo, n);
+            case EXP -> exp(a, ao, out, oo, n);
+            case RELU -> clamp(a, ao, out, oo, n, 0f, Float.POSITIVE_INFINITY);
+            case CLAMP -> clamp(a, ao, out, oo, n, p, q);
+            default -> 0;
+        };
         if (i < n) {
-            super.unary(op, a, ao + i * as, as, out, oo + i, n - i, p, q);
+            super.unary(op, a, ao + i, 1, out, oo + i, n - i, p, q);
         }
     }
 
-    /** The unary ops with a vector body in {@link #lanewise(UnaryOp, FloatVector, FloatVector, FloatVector)}. */
-    private static final Set<UnaryOp> VECTOR_UNARY =
-            EnumSet.of(UnaryOp.NEG, UnaryOp.ABS, UnaryOp.SQRT, UnaryOp.SQUARE, UnaryOp.RELU, UnaryOp.CLAMP);
+    private static int neg(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).neg().intoArray(out, oo + i);
+        }
+        return bound;
+    }
 
-    /**
-     * The vector body of each unary op in {@link #VECTOR_UNARY}, the twin of its scalar body in {@link UnaryOp}
-     * ({@code p} and {@code q} broadcast); {@link #exp} has its own loop. Max and min propagate NaN, as the scalar
-     * bodies do.
-     */
-    private static FloatVector lanewise(UnaryOp op, FloatVector x, FloatVector p, FloatVector q) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case ABS -> x.abs();
-            case SQRT -> x.sqrt();
-            case SQUARE -> x.mul(x);
-            case RELU -> x.max(ZERO);
-            case CLAMP -> x.max(p).min(q);
-            default -> throw new IllegalStateException(op + " has no vector body");
-        };
+    private static int abs(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).abs().intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    private static int sqrt(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).sqrt().intoArray(out, oo + i);
+        }
+        return bound;
     }
 
     /**
@@ -217,6 +454,26 @@ public final class VectorKernels extends ScalarKernels {
         return bound;
     }
 
+    private static int square(float[] a, int ao, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, a, ao + i);
+            v.mul(v).intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    /** Clamps to [lo, hi]; NaN propagates (max and min of the Vector API return NaN for a NaN lane). */
+    private static int clamp(float[] a, int ao, float[] out, int oo, int n, float lo, float hi) {
+        int bound = F.loopBound(n);
+        FloatVector vlo = FloatVector.broadcast(F, lo);
+        FloatVector vhi = FloatVector.broadcast(F, hi);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).max(vlo).min(vhi).intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
     @Override
     public float sum(float[] a, int off, int n) {
         int bound = F.loopBound(n);
@@ -234,28 +491,30 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public float max(float[] a, int off, int n) {
-        return n < L ? super.max(a, off, n) : extreme(BinaryOp.MAX, a, off, n);
+        if (n < L) {
+            return super.max(a, off, n);
+        }
+        int bound = F.loopBound(n);
+        FloatVector acc = FloatVector.fromArray(F, a, off);
+        for (int i = L; i < bound; i += L) {
+            acc = acc.max(FloatVector.fromArray(F, a, off + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        return bound == n ? m : Math.max(m, super.max(a, off + bound, n - bound));
     }
 
     @Override
     public float min(float[] a, int off, int n) {
-        return n < L ? super.min(a, off, n) : extreme(BinaryOp.MIN, a, off, n);
-    }
-
-    /** The largest ({@code MAX}) or smallest ({@code MIN}) of {@code n ≥ L} values; NaN if any is. */
-    private float extreme(BinaryOp op, float[] a, int off, int n) {
+        if (n < L) {
+            return super.min(a, off, n);
+        }
         int bound = F.loopBound(n);
         FloatVector acc = FloatVector.fromArray(F, a, off);
         for (int i = L; i < bound; i += L) {
-            acc = lanewise(op, acc, FloatVector.fromArray(F, a, off + i));
+            acc = acc.min(FloatVector.fromArray(F, a, off + i));
         }
-        boolean max = op == BinaryOp.MAX;
-        float m = max ? acc.reduceLanes(VectorOperators.MAX) : acc.reduceLanes(VectorOperators.MIN);
-        if (bound == n) {
-            return m;
-        }
-        float rest = max ? super.max(a, off + bound, n - bound) : super.min(a, off + bound, n - bound);
-        return max ? Math.max(m, rest) : Math.min(m, rest);
+        float m = acc.reduceLanes(VectorOperators.MIN);
+        return bound == n ? m : Math.min(m, super.min(a, off + bound, n - bound));
     }
 
     @Override
