@@ -47,7 +47,7 @@ public final class Runs {
     }
 
     /**
-     * What a call of {@link #execute} gave.
+     * What a call of {@code execute} gave.
      *
      * @param results    the finished units' numbers by id, in plan order, as read back from their files
      * @param total      the units planned
