@@ -11,11 +11,6 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
     /** A float32 array. */
     record F32(float[] a) implements Buf {
         @Override
-        public int length() {
-            return a.length;
-        }
-
-        @Override
         public double get(int i) {
             return a[i];
         }
@@ -80,11 +75,6 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
     /** A float64 array: the verification path, on the generic bodies of {@link Buf}. */
     record F64(double[] a) implements Buf {
         @Override
-        public int length() {
-            return a.length;
-        }
-
-        @Override
         public double get(int i) {
             return a[i];
         }
@@ -111,9 +101,6 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
                     ldc);
         }
     }
-
-    /** The number of elements. */
-    int length();
 
     /** A fresh zero-filled buffer of the same type with {@code n} elements. */
     Buf alloc(int n);
