@@ -101,4 +101,17 @@ final class ShapeOps {
         return make(Op.SCATTER_ADD, x.value().scatterAdd(dim, index, src.value()), (g, out, n) -> new Var[] {
                 n[0] ? g : null, n[1] ? g.gather(dim, index) : null}, x, src);
     }
+
+    /** Entries {@code index} of {@code dim}. Rule: {@code g} index-added back. */
+    static Var indexSelect(Var x, int dim, int[] index) {
+        int[] s = x.shape();
+        return make(Op.INDEX_SELECT, x.value().indexSelect(dim, index), (g, out, n) ->
+                new Var[] {of(Tensor.zeros(g.dtype(), s)).indexAdd(dim, index, g)}, x);
+    }
+
+    /** {@code x} with the slices of {@code src} added at {@code index}. Rule: {@code (g, g.indexSelect(dim, index))}. */
+    static Var indexAdd(Var x, int dim, int[] index, Var src) {
+        return make(Op.INDEX_ADD, x.value().indexAdd(dim, index, src.value()), (g, out, n) -> new Var[] {
+                n[0] ? g : null, n[1] ? g.indexSelect(dim, index) : null}, x, src);
+    }
 }

@@ -731,24 +731,14 @@ public final class Var {
         return ShapeOps.scatterAdd(this, dim, index, src);
     }
 
-    /** Entries {@code index} of {@code dim}, in order (through {@link #gather}). */
+    /** Entries {@code index} of {@code dim}, in order, repeats allowed. */
     public Var indexSelect(int dim, int[] index) {
-        int[] s = shape();
-        int k = Shapes.dim(dim, s.length, "indexSelect");
-        int inner = 1;
-        for (int i = k + 1; i < s.length; i++) {
-            inner *= s[i];
-        }
-        int outer = value.numel() / Math.max(1, s[k] * inner);
-        int[] full = new int[outer * index.length * inner];
-        for (int o = 0, p = 0; o < outer; o++) {
-            for (int j : index) {
-                for (int i = 0; i < inner; i++) {
-                    full[p++] = j;
-                }
-            }
-        }
-        return gather(k, full);
+        return ShapeOps.indexSelect(this, dim, index);
+    }
+
+    /** {@code this} with slice {@code i} of {@code src} along {@code dim} added to slice {@code index[i]}. */
+    public Var indexAdd(int dim, int[] index, Var src) {
+        return ShapeOps.indexAdd(this, dim, index, src);
     }
 
     // ------------------------------------------------------------------ convolution and pooling (ConvPoolOps)

@@ -146,6 +146,9 @@ final class OpRegistry {
             return Var.cat(List.of(p.get(2).sin(), p.get(0).square(), p.get(1)), 1);
         }, r -> randn(r, 2, 7)));
         ops.add(unary("indexSelect", 2, v -> v.indexSelect(0, new int[] {2, 0, 2}), r -> randn(r, 3, 2)));
+        ops.add(unary("indexSelect dim 1", 2, v -> v.indexSelect(1, new int[] {1, 1}), r -> randn(r, 2, 3, 2)));
+        ops.add(op("indexAdd", 2, xs -> xs.get(0).indexAdd(1, new int[] {2, 0, 2}, xs.get(1)),
+                r -> List.of(randn(r, 2, 3), randn(r, 2, 3))));
         // convolution family and pooling: order 3, the Hessian penalties differentiate through them
         Conv2dSpec pad1 = Conv2dSpec.of(1, 1);
         Conv2dSpec strided = Conv2dSpec.of(2, 1).withDilation(1);

@@ -1,6 +1,7 @@
 package dev.jacobi.core;
 
 import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.BinaryOp;
 import dev.jacobi.core.kernel.Strided;
 import dev.jacobi.core.kernel.UnaryOp;
 import java.util.ArrayList;
@@ -9,7 +10,7 @@ import java.util.List;
 
 /**
  * The bodies of {@link Tensor}'s joining, splitting and indexing ops: cat, stack, split, indexSelect, gather and
- * scatterAdd, with the strided copy and the index checks they share, and the element offset behind {@link Tensor#get}.
+ * scatterAdd, indexAdd, with the strided copy and the index checks they share, and the element offset behind {@link Tensor#get}.
  */
 final class Indexing {
     private Indexing() {
@@ -32,6 +33,26 @@ final class Indexing {
             } else {
                 for (int i = 0; i < n; i++) {
                     dst.d[o[1] + i * ds] = src.d[o[0] + i * ss];
+                }
+            }
+        });
+    }
+
+    /** Adds {@code src} (same shape and dtype) into the writable view {@code dst} of a fresh array. */
+    static void addInto(Tensor dst, Tensor src) {
+        Strided plan = Strided.plan(dst.shape, src.strides, dst.strides);
+        int ss = plan.innerStride(0);
+        int ds = plan.innerStride(1);
+        plan.forEach(new int[] {src.offset, dst.offset}, (o, n) -> {
+            if (dst.f != null && ds == 1) {
+                Backend.KERNELS.binary(BinaryOp.ADD, dst.f, o[1], 1, src.f, o[0], ss, dst.f, o[1], n);
+            } else if (dst.f != null) {
+                for (int i = 0; i < n; i++) {
+                    dst.f[o[1] + i * ds] += src.f[o[0] + i * ss];
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    dst.d[o[1] + i * ds] += src.d[o[0] + i * ss];
                 }
             }
         });
@@ -120,6 +141,24 @@ final class Indexing {
         return out;
     }
 
+    /** The body of {@link Tensor#indexAdd}. */
+    static Tensor indexAdd(Tensor t, int dim, int[] index, Tensor src) {
+        int k = Shapes.dim(dim, t.shape.length, "indexAdd");
+        int[] os = t.shape.clone();
+        os[k] = index.length;
+        if (!Arrays.equals(os, src.shape) || src.dtype != t.dtype) {
+            throw new IllegalArgumentException("indexAdd: source " + Shapes.str(src.shape) + " " + src.dtype
+                    + " does not match " + Shapes.str(os) + " " + t.dtype + " (this shape with dim " + k
+                    + " resized to the " + index.length + " indices)");
+        }
+        Tensor out = t.unary(UnaryOp.COPY, 0, 0);
+        for (int i = 0; i < index.length; i++) {
+            checkIndex(index[i], t.shape[k], i, "indexAdd");
+            addInto(out.narrow(k, index[i], 1), src.narrow(k, i, 1));
+        }
+        return out;
+    }
+
     /** Shape of a gather/scatter index: {@code t}'s shape with dim {@code k} resized to fit {@code indexLength}. */
     private static int[] indexShape(Tensor t, int k, int indexLength, String op) {
         int others = t.shape[k] == 0 ? 0 : t.numel() / t.shape[k];
@@ -137,32 +176,48 @@ final class Indexing {
         int k = Shapes.dim(dim, t.shape.length, "gather");
         int[] os = indexShape(t, k, index.length, "gather");
         Tensor out = Tensor.empty(t.dtype, os);
-        int inner = 1;
-        for (int i = k + 1; i < t.shape.length; i++) {
-            inner *= t.shape[i];
-        }
-        int j = os[k];
-        for (int p = 0; p < index.length; p++) {
-            checkIndex(index[p], t.shape[k], p, "gather");
-            int in = p % inner;
-            int outer = p / (inner * j);
-            out.setRaw(p, t.rawAt(offsetOf(t, outer, index[p], in, k)));
+        Tensor c = t.contiguous();
+        int[] from = offsets(t.shape, k, os[k], index, c.offset, "gather");
+        if (c.f != null) {
+            float[] src = c.f;
+            float[] dst = out.f;
+            for (int p = 0; p < from.length; p++) {
+                dst[p] = src[from[p]];
+            }
+        } else {
+            double[] src = c.d;
+            double[] dst = out.d;
+            for (int p = 0; p < from.length; p++) {
+                dst[p] = src[from[p]];
+            }
         }
         return out;
     }
 
-    /** Offset in {@code t} of the element with row-major outer index, index {@code mid} at dim k and inner index. */
-    private static int offsetOf(Tensor t, int outer, int mid, int inner, int k) {
-        int p = t.offset + mid * t.strides[k];
-        for (int i = t.shape.length - 1; i > k; i--) {
-            p += (inner % t.shape[i]) * t.strides[i];
-            inner /= t.shape[i];
+    /**
+     * Where each gathered element sits in a contiguous tensor of {@code shape} starting at {@code base}: entry
+     * {@code p} of the row-major index (of the result's shape, {@code j} at dim {@code k}) replaces its dim-k position.
+     */
+    private static int[] offsets(int[] shape, int k, int j, int[] index, int base, String op) {
+        int inner = 1;
+        for (int i = k + 1; i < shape.length; i++) {
+            inner *= shape[i];
         }
-        for (int i = k - 1; i >= 0; i--) {
-            p += (outer % t.shape[i]) * t.strides[i];
-            outer /= t.shape[i];
+        int size = shape[k];
+        int[] at = new int[index.length];
+        int p = 0;
+        for (int row = base; p < index.length; row += size * inner) {
+            for (int jj = 0; jj < j; jj++) {
+                for (int in = 0; in < inner; in++, p++) {
+                    int i = index[p];
+                    if (i < 0 || i >= size) {
+                        checkIndex(i, size, p, op);
+                    }
+                    at[p] = row + i * inner + in;
+                }
+            }
         }
-        return p;
+        return at;
     }
 
     /** The body of {@link Tensor#scatterAdd}. */
@@ -175,17 +230,19 @@ final class Indexing {
         }
         Tensor out = t.unary(UnaryOp.COPY, 0, 0);
         Tensor s = src.contiguous();
-        int inner = 1;
-        for (int i = k + 1; i < t.shape.length; i++) {
-            inner *= t.shape[i];
-        }
-        int j = os[k];
-        for (int p = 0; p < index.length; p++) {
-            checkIndex(index[p], t.shape[k], p, "scatterAdd");
-            int in = p % inner;
-            int outer = p / (inner * j);
-            int q = offsetOf(out, outer, index[p], in, k);
-            out.setRaw(q, out.rawAt(q) + s.rawAt(s.offset + p));
+        int[] to = offsets(t.shape, k, os[k], index, out.offset, "scatterAdd");
+        if (out.f != null) {
+            float[] from = s.f;
+            float[] dst = out.f;
+            for (int p = 0, o = s.offset; p < to.length; p++) {
+                dst[to[p]] += from[o + p];
+            }
+        } else {
+            double[] from = s.d;
+            double[] dst = out.d;
+            for (int p = 0, o = s.offset; p < to.length; p++) {
+                dst[to[p]] += from[o + p];
+            }
         }
         return out;
     }

@@ -711,6 +711,15 @@ public final class Tensor {
     }
 
     /**
+     * A copy of this with slice {@code i} of {@code src} along {@code dim} added to slice {@code index[i]}, repeats
+     * accumulating: the adjoint of {@link #indexSelect}. {@code src} has this shape with {@code dim} resized to
+     * {@code index.length}.
+     */
+    public Tensor indexAdd(int dim, int[] index, Tensor src) {
+        return Indexing.indexAdd(this, dim, index, src);
+    }
+
+    /**
      * {@code out[…, j, …] = this[…, index[…, j, …], …]} along {@code dim}. The index has this shape except at
      * {@code dim} (row-major, as an {@code int[]}); so does the result.
      */

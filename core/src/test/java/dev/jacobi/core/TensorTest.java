@@ -290,6 +290,24 @@ class TensorTest {
     }
 
     @Test
+    void indexSelectAndIndexAddAreAdjointInBothDtypes() {
+        for (DType dt : DType.values()) {
+            Rng rng = new Rng(12);
+            // a transposed (strided) source, repeated indices
+            Tensor x = Tensor.randn(rng, dt, 5, 3).t();
+            int[] idx = {4, 0, 4, 2};
+            Tensor y = Tensor.randn(rng, dt, 3, 4);
+            double lhs = x.indexSelect(1, idx).mul(y).sum().item();
+            double rhs = x.mul(Tensor.zeros(dt, 3, 5).indexAdd(1, idx, y)).sum().item();
+            assertEquals(lhs, rhs, dt == DType.FLOAT64 ? 1e-10 : 1e-4);
+        }
+        Tensor ones = Tensor.ones(DType.FLOAT64, 2, 3);
+        assertValues(new double[] {1, 3, 1, 1, 3, 1}, ones.indexAdd(1, new int[] {1, 1}, ones.narrow(1, 0, 2)));
+        assertThrows(IllegalArgumentException.class, () -> ones.indexAdd(0, new int[] {0}, ones));
+        assertThrows(IllegalArgumentException.class, () -> ones.indexAdd(0, new int[] {2}, ones.narrow(0, 0, 1)));
+    }
+
+    @Test
     void addWithAlphaIsThisPlusAlphaTimesOther() {
         Rng rng = new Rng(5);
         Tensor x = Tensor.randn(rng, 3, 70_001);

@@ -101,11 +101,17 @@ public final class Roll implements Regularizer {
         return new Var[] {Var.cat(zs, 1), Var.cat(sq, 1)};
     }
 
+    /**
+     * The Gram recursion on active neurons only. With {@code J} the input Jacobian of a layer's pre-activations and
+     * {@code S} its active neurons, the next layer's is {@code W[:, S] J[S, :]}, so its Gram matrix needs only
+     * {@code G[S, S] = J[S, :] J[S, :]ᵀ}. Each example keeps its own {@code S}, padded to the batch's largest with
+     * rows and columns of zeros; {@code b} holds {@code W[:, S]ᵀ} ([N, K, U]) and {@code gb = G[S, S]·b}.
+     */
     private static void gram(List<Module> layers, Tensor x, List<Var> zs, List<Var> sq) {
         int n = x.shape()[0];
         Var h = Var.of(x.reshape(n, -1));
         Var g = null;
-        Tensor mask = null;
+        Active prev = null;
         for (int i = 0; i < layers.size(); i++) {
             Module m = layers.get(i);
             if (m instanceof Flatten && i == 0) {
@@ -125,28 +131,78 @@ public final class Roll implements Regularizer {
             }
             Var w = lin.weight().var();
             Var z = lin.forward(h);
+            Tensor mask = z.value().gt(0);
             int u = w.shape()[0];
-            // the last hidden layer needs only diag(A G Aᵀ) = rowsum((A G) ∘ A), not the whole Gram matrix
             boolean last = !(i + 3 < layers.size() && layers.get(i + 3) instanceof ReLU);
-            Var diag;
+            Active cur = last ? null : new Active(mask);
             if (g == null) {
-                g = w.matmul(w.t());
-                diag = w.square().sum(-1, false).expand(n, u);
+                sq.add(w.square().sum(-1, false).expand(n, u));
+                if (!last) {
+                    Var rows = w.matmul(w.t()).indexSelect(0, cur.flat).reshape(n, cur.k, u);
+                    g = rows.gather(2, cur.columns(cur.k)).mul(Var.of(cur.pairs));
+                }
             } else {
-                Var a = w.unsqueeze(0).mul(Var.of(mask.unsqueeze(1)));
-                Var ag = a.matmul(g);
-                if (last) {
-                    diag = ag.mul(a).sum(-1, false);
-                } else {
-                    g = ag.matmul(a.mT());
-                    diag = g.mul(Var.of(Tensor.eye(x.dtype(), u))).sum(-1, false);
+                Var b = w.t().indexSelect(0, prev.flat).reshape(n, prev.k, u);
+                Var gb = g.matmul(b);
+                sq.add(gb.mul(b).sum(1, false));
+                if (!last) {
+                    int[] cols = cur.columns(prev.k);
+                    g = gb.gather(2, cols).mT().matmul(b.gather(2, cols)).mul(Var.of(cur.pairs));
                 }
             }
             zs.add(z);
-            sq.add(diag);
-            mask = z.value().gt(0);
+            prev = cur;
             h = z.mul(mask);
             i++;
+        }
+    }
+
+    /** Each example's active neurons, padded with neuron 0 to the batch's largest count {@code k}. */
+    private static final class Active {
+        final int n;
+        final int k;
+        /** {@code [N·k]}: example e's active neurons at {@code e·k …}. */
+        final int[] flat;
+        /** {@code [N, k, k]}: 1 where both entries are real neurons, 0 where either is padding. */
+        final Tensor pairs;
+
+        Active(Tensor mask) {
+            n = mask.shape()[0];
+            int u = mask.shape()[1];
+            double[] m = mask.toDoubleArray();
+            int most = 1;
+            int[] count = new int[n];
+            for (int e = 0; e < n; e++) {
+                for (int j = 0; j < u; j++) {
+                    count[e] += m[e * u + j] > 0 ? 1 : 0;
+                }
+                most = Math.max(most, count[e]);
+            }
+            k = most;
+            flat = new int[n * k];
+            double[] pair = new double[n * k * k];
+            for (int e = 0; e < n; e++) {
+                for (int j = 0, c = 0; j < u; j++) {
+                    if (m[e * u + j] > 0) {
+                        flat[e * k + c++] = j;
+                    }
+                }
+                for (int r = 0; r < count[e]; r++) {
+                    Arrays.fill(pair, (e * k + r) * k, (e * k + r) * k + count[e], 1);
+                }
+            }
+            pairs = Tensor.of(pair, n, k, k).to(mask.dtype());
+        }
+
+        /** A gather index along dim 2 of {@code [N, rows, U]} that keeps each example's active columns. */
+        int[] columns(int rows) {
+            int[] idx = new int[n * rows * k];
+            for (int e = 0; e < n; e++) {
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(flat, e * k, idx, (e * rows + r) * k, k);
+                }
+            }
+            return idx;
         }
     }
 
