@@ -58,7 +58,8 @@ final class ReproRoll implements Reproduction {
      * {@code gamma100_fc.sh}: MNIST with 5,000 training images held out for validation, FC 784-300x4-10, SGD with
      * Nesterov momentum 0.5 at lr 0.01, batch 64, best epoch by validation loss, inputs standardised with
      * (0.1307, 0.3081), λ = 2, C = 0.25) and scales one thing, the epochs: 2 instead of 20, because the exact penalty
-     * costs up to 0.4 GFLOP per image and step at width 300 (less when fewer neurons are active), so 20 epochs of 55,000 images would take hours per model
+     * costs up to 0.4 GFLOP per image and step at width 300 (less when fewer neurons are active), so 20 epochs of
+     * 55,000 images would take hours per model
      * on 2 cores. The validation set and the test points whose margins are measured are smaller too (the penalty is
      * evaluated on the validation set after every epoch); test accuracy uses the whole test set.
      */
@@ -258,7 +259,7 @@ final class ReproRoll implements Reproduction {
                         + " (cross-entropy + λ·ROLL) kept, inputs standardised with (0.1307, 0.3081) and the penalty"
                         + " taken on the standardised inputs, λ = 2 and C = 0.25 (the script's C = 1 run is not"
                         + " repeated). One thing is scaled to the 2-core CPU: " + z.epochs() + " epochs instead of 20"
-                        + " (the exact penalty costs up to 0.4 GFLOP per image and step at width 300 (less when fewer neurons are active), so the authors'"
+                        + " (the exact penalty costs up to 0.4 GFLOP per image and step at width 300, so the authors'"
                         + " 20 epochs would take hours per model); the validation set (" + z.nVal() + " of the 5,000"
                         + " held out) and the test points for"
                         + " margins (" + z.nTest() + " of 10,000) are smaller for the same reason. Test accuracy is on"
