@@ -64,13 +64,13 @@ public final class VectorGemmKernel implements GemmKernel {
         int to = direct ? co : 0;
         int tl = direct ? ldc : NR;
         if (width < NR) {
-            half(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
+            VectorGemmBodies.body6x2(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (height == MR) {
-            body(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
+            VectorGemmBodies.body6x4(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (height == 4) {
-            body4(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
+            VectorGemmBodies.body4x4(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
         } else {
-            body2(kc, a, a0, a1, as, b, bo, bRs, bRows, br, t, to, tl);
+            VectorGemmBodies.body2x4(kc, a, a0, a1, as, b, bo, bRs, bRows, br, t, to, tl);
         }
         if (!direct) {
             combine(t, rows, width, alpha, beta, c, co, ldc);
@@ -95,135 +95,6 @@ public final class VectorGemmKernel implements GemmKernel {
                 }
             }
         }
-    }
-
-    /** {@link #body} for the first two vectors of columns only. */
-    private static void half(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
-                             int bo, int bRs, int[] bRows, int br, float[] c, int co, int ldc) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
-        FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {
-            int o = bRows == null ? bp : bo + bRows[br + p];
-            FloatVector b0 = FloatVector.fromArray(F, b, o);
-            FloatVector b1 = FloatVector.fromArray(F, b, o + L);
-            FloatVector x;
-            x = FloatVector.broadcast(F, a[a0 + ap]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, a[a1 + ap]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, a[a2 + ap]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, a[a3 + ap]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, a[a4 + ap]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, a[a5 + ap]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-        }
-        int o0 = co, o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
-    }
-
-    /**
-     * The 6×4L tile {@code C = Σ_p A·B} with A row {@code r} at {@code ar + p·as}, B row {@code p} as in
-     * {@link #tileGather}.
-     */
-    private static void body(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
-                             int bo, int bRs, int[] bRows, int br, float[] c, int co, int ldc) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
-        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
-        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
-        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
-        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
-        FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
-        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {
-            int o = bRows == null ? bp : bo + bRows[br + p];
-            FloatVector b0 = FloatVector.fromArray(F, b, o);
-            FloatVector b1 = FloatVector.fromArray(F, b, o + 1 * L);
-            FloatVector b2 = FloatVector.fromArray(F, b, o + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(F, b, o + 3 * L);
-            FloatVector x;
-            x = FloatVector.broadcast(F, a[a0 + ap]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(F, a[a1 + ap]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(F, a[a2 + ap]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(F, a[a3 + ap]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(F, a[a4 + ap]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(F, a[a5 + ap]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
-        }
-        int o0 = co, o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + L); c22.intoArray(c, o2 + 2 * L); c23.intoArray(c, o2 + 3 * L);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + L); c32.intoArray(c, o3 + 2 * L); c33.intoArray(c, o3 + 3 * L);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + L); c42.intoArray(c, o4 + 2 * L); c43.intoArray(c, o4 + 3 * L);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + L); c52.intoArray(c, o5 + 2 * L); c53.intoArray(c, o5 + 3 * L);
-    }
-
-    /** {@link #body} for the first four rows. */
-    private static void body4(int kc, float[] a, int a0, int a1, int a2, int a3, int as, float[] b, int bo, int bRs,
-                              int[] bRows, int br, float[] c, int co, int ldc) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
-        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
-        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
-        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
-        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {
-            int o = bRows == null ? bp : bo + bRows[br + p];
-            FloatVector b0 = FloatVector.fromArray(F, b, o);
-            FloatVector b1 = FloatVector.fromArray(F, b, o + 1 * L);
-            FloatVector b2 = FloatVector.fromArray(F, b, o + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(F, b, o + 3 * L);
-            FloatVector x;
-            x = FloatVector.broadcast(F, a[a0 + ap]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(F, a[a1 + ap]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(F, a[a2 + ap]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(F, a[a3 + ap]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-        }
-        int o0 = co, o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc;
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + L); c22.intoArray(c, o2 + 2 * L); c23.intoArray(c, o2 + 3 * L);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + L); c32.intoArray(c, o3 + 2 * L); c33.intoArray(c, o3 + 3 * L);
-    }
-
-    /** {@link #body} for the first two rows. */
-    private static void body2(int kc, float[] a, int a0, int a1, int as, float[] b, int bo, int bRs, int[] bRows,
-                              int br, float[] c, int co, int ldc) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
-        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
-        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {
-            int o = bRows == null ? bp : bo + bRows[br + p];
-            FloatVector b0 = FloatVector.fromArray(F, b, o);
-            FloatVector b1 = FloatVector.fromArray(F, b, o + 1 * L);
-            FloatVector b2 = FloatVector.fromArray(F, b, o + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(F, b, o + 3 * L);
-            FloatVector x;
-            x = FloatVector.broadcast(F, a[a0 + ap]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(F, a[a1 + ap]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-        }
-        int o0 = co, o1 = co + ldc;
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
     }
 
     /**

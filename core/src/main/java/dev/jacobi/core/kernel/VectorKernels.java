@@ -26,49 +26,16 @@ public final class VectorKernels extends ScalarKernels {
             super.binary(op, a, ao, as, b, bo, bs, out, oo, n);
             return;
         }
-        int i = switch (op) {
-            case ADD -> add(a, ao, as, b, bo, bs, out, oo, n);
-            case SUB -> sub(a, ao, as, b, bo, bs, out, oo, n);
-            case MUL -> mul(a, ao, as, b, bo, bs, out, oo, n);
-            case DIV -> div(a, ao, as, b, bo, bs, out, oo, n);
-            case MAX -> max(a, ao, as, b, bo, bs, out, oo, n);
-            case MIN -> min(a, ao, as, b, bo, bs, out, oo, n);
-            case LT -> lt(a, ao, as, b, bo, bs, out, oo, n);
-            case GT -> lt(b, bo, bs, a, ao, as, out, oo, n);
-            case LE -> le(a, ao, as, b, bo, bs, out, oo, n);
-            case GE -> le(b, bo, bs, a, ao, as, out, oo, n);
-            case EQ -> eq(a, ao, as, b, bo, bs, out, oo, n);
-            case NE -> ne(a, ao, as, b, bo, bs, out, oo, n);
-            case THRESHOLD_BACKWARD -> as == 1 && bs == 1 ? thresholdBackward(a, ao, b, bo, out, oo, n) : 0;
-            default -> 0;
-        };
+        int i = op == BinaryOp.THRESHOLD_BACKWARD
+                ? (as == 1 && bs == 1 ? thresholdBackward(a, ao, b, bo, out, oo, n) : 0)
+                : VectorLoops.binary(op, a, ao, as, b, bo, bs, out, oo, n);
         if (i < n) {
             super.binary(op, a, ao + i * as, as, b, bo + i * bs, bs, out, oo + i, n - i);
         }
     }
 
-    // One method per op so that each operator is a constant the JIT intrinsifies; each returns how far it got.
-
-    private static int add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).add(vb).intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                va.add(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
+    // The loops of the element-wise ops are generated at build time (VectorLoops, from core/src/codegen); the ones
+    // that differ in more than their operator are written out here.
 
     /**
      * The even (odd) lanes of a vector, repeated in both halves; {@link #evenLanes} takes the lower half from one
@@ -150,220 +117,6 @@ public final class VectorKernels extends ScalarKernels {
         return i;
     }
 
-    private static int sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).sub(vb).intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                va.sub(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
-
-    private static int mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).mul(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).mul(vb).intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                va.mul(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
-
-    private static int div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).div(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).div(vb).intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                va.div(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
-
-    private static int max(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).max(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).max(vb).intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                va.max(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
-
-    // Comparisons give 1 or 0 (IEEE: false with a NaN operand, except NE); GT and GE swap the operands of LT and LE.
-
-    private static int lt(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector zero = FloatVector.zero(F);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector x = FloatVector.fromArray(F, a, ao + i);
-                zero.blend(one, x.compare(VectorOperators.LT, FloatVector.fromArray(F, b, bo + i)))
-                        .intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.LT, vb))
-                        .intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                zero.blend(one, va.compare(VectorOperators.LT, FloatVector.fromArray(F, b, bo + i)))
-                        .intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
-
-    private static int le(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector zero = FloatVector.zero(F);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector x = FloatVector.fromArray(F, a, ao + i);
-                zero.blend(one, x.compare(VectorOperators.LE, FloatVector.fromArray(F, b, bo + i)))
-                        .intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.LE, vb))
-                        .intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                zero.blend(one, va.compare(VectorOperators.LE, FloatVector.fromArray(F, b, bo + i)))
-                        .intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
-
-    private static int eq(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector zero = FloatVector.zero(F);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector x = FloatVector.fromArray(F, a, ao + i);
-                zero.blend(one, x.compare(VectorOperators.EQ, FloatVector.fromArray(F, b, bo + i)))
-                        .intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.EQ, vb))
-                        .intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                zero.blend(one, va.compare(VectorOperators.EQ, FloatVector.fromArray(F, b, bo + i)))
-                        .intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
-
-    private static int ne(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector zero = FloatVector.zero(F);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector x = FloatVector.fromArray(F, a, ao + i);
-                zero.blend(one, x.compare(VectorOperators.NE, FloatVector.fromArray(F, b, bo + i)))
-                        .intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                zero.blend(one, FloatVector.fromArray(F, a, ao + i).compare(VectorOperators.NE, vb))
-                        .intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                zero.blend(one, va.compare(VectorOperators.NE, FloatVector.fromArray(F, b, bo + i)))
-                        .intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
-
-    private static int min(float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        if (as == 1 && bs == 1) {
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).min(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        } else if (as == 1) {
-            FloatVector vb = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).min(vb).intoArray(out, oo + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) {
-                va.min(FloatVector.fromArray(F, b, bo + i)).intoArray(out, oo + i);
-            }
-        }
-        return i;
-    }
 
     @Override
     public void unary(UnaryOp op, float[] a, int ao, int as, float[] out, int oo, int n, float p, float q) {
@@ -372,42 +125,14 @@ public final class VectorKernels extends ScalarKernels {
             return;
         }
         int i = switch (op) {
-            case NEG -> neg(a, ao, out, oo, n);
-            case ABS -> abs(a, ao, out, oo, n);
-            case SQRT -> sqrt(a, ao, out, oo, n);
-            case SQUARE -> square(a, ao, out, oo, n);
             case EXP -> exp(a, ao, out, oo, n);
             case RELU -> clamp(a, ao, out, oo, n, 0f, Float.POSITIVE_INFINITY);
             case CLAMP -> clamp(a, ao, out, oo, n, p, q);
-            default -> 0;
+            default -> VectorLoops.unary(op, a, ao, out, oo, n);
         };
         if (i < n) {
             super.unary(op, a, ao + i, 1, out, oo + i, n - i, p, q);
         }
-    }
-
-    private static int neg(float[] a, int ao, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector.fromArray(F, a, ao + i).neg().intoArray(out, oo + i);
-        }
-        return bound;
-    }
-
-    private static int abs(float[] a, int ao, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector.fromArray(F, a, ao + i).abs().intoArray(out, oo + i);
-        }
-        return bound;
-    }
-
-    private static int sqrt(float[] a, int ao, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector.fromArray(F, a, ao + i).sqrt().intoArray(out, oo + i);
-        }
-        return bound;
     }
 
     /**
@@ -454,15 +179,6 @@ public final class VectorKernels extends ScalarKernels {
         return bound;
     }
 
-    private static int square(float[] a, int ao, float[] out, int oo, int n) {
-        int bound = F.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(F, a, ao + i);
-            v.mul(v).intoArray(out, oo + i);
-        }
-        return bound;
-    }
-
     /** Clamps to [lo, hi]; NaN propagates (max and min of the Vector API return NaN for a NaN lane). */
     private static int clamp(float[] a, int ao, float[] out, int oo, int n, float lo, float hi) {
         int bound = F.loopBound(n);
@@ -495,11 +211,7 @@ public final class VectorKernels extends ScalarKernels {
             return super.max(a, off, n);
         }
         int bound = F.loopBound(n);
-        FloatVector acc = FloatVector.fromArray(F, a, off);
-        for (int i = L; i < bound; i += L) {
-            acc = acc.max(FloatVector.fromArray(F, a, off + i));
-        }
-        float m = acc.reduceLanes(VectorOperators.MAX);
+        float m = VectorLoops.max(a, off, bound);
         return bound == n ? m : Math.max(m, super.max(a, off + bound, n - bound));
     }
 
@@ -509,11 +221,7 @@ public final class VectorKernels extends ScalarKernels {
             return super.min(a, off, n);
         }
         int bound = F.loopBound(n);
-        FloatVector acc = FloatVector.fromArray(F, a, off);
-        for (int i = L; i < bound; i += L) {
-            acc = acc.min(FloatVector.fromArray(F, a, off + i));
-        }
-        float m = acc.reduceLanes(VectorOperators.MIN);
+        float m = VectorLoops.min(a, off, bound);
         return bound == n ? m : Math.min(m, super.min(a, off + bound, n - bound));
     }
 
