@@ -67,6 +67,8 @@ def torch_workloads(torch):
     w["relu_4M"] = (lambda: torch.relu(a), 0)
     w["exp_4M"] = (lambda: torch.exp(a), 0)
     w["sum_4M"] = (lambda: a.sum(), 0)
+    act = randn(64, 32, 28, 28)
+    w["sum_dim1_64x32x28x28"] = (lambda: act.sum(1), 0)
 
     for name, xs, ws in (("ref", (64, 32, 28, 28), (64, 32, 3, 3)), ("mnist", (128, 1, 28, 28), (32, 1, 3, 3)),
                          ("c64", (32, 64, 32, 32), (64, 64, 3, 3))):

@@ -77,6 +77,9 @@ public final class Compare {
         w.add(new Workload("relu_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].relu(); }));
         w.add(new Workload("exp_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].exp(); }));
         w.add(new Workload("sum_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].sum(); }));
+        // a sum over a middle dim (per-channel statistics of an NCHW activation), and over the channel dim
+        Supplier<Tensor> act = () -> Tensor.randn(new Rng(3), 64, 32, 28, 28);
+        w.add(new Workload("sum_dim1_64x32x28x28", 0, () -> { Tensor t = act.get(); return () -> t.sum(1, false); }));
         for (Object[] c : new Object[][] {{"ref", new int[] {64, 32, 28, 28}, new int[] {64, 32, 3, 3}},
                 {"mnist", new int[] {128, 1, 28, 28}, new int[] {32, 1, 3, 3}},
                 {"c64", new int[] {32, 64, 32, 32}, new int[] {64, 64, 3, 3}}}) {

@@ -89,6 +89,12 @@ final class Reductions {
                 return kept;
             }
         }
+        if (t.isContiguous() && red.length > 0) {
+            Tensor across = acrossRows(t, kind, red, outShape);
+            if (across != null) {
+                return across;
+            }
+        }
         Tensor x = reductionLayout(t, red);
         int outer = Shapes.numel(outShape, op);
         int inner = outer == 0 ? 0 : t.numel() / outer;
@@ -167,18 +173,7 @@ final class Reductions {
                 float[] blk = new float[1024];
                 for (int u = u0; u < u1; u++) {
                     int j0 = u * 1024;
-                    int n = Math.min(1024, c - j0);
-                    for (int r0 = 0; r0 < a; r0 += SUM_BLOCK) {
-                        System.arraycopy(x, x0 + r0 * c + j0, blk, 0, n);
-                        for (int r = r0 + 1, r1 = Math.min(a, r0 + SUM_BLOCK); r < r1; r++) {
-                            k.binary(BinaryOp.ADD, blk, 0, 1, x, x0 + r * c + j0, 1, blk, 0, n);
-                        }
-                        if (r0 == 0) {
-                            System.arraycopy(blk, 0, out.f, j0, n);
-                        } else {
-                            k.binary(BinaryOp.ADD, out.f, j0, 1, blk, 0, 1, out.f, j0, n);
-                        }
-                    }
+                    sumRows(x, x0 + j0, c, a, out.f, j0, Math.min(1024, c - j0), blk);
                 }
             });
             return out;
@@ -199,6 +194,80 @@ final class Reductions {
         return out;
     }
 
+    /**
+     * {@code out[oo, oo + n) = Σ_r x[from + r·stride, … + n)} over {@code rows} rows, added as vectors a block of
+     * SUM_BLOCK rows at a time in {@code blk}.
+     */
+    private static void sumRows(float[] x, int from, int stride, int rows, float[] out, int oo, int n, float[] blk) {
+        Kernels k = Backend.KERNELS;
+        for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+            System.arraycopy(x, from + r0 * stride, blk, 0, n);
+            for (int r = r0 + 1, r1 = Math.min(rows, r0 + SUM_BLOCK); r < r1; r++) {
+                k.binary(BinaryOp.ADD, blk, 0, 1, x, from + r * stride, 1, blk, 0, n);
+            }
+            if (r0 == 0) {
+                System.arraycopy(blk, 0, out, oo, n);
+            } else {
+                k.binary(BinaryOp.ADD, out, oo, 1, blk, 0, 1, out, oo, n);
+            }
+        }
+    }
+
+    /** Columns per task of {@link #acrossRows}, and the fewest it takes (shorter rows copy into the row layout). */
+    private static final int ROW_CHUNK = 1024;
+    private static final int MIN_ROW = 16;
+
+    /**
+     * A reduction of a contiguous tensor over one consecutive run of dims followed by kept dims, viewed as
+     * {@code [a, r, b]} with {@code r} reduced and {@code b ≥ 16} (a sum over dim 1 of {@code [N, C, H, W]}): whole
+     * rows of {@code b} are combined into the output, as vectors for float32, instead of first copying the input into
+     * the {@code [a·b, r]} layout. Null when the dims have another form. Each output is combined in the same order for
+     * any thread count.
+     */
+    private static Tensor acrossRows(Tensor t, Reduce kind, int[] red, int[] outShape) {
+        int first = red[0];
+        int last = red[red.length - 1];
+        if (last - first + 1 != red.length || last == t.shape.length - 1 || t.numel() == 0) {
+            return null;
+        }
+        int a = Shapes.numel(Arrays.copyOfRange(t.shape, 0, first), "reduce");
+        int r = Shapes.numel(Arrays.copyOfRange(t.shape, first, last + 1), "reduce");
+        int b = t.numel() / a / r;
+        if (b < MIN_ROW) {
+            return null;
+        }
+        Tensor out = Tensor.empty(t.dtype, outShape);
+        int per = (b + ROW_CHUNK - 1) / ROW_CHUNK;
+        BinaryOp op = kind == Reduce.SUM ? BinaryOp.ADD : kind == Reduce.MAX ? BinaryOp.MAX : BinaryOp.MIN;
+        Kernels k = Backend.KERNELS;
+        Workers.forRange(a * per, Math.max(1, (1 << 15) / r / Math.min(b, ROW_CHUNK)), (u0, u1) -> {
+            float[] blk = new float[Math.min(b, ROW_CHUNK)];
+            for (int u = u0; u < u1; u++) {
+                int i = u / per;
+                int j0 = u % per * ROW_CHUNK;
+                int n = Math.min(ROW_CHUNK, b - j0);
+                int src = t.offset + i * r * b + j0;
+                int dst = i * b + j0;
+                if (t.f != null && kind == Reduce.SUM) {
+                    sumRows(t.f, src, b, r, out.f, dst, n, blk);
+                } else if (t.f != null) {
+                    System.arraycopy(t.f, src, out.f, dst, n);
+                    for (int q = 1; q < r; q++) {
+                        k.binary(op, out.f, dst, 1, t.f, src + q * b, 1, out.f, dst, n);
+                    }
+                } else {
+                    System.arraycopy(t.d, src, out.d, dst, n);
+                    for (int q = 1; q < r; q++) {
+                        for (int j = 0; j < n; j++) {
+                            out.d[dst + j] = op.apply(out.d[dst + j], t.d[src + q * b + j]);
+                        }
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
     /** The number of elements each output of a reduction over {@code dims} combines. */
     static int count(Tensor t, int[] dims, String op) {
         int c = 1;
@@ -213,28 +282,36 @@ final class Reductions {
         int k = Shapes.dim(dim, t.shape.length, op);
         int[] red = {k};
         int[] outShape = reducedShape(t, red, keepdim);
-        Tensor x = reductionLayout(t, red);
-        int inner = t.shape[k];
-        if (inner == 0) {
+        int r = t.shape[k];
+        if (r == 0) {
             throw new IllegalArgumentException(op + ": cannot reduce over an empty dim of shape "
                     + Shapes.str(t.shape));
         }
-        int outer = t.numel() / inner;
+        // viewed as [a, r, b]: each row of b outputs is updated from the input rows in order, first extreme kept and
+        // a NaN, once met, kept
+        Tensor x = t.contiguous();
+        int b = 1;
+        for (int i = k + 1; i < t.shape.length; i++) {
+            b *= t.shape[i];
+        }
+        int a = t.numel() / r / Math.max(1, b);
         Tensor out = Tensor.empty(t.dtype, outShape);
-        int[] idx = new int[outer];
-        for (int o = 0; o < outer; o++) {
-            int base = x.offset + o * inner;
-            int best = 0;
-            double bv = x.rawAt(base);
-            for (int i = 1; i < inner && bv == bv; i++) {
-                double v = x.rawAt(base + i);
-                if (v != v || (isMax ? v > bv : v < bv)) {
-                    bv = v;
-                    best = i;
+        int[] idx = new int[a * b];
+        for (int i = 0; i < a; i++) {
+            int base = x.offset + i * r * b;
+            for (int j = 0; j < b; j++) {
+                out.setRaw(i * b + j, x.rawAt(base + j));
+            }
+            for (int q = 1; q < r; q++) {
+                for (int j = 0, o = i * b; j < b; j++, o++) {
+                    double bv = out.rawAt(o);
+                    double v = x.rawAt(base + q * b + j);
+                    if (bv == bv && (v != v || (isMax ? v > bv : v < bv))) {
+                        out.setRaw(o, v);
+                        idx[o] = q;
+                    }
                 }
             }
-            idx[o] = best;
-            out.setRaw(o, bv);
         }
         return new Tensor.ValuesIndices(out, idx);
     }

@@ -522,6 +522,60 @@ class TensorTest {
     }
 
     @Test
+    void reductionsOverMiddleDimsMatchTheCopyingPath() {
+        // contiguous inputs reduced over a run of dims with kept dims after it combine whole rows in place; a strided
+        // view of the same values takes the copying path, and both thread counts give the same bits
+        Rng rng = new Rng(13);
+        int[][] shapes = {{4, 7, 3, 1500}, {5, 6, 20}, {3, 2, 40}, {3, 4, 5}};
+        int[][][] dims = {{{1}, {1, 2}, {0}, {0, 1, 2}}, {{1}, {0}}, {{0, 1}, {1}}, {{1}}};
+        int threads = Workers.threads();
+        try {
+            for (int s = 0; s < shapes.length; s++) {
+                for (DType dt : DType.values()) {
+                    Tensor x = Tensor.randn(rng, dt, shapes[s]);
+                    x = Tensor.where(x.gt(2.5), Tensor.full(dt, Double.NaN, shapes[s]), x); // a few NaNs for max/min
+                    Tensor strided = x.transpose(0, 1).contiguous().transpose(0, 1);
+                    for (int[] d : dims[s]) {
+                        String what = dt + " " + java.util.Arrays.toString(shapes[s]) + " over "
+                                + java.util.Arrays.toString(d);
+                        Tensor clean = Tensor.where(x.ne(x), Tensor.zerosLike(x), x);
+                        Tensor cleanStrided = clean.transpose(0, 1).contiguous().transpose(0, 1);
+                        assertTrue(clean.sum(d, false).allClose(cleanStrided.sum(d, false), 1e-5, 1e-5), what);
+                        assertTrue(equalOrBothNaN(x.amax(d, true), strided.amax(d, true)), what);
+                        assertTrue(equalOrBothNaN(x.amin(d, false), strided.amin(d, false)), what);
+                        if (d.length == 1) {
+                            // max/min with indices over one dim: the values of amax, indices that point at them
+                            assertTrue(equalOrBothNaN(x.max(d[0], false).values(), strided.amax(d, false)), what);
+                            Tensor.ValuesIndices m = clean.min(d[0], true);
+                            assertTrue(clean.gather(d[0], m.indices()).allClose(m.values(), 0, 0), what);
+                        }
+                        Workers.setThreads(1);
+                        double[] one = clean.sum(d, false).toDoubleArray();
+                        Workers.setThreads(2);
+                        assertArrayEquals(one, clean.sum(d, false).toDoubleArray(), what);
+                    }
+                }
+            }
+        } finally {
+            Workers.setThreads(threads);
+        }
+    }
+
+    private static boolean equalOrBothNaN(Tensor a, Tensor b) {
+        double[] x = a.toDoubleArray();
+        double[] y = b.toDoubleArray();
+        if (!java.util.Arrays.equals(a.shape(), b.shape())) {
+            return false;
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (!(x[i] == y[i] || (Double.isNaN(x[i]) && Double.isNaN(y[i])))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
     void largeTensorsUseThreadsAndAgree() {
         Rng rng = new Rng(6);
         Tensor x = Tensor.randn(rng, 1 << 18);
