@@ -102,6 +102,9 @@ final class Reductions {
             throw new IllegalArgumentException(op + ": cannot reduce over an empty dim of shape "
                     + Shapes.str(t.shape));
         }
+        if (t.dtype == DType.FLOAT32 && outer <= 16 && inner >= 2 * PIECE) {
+            return inPieces(x, kind, outer, inner, outShape);
+        }
         Tensor out = Tensor.empty(t.dtype, outShape);
         Kernels k = Backend.KERNELS;
         Workers.forRange(outer, Math.max(1, (1 << 15) / Math.max(1, inner)), (a, b) -> {
@@ -127,6 +130,41 @@ final class Reductions {
                 }
             }
         });
+        return out;
+    }
+
+    /** Elements per piece of {@link #inPieces}. */
+    private static final int PIECE = 1 << 15;
+
+    /**
+     * A float32 reduction of at most 16 long rows ({@code [outer, inner]}, contiguous): each row is cut into pieces of
+     * PIECE elements, reduced in parallel, and the pieces' results combined in order, so the bits do not depend on
+     * the thread count.
+     */
+    private static Tensor inPieces(Tensor x, Reduce kind, int outer, int inner, int[] outShape) {
+        Kernels k = Backend.KERNELS;
+        int pieces = (inner + PIECE - 1) / PIECE;
+        float[] part = new float[outer * pieces];
+        Workers.forRange(outer * pieces, 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                int from = p % pieces * PIECE;
+                int start = x.offset + p / pieces * inner + from;
+                int n = Math.min(PIECE, inner - from);
+                part[p] = switch (kind) {
+                    case SUM -> k.sum(x.f, start, n);
+                    case MAX -> k.max(x.f, start, n);
+                    case MIN -> k.min(x.f, start, n);
+                };
+            }
+        });
+        Tensor out = Tensor.empty(DType.FLOAT32, outShape);
+        for (int o = 0; o < outer; o++) {
+            out.f[o] = switch (kind) {
+                case SUM -> k.sum(part, o * pieces, pieces);
+                case MAX -> k.max(part, o * pieces, pieces);
+                case MIN -> k.min(part, o * pieces, pieces);
+            };
+        }
         return out;
     }
 

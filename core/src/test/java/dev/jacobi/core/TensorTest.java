@@ -561,6 +561,36 @@ class TensorTest {
         }
     }
 
+    @Test
+    void longReductionsAreSplitIntoPiecesWithTheSameBitsForAnyThreadCount() {
+        Rng rng = new Rng(14);
+        Tensor x64 = Tensor.randn(rng, DType.FLOAT64, 2, 200_001);
+        Tensor x = x64.to(DType.FLOAT32);
+        int threads = Workers.threads();
+        try {
+            Workers.setThreads(1);
+            float[] one = x.sum(new int[] {1}, false).toFloatArray();
+            float all = (float) x.sum().item();
+            Workers.setThreads(2);
+            assertArrayEquals(one, x.sum(new int[] {1}, false).toFloatArray());
+            assertEquals(all, (float) x.sum().item());
+            assertTrue(x.sum(new int[] {1}, false).to(DType.FLOAT64).allClose(x64.sum(new int[] {1}, false), 1e-4,
+                    1e-2));
+            assertArrayEquals(x.to(DType.FLOAT64).amax(new int[] {1}, false).toDoubleArray(),
+                    x.amax(new int[] {1}, false).toDoubleArray());
+            // a NaN in a late piece reaches the result
+            Tensor nan = x.narrow(1, 0, 150_000).contiguous().reshape(-1);
+            float[] v = nan.toFloatArray();
+            v[v.length - 7] = Float.NaN;
+            Tensor withNaN = Tensor.of(v, v.length);
+            assertTrue(Double.isNaN(withNaN.amax(new int[] {0}, false).item()));
+            assertTrue(Double.isNaN(withNaN.amin(new int[] {0}, false).item()));
+            assertTrue(Double.isNaN(withNaN.sum().item()));
+        } finally {
+            Workers.setThreads(threads);
+        }
+    }
+
     private static boolean equalOrBothNaN(Tensor a, Tensor b) {
         double[] x = a.toDoubleArray();
         double[] y = b.toDoubleArray();

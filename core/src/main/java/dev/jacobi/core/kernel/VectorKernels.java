@@ -195,6 +195,19 @@ public final class VectorKernels extends ScalarKernels {
         int bound = F.loopBound(n);
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
+        if (n >= 4 * L) {
+            // four chains of adds, so the loop is not bound by the latency of one
+            FloatVector acc1 = acc;
+            FloatVector acc2 = acc;
+            FloatVector acc3 = acc;
+            for (int bound4 = n - n % (4 * L); i < bound4; i += 4 * L) {
+                acc = acc.add(FloatVector.fromArray(F, a, off + i));
+                acc1 = acc1.add(FloatVector.fromArray(F, a, off + i + L));
+                acc2 = acc2.add(FloatVector.fromArray(F, a, off + i + 2 * L));
+                acc3 = acc3.add(FloatVector.fromArray(F, a, off + i + 3 * L));
+            }
+            acc = acc.add(acc1).add(acc2.add(acc3));
+        }
         for (; i < bound; i += L) {
             acc = acc.add(FloatVector.fromArray(F, a, off + i));
         }
