@@ -42,7 +42,8 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "bietti, mustafa, bcop, fantastic-four, roll or all")
     String name;
 
-    @Option(names = "--quick", description = "Small version, under 5 minutes each on 2 cores.")
+    @Option(names = "--quick",
+            description = "Small version (a smoke test of the pipeline), under 2 minutes each on 2 cores.")
     boolean quick;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
@@ -201,7 +202,7 @@ public final class ReproduceCommand implements Callable<Integer> {
      */
     static void write(Reproduction r, Reproduction.Result res, List<Map<String, Object>> claims, String verdict,
                       boolean quick, int seeds, Runs.Outcome o, Path dir) throws IOException {
-        double minutes = o.seconds() / 60;
+        double minutes = Math.round(o.seconds() / 60 * 100) / 100.0; // to the hundredth of a minute
         String md = "# Reproduction: " + r.name() + (quick ? " (--quick)" : "") + "\n\n"
                 + "**Paper:** " + r.paper() + "\n\n"
                 + "**Claim:** " + r.claim() + "\n\n"
