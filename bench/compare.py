@@ -5,14 +5,16 @@ Optional: the tests never need Python. The peer is Debian's PyTorch with OpenBLA
 
     apt-get install python3-torch libopenblas0-pthread
     /usr/bin/python3 bench/compare.py [--threads 2] [--java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java] [--only REGEX]
-                                      [--rounds N]
+                                      [--rounds N] [--isa native|avx2]
 
 Use Debian's /usr/bin/python3 (a pyenv python first on PATH lacks torch). PyTorch runs twice: with the environment
 as it is, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, which lets OpenBLAS pick its AVX-512 kernel on this
 CPU; the ratio column compares Jacobi with the faster of the two. Jacobi's side is dev.jacobi.bench.Compare from
 bench/target/jacobi.jar (build it with ./jacobi or mvn -DskipTests package). Timing is the same on both sides:
 warm up for 1.5 s, then the median of runs over 2 s. With --rounds N every side runs N times in turn and each
-workload keeps its best round on each side, which evens out the slow spells of a shared machine.
+workload keeps its best round on each side, which evens out the slow spells of a shared machine. --isa avx2 limits
+both sides to AVX2 (Jacobi: -XX:UseAVX=2, 256-bit vectors; PyTorch: OPENBLAS_CORETYPE=Haswell,
+DNNL_MAX_CPU_ISA=AVX2), to measure on an AVX-512 machine what users of AVX2 CPUs get.
 """
 import argparse
 import ctypes
@@ -236,6 +238,10 @@ def main():
     p.add_argument("--rounds", type=int, default=1,
                    help="run every side this many times, one after the other, and keep each workload's best round "
                         "(the same for both sides; steadier when the machine has slow spells)")
+    p.add_argument("--isa", choices=("native", "avx2"), default="native",
+                   help="native: each side picks its widest vectors; avx2: both sides limited to AVX2 (Jacobi with "
+                        "-XX:UseAVX=2, so 256-bit vectors; PyTorch with OPENBLAS_CORETYPE=Haswell and "
+                        "DNNL_MAX_CPU_ISA=AVX2), which measures the AVX2 path on an AVX-512 machine")
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.torch_worker:
@@ -250,6 +256,11 @@ def main():
     # OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit
     threads_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     fast_env = {k: v for k, v in threads_env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    java_flags = []
+    if args.isa == "avx2":
+        java_flags = ["-XX:UseAVX=2"]
+        threads_env = dict(threads_env, OPENBLAS_CORETYPE="Haswell", DNNL_MAX_CPU_ISA="AVX2")
+        fast_env = None  # the environment is fixed: no second PyTorch run with OpenBLAS's own choice
     java_res, java_meta = [{} for _ in javas], [{} for _ in javas]
     torch_default, torch_fast = {}, {}
 
@@ -259,18 +270,21 @@ def main():
 
     for _ in range(args.rounds):
         for i, java in enumerate(javas):
-            java_meta[i], res = collect([java, "--add-modules", "jdk.incubator.vector", "-cp", JAR,
-                                         "dev.jacobi.bench.Compare"] + common)
+            java_meta[i], res = collect([java] + java_flags + ["--add-modules", "jdk.incubator.vector", "-cp", JAR,
+                                                             "dev.jacobi.bench.Compare"] + common)
             keep_best(java_res[i], res)
         meta_d, res = collect(worker, threads_env)
         keep_best(torch_default, res)
-        meta_f, res = collect(worker, fast_env)
-        keep_best(torch_fast, res)
+        if fast_env is not None:
+            meta_f, res = collect(worker, fast_env)
+            keep_best(torch_fast, res)
     columns, envs = [], []
     for meta, res in zip(java_meta, java_res):
         columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
         envs.append("Jacobi: JDK %s, %s, %s threads" % (meta.get("jdk"), meta.get("simd"), meta.get("threads")))
-    for label, meta in (("as is", meta_d), ("OPENBLAS_CORETYPE/L2_SIZE unset", meta_f)):
+    runs = [("AVX2: OPENBLAS_CORETYPE=Haswell, DNNL_MAX_CPU_ISA=AVX2", meta_d)] if fast_env is None else \
+        [("as is", meta_d), ("OPENBLAS_CORETYPE/L2_SIZE unset", meta_f)]
+    for label, meta in runs:
         envs.append("PyTorch %s (%s): %s threads, OpenBLAS %s, OPENBLAS_CORETYPE=%s, OPENBLAS_L2_SIZE=%s, BLAS %s" % (
             meta.get("torch"), label, meta.get("torch_threads"), meta.get("openblas"), meta.get("OPENBLAS_CORETYPE"),
             meta.get("OPENBLAS_L2_SIZE"), meta.get("blas_libraries")))
