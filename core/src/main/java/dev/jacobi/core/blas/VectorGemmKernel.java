@@ -6,15 +6,21 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API GEMM micro-kernel: an 6×4L tile (4 vectors of the species' L lanes per row, so 6×(4·16)
- * floats with AVX-512) kept in 24 accumulator registers and updated by broadcast-A × vector-B FMAs. Loaded by name
- * from {@link Backend#load} so that the library still links without {@code jdk.incubator.vector}.
+ * Vector API GEMM micro-kernel: a 6×4L tile with 16 lanes (4 vectors of the species' L lanes per row, so 6×(4·16)
+ * floats with AVX-512) or a 6×2L tile with fewer (6×16 floats with AVX2), kept in accumulator registers and updated
+ * by broadcast-A × vector-B FMAs. Loaded by name from {@link Backend#load} so that the library still links without
+ * {@code jdk.incubator.vector}.
  */
 public final class VectorGemmKernel implements GemmKernel {
     private static final VectorSpecies<Float> F = VectorKernels.floatSpecies();
     private static final int L = F.length();
     private static final int MR = 6;
-    private static final int NR = 4 * L;
+    /**
+     * Four vectors of columns with 16 lanes (6×64 floats in 24 of AVX-512's 32 registers); two with fewer lanes, so
+     * that with AVX2's 16 registers the 6×16 tile's 12 accumulators, 2 loads of B and a broadcast of A stay in
+     * registers (a 6×32 tile needs 29 and spills).
+     */
+    private static final int NR = L >= 16 ? 4 * L : 2 * L;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     @Override
@@ -47,8 +53,8 @@ public final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * The product goes straight to C when {@code alpha = 1}, {@code beta = 0} and the tile has all the rows of the
-     * body that computes it; otherwise to a per-thread tile that {@link #combine} then folds into C. Keeping alpha
+     * The product goes straight to C when {@code alpha = 1}, {@code beta = 0} and the tile has all the rows and
+     * columns of the body that computes it (the 6×2L body also serves the half tile of L columns of the 6×2L tile); otherwise to a per-thread tile that {@link #combine} then folds into C. Keeping alpha
      * and beta out of the bodies keeps them small enough for C1 to compile (a JIT tier the JVM falls back to after a
      * deoptimisation) and their stores inlined by C2 (when C2 stopped inlining a store helper, the accumulators
      * passed to it were boxed on the heap). A full-width tile of at most 4 rows runs on a 4- or 2-row body, so the
@@ -57,13 +63,14 @@ public final class VectorGemmKernel implements GemmKernel {
     private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
                             int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc,
                             int rows, int cols) {
-        int width = cols <= 2 * L ? 2 * L : NR;
-        int height = width < NR || rows > 4 ? MR : rows > 2 ? 4 : 2;
-        boolean direct = alpha == 1f && beta == 0f && rows == height;
+        boolean twoVectors = cols <= 2 * L || NR == 2 * L;
+        int width = twoVectors ? 2 * L : NR;
+        int height = twoVectors || rows > 4 ? MR : rows > 2 ? 4 : 2;
+        boolean direct = alpha == 1f && beta == 0f && rows == height && cols == width;
         float[] t = direct ? c : SCRATCH.get();
         int to = direct ? co : 0;
         int tl = direct ? ldc : NR;
-        if (width < NR) {
+        if (twoVectors) {
             VectorGemmBodies.body6x2(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (height == MR) {
             VectorGemmBodies.body6x4(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
@@ -73,7 +80,7 @@ public final class VectorGemmKernel implements GemmKernel {
             VectorGemmBodies.body2x4(kc, a, a0, a1, as, b, bo, bRs, bRows, br, t, to, tl);
         }
         if (!direct) {
-            combine(t, rows, width, alpha, beta, c, co, ldc);
+            combine(t, rows, cols, alpha, beta, c, co, ldc);
         }
     }
 
