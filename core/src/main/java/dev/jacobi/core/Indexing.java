@@ -9,8 +9,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The bodies of {@link Tensor}'s joining, splitting and indexing ops: cat, stack, split, indexSelect, gather and
- * scatterAdd, indexAdd, with the strided copy and the index checks they share, and the element offset behind {@link Tensor#get}.
+ * The bodies of {@link Tensor}'s joining, splitting and indexing ops: cat, stack, split, indexSelect, indexAdd,
+ * gather and scatterAdd, with the strided copy and add and the index checks they share, and the element offset behind
+ * {@link Tensor#get}.
  */
 final class Indexing {
     private Indexing() {
@@ -18,41 +19,27 @@ final class Indexing {
 
     /** Copies {@code src} (same shape and dtype) into the writable view {@code dst} of a fresh array. */
     static void copyInto(Tensor dst, Tensor src) {
-        Strided plan = Strided.plan(dst.shape, src.strides, dst.strides);
-        int ss = plan.innerStride(0);
-        int ds = plan.innerStride(1);
-        plan.forEach(new int[] {src.offset, dst.offset}, (o, n) -> {
-            if (dst.f != null) {
-                if (ds == 1) {
-                    Backend.KERNELS.unary(UnaryOp.COPY, src.f, o[0], ss, dst.f, o[1], n, 0, 0);
-                } else {
-                    for (int i = 0; i < n; i++) {
-                        dst.f[o[1] + i * ds] = src.f[o[0] + i * ss];
-                    }
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    dst.d[o[1] + i * ds] = src.d[o[0] + i * ss];
-                }
-            }
-        });
+        into(dst, src, false);
     }
 
     /** Adds {@code src} (same shape and dtype) into the writable view {@code dst} of a fresh array. */
     static void addInto(Tensor dst, Tensor src) {
+        into(dst, src, true);
+    }
+
+    private static void into(Tensor dst, Tensor src, boolean add) {
         Strided plan = Strided.plan(dst.shape, src.strides, dst.strides);
         int ss = plan.innerStride(0);
         int ds = plan.innerStride(1);
         plan.forEach(new int[] {src.offset, dst.offset}, (o, n) -> {
-            if (dst.f != null && ds == 1) {
+            if (dst.f != null && ds == 1 && add) {
                 Backend.KERNELS.binary(BinaryOp.ADD, dst.f, o[1], 1, src.f, o[0], ss, dst.f, o[1], n);
-            } else if (dst.f != null) {
-                for (int i = 0; i < n; i++) {
-                    dst.f[o[1] + i * ds] += src.f[o[0] + i * ss];
-                }
+            } else if (dst.f != null && ds == 1) {
+                Backend.KERNELS.unary(UnaryOp.COPY, src.f, o[0], ss, dst.f, o[1], n, 0, 0);
             } else {
                 for (int i = 0; i < n; i++) {
-                    dst.d[o[1] + i * ds] += src.d[o[0] + i * ss];
+                    int q = o[1] + i * ds;
+                    dst.setRaw(q, (add ? dst.rawAt(q) : 0) + src.rawAt(o[0] + i * ss));
                 }
             }
         });

@@ -111,11 +111,7 @@ final class Reductions {
             for (int o = a; o < b; o++) {
                 int base = x.offset + o * inner;
                 if (t.dtype == DType.FLOAT32) {
-                    out.f[o] = switch (kind) {
-                        case SUM -> k.sum(x.f, base, inner);
-                        case MAX -> k.max(x.f, base, inner);
-                        case MIN -> k.min(x.f, base, inner);
-                    };
+                    out.f[o] = run(k, kind, x.f, base, inner);
                 } else {
                     double acc = kind == Reduce.SUM ? 0 : x.d[base];
                     for (int i = 0; i < inner; i++) {
@@ -150,22 +146,23 @@ final class Reductions {
                 int from = p % pieces * PIECE;
                 int start = x.offset + p / pieces * inner + from;
                 int n = Math.min(PIECE, inner - from);
-                part[p] = switch (kind) {
-                    case SUM -> k.sum(x.f, start, n);
-                    case MAX -> k.max(x.f, start, n);
-                    case MIN -> k.min(x.f, start, n);
-                };
+                part[p] = run(k, kind, x.f, start, n);
             }
         });
         Tensor out = Tensor.empty(DType.FLOAT32, outShape);
         for (int o = 0; o < outer; o++) {
-            out.f[o] = switch (kind) {
-                case SUM -> k.sum(part, o * pieces, pieces);
-                case MAX -> k.max(part, o * pieces, pieces);
-                case MIN -> k.min(part, o * pieces, pieces);
-            };
+            out.f[o] = run(k, kind, part, o * pieces, pieces);
         }
         return out;
+    }
+
+    /** {@code kind} over the float32 run {@code a[off, off + n)}. */
+    private static float run(Kernels k, Reduce kind, float[] a, int off, int n) {
+        return switch (kind) {
+            case SUM -> k.sum(a, off, n);
+            case MAX -> k.max(a, off, n);
+            case MIN -> k.min(a, off, n);
+        };
     }
 
     /** Rows summed per block before they are added to the result, which bounds the float32 rounding error. */
@@ -279,7 +276,7 @@ final class Reductions {
         BinaryOp op = kind == Reduce.SUM ? BinaryOp.ADD : kind == Reduce.MAX ? BinaryOp.MAX : BinaryOp.MIN;
         Kernels k = Backend.KERNELS;
         Workers.forRange(a * per, Math.max(1, (1 << 15) / r / Math.min(b, ROW_CHUNK)), (u0, u1) -> {
-            float[] blk = new float[Math.min(b, ROW_CHUNK)];
+            float[] blk = t.f != null && kind == Reduce.SUM ? new float[Math.min(b, ROW_CHUNK)] : null;
             for (int u = u0; u < u1; u++) {
                 int i = u / per;
                 int j0 = u % per * ROW_CHUNK;

@@ -59,9 +59,9 @@ final class ReproRoll implements Reproduction {
      * Nesterov momentum 0.5 at lr 0.01, batch 64, best epoch by validation loss, inputs standardised with
      * (0.1307, 0.3081), λ = 2, C = 0.25) and scales one thing, the epochs: 2 instead of 20, because the exact penalty
      * costs up to 0.4 GFLOP per image and step at width 300 (less when fewer neurons are active), so 20 epochs of
-     * 55,000 images would take hours per model
-     * on 2 cores. The validation set and the test points whose margins are measured are smaller too (the penalty is
-     * evaluated on the validation set after every epoch); test accuracy uses the whole test set.
+     * 55,000 images would take hours per model on 2 cores. The validation set and the test points whose margins are
+     * measured are smaller too (the penalty is evaluated on the validation set after every epoch); test accuracy uses
+     * the whole test set.
      */
     private record Sizes(int toyEpochs, int grid, int nTrain, int nVal, int width, int epochs, int nTest) {
         static Sizes of(boolean quick) {

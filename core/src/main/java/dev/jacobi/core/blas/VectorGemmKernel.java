@@ -53,12 +53,13 @@ public final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * The product goes straight to C when {@code alpha = 1}, {@code beta = 0} and the tile has all the rows and
-     * columns of the body that computes it (the 6×2L body also serves the half tile of L columns of the 6×2L tile); otherwise to a per-thread tile that {@link #combine} then folds into C. Keeping alpha
-     * and beta out of the bodies keeps them small enough for C1 to compile (a JIT tier the JVM falls back to after a
-     * deoptimisation) and their stores inlined by C2 (when C2 stopped inlining a store helper, the accumulators
-     * passed to it were boxed on the heap). A full-width tile of at most 4 rows runs on a 4- or 2-row body, so the
-     * last rows of an output that is not a multiple of 6 rows (64, 128, 256) do not cost a whole tile.
+     * The product goes straight to C when {@code alpha = 1}, {@code beta = 0} and the tile has all the rows and columns
+     * of the body that computes it (the 6×2L body also serves the half tile of L columns of the 6×2L tile); otherwise
+     * to a per-thread tile that {@link #combine} then folds into C. Keeping alpha and beta out of the bodies keeps them
+     * small enough for C1 to compile (a JIT tier the JVM falls back to after a deoptimisation) and their stores inlined
+     * by C2 (when C2 stopped inlining a store helper, the accumulators passed to it were boxed on the heap). A
+     * full-width tile of at most 4 rows runs on a 4- or 2-row body, so the last rows of an output that is not a
+     * multiple of 6 rows (64, 128, 256) do not cost a whole tile.
      */
     private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
                             int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc,
