@@ -162,11 +162,14 @@ public final class Autodiff {
                 if (g != null && v.rule != null) {
                     Var[] in = v.inputs;
                     boolean[] needs = new boolean[in.length];
+                    v.checkVersion(v.op);
                     for (int j = 0; j < in.length; j++) {
                         needs[j] = Boolean.TRUE.equals(needed.get(in[j]));
+                        in[j].checkVersion(v.op);
                     }
                     // g is handed to a rule, which may pass it on: it is no longer this map's alone
                     boolean gOwned = owned != null && owned.remove(g);
+                    long mark = Tensor.allocationMark();
                     if (v.rule instanceof Rule.Accumulating acc && distinct(in)) {
                         // the rule adds onto the sums so far itself (an input that occurs twice would be counted
                         // twice)
@@ -182,6 +185,9 @@ public final class Autodiff {
                                 track(owned, grads.put(in[j], sums[j]), sums[j], own[j]);
                             }
                         }
+                        if (gOwned && (wanted == null || !wanted.contains(v))) {
+                            release(g, sums);
+                        }
                     } else {
                         Var[] gi = v.rule.apply(g, v, needs);
                         // the transpose of a gradient this map owned is still its alone, unless g is also a result
@@ -190,8 +196,12 @@ public final class Autodiff {
                             if (needs[j] && gi[j] != null) {
                                 Var prev = grads.get(in[j]);
                                 Var sum = prev == null ? gi[j] : prev.add(gi[j]);
-                                track(owned, grads.put(in[j], sum), sum, prev != null || transfer);
+                                track(owned, grads.put(in[j], sum), sum,
+                                        prev != null || transfer || fresh(gi, j, mark));
                             }
+                        }
+                        if (gOwned && (wanted == null || !wanted.contains(v))) {
+                            release(g, gi);
                         }
                     }
                     if (wanted == null || !wanted.contains(v)) {
@@ -207,16 +217,55 @@ public final class Autodiff {
         return grads;
     }
 
-    /** Records that {@code sum} replaced {@code prev} in the gradient map, and whether the map alone holds it. */
+    /**
+     * Returns a spent gradient's memory to the caching allocator once its rule has run: {@code g} was a sum that
+     * only the gradient map held, and it goes only if no view of it was ever made and no result of the rule is
+     * over its array (a rule may pass its gradient on, or a reshape of it).
+     */
+    private static void release(Var g, Var[] results) {
+        Tensor t = g.value();
+        if (!t.ownsStorage()) {
+            return;
+        }
+        for (Var r : results) {
+            if (r != null && r.value().sharesStorage(t)) {
+                return;
+            }
+        }
+        t.release("the autodiff engine after the gradient's backward rule ran (it was the engine's own)");
+    }
+
+    /**
+     * Records that {@code sum} replaced {@code prev} in the gradient map, and whether the map alone holds it; a
+     * replaced sum that the map alone held is released.
+     */
     private static void track(Set<Var> owned, Var prev, Var sum, boolean fresh) {
         if (owned != null) {
-            if (prev != null) {
-                owned.remove(prev);
+            if (prev != null && owned.remove(prev) && prev != sum) {
+                // the map's own sum, replaced by a fresh one: spent
+                release(prev, new Var[] {sum});
             }
             if (fresh) {
                 owned.add(sum);
             }
         }
+    }
+
+    /**
+     * Whether the rule made {@code gi[j]} afresh, so that the gradient map alone holds it: its array is newer than
+     * {@code mark}, has no views, and no other result of the rule shares it.
+     */
+    private static boolean fresh(Var[] gi, int j, long mark) {
+        Tensor t = gi[j].value();
+        if (!t.allocatedAfter(mark) || !t.ownsStorage()) {
+            return false;
+        }
+        for (int k = 0; k < gi.length; k++) {
+            if (k != j && gi[k] != null && gi[k].value().sharesStorage(t)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether no Var occurs twice in {@code in}. */
@@ -229,6 +278,42 @@ public final class Autodiff {
             }
         }
         return true;
+    }
+
+    /**
+     * The tensors that the ops of the graph behind {@code output} computed and that only the graph holds, as far as
+     * the graph can tell: values of nodes that require a gradient and are not leaves, of which no view was made, and
+     * that are not also the value of a leaf or of a node computed without a gradient. {@code Trainer.step} releases
+     * them to the caching allocator when its step is done. Call it before a backward that frees the graph.
+     *
+     * @param output the root of the graph
+     * @return the values, each once
+     */
+    public static List<Tensor> computedValues(Var output) {
+        Set<Var> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Tensor> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Tensor> computed = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Var> stack = new ArrayDeque<>();
+        stack.push(output);
+        seen.add(output);
+        while (!stack.isEmpty()) {
+            Var v = stack.pop();
+            Tensor t = v.value();
+            if (v.requiresGrad() && !v.isLeaf() && t.ownsStorage()) {
+                computed.add(t);
+            } else {
+                kept.add(t);
+            }
+            if (v.inputs != null) {
+                for (Var in : v.inputs) {
+                    if (seen.add(in)) {
+                        stack.push(in);
+                    }
+                }
+            }
+        }
+        computed.removeAll(kept);
+        return new ArrayList<>(computed);
     }
 
     /** Throws if a backward has freed the graph behind {@code v}, as PyTorch does for a second backward. */

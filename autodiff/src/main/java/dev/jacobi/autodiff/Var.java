@@ -35,9 +35,12 @@ public final class Var {
     Var[] inputs;
     Rule rule;
     private Tensor grad;
+    /** The value's {@link Tensor#version()} when this Var was made; a backward that reads it checks it. */
+    private final int version;
 
     private Var(Tensor value, boolean requiresGrad, boolean madeWithoutGrad, Op op, Var[] inputs, Rule rule) {
         this.value = value;
+        this.version = value.version();
         this.requiresGrad = requiresGrad;
         this.leaf = rule == null;
         this.madeWithoutGrad = madeWithoutGrad;
@@ -91,6 +94,20 @@ public final class Var {
     /** Whether this is a recorded op's result whose graph a backward without {@code retainGraph} has freed. */
     boolean isFreed() {
         return !leaf && rule == null;
+    }
+
+    /**
+     * Throws if an in-place op has written this value since it was recorded, as PyTorch's "one of the variables
+     * needed for gradient computation has been modified by an inplace operation".
+     */
+    void checkVersion(Op user) {
+        if (value.version() != version) {
+            throw new IllegalStateException("one of the values needed for gradient computation has been modified by"
+                    + " an in-place operation: the " + (op == null ? "leaf" : op + " result") + " of shape "
+                    + Shapes.str(value.shape()) + " (an input of " + user + ") is at version "
+                    + value.version() + ", but was recorded at version " + version + ". Write a copy() of it in"
+                    + " place instead, or do the in-place op after backward.");
+        }
     }
 
     /** Frees this node's part of the graph (its rule and inputs); a later backward through it throws. */

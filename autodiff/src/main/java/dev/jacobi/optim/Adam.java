@@ -61,15 +61,27 @@ public class Adam extends Optimizer {
                 g = g.add(theta.mul(weightDecay));
             }
         }
+        // the moments are the optimizer's own, updated in place; the temporaries go back to the allocator
         Tensor m = s.get("exp_avg");
         Tensor v = s.get("exp_avg_sq");
-        m = m == null ? g.mul(1 - beta1) : m.mul(beta1).add(g, 1 - beta1);
-        v = v == null ? g.square().mul(1 - beta2) : v.mul(beta2).add(g.square(), 1 - beta2);
-        s.put("exp_avg", m);
-        s.put("exp_avg_sq", v);
+        Tensor g2 = g.square();
+        if (m == null) {
+            s.put("exp_avg", g.mul(1 - beta1));
+            s.put("exp_avg_sq", g2.mul(1 - beta2));
+        } else {
+            m.mul_(beta1).add_(g, 1 - beta1);
+            v.mul_(beta2).add_(g2, 1 - beta2);
+        }
+        g2.close();
+        m = s.get("exp_avg");
+        v = s.get("exp_avg_sq");
         double stepSize = lr() / (1 - Math.pow(beta1, t));
-        Tensor denom = v.sqrt().div(Math.sqrt(1 - Math.pow(beta2, t))).add(eps);
-        return theta.add(m.div(denom), -stepSize);
+        Tensor step = v.sqrt().div_(Math.sqrt(1 - Math.pow(beta2, t))).add_(eps);
+        Tensor ratio = m.div(step);
+        step.close();
+        Tensor next = theta.add(ratio, -stepSize);
+        ratio.close();
+        return next;
     }
 
     @Override

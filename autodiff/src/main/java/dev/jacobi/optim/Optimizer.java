@@ -87,12 +87,15 @@ public abstract class Optimizer {
         }
     }
 
-    /** The state as {@code state.<i>.<name>} (by parameter index) and {@code param_groups.0.lr}. */
+    /**
+     * A copy of the state as {@code state.<i>.<name>} (by parameter index) and {@code param_groups.0.lr}. The
+     * optimizer updates its buffers in place, so the copy is what keeps this snapshot fixed.
+     */
     public LinkedHashMap<String, Tensor> stateDict() {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         for (int i = 0; i < state.size(); i++) {
             for (Map.Entry<String, Tensor> e : new TreeMap<>(state.get(i)).entrySet()) {
-                out.put("state." + i + "." + e.getKey(), e.getValue());
+                out.put("state." + i + "." + e.getKey(), e.getValue().copy());
             }
         }
         out.put("param_groups.0.lr", Tensor.scalar(DType.FLOAT64, lr));
@@ -100,7 +103,8 @@ public abstract class Optimizer {
     }
 
     /**
-     * Replaces the state by {@code dict} (as written by {@link #stateDict()}), converting to each parameter's dtype.
+     * Replaces the state by a copy of {@code dict} (as written by {@link #stateDict()}), converting to each
+     * parameter's dtype.
      * Throws an IllegalArgumentException listing every bad key (unknown, wrong index, wrong shape) and loads nothing
      * then.
      */
@@ -136,7 +140,7 @@ public abstract class Optimizer {
                         + Shapes.str(want));
                 continue;
             }
-            fresh.get(i).put(parts[2], parts[2].equals("step") ? t.reshape() : t.to(params.get(i).dtype()));
+            fresh.get(i).put(parts[2], parts[2].equals("step") ? t.reshape() : t.to(params.get(i).dtype()).copy());
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".loadStateDict: " + problems);

@@ -39,12 +39,17 @@ public final class SGD extends Optimizer {
 
     @Override
     protected Tensor update(Tensor theta, Tensor grad, Map<String, Tensor> s) {
-        Tensor g = weightDecay != 0 ? grad.add(theta.mul(weightDecay)) : grad;
+        Tensor g = weightDecay != 0 ? grad.add(theta, weightDecay) : grad;
         if (momentum != 0) {
+            // the buffer is the optimizer's own, updated in place
             Tensor buf = s.get("momentum_buffer");
-            buf = buf == null ? g : buf.mul(momentum).add(g.mul(1 - dampening));
-            s.put("momentum_buffer", buf);
-            g = nesterov ? g.add(buf.mul(momentum)) : buf;
+            if (buf == null) {
+                buf = g.copy();
+                s.put("momentum_buffer", buf);
+            } else {
+                buf.mul_(momentum).add_(g, 1 - dampening);
+            }
+            g = nesterov ? g.add(buf, momentum) : buf;
         }
         return theta.add(g, -lr());
     }

@@ -18,10 +18,13 @@ import dev.jacobi.optim.Optimizers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
@@ -358,7 +361,9 @@ public final class Trainer {
             total = total.add(p.mul(t.lambda()));
             tv += t.lambda() * pens[i];
         }
+        List<Tensor> spent = Autodiff.computedValues(total);
         total.backward();
+        keepGradients(spent);
         if (!Double.isNaN(clipNorm)) {
             Optimizers.clipGradNorm(optimizer.parameters(), clipNorm);
         }
@@ -373,12 +378,38 @@ public final class Trainer {
                 correct++;
             }
         }
+        release(spent);
         lossSum += lv * n;
         seen += n;
         TrainListener.Step info = new TrainListener.Step(epoch, step, lv, pens, tv, n);
         step++;
         listener.onStep(info);
         return info;
+    }
+
+    /** Takes out of {@code spent} any value that backward made a parameter's gradient. */
+    private void keepGradients(List<Tensor> spent) {
+        Set<Tensor> grads = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Parameter p : optimizer.parameters()) {
+            if (p.grad() != null) {
+                grads.add(p.grad());
+            }
+        }
+        spent.removeIf(grads::contains);
+    }
+
+    /**
+     * Returns the step's activations and intermediate values to the caching allocator, so that the next step reuses
+     * their memory instead of the JVM allocating and zeroing it afresh. Any use of them after the step throws.
+     */
+    private void release(List<Tensor> spent) {
+        for (Tensor t : spent) {
+            // a backward rule may have made a view of it since
+            if (t.ownsStorage()) {
+                t.release("Trainer.step at the end of its step (it releases the step's activations for the next step"
+                        + " to reuse)");
+            }
+        }
     }
 
     /** The first non-finite tensor behind a non-finite term: the batch's inputs, then the parameters in order. */

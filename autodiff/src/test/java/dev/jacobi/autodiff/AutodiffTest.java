@@ -390,4 +390,56 @@ class AutodiffTest {
         long after = rt.totalMemory() - rt.freeMemory();
         assertTrue(after < baseline + (16 << 20), "heap grew from " + baseline + " to " + after);
     }
+
+    @Test
+    void backwardThroughAValueWrittenInPlaceThrows() {
+        Var w = Var.param(Tensor.randn(new Rng(1), 3));
+        Tensor xv = Tensor.randn(new Rng(2), 3);
+        Var loss = w.mul(Var.of(xv)).sum();
+        xv.mul_(2); // the product's rule would read the new x
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().contains("modified by an in-place operation"), e.getMessage());
+        // written before it was recorded: fine
+        Tensor yv = Tensor.randn(new Rng(3), 3).mul_(2);
+        w.mul(Var.of(yv)).sum().backward();
+        assertArrayEquals(yv.toFloatArray(), w.grad().toFloatArray());
+    }
+
+    @Test
+    void backwardReleasesOnlyTheEnginesOwnGradients() {
+        // an MLP large enough for the caching allocator: the values the user holds survive backward
+        Rng r = new Rng(4);
+        Var x = Var.of(Tensor.randn(r, 64, 300));
+        Var w1 = Var.param(Tensor.randn(r, 300, 300).mul(0.05));
+        Var w2 = Var.param(Tensor.randn(r, 300, 300).mul(0.05));
+        Var h = x.matmul(w1).relu();
+        Var z = h.matmul(w2).relu();
+        float[] hBefore = h.value().toFloatArray();
+        float[] zBefore = z.value().toFloatArray();
+        z.square().sum().backward();
+        assertArrayEquals(hBefore, h.value().toFloatArray());
+        assertArrayEquals(zBefore, z.value().toFloatArray());
+        assertFalse(w1.grad().isReleased());
+        // the same gradients as with retainGraph, where nothing is freed early
+        Var h2 = x.matmul(w1).relu();
+        List<Var> g = Autodiff.grad(h2.matmul(w2).relu().square().sum(), List.of(w1, w2), null, false);
+        assertArrayEquals(g.get(0).value().toFloatArray(), w1.grad().toFloatArray(), 1e-4f);
+        assertArrayEquals(g.get(1).value().toFloatArray(), w2.grad().toFloatArray(), 1e-4f);
+    }
+
+    @Test
+    void computedValuesLeaveOutLeavesConstantsAndViews() {
+        Tensor xt = Tensor.randn(new Rng(5), 4, 3);
+        Var x = Var.of(xt);
+        Var w = Var.param(Tensor.randn(new Rng(6), 3, 2));
+        Var flat = x.reshape(12).reshape(4, 3); // views of a constant
+        Var m = flat.matmul(w);
+        Var h = m.relu();
+        Var loss = m.square().sum().add(h.transpose(0, 1).sum());
+        List<Tensor> values = Autodiff.computedValues(loss);
+        assertTrue(values.stream().noneMatch(v -> v.sharesStorage(xt) || v.sharesStorage(w.value())));
+        // h has a view (its transpose), so it stays; the product is the graph's own
+        assertTrue(values.stream().noneMatch(v -> v.sharesStorage(h.value())));
+        assertTrue(values.stream().anyMatch(v -> v == m.value()));
+    }
 }

@@ -531,4 +531,58 @@ class TrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> b.clipGradNorm(-1));
         assertTrue(e.getMessage().contains("-1"), e.getMessage());
     }
+
+    @Test
+    void stepReleasesItsActivationsAndATensorKeptPastTheStepIsRefused() {
+        Rng r = new Rng(11);
+        Var[] seen = new Var[1];
+        Module spy = new Module() {
+            @Override
+            public Var forward(Var x) {
+                seen[0] = x;
+                return x;
+            }
+        };
+        Sequential m = new Sequential(new Linear(20, 400, r), new ReLU(), spy, new Linear(400, 3, r));
+        Trainer t = Trainer.builder(m, new SGD(m.parameters(), 0.05, 0.9, 0, 0, false)).build();
+        int[] y = new int[64];
+        Batch b = new Batch(Tensor.randn(r, 64, 20), y);
+        t.step(b);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> seen[0].value().sum());
+        assertTrue(e.getMessage().contains("Trainer.step"), e.getMessage());
+        // the batch and the parameters are the user's and stay usable
+        b.x().sum();
+        for (Parameter p : m.parameters()) {
+            p.value().sum();
+        }
+    }
+
+    @Test
+    void cachingDoesNotChangeTraining() {
+        double[] withCache = trainLosses();
+        long old = dev.jacobi.core.kernel.CachingAllocator.limit();
+        try {
+            dev.jacobi.core.kernel.CachingAllocator.setLimit(0);
+            assertArrayEquals(trainLosses(), withCache);
+        } finally {
+            dev.jacobi.core.kernel.CachingAllocator.setLimit(old);
+        }
+    }
+
+    private static double[] trainLosses() {
+        Rng r = new Rng(12);
+        Sequential m = new Sequential(new Linear(30, 600, r), new ReLU(), new Linear(600, 600, r), new ReLU(),
+                new Linear(600, 4, r));
+        Trainer t = Trainer.builder(m, new Adam(m.parameters(), 1e-3)).build();
+        int[] y = new int[64];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i % 4;
+        }
+        Batch b = new Batch(Tensor.randn(r, 64, 30), y);
+        double[] losses = new double[6];
+        for (int i = 0; i < losses.length; i++) {
+            losses[i] = t.step(b).loss();
+        }
+        return losses;
+    }
 }

@@ -176,13 +176,16 @@ public final class Compare {
      * One SGD step (lr 0.01, momentum 0.9) of PyTorch-initialised models on a batch of 128: the MLP 784-512-512-10
      * or the CNN conv(1→32)-ReLU-pool-conv(32→64)-ReLU-pool-linear(3136→128)-ReLU-linear(128→10).
      */
-    static final class StepSetup {
+    public static final class StepSetup {
         final Sequential model;
         final SGD opt;
-        final Trainer trainer;
-        final Batch batch;
+        /** The trainer whose {@code step} is timed. */
+        public final Trainer trainer;
+        /** The batch of 128 examples. */
+        public final Batch batch;
 
-        StepSetup(boolean cnn) {
+        /** The CNN's setup if {@code cnn}, else the MLP's. */
+        public StepSetup(boolean cnn) {
             Rng r = new Rng(4);
             model = cnn
                     ? new Sequential(new Conv2d(1, 32, 3, 1, 1, r), new ReLU(), new MaxPool2d(2),

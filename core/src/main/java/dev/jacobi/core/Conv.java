@@ -141,7 +141,7 @@ public final class Conv {
     /** The elements of {@code t} in row-major order, without a copy when it is contiguous. */
     static Dense dense(Tensor t) {
         Tensor c = t.contiguous();
-        return new Dense(c.f != null ? new Buf.F32(c.f) : new Buf.F64(c.d), c.offset, c.shape);
+        return new Dense(c.f() != null ? new Buf.F32(c.f()) : new Buf.F64(c.d()), c.offset, c.shape);
     }
 
     static Tensor tensor(Dense r) {

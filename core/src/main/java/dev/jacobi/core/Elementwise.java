@@ -2,6 +2,7 @@ package dev.jacobi.core;
 
 import dev.jacobi.core.kernel.Backend;
 import dev.jacobi.core.kernel.BinaryOp;
+import dev.jacobi.core.kernel.CachingAllocator;
 import dev.jacobi.core.kernel.Kernels;
 import dev.jacobi.core.kernel.Strided;
 import dev.jacobi.core.kernel.UnaryOp;
@@ -23,7 +24,7 @@ final class Elementwise {
         if (perm != null) {
             return unary(t.permute(perm), op, p, q).permute(inversePerm(perm));
         }
-        Tensor out = Tensor.empty(t.dtype, t.shape);
+        Tensor out = Tensor.uninitialized(t.dtype, t.shape);
         Strided plan = Strided.plan(t.shape, t.strides, out.strides);
         int as = plan.innerStride(0);
         if (t.dtype == DType.FLOAT32) {
@@ -31,11 +32,13 @@ final class Elementwise {
             float fp = (float) p;
             float fq = (float) q;
             forRuns(plan, new int[] {t.offset, 0},
-                    (o, n) -> k.unary(op, t.f, o[0], as, out.f, o[1], n, fp, fq));
+                    (o, n) -> k.unary(op, t.f(), o[0], as, out.f(), o[1], n, fp, fq));
         } else {
+            double[] td = t.d();
+            double[] od = out.d();
             forRuns(plan, new int[] {t.offset, 0}, (o, n) -> {
                 for (int i = 0; i < n; i++) {
-                    out.d[o[1] + i] = op.apply(t.d[o[0] + i * as], p, q);
+                    od[o[1] + i] = op.apply(td[o[0] + i * as], p, q);
                 }
             });
         }
@@ -127,22 +130,113 @@ final class Elementwise {
         if (perm != null) {
             return binary(a.permute(perm), op, b.permute(perm)).permute(inversePerm(perm));
         }
-        Tensor out = Tensor.empty(t.dtype, os);
-        Strided plan = Strided.plan(os, a.strides, b.strides, out.strides);
+        Tensor out = Tensor.uninitialized(t.dtype, os);
+        run(op, a, b, out);
+        return out;
+    }
+
+    /** {@code out = a op b} for operands of {@code out}'s shape and a row-major {@code out}, which may be {@code a}. */
+    private static void run(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        Strided plan = Strided.plan(out.shape, a.strides, b.strides, out.strides);
         int as = plan.innerStride(0);
         int bs = plan.innerStride(1);
-        if (t.dtype == DType.FLOAT32) {
+        int oo = out.offset;
+        if (out.dtype == DType.FLOAT32) {
             Kernels k = Backend.KERNELS;
-            forRuns(plan, new int[] {a.offset, b.offset, 0},
-                    (o, n) -> k.binary(op, a.f, o[0], as, b.f, o[1], bs, out.f, o[2], n));
+            forRuns(plan, new int[] {a.offset, b.offset, oo},
+                    (o, n) -> k.binary(op, a.f(), o[0], as, b.f(), o[1], bs, out.f(), o[2], n));
         } else {
-            forRuns(plan, new int[] {a.offset, b.offset, 0}, (o, n) -> {
+            double[] ad = a.d();
+            double[] bd = b.d();
+            double[] od = out.d();
+            forRuns(plan, new int[] {a.offset, b.offset, oo}, (o, n) -> {
                 for (int i = 0; i < n; i++) {
-                    out.d[o[2] + i] = op.apply(a.d[o[0] + i * as], b.d[o[1] + i * bs]);
+                    od[o[2] + i] = op.apply(ad[o[0] + i * as], bd[o[1] + i * bs]);
                 }
             });
         }
-        return out;
+    }
+
+    /**
+     * The body of the in-place binary ops ({@link Tensor#add_}, {@link Tensor#mul_}, ...): {@code t = t op other},
+     * {@code other} broadcast to {@code t}'s shape, in one pass when {@code t} is row-major. Bumps the version.
+     */
+    static Tensor binaryInPlace(Tensor t, BinaryOp op, Tensor other) {
+        String name = op.opName() + "_";
+        if (other.dtype != t.dtype) {
+            throw new IllegalArgumentException(name + ": dtypes differ: " + t.dtype + " and " + other.dtype);
+        }
+        int[] os = Shapes.broadcast(t.shape, other.shape, name);
+        if (!Arrays.equals(os, t.shape)) {
+            throw new IllegalArgumentException(name + ": the result's shape " + Shapes.str(os) + " differs from "
+                    + Shapes.str(t.shape) + ", the shape of the tensor written in place (it cannot broadcast); use the"
+                    + " out-of-place " + op.opName());
+        }
+        Tensor b = separate(t, other.expand(os), name);
+        if (t.isContiguous()) {
+            run(op, t, b, t);
+        } else {
+            Tensor r = binary(t, op, b);
+            Indexing.copyInto(t, r);
+            r.close();
+        }
+        t.modified();
+        return t;
+    }
+
+    /** The body of the in-place unary ops ({@link Tensor#relu_}, {@link Tensor#exp_}). Bumps the version. */
+    static Tensor unaryInPlace(Tensor t, UnaryOp op, String name) {
+        writable(t, name);
+        if (t.isContiguous() && t.dtype == DType.FLOAT32) {
+            Kernels k = Backend.KERNELS;
+            int n = t.numel();
+            Workers.forRange((n + 1023) / 1024, 64, (b0, b1) -> {
+                int i0 = b0 * 1024;
+                k.unary(op, t.f(), t.offset + i0, 1, t.f(), t.offset + i0, Math.min(n, b1 * 1024) - i0, 0f, 0f);
+            });
+        } else {
+            Tensor r = unary(t, op, 0, 0);
+            Indexing.copyInto(t, r);
+            r.close();
+        }
+        t.modified();
+        return t;
+    }
+
+    /** The body of {@link Tensor#copy_}: {@code src} (converted to {@code t}'s dtype) broadcast into {@code t}. */
+    static Tensor copyInPlace(Tensor t, Tensor src) {
+        Tensor s = src.to(t.dtype);
+        int[] os = Shapes.broadcast(t.shape, s.shape, "copy_");
+        if (!Arrays.equals(os, t.shape)) {
+            throw new IllegalArgumentException("copy_: source of shape " + Shapes.str(src.shape)
+                    + " does not broadcast to " + Shapes.str(t.shape) + ", the shape of the tensor written");
+        }
+        Indexing.copyInto(t, separate(t, s.expand(os), "copy_"));
+        t.modified();
+        return t;
+    }
+
+    /**
+     * {@code other} as an operand of an in-place op on {@code t}: checked that {@code t} is writable, and copied
+     * when it is a different view of {@code t}'s array (writing {@code t} would change it mid-op).
+     */
+    private static Tensor separate(Tensor t, Tensor other, String name) {
+        writable(t, name);
+        if (other != t && other.sharesStorage(t)) {
+            return other.unary(UnaryOp.COPY, 0, 0);
+        }
+        return other;
+    }
+
+    /** Throws unless every element of {@code t} has its own memory (an expanded view's do not). */
+    private static void writable(Tensor t, String name) {
+        for (int d = 0; d < t.shape.length; d++) {
+            if (t.shape[d] > 1 && t.strides[d] == 0) {
+                throw new IllegalArgumentException(name + ": the tensor written in place, of shape "
+                        + Shapes.str(t.shape) + ", is an expanded view (stride 0 in dim " + d + "), so several of its"
+                        + " elements share one memory location; write into a clone() of it");
+            }
+        }
     }
 
     /** {@code t op s}, with {@code s} as a 0-dim tensor of {@code t}'s dtype. */
@@ -154,19 +248,29 @@ final class Elementwise {
         return Tensor.full(t.dtype, v);
     }
 
+    /** {@code out += alpha·other} for float32 tensors of one shape, both contiguous. */
+    static void axpy(double alpha, Tensor other, Tensor out) {
+        int n = out.numel();
+        float a = (float) alpha;
+        float[] of = out.f();
+        float[] xf = other.f();
+        // blocks of 1024 keep every element on the same (vector or tail) path for any thread count
+        Workers.forRange((n + 1023) / 1024, 64, (b0, b1) -> {
+            int i0 = b0 * 1024;
+            Backend.KERNELS.axpy(a, xf, other.offset + i0, of, out.offset + i0, Math.min(n, b1 * 1024) - i0);
+        });
+    }
+
     /** The body of {@link Tensor#add(Tensor, double)}. */
     static Tensor add(Tensor t, Tensor other, double alpha) {
         if (t.dtype == DType.FLOAT32 && other.dtype == DType.FLOAT32 && Arrays.equals(t.shape, other.shape)
                 && t.isContiguous() && other.isContiguous()) {
             int n = t.numel();
-            float[] out = Arrays.copyOfRange(t.f, t.offset, t.offset + n);
-            float a = (float) alpha;
-            // blocks of 1024 keep every element on the same (vector or tail) path for any thread count
-            Workers.forRange((n + 1023) / 1024, 64, (b0, b1) -> {
-                int i0 = b0 * 1024;
-                Backend.KERNELS.axpy(a, other.f, other.offset + i0, out, i0, Math.min(n, b1 * 1024) - i0);
-            });
-            return Tensor.wrap(out, t.shape);
+            float[] out = CachingAllocator.floats(n);
+            System.arraycopy(t.f(), t.offset, out, 0, n);
+            Tensor r = Tensor.wrap(out, t.shape);
+            axpy(alpha, other, r);
+            return r;
         }
         return t.add(other.mul(alpha));
     }
@@ -204,14 +308,16 @@ final class Elementwise {
         int n = t.numel();
         if (target == DType.FLOAT64) {
             double[] out = new double[n];
+            float[] a = src.f();
             for (int i = 0; i < n; i++) {
-                out[i] = src.f[src.offset + i];
+                out[i] = a[src.offset + i];
             }
             return Tensor.wrap(out, t.shape);
         }
         float[] out = new float[n];
+        double[] a = src.d();
         for (int i = 0; i < n; i++) {
-            out[i] = (float) src.d[src.offset + i];
+            out[i] = (float) a[src.offset + i];
         }
         return Tensor.wrap(out, t.shape);
     }

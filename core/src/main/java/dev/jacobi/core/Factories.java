@@ -39,9 +39,9 @@ final class Factories {
         Tensor t = Tensor.empty(dtype, shape);
         if (value != 0) {
             if (dtype == DType.FLOAT32) {
-                Arrays.fill(t.f, (float) value);
+                Arrays.fill(t.f(), (float) value);
             } else {
-                Arrays.fill(t.d, value);
+                Arrays.fill(t.d(), value);
             }
         }
         return t;

@@ -32,10 +32,10 @@ final class Indexing {
         int ss = plan.innerStride(0);
         int ds = plan.innerStride(1);
         plan.forEach(new int[] {src.offset, dst.offset}, (o, n) -> {
-            if (dst.f != null && ds == 1 && add) {
-                Backend.KERNELS.binary(BinaryOp.ADD, dst.f, o[1], 1, src.f, o[0], ss, dst.f, o[1], n);
-            } else if (dst.f != null && ds == 1) {
-                Backend.KERNELS.unary(UnaryOp.COPY, src.f, o[0], ss, dst.f, o[1], n, 0, 0);
+            if (dst.f() != null && ds == 1 && add) {
+                Backend.KERNELS.binary(BinaryOp.ADD, dst.f(), o[1], 1, src.f(), o[0], ss, dst.f(), o[1], n);
+            } else if (dst.f() != null && ds == 1) {
+                Backend.KERNELS.unary(UnaryOp.COPY, src.f(), o[0], ss, dst.f(), o[1], n, 0, 0);
             } else {
                 for (int i = 0; i < n; i++) {
                     int q = o[1] + i * ds;
@@ -165,15 +165,15 @@ final class Indexing {
         Tensor out = Tensor.empty(t.dtype, os);
         Tensor c = t.contiguous();
         int[] from = offsets(t.shape, k, os[k], index, c.offset, "gather");
-        if (c.f != null) {
-            float[] src = c.f;
-            float[] dst = out.f;
+        if (c.f() != null) {
+            float[] src = c.f();
+            float[] dst = out.f();
             for (int p = 0; p < from.length; p++) {
                 dst[p] = src[from[p]];
             }
         } else {
-            double[] src = c.d;
-            double[] dst = out.d;
+            double[] src = c.d();
+            double[] dst = out.d();
             for (int p = 0; p < from.length; p++) {
                 dst[p] = src[from[p]];
             }
@@ -218,15 +218,15 @@ final class Indexing {
         Tensor out = t.unary(UnaryOp.COPY, 0, 0);
         Tensor s = src.contiguous();
         int[] to = offsets(t.shape, k, os[k], index, out.offset, "scatterAdd");
-        if (out.f != null) {
-            float[] from = s.f;
-            float[] dst = out.f;
+        if (out.f() != null) {
+            float[] from = s.f();
+            float[] dst = out.f();
             for (int p = 0, o = s.offset; p < to.length; p++) {
                 dst[to[p]] += from[o + p];
             }
         } else {
-            double[] from = s.d;
-            double[] dst = out.d;
+            double[] from = s.d();
+            double[] dst = out.d();
             for (int p = 0, o = s.offset; p < to.length; p++) {
                 dst[to[p]] += from[o + p];
             }

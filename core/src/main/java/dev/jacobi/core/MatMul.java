@@ -55,7 +55,7 @@ final class MatMul {
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[r] = m;
         outShape[r + 1] = n;
-        Tensor out = Tensor.empty(t.dtype, outShape);
+        Tensor out = Tensor.uninitialized(t.dtype, outShape);
         int nb = Shapes.numel(batch, "matmul");
         int[] idx = new int[r];
         for (int bi = 0; bi < nb; bi++) {
@@ -68,11 +68,11 @@ final class MatMul {
                 bo += idx[i] * b.strides[i];
             }
             if (t.dtype == DType.FLOAT32) {
-                Gemm.sgemm(la[0] == 1, lb[0] == 1, m, n, k, 1f, a.f, ao, la[1], b.f, bo, lb[1], 0f,
-                        out.f, bi * m * n, n);
+                Gemm.sgemm(la[0] == 1, lb[0] == 1, m, n, k, 1f, a.f(), ao, la[1], b.f(), bo, lb[1], 0f,
+                        out.f(), bi * m * n, n);
             } else {
-                Gemm.dgemm(la[0] == 1, lb[0] == 1, m, n, k, 1.0, a.d, ao, la[1], b.d, bo, lb[1], 0.0,
-                        out.d, bi * m * n, n);
+                Gemm.dgemm(la[0] == 1, lb[0] == 1, m, n, k, 1.0, a.d(), ao, la[1], b.d(), bo, lb[1], 0.0,
+                        out.d(), bi * m * n, n);
             }
         }
         if (t.shape.length == 1) {
@@ -115,8 +115,8 @@ final class MatMul {
         if (!(inPlace && matrix && t.isContiguous())) {
             // a copy; from a contiguous input a plain array copy, which the JVM need not zero first
             out = !(matrix && t.isContiguous()) ? t.expand(m, n).unary(UnaryOp.COPY, 0, 0)
-                    : t.dtype == DType.FLOAT32 ? Tensor.wrap(Arrays.copyOfRange(t.f, t.offset, t.offset + m * n), m, n)
-                    : Tensor.wrap(Arrays.copyOfRange(t.d, t.offset, t.offset + m * n), m, n);
+                    : t.dtype == DType.FLOAT32 ? Tensor.wrap(Arrays.copyOfRange(t.f(), t.offset, t.offset + m * n), m, n)
+                    : Tensor.wrap(Arrays.copyOfRange(t.d(), t.offset, t.offset + m * n), m, n);
         }
         gemm(la[0] == 1, lb[0] == 1, m, n, k, a, la[1], b, lb[1], out, out.offset, n);
         return out;
@@ -126,9 +126,9 @@ final class MatMul {
     private static void gemm(boolean ta, boolean tb, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb,
                              Tensor c, int co, int ldc) {
         if (c.dtype == DType.FLOAT32) {
-            Gemm.sgemm(ta, tb, m, n, k, 1f, a.f, a.offset, lda, b.f, b.offset, ldb, 1f, c.f, co, ldc);
+            Gemm.sgemm(ta, tb, m, n, k, 1f, a.f(), a.offset, lda, b.f(), b.offset, ldb, 1f, c.f(), co, ldc);
         } else {
-            Gemm.dgemm(ta, tb, m, n, k, 1.0, a.d, a.offset, lda, b.d, b.offset, ldb, 1.0, c.d, co, ldc);
+            Gemm.dgemm(ta, tb, m, n, k, 1.0, a.d(), a.offset, lda, b.d(), b.offset, ldb, 1.0, c.d(), co, ldc);
         }
     }
 

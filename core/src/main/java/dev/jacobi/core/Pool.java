@@ -44,10 +44,10 @@ public final class Pool {
         int w = x.shape[3];
         int hw = os[2] * os[3];
         int[] tab = Convolution.taps(h, w, kh, kw, os[2], os[3], sh, sw, ph, pw);
-        Tensor out = Tensor.empty(x.dtype, os);
+        Tensor out = Tensor.uninitialized(x.dtype, os);
         int[] idx = new int[out.numel()];
         if (x.dtype == DType.FLOAT32 && ph == 0 && pw == 0) {
-            maxPoolFloat(xc.f, xc.offset, h, w, kh, kw, sh, sw, os, out.f, idx);
+            maxPoolFloat(xc.f(), xc.offset, h, w, kh, kw, sh, sw, os, out.f(), idx);
             return new MaxPoolResult(out, idx);
         }
         Workers.forRange(os[0] * os[1], Math.max(1, 4096 / Math.max(1, hw)), (p0, p1) -> {
@@ -122,9 +122,11 @@ public final class Pool {
         Tensor out = Tensor.empty(g.dtype, shape);
         checkIndices("scatterFlat", g, indices, out.numel(), Shapes.str(shape));
         Tensor gc = g.contiguous();
-        if (out.f != null) {
+        if (out.f() != null) {
+            float[] of = out.f();
+            float[] gf = gc.f();
             for (int i = 0, o = gc.offset; i < indices.length; i++, o++) {
-                out.f[indices[i]] += gc.f[o];
+                of[indices[i]] += gf[o];
             }
             return out;
         }

@@ -111,18 +111,19 @@ final class Reductions {
             for (int o = a; o < b; o++) {
                 int base = x.offset + o * inner;
                 if (t.dtype == DType.FLOAT32) {
-                    out.f[o] = run(k, kind, x.f, base, inner);
+                    out.f()[o] = run(k, kind, x.f(), base, inner);
                 } else {
-                    double acc = kind == Reduce.SUM ? 0 : x.d[base];
+                    double[] xd = x.d();
+                    double acc = kind == Reduce.SUM ? 0 : xd[base];
                     for (int i = 0; i < inner; i++) {
-                        double v = x.d[base + i];
+                        double v = xd[base + i];
                         acc = switch (kind) {
                             case SUM -> acc + v;
                             case MAX -> v > acc || v != v ? (acc != acc ? acc : v) : acc;
                             case MIN -> v < acc || v != v ? (acc != acc ? acc : v) : acc;
                         };
                     }
-                    out.d[o] = acc;
+                    out.d()[o] = acc;
                 }
             }
         });
@@ -146,12 +147,12 @@ final class Reductions {
                 int from = p % pieces * PIECE;
                 int start = x.offset + p / pieces * inner + from;
                 int n = Math.min(PIECE, inner - from);
-                part[p] = run(k, kind, x.f, start, n);
+                part[p] = run(k, kind, x.f(), start, n);
             }
         });
         Tensor out = Tensor.empty(DType.FLOAT32, outShape);
         for (int o = 0; o < outer; o++) {
-            out.f[o] = run(k, kind, part, o * pieces, pieces);
+            out.f()[o] = run(k, kind, part, o * pieces, pieces);
         }
         return out;
     }
@@ -198,7 +199,7 @@ final class Reductions {
         }
         int b = t.numel() / a / c;
         Tensor out = Tensor.empty(DType.FLOAT32, outShape);
-        float[] x = t.f;
+        float[] x = t.f();
         int x0 = t.offset;
         Kernels k = Backend.KERNELS;
         if (b == 1) {
@@ -208,7 +209,7 @@ final class Reductions {
                 float[] blk = new float[1024];
                 for (int u = u0; u < u1; u++) {
                     int j0 = u * 1024;
-                    sumRows(x, x0 + j0, c, a, out.f, j0, Math.min(1024, c - j0), blk);
+                    sumRows(x, x0 + j0, c, a, out.f(), j0, Math.min(1024, c - j0), blk);
                 }
             });
             return out;
@@ -223,7 +224,7 @@ final class Reductions {
                     }
                     total += blk;
                 }
-                out.f[j] = total;
+                out.f()[j] = total;
             }
         });
         return out;
@@ -276,25 +277,27 @@ final class Reductions {
         BinaryOp op = kind == Reduce.SUM ? BinaryOp.ADD : kind == Reduce.MAX ? BinaryOp.MAX : BinaryOp.MIN;
         Kernels k = Backend.KERNELS;
         Workers.forRange(a * per, Math.max(1, (1 << 15) / r / Math.min(b, ROW_CHUNK)), (u0, u1) -> {
-            float[] blk = t.f != null && kind == Reduce.SUM ? new float[Math.min(b, ROW_CHUNK)] : null;
+            float[] blk = t.f() != null && kind == Reduce.SUM ? new float[Math.min(b, ROW_CHUNK)] : null;
             for (int u = u0; u < u1; u++) {
                 int i = u / per;
                 int j0 = u % per * ROW_CHUNK;
                 int n = Math.min(ROW_CHUNK, b - j0);
                 int src = t.offset + i * r * b + j0;
                 int dst = i * b + j0;
-                if (t.f != null && kind == Reduce.SUM) {
-                    sumRows(t.f, src, b, r, out.f, dst, n, blk);
-                } else if (t.f != null) {
-                    System.arraycopy(t.f, src, out.f, dst, n);
+                if (t.f() != null && kind == Reduce.SUM) {
+                    sumRows(t.f(), src, b, r, out.f(), dst, n, blk);
+                } else if (t.f() != null) {
+                    System.arraycopy(t.f(), src, out.f(), dst, n);
                     for (int q = 1; q < r; q++) {
-                        k.binary(op, out.f, dst, 1, t.f, src + q * b, 1, out.f, dst, n);
+                        k.binary(op, out.f(), dst, 1, t.f(), src + q * b, 1, out.f(), dst, n);
                     }
                 } else {
-                    System.arraycopy(t.d, src, out.d, dst, n);
+                    double[] td = t.d();
+                    double[] od = out.d();
+                    System.arraycopy(td, src, od, dst, n);
                     for (int q = 1; q < r; q++) {
                         for (int j = 0; j < n; j++) {
-                            out.d[dst + j] = op.apply(out.d[dst + j], t.d[src + q * b + j]);
+                            od[dst + j] = op.apply(od[dst + j], td[src + q * b + j]);
                         }
                     }
                 }

@@ -2,6 +2,7 @@ package dev.jacobi.core;
 
 import dev.jacobi.core.Reductions.Reduce;
 import dev.jacobi.core.kernel.BinaryOp;
+import dev.jacobi.core.kernel.CachingAllocator;
 import dev.jacobi.core.kernel.UnaryOp;
 import java.util.Arrays;
 import java.util.List;
@@ -19,23 +20,117 @@ import java.util.List;
  * layout, as in PyTorch; {@link #contiguous()} always gives row-major order.
  * Index-valued results (argmax, max indices) are {@code int[]} in row-major order of the result shape.
  */
-public final class Tensor {
+public final class Tensor implements AutoCloseable {
     final DType dtype;
-    final float[] f;
-    final double[] d;
+    private final float[] fa;
+    private final double[] da;
+    /** What this tensor shares with its views: whether the array was released, and how many tensors see it. */
+    private final Storage storage;
     final int[] shape;
     final int[] strides;
     final int offset;
     private final int numel;
 
     Tensor(DType dtype, float[] f, double[] d, int[] shape, int[] strides, int offset) {
+        this(dtype, f, d, new Storage(), shape, strides, offset);
+    }
+
+    /** A view of {@code base}'s array. */
+    Tensor(Tensor base, int[] shape, int[] strides, int offset) {
+        this(base.dtype, base.f(), base.d(), base.storage, shape, strides, offset);
+    }
+
+    private Tensor(DType dtype, float[] f, double[] d, Storage storage, int[] shape, int[] strides, int offset) {
         this.dtype = dtype;
-        this.f = f;
-        this.d = d;
+        this.fa = f;
+        this.da = d;
+        this.storage = storage;
+        storage.tensors++;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
         this.numel = Shapes.numel(shape, "Tensor");
+    }
+
+    /** The float32 array (null for float64); throws once the storage was released. */
+    float[] f() {
+        if (storage.releasedBy != null) {
+            throw released();
+        }
+        return fa;
+    }
+
+    /** The float64 array (null for float32); throws once the storage was released. */
+    double[] d() {
+        if (storage.releasedBy != null) {
+            throw released();
+        }
+        return da;
+    }
+
+    private IllegalStateException released() {
+        return new IllegalStateException("this tensor " + Shapes.str(shape) + " was released by "
+                + storage.releasedBy + ", and its memory now holds other values; keep a clone() of a tensor you need"
+                + " after that point");
+    }
+
+    /**
+     * Returns this tensor's memory to the caching allocator, for the next op of that size to reuse (PyTorch frees it
+     * when the last reference goes; the JVM cannot tell). The tensor, and every view that shares its array, can no
+     * longer be used: each throws {@link IllegalStateException}. Closing twice does nothing. Use it in
+     * try-with-resources for large temporaries in a loop.
+     */
+    @Override
+    public void close() {
+        release("Tensor.close()");
+    }
+
+    /**
+     * Releases the array as {@link #close()}, naming {@code by} in the error of a later use: for engines and
+     * trainers that know no one else holds the tensor. Returns false, and releases nothing, when it already was.
+     */
+    public boolean release(String by) {
+        if (storage.releasedBy != null) {
+            return false;
+        }
+        storage.releasedBy = by;
+        if (fa != null) {
+            CachingAllocator.release(fa);
+        } else {
+            CachingAllocator.release(da);
+        }
+        return true;
+    }
+
+    /**
+     * Whether this tensor alone was made over its array: no view of it, and it no view of another, was ever created.
+     * The autodiff engine releases a spent gradient only then.
+     */
+    public boolean ownsStorage() {
+        return storage.tensors == 1;
+    }
+
+    /** Whether this tensor and {@code other} are over the same array. */
+    public boolean sharesStorage(Tensor other) {
+        return storage == other.storage;
+    }
+
+    /**
+     * A mark in the sequence of tensor memory: {@link #allocatedAfter} tells the tensors whose array was made after
+     * it. The autodiff engine uses it to know the gradients that a backward rule made afresh.
+     */
+    public static long allocationMark() {
+        return Storage.mark();
+    }
+
+    /** Whether this tensor's array was made (taken from the allocator) after {@code mark}. */
+    public boolean allocatedAfter(long mark) {
+        return storage.serial > mark;
+    }
+
+    /** Whether {@link #close()} (or the engine or trainer) released this tensor's array. */
+    public boolean isReleased() {
+        return storage.releasedBy != null;
     }
 
     // ---------------------------------------------------------------- construction (see Factories)
@@ -50,10 +145,18 @@ public final class Tensor {
         return new Tensor(DType.FLOAT64, null, data, shape.clone(), Shapes.contiguousStrides(shape), 0);
     }
 
-    /** A fresh zero-filled contiguous tensor. */
+    /** A fresh zero-filled contiguous tensor, its memory from the caching allocator. */
     static Tensor empty(DType dtype, int[] shape) {
         int n = Shapes.numel(shape, "zeros");
-        return dtype == DType.FLOAT32 ? wrap(new float[n], shape) : wrap(new double[n], shape);
+        return dtype == DType.FLOAT32 ? wrap(CachingAllocator.zeroFloats(n), shape)
+                : wrap(CachingAllocator.zeroDoubles(n), shape);
+    }
+
+    /** A fresh contiguous tensor with arbitrary contents, for an op that writes every element. */
+    static Tensor uninitialized(DType dtype, int[] shape) {
+        int n = Shapes.numel(shape, "empty");
+        return dtype == DType.FLOAT32 ? wrap(CachingAllocator.floats(n), shape)
+                : wrap(CachingAllocator.doubles(n), shape);
     }
 
     /** A float32 tensor holding a copy of {@code data} in row-major order. With no shape, a 1-D tensor. */
@@ -163,10 +266,10 @@ public final class Tensor {
 
     /** Writes flat element {@code i} of a fresh contiguous tensor (construction only). */
     void setFlat(int i, double v) {
-        if (f != null) {
-            f[offset + i] = (float) v;
+        if (fa != null) {
+            f()[offset + i] = (float) v;
         } else {
-            d[offset + i] = v;
+            d()[offset + i] = v;
         }
     }
 
@@ -210,7 +313,7 @@ public final class Tensor {
     /** The element at {@code idx} (negative indices count from the end), as a double. */
     public double get(int... idx) {
         int p = Indexing.flatIndex(this, idx, "get");
-        return f != null ? f[p] : d[p];
+        return fa != null ? f()[p] : d()[p];
     }
 
     /** The value of a one-element tensor. */
@@ -219,21 +322,19 @@ public final class Tensor {
             throw new IllegalArgumentException("item: tensor of shape " + Shapes.str(shape)
                     + " has " + numel + " elements, not 1");
         }
-        return f != null ? f[offset] : d[offset];
+        return fa != null ? f()[offset] : d()[offset];
     }
 
     /** The elements in row-major order, as floats. */
     public float[] toFloatArray() {
         Tensor c = to(DType.FLOAT32).contiguous();
-        return c.f == f && c.offset == 0 && c.f.length == numel ? c.f.clone()
-                : Arrays.copyOfRange(c.f, c.offset, c.offset + numel);
+        return Arrays.copyOfRange(c.f(), c.offset, c.offset + numel);
     }
 
     /** The elements in row-major order, as doubles. */
     public double[] toDoubleArray() {
         Tensor c = to(DType.FLOAT64).contiguous();
-        return c.d == d && c.offset == 0 && c.d.length == numel ? c.d.clone()
-                : Arrays.copyOfRange(c.d, c.offset, c.offset + numel);
+        return Arrays.copyOfRange(c.d(), c.offset, c.offset + numel);
     }
 
     /** This tensor converted to {@code target} ({@code this} if it already is). */
@@ -244,6 +345,102 @@ public final class Tensor {
     /** {@code this} if contiguous, otherwise a contiguous copy. */
     public Tensor contiguous() {
         return isContiguous() ? this : unary(UnaryOp.COPY, 0, 0);
+    }
+
+    /** A contiguous copy with its own memory (PyTorch's {@code clone}). */
+    public Tensor copy() {
+        return unary(UnaryOp.COPY, 0, 0);
+    }
+
+    // ---------------------------------------------------------------- in-place ops (see Elementwise)
+    //
+    // PyTorch's trailing-underscore ops: they write this tensor's memory (and so every view that shares it) and
+    // return this. Each bumps the memory's version, and a backward that needs a value modified since the forward
+    // recorded it throws, as PyTorch's does. The tensor written must not be an expanded view, and the operand
+    // broadcasts to its shape, never the other way.
+
+    /** {@code this += other} in place. */
+    public Tensor add_(Tensor other) {
+        return Elementwise.binaryInPlace(this, BinaryOp.ADD, other);
+    }
+
+    /** {@code this += alpha·other} in place (one pass for float32 operands of this shape, both contiguous). */
+    public Tensor add_(Tensor other, double alpha) {
+        if (dtype == DType.FLOAT32 && other.dtype == DType.FLOAT32 && Arrays.equals(shape, other.shape)
+                && isContiguous() && other.isContiguous() && !other.sharesStorage(this)) {
+            Elementwise.axpy(alpha, other, this);
+            modified();
+            return this;
+        }
+        return add_(alpha == 1 ? other : other.mul(alpha));
+    }
+
+    /** {@code this += s} in place. */
+    public Tensor add_(double s) {
+        return add_(full(dtype, s));
+    }
+
+    /** {@code this -= other} in place. */
+    public Tensor sub_(Tensor other) {
+        return Elementwise.binaryInPlace(this, BinaryOp.SUB, other);
+    }
+
+    /** {@code this *= other} in place. */
+    public Tensor mul_(Tensor other) {
+        return Elementwise.binaryInPlace(this, BinaryOp.MUL, other);
+    }
+
+    /** {@code this *= s} in place. */
+    public Tensor mul_(double s) {
+        return mul_(full(dtype, s));
+    }
+
+    /** {@code this /= other} in place. */
+    public Tensor div_(Tensor other) {
+        return Elementwise.binaryInPlace(this, BinaryOp.DIV, other);
+    }
+
+    /** {@code this /= s} in place. */
+    public Tensor div_(double s) {
+        return div_(full(dtype, s));
+    }
+
+    /** {@code max(this, 0)} in place. */
+    public Tensor relu_() {
+        return Elementwise.unaryInPlace(this, UnaryOp.RELU, "relu_");
+    }
+
+    /** {@code exp(this)} in place. */
+    public Tensor exp_() {
+        return Elementwise.unaryInPlace(this, UnaryOp.EXP, "exp_");
+    }
+
+    /** Copies {@code src} (converted to this dtype, broadcast to this shape) into this tensor. */
+    public Tensor copy_(Tensor src) {
+        return Elementwise.copyInPlace(this, src);
+    }
+
+    /** Sets every element to {@code v}. */
+    public Tensor fill_(double v) {
+        return copy_(full(dtype, v));
+    }
+
+    /** Sets every element to 0. */
+    public Tensor zero_() {
+        return fill_(0);
+    }
+
+    /**
+     * How many in-place writes this tensor's memory has had (PyTorch's {@code _version}). The autodiff engine
+     * records it with each value and checks it before a backward rule reads the value.
+     */
+    public int version() {
+        return storage.version;
+    }
+
+    /** Records an in-place write. */
+    void modified() {
+        storage.version++;
     }
 
     // ---------------------------------------------------------------- views (see Views)
@@ -511,14 +708,14 @@ public final class Tensor {
     }
 
     double rawAt(int p) {
-        return f != null ? f[p] : d[p];
+        return fa != null ? f()[p] : d()[p];
     }
 
     void setRaw(int p, double v) {
-        if (f != null) {
-            f[p] = (float) v;
+        if (fa != null) {
+            f()[p] = (float) v;
         } else {
-            d[p] = v;
+            d()[p] = v;
         }
     }
 

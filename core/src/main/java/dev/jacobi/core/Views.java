@@ -11,8 +11,12 @@ final class Views {
     private Views() {
     }
 
+    /** The view, or {@code t} itself when nothing changes (so that an op's no-op views leave it without views). */
     private static Tensor view(Tensor t, int[] newShape, int[] newStrides, int newOffset) {
-        return new Tensor(t.dtype, t.f, t.d, newShape, newStrides, newOffset);
+        if (newOffset == t.offset && Arrays.equals(newShape, t.shape) && Arrays.equals(newStrides, t.strides)) {
+            return t;
+        }
+        return new Tensor(t, newShape, newStrides, newOffset);
     }
 
     /** The body of {@link Tensor#reshape}. */

@@ -1,6 +1,7 @@
 package dev.jacobi.core.blas;
 
 import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.CachingAllocator;
 
 /**
  * A flat array of one element type, the storage below {@code Tensor} (the typed operand of BLAS-style calls): {@link F32} or {@link F64}. Kernels that run on
@@ -27,7 +28,7 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
 
         @Override
         public Buf alloc(int n) {
-            return new F32(new float[n]);
+            return new F32(CachingAllocator.zeroFloats(n));
         }
 
         @Override
@@ -91,7 +92,7 @@ public sealed interface Buf permits Buf.F32, Buf.F64 {
 
         @Override
         public Buf alloc(int n) {
-            return new F64(new double[n]);
+            return new F64(CachingAllocator.zeroDoubles(n));
         }
 
         @Override

@@ -5,6 +5,7 @@ import dev.jacobi.core.blas.Dense;
 import dev.jacobi.core.blas.Gemm;
 import dev.jacobi.core.blas.GemmKernel;
 import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.CachingAllocator;
 import dev.jacobi.core.kernel.Dims;
 import dev.jacobi.core.kernel.Kernels;
 import dev.jacobi.core.kernel.Workers;
@@ -187,7 +188,7 @@ final class ShiftedConvolution {
         int plane = hp * wp;
         int panels = (coutG + mr - 1) / mr;
         int[] rows = tapRows(g, plane, wp);
-        float[] y = new float[Dims.numel(new int[] {n, cout, ho, wo}, "conv2d")];
+        float[] y = CachingAllocator.floats(Dims.numel(new int[] {n, cout, ho, wo}, "conv2d"));
         if (coutG < MIN_ROWS) {
             // few output channels: each is a sum of kg shifted planes
             Kernels kn = Backend.KERNELS;

@@ -348,11 +348,9 @@ public final class VectorKernels extends ScalarKernels {
      * interpreter and the JIT can round it differently, which would make results depend on compilation state.
      */
     private static float laneSum(FloatVector acc) {
-        float[] lanes = new float[L];
-        acc.intoArray(lanes, 0);
         float s = 0;
-        for (float x : lanes) {
-            s += x;
+        for (int i = 0; i < L; i++) {
+            s += acc.lane(i);
         }
         return s;
     }
