@@ -5,6 +5,7 @@ import static dev.jacobi.autodiff.Var.of;
 
 import dev.jacobi.core.Conv;
 import dev.jacobi.core.Conv2dSpec;
+import dev.jacobi.core.Memory;
 import dev.jacobi.core.PaddingMode;
 import dev.jacobi.core.Pool;
 import dev.jacobi.core.Shapes;
@@ -73,8 +74,35 @@ final class ConvPoolOps {
     static Var maxPool2d(Var x, int k, int stride, int padding) {
         int[] xs = x.shape();
         Pool.MaxPoolResult r = Pool.maxPool2d(x.value(), k, k, stride, stride, padding, padding);
-        int[] idx = r.indices();
-        return make(Op.MAX_POOL2D, r.values(), (g, out, n) -> new Var[] {scatterFlat(g, idx, xs)}, x);
+        return make(Op.MAX_POOL2D, r.values(), new MaxPoolRule(r.indices(), xs), x);
+    }
+
+    /**
+     * maxPool2d's rule, the scatter of {@code g} to the maxima's positions. When the graph is freed its positions go
+     * back to the caching allocator, unless a recorded backward (double backprop) made ops that still hold them.
+     */
+    private static final class MaxPoolRule implements Rule {
+        private final int[] idx;
+        private final int[] xs;
+        private boolean shared;
+
+        MaxPoolRule(int[] idx, int[] xs) {
+            this.idx = idx;
+            this.xs = xs;
+        }
+
+        @Override
+        public Var[] apply(Var g, Var out, boolean[] needs) {
+            shared |= GradMode.enabled();
+            return new Var[] {scatterFlat(g, idx, xs)};
+        }
+
+        @Override
+        public void free() {
+            if (!shared) {
+                Memory.releaseIndices(idx);
+            }
+        }
     }
 
     /** {@code zeros(shape)} with {@code g.flat[i]} added at flat position {@code indices[i]}. Rule: gatherFlat. */

@@ -10,6 +10,10 @@ interface Rule {
     /** Returns one cotangent per input ({@code null} where {@code needs[i]} is false or the input is constant). */
     Var[] apply(Var g, Var out, boolean[] needs);
 
+    /** Called when the graph is freed and this rule will never run again: it may give back what it holds. */
+    default void free() {
+    }
+
     /**
      * A rule that adds each input's cotangent onto that input's cotangent summed so far, {@code acc[i]} (null if
      * none), itself, where it can do so more cheaply than the engine's separate {@code add}: a matrix product's

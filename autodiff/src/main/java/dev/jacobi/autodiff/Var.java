@@ -113,6 +113,9 @@ public final class Var {
     /** Frees this node's part of the graph (its rule and inputs); a later backward through it throws. */
     void free() {
         if (!leaf) {
+            if (rule != null) {
+                rule.free();
+            }
             rule = null;
             inputs = null;
         }

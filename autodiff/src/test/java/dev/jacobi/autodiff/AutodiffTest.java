@@ -442,4 +442,30 @@ class AutodiffTest {
         assertTrue(values.stream().noneMatch(v -> v.sharesStorage(h.value())));
         assertTrue(values.stream().anyMatch(v -> v == m.value()));
     }
+
+    @Test
+    void doubleBackpropThroughMaxPoolKeepsThePositionsTheRecordedGraphNeeds() {
+        // ∇ₓ of (v · maxPool(conv(x, w))) recorded with a graph holds scatters of v to the pool's positions; a
+        // backward of the loss then frees the forward graph, which must not give the positions back while that
+        // recorded graph can still run (the tests poison released memory)
+        Rng r = new Rng(7);
+        Tensor xt = Tensor.randn(r, 8, 4, 64, 64);
+        Tensor wt = Tensor.randn(r, 4, 4, 3, 3).mul(0.2);
+        Tensor vt = Tensor.randn(r, 8, 4, 32, 32);
+        double[][] grads = new double[2][];
+        for (int retain = 0; retain < 2; retain++) {
+            Var x = Var.param(xt);
+            Var w = Var.param(wt);
+            Var v = Var.param(vt);
+            Var loss = x.conv2d(w, null, dev.jacobi.core.Conv2dSpec.of(1, 1)).maxPool2d(2, 2, 0).mul(v).sum();
+            Var gx = Autodiff.grad(loss, List.of(x), null, true).get(0);
+            loss.backward(null, retain == 1);
+            gx.square().sum().backward();
+            grads[retain] = v.grad().toDoubleArray();
+        }
+        assertArrayEquals(grads[1], grads[0], 0);
+        for (double v : grads[0]) {
+            assertTrue(Double.isFinite(v));
+        }
+    }
 }

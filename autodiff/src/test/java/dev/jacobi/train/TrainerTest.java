@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Batch;
+import dev.jacobi.core.Memory;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.datasets.DataLoader;
@@ -560,12 +561,12 @@ class TrainerTest {
     @Test
     void cachingDoesNotChangeTraining() {
         double[] withCache = trainLosses();
-        long old = dev.jacobi.core.kernel.CachingAllocator.limit();
+        long old = Memory.cacheLimit();
         try {
-            dev.jacobi.core.kernel.CachingAllocator.setLimit(0);
+            Memory.setCacheLimit(0);
             assertArrayEquals(trainLosses(), withCache);
         } finally {
-            dev.jacobi.core.kernel.CachingAllocator.setLimit(old);
+            Memory.setCacheLimit(old);
         }
     }
 

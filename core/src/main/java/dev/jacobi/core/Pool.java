@@ -2,6 +2,7 @@ package dev.jacobi.core;
 
 import dev.jacobi.core.conv.Convolution;
 import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.CachingAllocator;
 import dev.jacobi.core.kernel.Kernels;
 import dev.jacobi.core.kernel.Workers;
 
@@ -45,7 +46,7 @@ public final class Pool {
         int hw = os[2] * os[3];
         int[] tab = Convolution.taps(h, w, kh, kw, os[2], os[3], sh, sw, ph, pw);
         Tensor out = Tensor.uninitialized(x.dtype, os);
-        int[] idx = new int[out.numel()];
+        int[] idx = CachingAllocator.ints(out.numel());
         if (x.dtype == DType.FLOAT32 && ph == 0 && pw == 0) {
             maxPoolFloat(xc.f(), xc.offset, h, w, kh, kw, sh, sw, os, out.f(), idx);
             return new MaxPoolResult(out, idx);

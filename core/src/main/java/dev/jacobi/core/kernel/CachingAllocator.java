@@ -22,13 +22,14 @@ public final class CachingAllocator {
     public static final int MIN_LENGTH = 1 << 14;
 
     /**
-     * With {@code -Djacobi.poisonMemory=true} (the tests' setting) every array handed out without zeroing is
-     * filled with NaN first, so that an op that reads its output before writing it shows up.
+     * With {@code -Djacobi.poisonMemory=true} (the tests' setting) every array handed out without zeroing, and
+     * every array released, is filled with NaN (ints with {@code Integer.MIN_VALUE}), so that an op that reads its
+     * output before writing it, or memory after its release, shows up.
      */
     private static final boolean POISON = Boolean.getBoolean("jacobi.poisonMemory");
     private static final Object LOCK = new Object();
-    private static final Map<Integer, ArrayDeque<float[]>> FLOATS = new HashMap<>();
-    private static final Map<Integer, ArrayDeque<double[]>> DOUBLES = new HashMap<>();
+    /** Free arrays by element type and length: key {@code length·4 + type}, type 0 float, 1 double, 2 int. */
+    private static final Map<Long, ArrayDeque<Object>> FREE = new HashMap<>();
     private static long cached;
     private static long limit = Runtime.getRuntime().maxMemory() / 4;
     private static long hits;
@@ -39,68 +40,75 @@ public final class CachingAllocator {
 
     /** A float array of length {@code n} with arbitrary contents, cached if one is free. */
     public static float[] floats(int n) {
-        float[] a = take(n);
+        float[] a = (float[]) take(0, n);
+        if (a == null) {
+            a = new float[n];
+        }
         if (POISON) {
             Arrays.fill(a, Float.NaN);
         }
         return a;
     }
 
-    private static float[] take(int n) {
-        if (n >= MIN_LENGTH) {
-            synchronized (LOCK) {
-                ArrayDeque<float[]> free = FLOATS.get(n);
-                if (free != null && !free.isEmpty()) {
-                    cached -= 4L * n;
-                    hits++;
-                    return free.pop();
-                }
-                misses++;
-            }
-        }
-        return new float[n];
-    }
-
     /** A double array of length {@code n} with arbitrary contents, cached if one is free. */
     public static double[] doubles(int n) {
-        double[] a = takeDoubles(n);
+        double[] a = (double[]) take(1, n);
+        if (a == null) {
+            a = new double[n];
+        }
         if (POISON) {
             Arrays.fill(a, Double.NaN);
         }
         return a;
     }
 
-    private static double[] takeDoubles(int n) {
-        if (n >= MIN_LENGTH) {
-            synchronized (LOCK) {
-                ArrayDeque<double[]> free = DOUBLES.get(n);
-                if (free != null && !free.isEmpty()) {
-                    cached -= 8L * n;
-                    hits++;
-                    return free.pop();
-                }
-                misses++;
-            }
+    /** An int array of length {@code n} with arbitrary contents, cached if one is free. */
+    public static int[] ints(int n) {
+        int[] a = (int[]) take(2, n);
+        if (a == null) {
+            a = new int[n];
         }
-        return new double[n];
+        if (POISON) {
+            Arrays.fill(a, Integer.MIN_VALUE);
+        }
+        return a;
     }
 
     /** A zero-filled float array of length {@code n}. */
     public static float[] zeroFloats(int n) {
-        float[] a = take(n);
-        if (n >= MIN_LENGTH) {
-            Arrays.fill(a, 0f);
+        float[] a = (float[]) take(0, n);
+        if (a == null) {
+            return new float[n];
         }
+        Arrays.fill(a, 0f);
         return a;
     }
 
     /** A zero-filled double array of length {@code n}. */
     public static double[] zeroDoubles(int n) {
-        double[] a = takeDoubles(n);
-        if (n >= MIN_LENGTH) {
-            Arrays.fill(a, 0d);
+        double[] a = (double[]) take(1, n);
+        if (a == null) {
+            return new double[n];
         }
+        Arrays.fill(a, 0d);
         return a;
+    }
+
+    /** A free array of {@code type} and length {@code n}, or null. */
+    private static Object take(int type, int n) {
+        if (n < MIN_LENGTH) {
+            return null;
+        }
+        synchronized (LOCK) {
+            ArrayDeque<Object> free = FREE.get(key(type, n));
+            if (free != null && !free.isEmpty()) {
+                cached -= bytes(type, n);
+                hits++;
+                return free.pop();
+            }
+            misses++;
+            return null;
+        }
     }
 
     /**
@@ -108,26 +116,52 @@ public final class CachingAllocator {
      * left to the garbage collector.
      */
     public static void release(float[] a) {
-        if (a != null && a.length >= MIN_LENGTH) {
-            synchronized (LOCK) {
-                if (cached + 4L * a.length <= limit) {
-                    FLOATS.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
-                    cached += 4L * a.length;
-                }
-            }
+        if (a != null) {
+            put(0, a.length, a);
         }
     }
 
     /** Takes back {@code a}, as {@link #release(float[])}. */
     public static void release(double[] a) {
-        if (a != null && a.length >= MIN_LENGTH) {
+        if (a != null) {
+            put(1, a.length, a);
+        }
+    }
+
+    /** Takes back {@code a}, as {@link #release(float[])}. */
+    public static void release(int[] a) {
+        if (a != null) {
+            put(2, a.length, a);
+        }
+    }
+
+    private static void put(int type, int n, Object a) {
+        if (POISON) {
+            // a use after release reads garbage that shows
+            if (a instanceof float[] f) {
+                Arrays.fill(f, Float.NaN);
+            } else if (a instanceof double[] d) {
+                Arrays.fill(d, Double.NaN);
+            } else {
+                Arrays.fill((int[]) a, Integer.MIN_VALUE);
+            }
+        }
+        if (n >= MIN_LENGTH) {
             synchronized (LOCK) {
-                if (cached + 8L * a.length <= limit) {
-                    DOUBLES.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
-                    cached += 8L * a.length;
+                if (cached + bytes(type, n) <= limit) {
+                    FREE.computeIfAbsent(key(type, n), k -> new ArrayDeque<>()).push(a);
+                    cached += bytes(type, n);
                 }
             }
         }
+    }
+
+    private static long key(int type, int n) {
+        return (long) n << 2 | type;
+    }
+
+    private static long bytes(int type, int n) {
+        return (type == 1 ? 8L : 4L) * n;
     }
 
     /** Bytes waiting in the free lists. */
@@ -160,8 +194,7 @@ public final class CachingAllocator {
     /** Drops every cached array (they become garbage). */
     public static void clear() {
         synchronized (LOCK) {
-            FLOATS.clear();
-            DOUBLES.clear();
+            FREE.clear();
             cached = 0;
         }
     }
