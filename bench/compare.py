@@ -14,7 +14,11 @@ bench/target/jacobi.jar (build it with ./jacobi or mvn -DskipTests package). Tim
 warm up for 1.5 s, then the median of runs over 2 s. With --rounds N every side runs N times in turn and each
 workload keeps its best round on each side, which evens out the slow spells of a shared machine. --isa avx2 limits
 both sides to AVX2 (Jacobi: -XX:UseAVX=2, 256-bit vectors; PyTorch: OPENBLAS_CORETYPE=Haswell,
-DNNL_MAX_CPU_ISA=AVX2), to measure on an AVX-512 machine what users of AVX2 CPUs get.
+DNNL_MAX_CPU_ISA=AVX2), to measure on an AVX-512 machine what users of AVX2 CPUs get. Jacobi runs with the
+launcher's flags (the parallel collector; -XX:+UseTransparentHugePages where Linux gives huge pages on request), and
+each row that makes a tensor closes it, as Python frees the result of a + b that nothing keeps, so that both sides
+reuse the memory through their allocators. The limit_* rows (Jacobi's side only) are the machine's copy and triad
+bandwidth and its FMA peak, measured with plain Vector API loops.
 """
 import argparse
 import ctypes
@@ -256,9 +260,16 @@ def main():
     # OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit
     threads_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     fast_env = {k: v for k, v in threads_env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    java_flags = []
+    # the launcher's flags (./jacobi): the parallel collector, and huge pages where Linux gives them on request
+    java_flags = ["-XX:+UseParallelGC"]
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            if "[madvise]" in f.read():
+                java_flags.append("-XX:+UseTransparentHugePages")
+    except OSError:
+        pass
     if args.isa == "avx2":
-        java_flags = ["-XX:UseAVX=2"]
+        java_flags.append("-XX:UseAVX=2")
         threads_env = dict(threads_env, OPENBLAS_CORETYPE="Haswell", DNNL_MAX_CPU_ISA="AVX2")
         fast_env = None  # the environment is fixed: no second PyTorch run with OpenBLAS's own choice
     java_res, java_meta = [{} for _ in javas], [{} for _ in javas]
@@ -281,7 +292,8 @@ def main():
     columns, envs = [], []
     for meta, res in zip(java_meta, java_res):
         columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
-        envs.append("Jacobi: JDK %s, %s, %s threads" % (meta.get("jdk"), meta.get("simd"), meta.get("threads")))
+        envs.append("Jacobi: JDK %s, %s, %s threads, %s" % (meta.get("jdk"), meta.get("simd"), meta.get("threads"),
+                                                            " ".join(java_flags)))
     runs = [("AVX2: OPENBLAS_CORETYPE=Haswell, DNNL_MAX_CPU_ISA=AVX2", meta_d)] if fast_env is None else \
         [("as is", meta_d), ("OPENBLAS_CORETYPE/L2_SIZE unset", meta_f)]
     for label, meta in runs:

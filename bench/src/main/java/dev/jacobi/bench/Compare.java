@@ -45,14 +45,23 @@ public final class Compare {
     record Workload(String name, double flops, Supplier<Runnable> setup) {
     }
 
+    /**
+     * Times {@code op} and closes its result, as Python frees the result of {@code a + b} when nothing keeps it:
+     * the next call then reuses that memory through the caching allocator, as PyTorch's does.
+     */
+    private static Runnable dropping(Supplier<Tensor> op) {
+        return () -> op.get().close();
+    }
+
     static List<Workload> workloads() {
         List<Workload> w = new ArrayList<>();
+        Limits.add(w);
         for (int n : new int[] {64, 128, 192, 256, 384, 512, 768, 1024, 2048}) {
             w.add(new Workload("gemm_n" + n, 2.0 * n * n * n, () -> {
                 Rng r = new Rng(1);
                 Tensor a = Tensor.randn(r, n, n);
                 Tensor b = Tensor.randn(r, n, n);
-                return () -> a.matmul(b);
+                return dropping(() -> a.matmul(b));
             }));
         }
         for (int[] s : new int[][] {{128, 784, 512}, {128, 512, 512}}) {
@@ -62,24 +71,36 @@ public final class Compare {
                 Rng r = new Rng(1);
                 return new Tensor[] {Tensor.randn(r, s[0], s[1]), Tensor.randn(r, s[1], s[2]), Tensor.randn(r, s[0], s[2])};
             };
-            w.add(new Workload("gemm_ab_" + dims, fl, () -> { Tensor[] t = ops.get(); return () -> t[0].matmul(t[1]); }));
-            w.add(new Workload("gemm_atb_" + dims, fl, () -> { Tensor[] t = ops.get(); return () -> t[0].t().matmul(t[2]); }));
-            w.add(new Workload("gemm_abt_" + dims, fl, () -> { Tensor[] t = ops.get(); return () -> t[2].matmul(t[1].t()); }));
+            w.add(new Workload("gemm_ab_" + dims, fl, () -> {
+                Tensor[] t = ops.get();
+                return dropping(() -> t[0].matmul(t[1]));
+            }));
+            w.add(new Workload("gemm_atb_" + dims, fl, () -> {
+                Tensor[] t = ops.get();
+                return dropping(() -> t[0].t().matmul(t[2]));
+            }));
+            w.add(new Workload("gemm_abt_" + dims, fl, () -> {
+                Tensor[] t = ops.get();
+                return dropping(() -> t[2].matmul(t[1].t()));
+            }));
         }
         int n4 = 1 << 22;
         Supplier<Tensor[]> ew = () -> {
             Rng r = new Rng(2);
             return new Tensor[] {Tensor.randn(r, n4), Tensor.randn(r, n4)};
         };
-        w.add(new Workload("copy_4M", 0, () -> { float[] a = ew.get()[0].toFloatArray(); return () -> a.clone(); }));
-        w.add(new Workload("add_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].add(t[1]); }));
-        w.add(new Workload("mul_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].mul(t[1]); }));
-        w.add(new Workload("relu_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].relu(); }));
-        w.add(new Workload("exp_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].exp(); }));
+        w.add(new Workload("copy_4M", 0, () -> { Tensor[] t = ew.get(); return dropping(() -> t[0].copy()); }));
+        w.add(new Workload("add_4M", 0, () -> { Tensor[] t = ew.get(); return dropping(() -> t[0].add(t[1])); }));
+        w.add(new Workload("mul_4M", 0, () -> { Tensor[] t = ew.get(); return dropping(() -> t[0].mul(t[1])); }));
+        w.add(new Workload("relu_4M", 0, () -> { Tensor[] t = ew.get(); return dropping(() -> t[0].relu()); }));
+        w.add(new Workload("exp_4M", 0, () -> { Tensor[] t = ew.get(); return dropping(() -> t[0].exp()); }));
         w.add(new Workload("sum_4M", 0, () -> { Tensor[] t = ew.get(); return () -> t[0].sum(); }));
         // a sum over a middle dim (per-channel statistics of an NCHW activation), and over the channel dim
         Supplier<Tensor> act = () -> Tensor.randn(new Rng(3), 64, 32, 28, 28);
-        w.add(new Workload("sum_dim1_64x32x28x28", 0, () -> { Tensor t = act.get(); return () -> t.sum(1, false); }));
+        w.add(new Workload("sum_dim1_64x32x28x28", 0, () -> {
+            Tensor t = act.get();
+            return dropping(() -> t.sum(1, false));
+        }));
         for (Object[] c : new Object[][] {{"ref", new int[] {64, 32, 28, 28}, new int[] {64, 32, 3, 3}},
                 {"mnist", new int[] {128, 1, 28, 28}, new int[] {32, 1, 3, 3}},
                 {"c64", new int[] {32, 64, 32, 32}, new int[] {64, 64, 3, 3}}}) {
@@ -94,13 +115,15 @@ public final class Compare {
             };
             w.add(new Workload("conv_" + c[0] + "_fwd", 0, () -> {
                 Tensor[] t = ops.get();
-                return () -> Conv.conv2d(t[0], t[1], null, pad1);
+                return dropping(() -> Conv.conv2d(t[0], t[1], null, pad1));
             }));
             w.add(new Workload("conv_" + c[0] + "_fwdbwd", 0, () -> {
                 Tensor[] t = ops.get();
                 return () -> {
-                    Conv.conv2d(t[0], t[1], null, pad1);
-                    Conv.conv2dBackward(t[0], t[2], t[1], pad1);
+                    Conv.conv2d(t[0], t[1], null, pad1).close();
+                    for (Tensor g : Conv.conv2dBackward(t[0], t[2], t[1], pad1)) {
+                        g.close();
+                    }
                 };
             }));
         }
