@@ -179,6 +179,13 @@ def torch_workloads(torch):
         opt.step()
     w["mlp_sgd_step_gradpen"] = (sgd_step_gradpen, 0)
 
+    w["cnn_sgd_step"] = (cnn_training(torch, g, y), 0)
+    return w
+
+
+def cnn_training(torch, g, y):
+    """The comparison's CNN SGD step (batch 128, lr 0.01, momentum 0.9), as a function."""
+    F = torch.nn.functional
     cnn = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
                               torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
                               torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
@@ -189,8 +196,23 @@ def torch_workloads(torch):
         copt.zero_grad()
         F.cross_entropy(cnn(xc), y).backward()
         copt.step()
-    w["cnn_sgd_step"] = (cnn_step, 0)
-    return w
+    return cnn_step
+
+
+def memory_worker(args):
+    """PyTorch's side of --memory: the CNN step 20 times, then 200 timed, and the process's peak resident set."""
+    import resource
+    import torch
+    torch.set_num_threads(args.threads)
+    g = torch.Generator().manual_seed(0)
+    step = cnn_training(torch, g, torch.randint(0, 10, (128,), generator=g))
+    for _ in range(20):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(200):
+        step()
+    print(json.dumps({"memory": {"steps": 200, "ms_per_step": (time.perf_counter() - t0) * 5,
+                                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3}}))
 
 
 def openblas_info():
@@ -246,10 +268,16 @@ def main():
                    help="native: each side picks its widest vectors; avx2: both sides limited to AVX2 (Jacobi with "
                         "-XX:UseAVX=2, so 256-bit vectors; PyTorch with OPENBLAS_CORETYPE=Haswell and "
                         "DNNL_MAX_CPU_ISA=AVX2), which measures the AVX2 path on an AVX-512 machine")
+    p.add_argument("--memory", action="store_true",
+                   help="instead of the timings: the memory of 200 CNN training steps on each side (allocation per "
+                        "step and per second, heap, peak resident set)")
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--memory-worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.torch_worker:
         return torch_worker(args)
+    if args.memory_worker:
+        return memory_worker(args)
     if not os.path.exists(JAR):
         sys.exit("compare.py: %s is missing; build it with ./jacobi or mvn -DskipTests package" % JAR)
     common = ["--threads", str(args.threads), "--only", args.only] + (["--quick"] if args.quick else [])
@@ -272,6 +300,8 @@ def main():
         java_flags.append("-XX:UseAVX=2")
         threads_env = dict(threads_env, OPENBLAS_CORETYPE="Haswell", DNNL_MAX_CPU_ISA="AVX2")
         fast_env = None  # the environment is fixed: no second PyTorch run with OpenBLAS's own choice
+    if args.memory:
+        return memory(args, javas, java_flags, threads_env)
     java_res, java_meta = [{} for _ in javas], [{} for _ in javas]
     torch_default, torch_fast = {}, {}
 
@@ -316,6 +346,34 @@ def main():
         row += ["%.2fx" % (best / c[1][n]) if best and n in c[1] else "-" for c in columns]
         print("| " + " | ".join(row) + " |")
     print("\nratio = PyTorch's best time / Jacobi's time: above 1 means Jacobi is faster.")
+
+
+def memory(args, javas, java_flags, torch_env):
+    """Prints the memory of the CNN training run on each side as a table."""
+    rows = []
+    for java in javas:
+        version = subprocess.run([java, "-version"], stderr=subprocess.PIPE, text=True).stderr.split('"')[1]
+        # the JVM's default heap (a quarter of the RAM) grows as it likes; 256 MB is what the run needs
+        for heap in ([], ["-Xmx256m"]):
+            out = subprocess.run([java] + java_flags + heap + ["--add-modules", "jdk.incubator.vector", "-cp", JAR,
+                                                               "dev.jacobi.bench.MemoryProbe", "--threads",
+                                                               str(args.threads)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True).stdout
+            rows.append(("Jacobi JDK %s%s" % (version, (", " + heap[0]) if heap else ", default heap"),
+                         json.loads(out.strip().splitlines()[-1])["memory"]))
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-worker", "--threads",
+                          str(args.threads)], env=torch_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True, check=True).stdout
+    rows.append(("PyTorch", json.loads(out.strip().splitlines()[-1])["memory"]))
+    print("CNN SGD step (batch 128), 200 steps after 20 of warm-up, %d threads; Jacobi: %s" % (
+        args.threads, " ".join(java_flags)))
+    print()
+    keys = ["ms_per_step", "alloc_mb_per_step", "alloc_mb_per_s", "heap_pools_peak_mb", "heap_committed_mb",
+            "cache_mb", "peak_rss_mb"]
+    print("| side | " + " | ".join(keys) + " |")
+    print("|" + "---|" * (len(keys) + 1))
+    for name, m in rows:
+        print("| %s | " % name + " | ".join("%.1f" % m[k] if k in m else "-" for k in keys) + " |")
 
 
 if __name__ == "__main__":
