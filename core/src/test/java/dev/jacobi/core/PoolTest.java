@@ -81,7 +81,7 @@ class PoolTest {
      * row widths below, at and above a vector, with ties, signed zeros and NaNs, on one and two threads.
      */
     @Test
-    void maxPool2x2MatchesNaiveOnWideAndNarrowRowsWithTiesZerosAndNaNs() {
+    void maxPool2x2MatchesNaiveOnWideAndNarrowRowsWithTiesZerosInfinitiesAndNaNs() {
         int saved = Workers.threads();
         Rng rng = new Rng(22);
         float[] values = {-2, -1, -0f, 0f, 1, 3};
@@ -92,8 +92,16 @@ class PoolTest {
                 for (int i = 0; i < x.length; i++) {
                     x[i] = values[rng.nextInt(values.length)];
                 }
-                for (boolean nan : new boolean[] {false, true}) {
-                    if (nan) {
+                // finite values, then with +∞ and -∞ (whose sum is NaN, which sends the kernel to its scalar path),
+                // then with NaNs as well
+                for (int mode = 0; mode < 3; mode++) {
+                    if (mode == 1) {
+                        x[rng.nextInt(x.length)] = Float.POSITIVE_INFINITY;
+                        x[rng.nextInt(x.length)] = Float.NEGATIVE_INFINITY;
+                        x[0] = Float.NEGATIVE_INFINITY;
+                        x[1] = Float.POSITIVE_INFINITY;
+                    }
+                    if (mode == 2) {
                         x[rng.nextInt(x.length)] = Float.NaN;
                         x[x.length - 1] = Float.NaN;
                     }
@@ -110,7 +118,7 @@ class PoolTest {
                         Pool.MaxPoolResult r = Pool.maxPool2d(xt, 2, 2, 2, 2, 0, 0);
                         double[] got = r.values().toDoubleArray();
                         for (int o = 0; o < want.length; o++) {
-                            String at = java.util.Arrays.toString(sh) + " nan=" + nan + " threads=" + threads
+                            String at = java.util.Arrays.toString(sh) + " mode=" + mode + " threads=" + threads
                                     + " output " + o;
                             int k = r.indices()[o];
                             int firstNaN = firstNaN(x, want[o], sh[2], sh[3]);
