@@ -169,6 +169,8 @@ public final class Autodiff {
                     }
                     // g is handed to a rule, which may pass it on: it is no longer this map's alone
                     boolean gOwned = owned != null && owned.remove(g);
+                    // a requested result stays in the map; any other gradient is spent once its rule has run
+                    boolean spent = wanted == null || !wanted.contains(v);
                     long mark = Tensor.allocationMark();
                     if (v.rule instanceof Rule.Accumulating acc && distinct(in)) {
                         // the rule adds onto the sums so far itself (an input that occurs twice would be counted
@@ -185,13 +187,13 @@ public final class Autodiff {
                                 track(owned, grads.put(in[j], sums[j]), sums[j], own[j]);
                             }
                         }
-                        if (gOwned && (wanted == null || !wanted.contains(v))) {
+                        if (gOwned && spent) {
                             release(g, sums);
                         }
                     } else {
                         Var[] gi = v.rule.apply(g, v, needs);
                         // the transpose of a gradient this map owned is still its alone, unless g is also a result
-                        boolean transfer = gOwned && v.op == Op.PERMUTE && (wanted == null || !wanted.contains(v));
+                        boolean transfer = gOwned && v.op == Op.PERMUTE && spent;
                         for (int j = 0; j < in.length; j++) {
                             if (needs[j] && gi[j] != null) {
                                 Var prev = grads.get(in[j]);
@@ -200,11 +202,11 @@ public final class Autodiff {
                                         prev != null || transfer || fresh(gi, j, mark));
                             }
                         }
-                        if (gOwned && (wanted == null || !wanted.contains(v))) {
+                        if (gOwned && spent) {
                             release(g, gi);
                         }
                     }
-                    if (wanted == null || !wanted.contains(v)) {
+                    if (spent) {
                         grads.remove(v);
                     }
                 }

@@ -66,15 +66,15 @@ public class Adam extends Optimizer {
         Tensor v = s.get("exp_avg_sq");
         Tensor g2 = g.square();
         if (m == null) {
-            s.put("exp_avg", g.mul(1 - beta1));
-            s.put("exp_avg_sq", g2.mul(1 - beta2));
+            m = g.mul(1 - beta1);
+            v = g2.mul(1 - beta2);
+            s.put("exp_avg", m);
+            s.put("exp_avg_sq", v);
         } else {
             m.mul_(beta1).add_(g, 1 - beta1);
             v.mul_(beta2).add_(g2, 1 - beta2);
         }
         g2.close();
-        m = s.get("exp_avg");
-        v = s.get("exp_avg_sq");
         double stepSize = lr() / (1 - Math.pow(beta1, t));
         Tensor step = v.sqrt().div_(Math.sqrt(1 - Math.pow(beta2, t))).add_(eps);
         Tensor ratio = m.div(step);

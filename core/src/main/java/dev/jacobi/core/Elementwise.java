@@ -25,24 +25,29 @@ final class Elementwise {
             return unary(t.permute(perm), op, p, q).permute(inversePerm(perm));
         }
         Tensor out = Tensor.uninitialized(t.dtype, t.shape);
+        run(op, p, q, t, out);
+        return out;
+    }
+
+    /** {@code out = op(t)} for {@code t} of {@code out}'s shape and a row-major {@code out}, which may be {@code t}. */
+    private static void run(UnaryOp op, double p, double q, Tensor t, Tensor out) {
         Strided plan = Strided.plan(t.shape, t.strides, out.strides);
         int as = plan.innerStride(0);
         if (t.dtype == DType.FLOAT32) {
             Kernels k = Backend.KERNELS;
             float fp = (float) p;
             float fq = (float) q;
-            forRuns(plan, new int[] {t.offset, 0},
+            forRuns(plan, new int[] {t.offset, out.offset},
                     (o, n) -> k.unary(op, t.f(), o[0], as, out.f(), o[1], n, fp, fq));
         } else {
             double[] td = t.d();
             double[] od = out.d();
-            forRuns(plan, new int[] {t.offset, 0}, (o, n) -> {
+            forRuns(plan, new int[] {t.offset, out.offset}, (o, n) -> {
                 for (int i = 0; i < n; i++) {
                     od[o[1] + i] = op.apply(td[o[0] + i * as], p, q);
                 }
             });
         }
-        return out;
     }
 
     /**
@@ -187,13 +192,8 @@ final class Elementwise {
     /** The body of the in-place unary ops ({@link Tensor#relu_}, {@link Tensor#exp_}). Bumps the version. */
     static Tensor unaryInPlace(Tensor t, UnaryOp op, String name) {
         writable(t, name);
-        if (t.isContiguous() && t.dtype == DType.FLOAT32) {
-            Kernels k = Backend.KERNELS;
-            int n = t.numel();
-            Workers.forRange((n + 1023) / 1024, 64, (b0, b1) -> {
-                int i0 = b0 * 1024;
-                k.unary(op, t.f(), t.offset + i0, 1, t.f(), t.offset + i0, Math.min(n, b1 * 1024) - i0, 0f, 0f);
-            });
+        if (t.isContiguous()) {
+            run(op, 0, 0, t, t);
         } else {
             Tensor r = unary(t, op, 0, 0);
             Indexing.copyInto(t, r);
@@ -223,7 +223,7 @@ final class Elementwise {
     private static Tensor separate(Tensor t, Tensor other, String name) {
         writable(t, name);
         if (other != t && other.sharesStorage(t)) {
-            return other.unary(UnaryOp.COPY, 0, 0);
+            return other.copy();
         }
         return other;
     }
@@ -234,7 +234,7 @@ final class Elementwise {
             if (t.shape[d] > 1 && t.strides[d] == 0) {
                 throw new IllegalArgumentException(name + ": the tensor written in place, of shape "
                         + Shapes.str(t.shape) + ", is an expanded view (stride 0 in dim " + d + "), so several of its"
-                        + " elements share one memory location; write into a clone() of it");
+                        + " elements share one memory location; write into a copy() of it");
             }
         }
     }
@@ -248,7 +248,13 @@ final class Elementwise {
         return Tensor.full(t.dtype, v);
     }
 
-    /** {@code out += alpha·other} for float32 tensors of one shape, both contiguous. */
+    /** Whether {@link #axpy} applies: float32 tensors of one shape, both contiguous. */
+    static boolean axpyApplies(Tensor out, Tensor other) {
+        return out.dtype == DType.FLOAT32 && other.dtype == DType.FLOAT32 && Arrays.equals(out.shape, other.shape)
+                && out.isContiguous() && other.isContiguous();
+    }
+
+    /** {@code out += alpha·other} where {@link #axpyApplies}. */
     static void axpy(double alpha, Tensor other, Tensor out) {
         int n = out.numel();
         float a = (float) alpha;
@@ -263,8 +269,7 @@ final class Elementwise {
 
     /** The body of {@link Tensor#add(Tensor, double)}. */
     static Tensor add(Tensor t, Tensor other, double alpha) {
-        if (t.dtype == DType.FLOAT32 && other.dtype == DType.FLOAT32 && Arrays.equals(t.shape, other.shape)
-                && t.isContiguous() && other.isContiguous()) {
+        if (axpyApplies(t, other)) {
             int n = t.numel();
             float[] out = CachingAllocator.floats(n);
             System.arraycopy(t.f(), t.offset, out, 0, n);

@@ -8,11 +8,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An immutable n-dimensional array of {@link DType#FLOAT32} or {@link DType#FLOAT64} values: a shape, strides and
- * an offset over a flat array. Views ({@link #reshape}, {@link #transpose}, {@link #permute}, {@link #narrow},
+ * An n-dimensional array of {@link DType#FLOAT32} or {@link DType#FLOAT64} values: a shape, strides and an offset
+ * over a flat array. Views ({@link #reshape}, {@link #transpose}, {@link #permute}, {@link #narrow},
  * {@link #expand}, {@link #squeeze}, {@link #unsqueeze}) share the array; every op returns a new tensor and never
- * modifies its inputs (the one exception, {@link #addmmInPlace}, serves the autodiff engine's own sums). Op names
- * follow PyTorch.
+ * modifies its inputs, except the in-place ops named with a trailing underscore ({@link #add_}, {@link #mul_}, ...,
+ * which bump {@link #version()}) and {@link #addmmInPlace}, which serves the autodiff engine's own sums. The array
+ * comes from a caching allocator and goes back to it on {@link #close()} (see {@link Memory}). Op names follow
+ * PyTorch.
  *
  * <p>Binary element-wise ops broadcast like NumPy. Mixing dtypes is an error: convert with {@link #to(DType)}.
  * Results of unary and binary element-wise ops are row-major, except that when every operand that is not broadcast
@@ -70,7 +72,7 @@ public final class Tensor implements AutoCloseable {
 
     private IllegalStateException released() {
         return new IllegalStateException("this tensor " + Shapes.str(shape) + " was released by "
-                + storage.releasedBy + ", and its memory now holds other values; keep a clone() of a tensor you need"
+                + storage.releasedBy + ", and its memory now holds other values; keep a copy() of a tensor you need"
                 + " after that point");
     }
 
@@ -366,8 +368,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this += alpha·other} in place (one pass for float32 operands of this shape, both contiguous). */
     public Tensor add_(Tensor other, double alpha) {
-        if (dtype == DType.FLOAT32 && other.dtype == DType.FLOAT32 && Arrays.equals(shape, other.shape)
-                && isContiguous() && other.isContiguous() && !other.sharesStorage(this)) {
+        if (Elementwise.axpyApplies(this, other) && !other.sharesStorage(this)) {
             Elementwise.axpy(alpha, other, this);
             modified();
             return this;

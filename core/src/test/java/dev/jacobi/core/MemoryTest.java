@@ -107,6 +107,10 @@ class MemoryTest {
         // float64 too
         Tensor xd = x.to(DType.FLOAT64);
         assertArrayEquals(xd.add(xd).toDoubleArray(), xd.copy().add_(xd).toDoubleArray());
+        assertArrayEquals(xd.exp().toDoubleArray(), xd.copy().exp_().toDoubleArray());
+        Tensor xdt = xd.copy();
+        xdt.transpose(0, 1).relu_();
+        assertArrayEquals(xd.relu().toDoubleArray(), xdt.toDoubleArray());
     }
 
     @Test
