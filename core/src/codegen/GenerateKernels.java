@@ -53,7 +53,7 @@ public final class GenerateKernels {
     private static final String[][] REDUCTIONS = {{"max", "MAX"}, {"min", "MIN"}};
 
     /** GEMM bodies: {rows of A, vectors of columns}. */
-    private static final int[][] GEMM_BODIES = {{6, 4}, {4, 4}, {2, 4}, {6, 2}};
+    private static final int[][] GEMM_BODIES = {{6, 4}, {4, 4}, {2, 4}, {6, 2}, {4, 3}, {4, 2}};
 
     private GenerateKernels() {
     }

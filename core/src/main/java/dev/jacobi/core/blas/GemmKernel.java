@@ -32,8 +32,8 @@ public interface GemmKernel {
      * {@code C[co + r·ldc + j] = combine(Σ_p a[aRows[r] + p·aStep]·b[bo + row(p) + j], alpha, beta, C[...])} for
      * {@code r < rows ≤ mr()}, {@code j < cols}, {@code p < kc} in ascending order, with
      * {@code row(p) = bRows[br + p]}, or {@code p·bRs} when {@code bRows} is null. Only the first {@code cols}
-     * columns are computed and written, where {@code cols} is {@code nr()} or {@code nr() / 2} (the half tile at the
-     * ragged end of a convolution's output rows). All {@code mr()} entries of {@code aRows} must be valid starts.
+     * columns, {@code 1 ≤ cols ≤ nr()}, are computed and written (fewer than {@code nr()} at the ragged end of a
+     * convolution's output rows), but each B row must have {@code nr()} readable elements. All {@code mr()} entries of {@code aRows} must be valid starts.
      * {@link #tile} is the case {@code aRows[r] = ao + r}, {@code aStep = mr()}, {@code cols = nr()}. This default
      * is the plain-Java reference.
      */

@@ -266,7 +266,7 @@ final class ShiftedConvolution {
                                 }
                                 kr.tileGather(k, ap, aRows, mr, xp, xo + t, 0, rows, pc, 1f, pc == 0 ? 0f : 1f,
                                         acc, s * mr * ldc + t - c0, ldc, Math.min(mr, coutG - s * mr),
-                                        c1 - t <= nr / 2 ? nr / 2 : nr);
+                                        Math.min(nr, c1 - t));
                             }
                         }
                     }
