@@ -23,8 +23,8 @@ class ReadmeQuickstartTest {
     @Test
     void readmeQuickstartCompilesAndRuns(@TempDir Path dir) throws Exception {
         String readme = Files.readString(Path.of("..", "README.md"));
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
-        assertTrue(m.find(), "README.md has a ```java block");
+        Matcher m = Pattern.compile("```java\\n([^`]*?public class Quickstart .*?)```", Pattern.DOTALL).matcher(readme);
+        assertTrue(m.find(), "README.md has a ```java block with public class Quickstart");
         Path src = dir.resolve("Quickstart.java");
         Files.writeString(src, m.group(1));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
