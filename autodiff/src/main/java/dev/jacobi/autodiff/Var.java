@@ -37,6 +37,8 @@ public final class Var {
     private Tensor grad;
     /** The value's {@link Tensor#version()} when this Var was made; a backward that reads it checks it. */
     private final int version;
+    /** Why this leaf may no longer be used in ops ({@link #retire}), or null. */
+    private String retired;
 
     private Var(Tensor value, boolean requiresGrad, boolean madeWithoutGrad, Op op, Var[] inputs, Rule rule) {
         this.value = value;
@@ -64,6 +66,9 @@ public final class Var {
         boolean needs = false;
         boolean without = false;
         for (Var v : in) {
+            if (v.retired != null) {
+                throw new IllegalStateException(op + ": " + v.retired);
+            }
             needs |= v.requiresGrad;
             without |= v.madeWithoutGrad;
         }
@@ -71,6 +76,19 @@ public final class Var {
             return new Var(value, true, false, op, in, rule);
         }
         return new Var(value, false, without || needs, op, null, null);
+    }
+
+    /**
+     * Marks this leaf as replaced by its holder: from now on every op that takes it throws an
+     * {@link IllegalStateException} with {@code why}. {@code dev.jacobi.nn.Parameter} calls it when an optimizer step
+     * or a state-dict load gives the parameter a new leaf, so that a layer which kept the old leaf fails at its next
+     * forward instead of silently never training. Reading {@link #value()} and {@link #grad()} stays allowed.
+     */
+    public void retire(String why) {
+        if (!leaf || !requiresGrad) {
+            throw new IllegalStateException("Var.retire: only a parameter leaf (Var.param) can be retired");
+        }
+        retired = why;
     }
 
     /** The value. */
@@ -127,7 +145,7 @@ public final class Var {
                 ? "it was computed under Autodiff.noGrad() (graph recording off), so no graph was recorded; compute it"
                         + " with recording on, outside noGrad() or inside Autodiff.enableGrad()"
                 : "it was built only from constants (Var.of), so nothing in it can receive a gradient; make the values"
-                        + " to differentiate with respect to parameters (Var.param, or a Module's parameters)";
+                        + " to differentiate with respect to parameters (Var.param, or a Layer's parameters)";
     }
 
     /** The gradient accumulated by {@link #backward()} (null before any backward or after {@link #zeroGrad()}). */

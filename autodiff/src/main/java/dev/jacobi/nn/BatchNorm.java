@@ -12,7 +12,7 @@ import dev.jacobi.core.Tensor;
  * {@code σ²·n/(n-1)}, and counts {@code num_batches_tracked} — exactly PyTorch's. See {@link BatchNorm1d} and
  * {@link BatchNorm2d}.
  */
-public abstract class BatchNorm extends Module {
+public abstract class BatchNorm extends Layer {
     private final int features;
     private final double eps;
     private final double momentum;

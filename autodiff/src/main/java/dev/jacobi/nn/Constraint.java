@@ -11,7 +11,7 @@ public interface Constraint {
      * @param model the model
      * @param epoch the zero-based epoch, for decaying radii such as {@code τ(1 + 4e^{−epoch/κ})}
      */
-    void apply(Module model, int epoch);
+    void apply(Layer model, int epoch);
 
     /** A short name for logs and reports. */
     default String name() {

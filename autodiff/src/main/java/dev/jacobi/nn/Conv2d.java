@@ -11,7 +11,7 @@ import dev.jacobi.core.Shapes;
  * zero or circular padding, dilation and groups. Initialised as PyTorch's: {@code W, b ~ U(-1/√fanIn, 1/√fanIn)}
  * with {@code fanIn = cin/groups·k²}, float32.
  */
-public final class Conv2d extends Module {
+public final class Conv2d extends Layer {
     private final int cin;
     private final int cout;
     private final int kernel;

@@ -8,7 +8,7 @@ import dev.jacobi.core.Tensor;
  * Inverted dropout: in training {@code y = x·m/(1-p)} with {@code m ~ Bernoulli(1-p)} per element, so
  * {@code E[y] = x}; in eval mode the identity.
  */
-public final class Dropout extends Module {
+public final class Dropout extends Layer {
     private final double p;
     private final Rng rng;
 

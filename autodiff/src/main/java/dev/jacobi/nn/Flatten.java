@@ -4,7 +4,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
 
 /** Merges dims 1..last: {@code [N, d1, ..., dk] → [N, d1·...·dk]}; its adjoint is the reshape back. */
-public final class Flatten extends Module {
+public final class Flatten extends Layer {
     /** PyTorch's default {@code Flatten(start_dim=1, end_dim=-1)}. */
     public Flatten() {
     }

@@ -7,7 +7,7 @@ import dev.jacobi.autodiff.Var;
  * {@link Functional#erf}) or, with {@code approximate = "tanh"}, {@code x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))}.
  * Adjoint {@code g·(Φ(x) + x·φ(x))} (of the form used).
  */
-public final class GELU extends Module {
+public final class GELU extends Layer {
     private final boolean tanh;
 
     /** PyTorch's default, {@code approximate = "none"}: the erf form. */

@@ -3,7 +3,7 @@ package dev.jacobi.nn;
 import dev.jacobi.autodiff.Var;
 
 /** {@code y = x}; its own adjoint. */
-public final class Identity extends Module {
+public final class Identity extends Layer {
     /** The identity layer. */
     public Identity() {
     }

@@ -3,7 +3,7 @@ package dev.jacobi.nn;
 import dev.jacobi.autodiff.Var;
 
 /** {@code y = x} where {@code x > 0}, else {@code slope·x}, element-wise; adjoint {@code g·(x > 0 ? 1 : slope)}. */
-public final class LeakyReLU extends Module {
+public final class LeakyReLU extends Layer {
     private final double slope;
 
     /** PyTorch's default negative slope 0.01. */

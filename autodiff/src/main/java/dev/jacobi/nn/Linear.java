@@ -8,7 +8,7 @@ import dev.jacobi.core.Shapes;
  * Fully connected layer {@code y = x Wᵀ + b} with weight {@code [out, in]} and bias {@code [out]}, applied to the
  * last dim of {@code x}. Initialised as PyTorch's: {@code W, b ~ U(-1/√in, 1/√in)}, float32.
  */
-public final class Linear extends Module {
+public final class Linear extends Layer {
     private final int in;
     private final int out;
     private final Parameter weight;

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * Per-channel standardisation {@code y[:, c] = (x[:, c] - mean[c]) / std[c]} over channel dim 1, as a layer with
  * no parameters and no state, so a model can take raw inputs in [0, 1]. Its adjoint is {@code g[:, c] / std[c]}.
  */
-public final class Normalize extends Module {
+public final class Normalize extends Layer {
     private final double[] mean;
     private final double[] std;
 

@@ -6,8 +6,10 @@ import dev.jacobi.core.Tensor;
 
 /**
  * A mutable holder of a trainable leaf {@link Var}: {@code θ}, with {@code ∂L/∂θ} accumulated by
- * {@code loss.backward()}. Tensors are immutable, so an update {@link #set replaces} the leaf; layers read
- * {@link #var()} at every forward, so they always see the current value.
+ * {@code loss.backward()}. An update {@link #set replaces} the leaf; layers read {@link #var()} at every forward,
+ * so they always see the current value. A leaf that was replaced is retired ({@link Var#retire}): a layer that kept
+ * the {@code Var} from an earlier {@link #var()} in a field gets an {@link IllegalStateException} at its next
+ * forward, where it would otherwise train a copy the optimizer never sees.
  */
 public final class Parameter {
     private Var var;
@@ -42,8 +44,11 @@ public final class Parameter {
         return var.dtype();
     }
 
-    /** Replaces the value by a fresh leaf {@code θ ← value}; its gradient starts empty (null). */
+    /** Replaces the value by a fresh leaf {@code θ ← value}, whose gradient starts empty (null), and retires the old one. */
     public void set(Tensor value) {
+        var.retire("this parameter " + dev.jacobi.core.Shapes.str(shape()) + " " + dtype() + " was given a new value"
+                + " (by an optimizer step, Layer.to or loadStateDict) after this Var was taken from it; read"
+                + " Parameter.var() at every forward instead of keeping the Var it returned");
         var = Var.param(value);
     }
 

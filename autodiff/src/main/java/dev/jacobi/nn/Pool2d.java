@@ -4,7 +4,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
 
 /** Shared window settings and checks of {@link MaxPool2d} and {@link AvgPool2d}: {@code k×k} windows on NCHW input. */
-public abstract class Pool2d extends Module {
+public abstract class Pool2d extends Layer {
     private final int kernel;
     private final int stride;
     private final int padding;

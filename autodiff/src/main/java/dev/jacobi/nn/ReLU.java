@@ -3,7 +3,7 @@ package dev.jacobi.nn;
 import dev.jacobi.autodiff.Var;
 
 /** {@code y = max(x, 0)}, element-wise; adjoint {@code g·[x > 0]}. */
-public final class ReLU extends Module {
+public final class ReLU extends Layer {
     /** The activation as a layer. */
     public ReLU() {
     }

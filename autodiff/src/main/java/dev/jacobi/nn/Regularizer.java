@@ -18,7 +18,7 @@ public interface Regularizer {
      * @param step  the zero-based optimizer step, for schedules and warm starts
      * @return the scalar penalty
      */
-    Var penalty(Module model, Batch batch, long step);
+    Var penalty(Layer model, Batch batch, long step);
 
     /** A short name for logs and reports, e.g. {@code grad-l2}. */
     default String name() {

@@ -6,25 +6,25 @@ import java.util.Iterator;
 import java.util.List;
 
 /** A chain {@code y = f_{n-1}(…f_1(f_0(x)))} of modules named {@code "0"}, {@code "1"}, … as in PyTorch. */
-public final class Sequential extends Module implements Iterable<Module> {
-    private final List<Module> layers = new ArrayList<>();
+public final class Sequential extends Layer implements Iterable<Layer> {
+    private final List<Layer> layers = new ArrayList<>();
 
     /** The chain of {@code modules}, in order. */
-    public Sequential(Module... modules) {
-        for (Module m : modules) {
+    public Sequential(Layer... modules) {
+        for (Layer m : modules) {
             append(m);
         }
     }
 
     /** Adds {@code module} at the end (named by its index); returns this. */
-    public Sequential append(Module module) {
-        registerModule(Integer.toString(layers.size()), module);
+    public Sequential append(Layer module) {
+        registerLayer(Integer.toString(layers.size()), module);
         layers.add(module);
         return this;
     }
 
-    /** Module {@code i}. */
-    public Module get(int i) {
+    /** Layer {@code i}. */
+    public Layer get(int i) {
         if (i < 0 || i >= layers.size()) {
             throw new IllegalArgumentException("Sequential.get: index " + i + " outside [0, " + layers.size() + ")");
         }
@@ -38,7 +38,7 @@ public final class Sequential extends Module implements Iterable<Module> {
 
     /** The modules in order. */
     @Override
-    public Iterator<Module> iterator() {
+    public Iterator<Layer> iterator() {
         return List.copyOf(layers).iterator();
     }
 
@@ -51,7 +51,7 @@ public final class Sequential extends Module implements Iterable<Module> {
     @Override
     public Var forward(Var x) {
         for (int i = 0; i < layers.size(); i++) {
-            Module m = layers.get(i);
+            Layer m = layers.get(i);
             if (m instanceof ReLU && i + 1 < layers.size() && layers.get(i + 1) instanceof MaxPool2d pool) {
                 x = m.forward(pool.forward(x));
                 i++;

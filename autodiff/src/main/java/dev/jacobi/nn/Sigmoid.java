@@ -3,7 +3,7 @@ package dev.jacobi.nn;
 import dev.jacobi.autodiff.Var;
 
 /** {@code y = 1/(1 + e^-x)}, element-wise; adjoint {@code g·y(1 - y)}. */
-public final class Sigmoid extends Module {
+public final class Sigmoid extends Layer {
     /** The activation as a layer. */
     public Sigmoid() {
     }

@@ -3,7 +3,7 @@ package dev.jacobi.nn;
 import dev.jacobi.autodiff.Var;
 
 /** {@code y = log(1 + e^x)} (beta 1), element-wise and stable; adjoint {@code g·σ(x)}. */
-public final class Softplus extends Module {
+public final class Softplus extends Layer {
     /** The activation as a layer. */
     public Softplus() {
     }

@@ -3,7 +3,7 @@ package dev.jacobi.nn;
 import dev.jacobi.autodiff.Var;
 
 /** {@code y = tanh x}, element-wise; adjoint {@code g·(1 - y²)}. */
-public final class Tanh extends Module {
+public final class Tanh extends Layer {
     /** The activation as a layer. */
     public Tanh() {
     }

@@ -1,7 +1,7 @@
 package dev.jacobi.train;
 
 import dev.jacobi.core.Batch;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 
 /**
  * A hook {@code batch' = T(model, batch, step)} applied to every training batch before the loss, e.g. to replace
@@ -17,5 +17,5 @@ public interface BatchTransform {
      * @param step the zero-based global optimizer step
      * @return the batch to compute the loss on (same number of examples or not)
      */
-    Batch apply(Module model, Batch batch, long step);
+    Batch apply(Layer model, Batch batch, long step);
 }

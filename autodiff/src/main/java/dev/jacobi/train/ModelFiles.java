@@ -1,13 +1,13 @@
 package dev.jacobi.train;
 
 import dev.jacobi.core.io.Safetensors;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Model files: a module's {@link Module#stateDict()} (PyTorch names such as {@code 0.weight},
+ * Model files: a module's {@link Layer#stateDict()} (PyTorch names such as {@code 0.weight},
  * {@code features.3.bias}) as a safetensors file, {@code file = stateDict(model)}; {@link #load} is the inverse.
  * Files written by PyTorch's {@code safetensors.torch.save_file(model.state_dict(), path)} load into the same
  * architecture built in Jacobi.
@@ -24,7 +24,7 @@ public final class ModelFiles {
      * @param path the file to create or replace
      * @throws IOException if writing fails
      */
-    public static void save(Module model, Path path) throws IOException {
+    public static void save(Layer model, Path path) throws IOException {
         Safetensors.write(path, model.stateDict(), Map.of("format", "pt"));
     }
 
@@ -39,7 +39,7 @@ public final class ModelFiles {
      * @return what did not match (all empty when strict)
      * @throws IOException if the file cannot be read or is not valid safetensors
      */
-    public static Module.LoadResult load(Module model, Path path, boolean strict) throws IOException {
+    public static Layer.LoadResult load(Layer model, Path path, boolean strict) throws IOException {
         Map<String, dev.jacobi.core.Tensor> state = Safetensors.readTensors(path);
         try {
             return model.loadStateDict(state, strict);

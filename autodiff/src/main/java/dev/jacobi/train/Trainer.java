@@ -9,7 +9,7 @@ import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Constraint;
 import dev.jacobi.nn.Dropout;
 import dev.jacobi.nn.Losses;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 import dev.jacobi.nn.Regularizer;
 import dev.jacobi.optim.LRScheduler;
@@ -33,7 +33,7 @@ import java.util.function.IntFunction;
  * Mini-batch training: each step minimises {@code J = loss(f(x), y) + Σ λᵢ·penaltyᵢ} by one optimizer step
  * (forward, backward, optional gradient clipping, update), then applies the post-step constraints (projections).
  * The learning-rate scheduler steps once per epoch; checkpoints are written atomically after successful epochs, so
- * {@link #resume} continues bit-for-bit the run that wrote them. Built with {@link #builder(Module, Optimizer)}.
+ * {@link #resume} continues bit-for-bit the run that wrote them. Built with {@link #builder(Layer, Optimizer)}.
  */
 public final class Trainer {
     /** The file name of the checkpoint in the checkpoint directory. */
@@ -42,7 +42,7 @@ public final class Trainer {
     private record Term(double lambda, Regularizer regularizer) {
     }
 
-    private final Module model;
+    private final Layer model;
     private final Optimizer optimizer;
     private final BiFunction<Var, int[], Var> loss;
     private final List<Term> terms;
@@ -88,13 +88,13 @@ public final class Trainer {
      * @param optimizer its optimizer
      * @return the builder
      */
-    public static Builder builder(Module model, Optimizer optimizer) {
+    public static Builder builder(Layer model, Optimizer optimizer) {
         return new Builder(model, optimizer);
     }
 
     /** Configures a {@link Trainer}; every setter returns this builder. */
     public static final class Builder {
-        private final Module model;
+        private final Layer model;
         private final Optimizer optimizer;
         private BiFunction<Var, int[], Var> loss = Losses::crossEntropy;
         private final List<Term> terms = new ArrayList<>();
@@ -109,7 +109,7 @@ public final class Trainer {
         private Rng rng = new Rng(0);
         private BooleanSupplier stopWhen = () -> false;
 
-        private Builder(Module model, Optimizer optimizer) {
+        private Builder(Layer model, Optimizer optimizer) {
             this.model = Objects.requireNonNull(model, "Trainer: model is null");
             this.optimizer = Objects.requireNonNull(optimizer, "Trainer: optimizer is null");
         }
@@ -252,7 +252,7 @@ public final class Trainer {
     }
 
     /** The model. */
-    public Module model() {
+    public Layer model() {
         return model;
     }
 
@@ -462,7 +462,7 @@ public final class Trainer {
     public Checkpoint checkpoint() {
         Map<String, String> extra = new HashMap<>();
         extra.put("rng.trainer", rngString(rng));
-        model.namedModules().forEach((name, m) -> {
+        model.namedLayers().forEach((name, m) -> {
             if (m instanceof Dropout d) {
                 extra.put("rng.module." + name, rngString(d.rng()));
             }
@@ -498,7 +498,7 @@ public final class Trainer {
     public void restore(Checkpoint c) {
         Map<String, Rng> rngs = new HashMap<>();
         rngs.put("rng.trainer", rng);
-        model.namedModules().forEach((name, m) -> {
+        model.namedLayers().forEach((name, m) -> {
             if (m instanceof Dropout d) {
                 rngs.put("rng.module." + name, d.rng());
             }
@@ -567,7 +567,7 @@ public final class Trainer {
      * @param data the batches
      * @return the metrics (NaN for no examples)
      */
-    public static Evaluation evaluate(Module model, Iterable<Batch> data) {
+    public static Evaluation evaluate(Layer model, Iterable<Batch> data) {
         boolean wasTraining = model.isTraining();
         model.eval();
         long right = 0;

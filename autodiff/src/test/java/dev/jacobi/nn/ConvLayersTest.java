@@ -86,7 +86,7 @@ class ConvLayersTest {
             xs[21] = Float.NaN;
             Tensor x = Tensor.of(xs, 2, 1, 4, 4).to(dt);
             java.util.function.Function<Var, Var> oneByOne = v -> {
-                for (Module m : net) {
+                for (Layer m : net) {
                     v = m.forward(v);
                 }
                 return v;

@@ -18,6 +18,29 @@ import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class LayersTest {
+    /** A layer that keeps the Var of its parameter in a field, the mistake {@link Parameter#set} now catches. */
+    private static final class CachingScale extends Layer {
+        private final Var w = registerParameter("w", Tensor.ones(3)).var();
+
+        @Override
+        public Var forward(Var x) {
+            return x.mul(w);
+        }
+    }
+
+    @Test
+    void aParameterVarKeptAcrossAnOptimizerStepFailsLoudly() {
+        CachingScale layer = new CachingScale();
+        dev.jacobi.optim.SGD opt = new dev.jacobi.optim.SGD(layer.parameters(), 0.1);
+        Tensor x = Tensor.ones(2, 3);
+        layer.forward(x).sum().backward();
+        opt.step();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> layer.forward(x));
+        assertTrue(e.getMessage().contains("read Parameter.var() at every forward"), e.getMessage());
+        // the right way, reading the holder at every forward, sees the update
+        Parameter p = layer.parameters().get(0);
+        assertEquals(1 - 0.1 * 2, Var.of(x).mul(p.var()).value().get(0, 0), 1e-6); // dL/dw = 2 (two rows)
+    }
     static Tensor randn(Rng r, int... shape) {
         return Tensor.randn(r, DType.FLOAT64, shape);
     }
@@ -248,7 +271,7 @@ class LayersTest {
         return 2 / Math.sqrt(Math.PI) * sum;
     }
 
-    private static void checkActivation(Module m, DoubleUnaryOperator f, double tol) {
+    private static void checkActivation(Layer m, DoubleUnaryOperator f, double tol) {
         double[] xs = {-3, -1.7, -0.4, -0.01, 0.02, 0.3, 1, 2.5, 4};
         Tensor y = m.forward(Tensor.of(xs, xs.length)).value();
         double[] expected = new double[xs.length];
@@ -290,14 +313,14 @@ class LayersTest {
     }
 
     /** A model with a named child, to check dotted names. */
-    static final class Net extends Module {
+    static final class Net extends Layer {
         final Sequential features;
         final Linear head;
 
         Net(Rng r) {
-            features = registerModule("features", new Sequential(new Linear(4, 6, true, r), new BatchNorm1d(6),
+            features = registerLayer("features", new Sequential(new Linear(4, 6, true, r), new BatchNorm1d(6),
                     new ReLU(), new Linear(6, 5, true, r), new Dropout(0.5, r)));
-            head = registerModule("head", new Linear(5, 2, false, r));
+            head = registerLayer("head", new Linear(5, 2, false, r));
         }
 
         @Override
@@ -326,7 +349,7 @@ class LayersTest {
         assertTrue(net.features.get(1).isTraining());
         assertEquals(5, net.features.size());
         int count = 0;
-        for (Module m : net.features) {
+        for (Layer m : net.features) {
             assertSame(net.features.get(count++), m);
         }
         assertEquals("Net(\n"
@@ -351,7 +374,7 @@ class LayersTest {
         b.eval();
         Tensor x = Tensor.randn(new Rng(15), 3, 4);
         assertArrayEquals(a.forward(x).value().toDoubleArray(), b.forward(x).value().toDoubleArray());
-        assertEquals(1, b.namedModules().get("features.1") instanceof BatchNorm1d bn ? bn.numBatchesTracked() : -1);
+        assertEquals(1, b.namedLayers().get("features.1") instanceof BatchNorm1d bn ? bn.numBatchesTracked() : -1);
 
         var bad = new java.util.LinkedHashMap<>(a.stateDict());
         bad.remove("features.0.bias");
@@ -366,7 +389,7 @@ class LayersTest {
         assertTrue(msg.contains("unexpected keys [features.9.weight]"), msg);
         assertTrue(msg.contains("features.3.weight: checkpoint [5, 7] vs model [5, 6]"), msg);
         assertSame(before, ((Linear) c.features.get(0)).weight().value(), "strict failure loads nothing");
-        Module.LoadResult res = c.loadStateDict(bad, false);
+        Layer.LoadResult res = c.loadStateDict(bad, false);
         assertEquals(List.of("features.0.bias", "head.weight"), res.missingKeys());
         assertEquals(List.of("features.9.weight"), res.unexpectedKeys());
         assertEquals(1, res.shapeMismatches().size());

@@ -6,7 +6,7 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.datasets.DataLoader;
 import dev.jacobi.datasets.Synthetic;
 import dev.jacobi.nn.Linear;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
 import dev.jacobi.optim.Adam;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointFuzzTest {
     static final int MUTANTS = 1500;
 
-    private static Module model() {
+    private static Layer model() {
         Rng r = new Rng(3);
         return new Sequential(new Linear(2, 8, r), new ReLU(), new Linear(8, 3, r));
     }
@@ -56,7 +56,7 @@ class CheckpointFuzzTest {
 
     @Test
     void mutatedCheckpointsAndModelFilesFailOnlyWithAMessage(@TempDir Path dir) throws IOException {
-        Module m = model();
+        Layer m = model();
         Trainer t = Trainer.builder(m, new Adam(m.parameters(), 1e-3)).checkpoints(dir, 1).build();
         t.fit(DataLoader.builder(Synthetic.blobs(32, 3, 0.8, 5), 16).seed(3).build()::epoch, 1);
         ModelFiles.save(m, dir.resolve("model.safetensors"));
@@ -71,7 +71,7 @@ class CheckpointFuzzTest {
             try {
                 if (isCkpt) {
                     Checkpoint.read(p);
-                    Module fresh = model();
+                    Layer fresh = model();
                     Trainer.builder(fresh, new Adam(fresh.parameters(), 1e-3)).build().resume(p);
                 } else {
                     ModelFiles.load(model(), p, true);

@@ -3,7 +3,7 @@ package dev.jacobi.train;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.jacobi.core.Rng;
 import dev.jacobi.nn.Linear;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
 import dev.jacobi.optim.Adam;
@@ -19,7 +19,7 @@ import java.nio.file.Path;
 class CheckpointJazzerTest {
     private static Path file;
 
-    private static Module model() {
+    private static Layer model() {
         Rng r = new Rng(3);
         return new Sequential(new Linear(2, 4, r), new ReLU(), new Linear(4, 3, r));
     }
@@ -33,7 +33,7 @@ class CheckpointJazzerTest {
         Files.write(file, data);
         try {
             Checkpoint.read(file);
-            Module m = model();
+            Layer m = model();
             Trainer.builder(m, new Adam(m.parameters(), 1e-3)).build().resume(file);
         } catch (IOException | IllegalArgumentException e) {
             withMessage(e);

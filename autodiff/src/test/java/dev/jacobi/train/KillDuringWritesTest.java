@@ -7,7 +7,7 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.datasets.DataLoader;
 import dev.jacobi.datasets.Synthetic;
 import dev.jacobi.nn.Linear;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
 import dev.jacobi.optim.Adam;
@@ -32,7 +32,7 @@ class KillDuringWritesTest {
     /** The child: trains a model with a wide first layer (a checkpoint of a few MB), saving after every epoch. */
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
-        Module m = model();
+        Layer m = model();
         Trainer t = Trainer.builder(m, new Adam(m.parameters(), 1e-3)).checkpoints(dir, 1)
                 .listener(new TrainListener() {
                     @Override
@@ -51,7 +51,7 @@ class KillDuringWritesTest {
         t.fit(data::epoch, Integer.MAX_VALUE);
     }
 
-    static Module model() {
+    static Layer model() {
         Rng r = new Rng(1);
         return new Sequential(new Linear(2, 1024, r), new ReLU(), new Linear(1024, 1024, r), new ReLU(),
                 new Linear(1024, 3, r));

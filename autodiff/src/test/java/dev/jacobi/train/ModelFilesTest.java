@@ -16,7 +16,7 @@ import dev.jacobi.nn.Conv2d;
 import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
 import java.io.IOException;
@@ -35,14 +35,14 @@ class ModelFilesTest {
         return Path.of(ModelFilesTest.class.getResource("/fixtures/" + name).toURI());
     }
 
-    private static Tensor logits(Module model, Tensor x) {
+    private static Tensor logits(Layer model, Tensor x) {
         try (GradMode.Scope ignored = Autodiff.noGrad()) {
             return model.eval().forward(x).value();
         }
     }
 
-    private static void assertTorchLogits(String name, Module model) throws Exception {
-        Module.LoadResult r = ModelFiles.load(model, fixture("torch_" + name + ".safetensors"), true);
+    private static void assertTorchLogits(String name, Layer model) throws Exception {
+        Layer.LoadResult r = ModelFiles.load(model, fixture("torch_" + name + ".safetensors"), true);
         assertTrue(r.isClean(), r.toString());
         Map<String, Tensor> io = Safetensors.readTensors(fixture("torch_" + name + "_io.safetensors"));
         Tensor got = logits(model, io.get("input"));
@@ -104,7 +104,7 @@ class ModelFilesTest {
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("0.weight")
                 && e.getMessage().contains("1.running_mean"), e.getMessage());
         assertArrayEquals(before, other.parameters().get(0).value().toFloatArray(), 0f);
-        Module.LoadResult lenient = ModelFiles.load(other, file, false);
+        Layer.LoadResult lenient = ModelFiles.load(other, file, false);
         assertTrue(lenient.shapeMismatches().size() == 2 && lenient.unexpectedKeys().contains("1.weight"),
                 lenient.toString());
     }

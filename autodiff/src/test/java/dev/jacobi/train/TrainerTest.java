@@ -19,7 +19,7 @@ import dev.jacobi.nn.Constraint;
 import dev.jacobi.nn.Dropout;
 import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Linear;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Regularizer;
@@ -91,7 +91,7 @@ class TrainerTest {
         return b.build();
     }
 
-    private static List<float[]> params(Module m) {
+    private static List<float[]> params(Layer m) {
         List<float[]> out = new ArrayList<>();
         for (Parameter p : m.parameters()) {
             out.add(p.value().toFloatArray());
@@ -99,7 +99,7 @@ class TrainerTest {
         return out;
     }
 
-    private static void assertSameParams(Module a, Module b) {
+    private static void assertSameParams(Layer a, Layer b) {
         List<float[]> pa = params(a);
         List<float[]> pb = params(b);
         assertEquals(pa.size(), pb.size());
@@ -244,7 +244,7 @@ class TrainerTest {
     /** {@code Σ w}, or {@code Σ w²}, of the first parameter, a penalty with a hand-computable gradient. */
     private record PowerSum(int power) implements Regularizer {
         @Override
-        public Var penalty(Module model, Batch batch, long step) {
+        public Var penalty(Layer model, Batch batch, long step) {
             Var w = model.parameters().get(0).var();
             return (power == 2 ? w.square() : w).sum();
         }
@@ -326,7 +326,7 @@ class TrainerTest {
         assertEquals(List.of(0L, 1L), seenSteps);
         // with logits.sum() as loss, the bias moves by -lr per step and the weight by -lr·x: x = 7 proves the swap
         Tensor w = model.parameters().get(0).value();
-        Module fresh = new Sequential(new Linear(2, 2, new Rng(2)));
+        Layer fresh = new Sequential(new Linear(2, 2, new Rng(2)));
         Tensor w0 = fresh.parameters().get(0).value();
         assertTrue(w.allClose(w0.sub(1.4), 0, 1e-5), "weight " + w + " vs " + w0);
     }
@@ -338,7 +338,7 @@ class TrainerTest {
         List<List<float[]>> afterEachStep = new ArrayList<>();
         Regularizer blowsUp = new Regularizer() {
             @Override
-            public Var penalty(Module m, Batch batch, long step) {
+            public Var penalty(Layer m, Batch batch, long step) {
                 Var p = m.parameters().get(0).var().sum().mul(0);
                 return step == 9 ? p.add(Double.NaN) : p;
             }
@@ -537,7 +537,7 @@ class TrainerTest {
     void stepReleasesItsActivationsAndATensorKeptPastTheStepIsRefused() {
         Rng r = new Rng(11);
         Var[] seen = new Var[1];
-        Module spy = new Module() {
+        Layer spy = new Layer() {
             @Override
             public Var forward(Var x) {
                 seen[0] = x;

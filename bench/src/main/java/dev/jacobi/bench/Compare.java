@@ -16,7 +16,7 @@ import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.Losses;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Reduction;
 import dev.jacobi.nn.Sequential;
@@ -305,7 +305,7 @@ public final class Compare {
     static final class Cnn {
         final Tensor x;
         final int[] y = new int[128];
-        final Module model;
+        final Layer model;
         final SGD opt;
 
         Cnn() {

@@ -12,7 +12,7 @@ import dev.jacobi.core.Tensor;
 import dev.jacobi.datasets.Dataset;
 import dev.jacobi.datasets.Datasets;
 import dev.jacobi.datasets.Split;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.attacks.Attacks;
 import dev.jacobi.regularizers.lipschitz.Certify;
 import dev.jacobi.regularizers.spectral.LipschitzBound;
@@ -170,7 +170,7 @@ final class MainJob {
      * Clean accuracy on the whole test set; PGD-ℓ2 accuracy (20 steps, random start) and, for a Lipschitz model,
      * certified accuracy at every ε on the first {@code n} test images; the Lipschitz upper bound.
      */
-    static Map<String, Object> evaluate(Module m, Variant v, Dataset test, int n, java.util.function.Consumer<String>
+    static Map<String, Object> evaluate(Layer m, Variant v, Dataset test, int n, java.util.function.Consumer<String>
             progress) {
         long t0 = System.nanoTime();
         m.eval();
@@ -203,7 +203,7 @@ final class MainJob {
     /** The evaluation's time for one model, from evaluating an untrained CNN on a few examples. */
     private static double evaluationSeconds(Variant v, Split split, int examples) {
         long t0 = System.nanoTime();
-        Module m = v.spec().build(new dev.jacobi.core.Rng(1));
+        Layer m = v.spec().build(new dev.jacobi.core.Rng(1));
         int[] first = new int[CALIBRATION_EXAMPLES];
         Arrays.setAll(first, i -> i);
         evaluate(m, v, split.test().subset(first), CALIBRATION_EXAMPLES, line -> { });

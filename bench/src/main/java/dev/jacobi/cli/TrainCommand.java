@@ -13,7 +13,7 @@ import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
 import dev.jacobi.datasets.DataLoader;
 import dev.jacobi.datasets.Split;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.optim.Adam;
 import dev.jacobi.optim.AdamW;
 import dev.jacobi.optim.Optimizer;
@@ -140,14 +140,14 @@ final class TrainCommand implements Callable<Integer> {
      * @param stopped    why training stopped early ({@code --max-minutes} or a signal), or null
      * @param epochsDone the epochs finished, counting those before a resume
      */
-    record Run(Module model, List<TrainListener.Epoch> epochs, double testAccuracy, String stopped, int epochsDone) {
+    record Run(Layer model, List<TrainListener.Epoch> epochs, double testAccuracy, String stopped, int epochsDone) {
     }
 
     /** The names {@code --optimizer} accepts. */
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
 
     /** The optimizer {@code name} (one of {@link #OPTIMIZERS}) over {@code m}'s parameters. */
-    static Optimizer optimizer(String name, Module m, Double lr) {
+    static Optimizer optimizer(String name, Layer m, Double lr) {
         return switch (name) {
             case "sgd" -> new SGD(m.parameters(), lr == null ? 0.01 : lr, 0.9, 0, 0, false);
             case "adam" -> new Adam(m.parameters(), lr == null ? 1e-3 : lr);
@@ -164,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
     static Run train(ModelSpec spec, Split split, List<RegSpec> regs, String opt, Double lr, int epochs, int batch,
                      long seed, Path out, boolean resume, Tracker t, String label) throws Exception {
         Files.createDirectories(out);
-        Module m = spec.build(new Rng(seed));
+        Layer m = spec.build(new Rng(seed));
         Trainer.Builder b = Trainer.builder(m, optimizer(opt, m, lr)).rng(new Rng(seed + 1)).checkpoints(out, 1);
         for (RegSpec r : regs) {
             Regs.apply(r, b, spec.input(), seed);

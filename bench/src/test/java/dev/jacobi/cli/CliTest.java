@@ -208,7 +208,7 @@ class CliTest {
     void lipschitzModelsAreOneLipschitzByTheirBound() {
         for (String kind : List.of("lipschitz-mlp", "lipschitz-cnn")) {
             ModelSpec spec = new ModelSpec(kind, 8, 2, new int[] {1, 28, 28}, 10);
-            dev.jacobi.nn.Module m = spec.build(new dev.jacobi.core.Rng(1));
+            dev.jacobi.nn.Layer m = spec.build(new dev.jacobi.core.Rng(1));
             double l = dev.jacobi.regularizers.spectral.LipschitzBound.of(m, spec.input()).product();
             assertTrue(l <= 1 + 1e-6, kind + " bound " + l);
             assertEquals(10, m.forward(dev.jacobi.core.Tensor.rand(new dev.jacobi.core.Rng(2), 2, 1, 28, 28)).shape()[1]);

@@ -4,7 +4,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.DType;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,7 +14,7 @@ public final class Nets {
     }
 
     /** A two-layer net {@code W2 act(W1 x + b1) + b2} whose parameters are plain Vars, so GradCheck can vary them. */
-    public static final class VarNet extends Module {
+    public static final class VarNet extends Layer {
         public List<Var> p;
         final boolean smooth;
 

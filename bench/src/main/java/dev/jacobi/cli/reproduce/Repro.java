@@ -10,7 +10,7 @@ import dev.jacobi.datasets.DataLoader;
 import dev.jacobi.datasets.Dataset;
 import dev.jacobi.datasets.Datasets;
 import dev.jacobi.datasets.Split;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 import dev.jacobi.optim.Adam;
 import dev.jacobi.optim.LRScheduler;
@@ -40,7 +40,7 @@ public final class Repro {
      * Under a {@link Tracker} (a unit of {@code reproduce}) the steps are timed and shown, and the run stops when the
      * tracker says so, with {@link Tracker.Stopped}.
      */
-    static Module train(Module model, Dataset data, int epochs, int batch, double lr, long seed,
+    static Layer train(Layer model, Dataset data, int epochs, int batch, double lr, long seed,
             Consumer<Trainer.Builder> extra) throws IOException {
         return fit(model, data, Recipe.adam(epochs, batch, lr), seed, extra).model();
     }
@@ -52,7 +52,7 @@ public final class Repro {
      */
     record Recipe(int epochs, int batch, Function<List<Parameter>, Optimizer> optimizer,
                   Function<Optimizer, LRScheduler> schedule, Dataset validation,
-                  ToDoubleFunction<Module> validationPenalty) {
+                  ToDoubleFunction<Layer> validationPenalty) {
         /** Adam at {@code lr}, constant. */
         static Recipe adam(int epochs, int batch, double lr) {
             return new Recipe(epochs, batch, p -> new Adam(p, lr), null, null, null);
@@ -78,7 +78,7 @@ public final class Repro {
          * This recipe keeping the weights of the epoch with the lowest cross-entropy plus {@code penalty} (of the
          * model, on {@code val}, e.g. {@code λ·R}) on {@code val}, as Lee et al.'s code selects ROLL models.
          */
-        Recipe validation(Dataset val, ToDoubleFunction<Module> penalty) {
+        Recipe validation(Dataset val, ToDoubleFunction<Layer> penalty) {
             return new Recipe(epochs, batch, optimizer, schedule, val, penalty);
         }
     }
@@ -90,7 +90,7 @@ public final class Repro {
      * @param bestEpoch      the epoch kept (1-based; the last one without a validation set)
      * @param validationLoss its mean validation cross-entropy (NaN without a validation set)
      */
-    record Trained(Module model, int bestEpoch, double validationLoss) {
+    record Trained(Layer model, int bestEpoch, double validationLoss) {
     }
 
     /**
@@ -98,7 +98,7 @@ public final class Repro {
      * to the builder. Under a {@link Tracker} (a unit of {@code reproduce}) the steps are timed and shown, and the run
      * stops when the tracker says so, with {@link Tracker.Stopped}.
      */
-    static Trained fit(Module model, Dataset data, Recipe recipe, long seed, Consumer<Trainer.Builder> extra)
+    static Trained fit(Layer model, Dataset data, Recipe recipe, long seed, Consumer<Trainer.Builder> extra)
             throws IOException {
         Optimizer opt = recipe.optimizer().apply(model.parameters());
         Trainer.Builder b = Trainer.builder(model, opt).rng(new Rng(seed));
@@ -215,7 +215,7 @@ public final class Repro {
     }
 
     /** Clean accuracy of {@code model} on {@code d}, 500 images at a time (a whole test set at once can need GBs). */
-    public static double accuracy(Module model, Dataset d) {
+    public static double accuracy(Layer model, Dataset d) {
         model.eval();
         long ok = 0;
         for (int from = 0; from < d.size(); from += 500) {
@@ -228,7 +228,7 @@ public final class Repro {
     }
 
     /** Accuracy under PGD-ℓ2 of radius {@code eps} with {@code steps} steps (accuracy itself at {@code eps = 0}). */
-    public static double pgdAccuracy(Module model, Tensor x, int[] y, double eps, int steps, long seed) {
+    public static double pgdAccuracy(Layer model, Tensor x, int[] y, double eps, int steps, long seed) {
         model.eval();
         if (eps == 0) {
             return Attacks.accuracy(model, x, y);

@@ -8,7 +8,7 @@ import dev.jacobi.core.Tensor;
 import dev.jacobi.datasets.Dataset;
 import dev.jacobi.datasets.Split;
 import dev.jacobi.nn.Flatten;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Sequential;
 import dev.jacobi.optim.ExponentialLR;
 import dev.jacobi.regularizers.attacks.Attacks;
@@ -76,7 +76,7 @@ final class ReproBcop implements Reproduction {
      * iterations of order 1 after a power-iteration rescaling, as the reference {@code BCOP} and {@code BjorckLinear};
      * the parameters start at the reference's scale ({@link #referenceInit}).
      */
-    static Module small(Rng rng) {
+    static Layer small(Rng rng) {
         BcopConv2d conv1 = new BcopConv2d(1, 16, 4, 2, rng);
         BcopConv2d conv2 = new BcopConv2d(16, 32, 4, 2, rng);
         BjorckLinear linear1 = new BjorckLinear(32 * 7 * 7, 100, rng);
@@ -146,7 +146,7 @@ final class ReproBcop implements Reproduction {
         Sizes z = Sizes.of(quick);
         Split split = Repro.mnist(quick);
         Dataset test = testSet(split, z);
-        Module net = small(new Rng(4 + 100L * seed));
+        Layer net = small(new Rng(4 + 100L * seed));
         MultiMarginLoss hinge = new MultiMarginLoss(EPS_TRAIN, 1);
         Repro.Recipe recipe = Repro.Recipe.adam(z.epochs(), BATCH, LR).schedule(opt -> new ExponentialLR(opt, GAMMA));
         Repro.fit(net, split.train(), recipe, 4 + seed, b -> b.loss(hinge::forward));
@@ -172,7 +172,7 @@ final class ReproBcop implements Reproduction {
     }
 
     /** The logits of {@code x} in batches of 1,000, without a graph. */
-    private static Tensor logits(Module net, Tensor x) {
+    private static Tensor logits(Layer net, Tensor x) {
         net.eval();
         int n = x.shape()[0];
         List<Tensor> parts = new ArrayList<>();

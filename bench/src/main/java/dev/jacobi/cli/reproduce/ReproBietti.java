@@ -18,7 +18,7 @@ import dev.jacobi.nn.Conv2d;
 import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Init;
 import dev.jacobi.nn.Linear;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Normalize;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Regularizer;
@@ -138,7 +138,7 @@ final class ReproBietti implements Reproduction {
     }
 
     /** The reference CNN at 1/{@code div} of its channels, convolutions initialised as the authors' N(0, 2/(9·cout)). */
-    static Module model(int div, Rng rng) {
+    static Layer model(int div, Rng rng) {
         Sequential s = new Sequential(new Normalize(new double[] {0.1307}, new double[] {0.3081}));
         int cin = 1;
         for (int c : new int[] {64, 128, 256, 512}) {
@@ -200,7 +200,7 @@ final class ReproBietti implements Reproduction {
         return new Runs.Unit(id, m.id(), setup, Repro.steps(z.train(), BATCH, z.epochs()), dir -> {
             double v = Double.isNaN(value) ? chosen(quick, m, dir.getParent()) : value;
             Dataset[] d = data(quick, z);
-            Module net = model(z.div(), new Rng(1000 + seed));
+            Layer net = model(z.div(), new Rng(1000 + seed));
             double wd = m.id().equals("wd") ? v : 0;
             Repro.Recipe r = Repro.Recipe.sgd(z.epochs(), BATCH, LR, MOMENTUM, false, wd)
                     .schedule(opt -> new StepLR(opt, LR_STEP, 0.5));
@@ -300,7 +300,7 @@ final class ReproBietti implements Reproduction {
      */
     private record SubBatch(Regularizer inner, int m) implements Regularizer {
         @Override
-        public Var penalty(Module model, Batch batch, long step) {
+        public Var penalty(Layer model, Batch batch, long step) {
             int n = batch.y().length;
             if (n <= m) {
                 return inner.penalty(model, batch, step);
@@ -335,7 +335,7 @@ final class ReproBietti implements Reproduction {
         }
 
         @Override
-        public void apply(Module model, int e) {
+        public void apply(Layer model, int e) {
             if (e != epoch) {
                 epoch = e;
                 current = SpectralProjection.operatorNorm(tau * (1 + 4 * Math.exp(-e / kappa)), INPUT, 2, seed + e);

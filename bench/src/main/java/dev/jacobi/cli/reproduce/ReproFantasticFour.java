@@ -15,7 +15,7 @@ import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Init;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Normalize;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
@@ -190,7 +190,7 @@ final class ReproFantasticFour implements Reproduction {
      * stage widths 16/32/64, global average pooling, one linear layer) with one convolution per stage, max-pooling
      * between stages and no residual connections; the input is standardised inside the model.
      */
-    private static Module model(Rng rng) {
+    private static Layer model(Rng rng) {
         Sequential s = new Sequential(new Normalize(new double[] {0.1307}, new double[] {0.3081}));
         int c = 1;
         for (int i = 0; i < WIDTHS.length; i++) {
@@ -230,7 +230,7 @@ final class ReproFantasticFour implements Reproduction {
     private static Map<String, Object> trained(boolean quick, boolean pen, int seed) throws IOException {
         Split d = data(quick);
         int[] input = {1, 28, 28};
-        Module net = model(new Rng(3 + 100L * seed));
+        Layer net = model(new Rng(3 + 100L * seed));
         int epochs = epochs(quick);
         Repro.fit(net, d.train(), Repro.Recipe.sgd(epochs, BATCH, LR, MOMENTUM, false, WEIGHT_DECAY)
                 .schedule(opt -> new MultiStep(opt, epochs)), 3 + seed, b -> {
@@ -244,7 +244,7 @@ final class ReproFantasticFour implements Reproduction {
         int below = 0;
         List<Object> layers = new ArrayList<>();
         List<Double> ratios = new ArrayList<>();
-        for (Map.Entry<String, Module> e : net.namedModules().entrySet()) {
+        for (Map.Entry<String, Layer> e : net.namedLayers().entrySet()) {
             if (e.getValue() instanceof Conv2d c) {
                 Tensor k = c.weight().value().to(DType.FLOAT64);
                 ConvSpectralNorm.FourBounds fb = ConvSpectralNorm.fantasticFour(k);

@@ -9,7 +9,7 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.datasets.Dataset;
 import dev.jacobi.datasets.Split;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.attacks.Attacks;
 import dev.jacobi.regularizers.inputspace.GradientPenalty;
 import dev.jacobi.regularizers.inputspace.HessianNormPenalty;
@@ -106,7 +106,7 @@ final class ReproMustafa implements Reproduction {
                 split.test().balancedSubset(z.test(), 33), split.test());
     }
 
-    private static Module model(long seed) {
+    private static Layer model(long seed) {
         return new ModelSpec("cnn", 16, 2, new int[] {1, 28, 28}, 10).build(new Rng(5 + 100L * seed));
     }
 
@@ -182,7 +182,7 @@ final class ReproMustafa implements Reproduction {
                                              boolean evaluate) throws IOException {
         Sizes z = Sizes.of(quick);
         Data3 d = data(quick, set);
-        Module net = Repro.fit(model(seed), d.train(), Repro.Recipe.adam(z.epochs(), BATCH, LR), 5 + seed,
+        Layer net = Repro.fit(model(seed), d.train(), Repro.Recipe.adam(z.epochs(), BATCH, LR), 5 + seed,
                 setup(method, lambda)).model();
         ModelFile.save(dir.resolve("model.safetensors"), net, new ModelSpec("cnn", 16, 2, new int[] {1, 28, 28}, 10),
                 set.name());
@@ -225,7 +225,7 @@ final class ReproMustafa implements Reproduction {
         }
         Map<String, Object> r;
         if (seed == 0 && none != null) {
-            Module net = ModelFile.load(runs.resolve(set.name() + "-" + method + "-" + lam(lambda) + "-seed0")
+            Layer net = ModelFile.load(runs.resolve(set.name() + "-" + method + "-" + lam(lambda) + "-seed0")
                     .resolve("model.safetensors")).model();
             Data3 d = data(quick, set);
             r = Repro.map("lambda", lambda, "valAccuracy", Repro.accuracy(net, d.val()));
@@ -249,7 +249,7 @@ final class ReproMustafa implements Reproduction {
     }
 
     /** Clean accuracy, PGD-ℓ2 and PGD-ℓ∞ accuracy over ε, and the mean top |eigenvalue| of the input Hessian. */
-    private static Map<String, Object> evaluate(boolean quick, Set set, Module net, Dataset test, Dataset fullTest) {
+    private static Map<String, Object> evaluate(boolean quick, Set set, Layer net, Dataset test, Dataset fullTest) {
         int steps = Sizes.of(quick).pgdSteps();
         Tensor x = Repro.images(test);
         int[] y = test.labels();

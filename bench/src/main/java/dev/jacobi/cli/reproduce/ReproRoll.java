@@ -11,7 +11,7 @@ import dev.jacobi.datasets.Dataset;
 import dev.jacobi.datasets.Datasets;
 import dev.jacobi.datasets.Split;
 import dev.jacobi.datasets.Synthetic;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.roll.Roll;
 import java.awt.Color;
 import java.awt.Font;
@@ -123,7 +123,7 @@ final class ReproRoll implements Reproduction {
     private static Map<String, Object> toy(boolean roll, Sizes z, Path dir, int seed) throws IOException {
         Dataset moons = Synthetic.moons(TOY_POINTS, 0.1, 1);
         ModelSpec spec = new ModelSpec("mlp", 32, 4, new int[] {2}, 2);
-        Module m = Repro.train(spec.build(new Rng(11 + 100L * seed)), moons, z.toyEpochs(), TOY_POINTS, 0.01, 1 + seed,
+        Layer m = Repro.train(spec.build(new Rng(11 + 100L * seed)), moons, z.toyEpochs(), TOY_POINTS, 0.01, 1 + seed,
                 b -> {
                     if (roll) {
                         b.regularizer(TOY_LAMBDA, new Roll(TOY_C, Roll.Method.GRAM));
@@ -161,7 +161,7 @@ final class ReproRoll implements Reproduction {
                 b.regularizer(MNIST_LAMBDA, penalty);
             }
         });
-        Module m = t.model();
+        Layer m = t.model();
         int[] first = new int[z.nTest()];
         Arrays.setAll(first, i -> i);
         Tensor xs = test.images(first);
@@ -178,7 +178,7 @@ final class ReproRoll implements Reproduction {
     }
 
     /** The mean ROLL penalty on {@code d}, in chunks (the Gram matrices of a whole set would not fit). */
-    private static double meanPenalty(Roll r, Module m, Dataset d) {
+    private static double meanPenalty(Roll r, Layer m, Dataset d) {
         double sum = 0;
         for (int from = 0; from < d.size(); from += 250) {
             int n = Math.min(250, d.size() - from);
@@ -201,8 +201,8 @@ final class ReproRoll implements Reproduction {
         // --- 2-D toy: linear regions of vanilla and ROLL on moons
         Dataset moons = Synthetic.moons(TOY_POINTS, 0.1, 1);
         // the tables and the picture show seed 0; the claims below use every seed
-        Module toyVanilla = ModelFile.load(runsDir.resolve("toy-vanilla-seed0").resolve("model.safetensors")).model();
-        Module toyRoll = ModelFile.load(runsDir.resolve("toy-roll-seed0").resolve("model.safetensors")).model();
+        Layer toyVanilla = ModelFile.load(runsDir.resolve("toy-vanilla-seed0").resolve("model.safetensors")).model();
+        Layer toyRoll = ModelFile.load(runsDir.resolve("toy-roll-seed0").resolve("model.safetensors")).model();
         int grid = z.grid();
         int[][] patV = patterns(toyVanilla, moons, grid);
         int[][] patR = patterns(toyRoll, moons, grid);
@@ -283,7 +283,7 @@ final class ReproRoll implements Reproduction {
     private static final double STD = 0.3081;
     private static final double MNIST_C = 0.25;
 
-    private static Module mlp(int in, int width, int depth, int classes, long seed) {
+    private static Layer mlp(int in, int width, int depth, int classes, long seed) {
         return new ModelSpec("mlp", width, depth, new int[] {in}, classes).build(new Rng(seed));
     }
 
@@ -315,7 +315,7 @@ final class ReproRoll implements Reproduction {
     }
 
     /** The hash of the activation pattern at every grid point, row {@code r} from the top. */
-    private static int[][] patterns(Module model, Dataset d, int grid) {
+    private static int[][] patterns(Layer model, Dataset d, int grid) {
         double[] b = box(d);
         int[][] out = new int[grid][grid];
         for (int r = 0; r < grid; r++) {

@@ -2,7 +2,7 @@ package dev.jacobi.cli.spec;
 
 import dev.jacobi.core.Rng;
 import dev.jacobi.nn.Flatten;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Sequential;
 import dev.jacobi.regularizers.lipschitz.BcopConv2d;
 import dev.jacobi.regularizers.lipschitz.BjorckLinear;
@@ -18,7 +18,7 @@ final class LipschitzModels {
     private LipschitzModels() {
     }
 
-    static Module build(ModelSpec spec, Rng rng) {
+    static Layer build(ModelSpec spec, Rng rng) {
         int[] in = spec.input();
         if (spec.kind().equals("lipschitz-mlp")) {
             int features = Arrays.stream(in).reduce(1, (a, b) -> a * b);

@@ -2,7 +2,7 @@ package dev.jacobi.cli.spec;
 
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.io.Safetensors;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,8 +16,8 @@ import java.util.Map;
  * @param spec  its architecture
  * @param data  the {@code --data} it was trained on
  */
-public record ModelFile(Module model, ModelSpec spec, String data) {
-    public static void save(Path file, Module model, ModelSpec spec, String data) throws IOException {
+public record ModelFile(Layer model, ModelSpec spec, String data) {
+    public static void save(Path file, Layer model, ModelSpec spec, String data) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(spec.toMetadata());
         meta.put("jacobi.data", data);
         Safetensors.write(file, model.stateDict(), meta);
@@ -26,7 +26,7 @@ public record ModelFile(Module model, ModelSpec spec, String data) {
     public static ModelFile load(Path file) throws IOException {
         Safetensors.Contents c = Safetensors.read(file);
         ModelSpec spec = ModelSpec.fromMetadata(c.metadata());
-        Module m = spec.build(new Rng(0));
+        Layer m = spec.build(new Rng(0));
         m.loadStateDict(c.tensors(), true);
         m.eval();
         return new ModelFile(m, spec, c.metadata().getOrDefault("jacobi.data", "bundled"));

@@ -6,7 +6,7 @@ import dev.jacobi.nn.Conv2d;
 import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
 import java.util.Arrays;
@@ -49,7 +49,7 @@ public record ModelSpec(String kind, int width, int depth, int[] input, int clas
     }
 
     /** Builds the module, initialised from {@code rng}. */
-    public Module build(Rng rng) {
+    public Layer build(Rng rng) {
         return switch (kind) {
             case "mlp" -> mlp(rng);
             case "cnn" -> cnn(rng);
@@ -65,7 +65,7 @@ public record ModelSpec(String kind, int width, int depth, int[] input, int clas
         return n;
     }
 
-    private Module mlp(Rng rng) {
+    private Layer mlp(Rng rng) {
         Sequential s = new Sequential(new Flatten());
         int in = features();
         for (int i = 0; i < depth; i++) {
@@ -76,7 +76,7 @@ public record ModelSpec(String kind, int width, int depth, int[] input, int clas
     }
 
     /** {@code depth} blocks of conv 3×3 pad 1 + ReLU + max-pool 2 (channels doubling), then linear 128, ReLU, linear. */
-    private Module cnn(Rng rng) {
+    private Layer cnn(Rng rng) {
         if (input.length != 3) {
             throw new IllegalArgumentException("model cnn needs image inputs [C, H, W], got " + Arrays.toString(input));
         }

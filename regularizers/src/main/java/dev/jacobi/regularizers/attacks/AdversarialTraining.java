@@ -1,7 +1,7 @@
 package dev.jacobi.regularizers.attacks;
 
 import dev.jacobi.core.Batch;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.inputspace.InputLoss;
 
 /**
@@ -47,7 +47,7 @@ public final class AdversarialTraining {
      * @param step  the optimizer step, mixed into the attack's seed
      * @return the adversarial batch
      */
-    public Batch transform(Module model, Batch batch, long step) {
+    public Batch transform(Layer model, Batch batch, long step) {
         boolean training = model.isTraining();
         model.eval();
         try {

@@ -4,7 +4,7 @@ import dev.jacobi.autodiff.Autodiff;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.inputspace.InputGrads;
 import dev.jacobi.regularizers.inputspace.InputLoss;
 
@@ -67,13 +67,13 @@ public final class Attacks {
     }
 
     /** FGSM, one ℓ∞ step {@code x' = clamp(x + ε·sign ∇ₓℓ, lo, hi)} of cross-entropy. */
-    public static Tensor fgsm(Module model, Tensor x, int[] y, double eps, double lo, double hi) {
+    public static Tensor fgsm(Layer model, Tensor x, int[] y, double eps, double lo, double hi) {
         return pgd(model, x, y, new Pgd(Norm.LINF, eps, Math.max(eps, 1e-12), 1, false, lo, hi, 0),
                 InputLoss.crossEntropy());
     }
 
     /** PGD on cross-entropy. */
-    public static Tensor pgd(Module model, Tensor x, int[] y, Pgd cfg) {
+    public static Tensor pgd(Layer model, Tensor x, int[] y, Pgd cfg) {
         return pgd(model, x, y, cfg, InputLoss.crossEntropy());
     }
 
@@ -88,7 +88,7 @@ public final class Attacks {
      * @param loss  the per-example loss to ascend
      * @return the adversarial inputs, same shape and dtype as {@code x}
      */
-    public static Tensor pgd(Module model, Tensor x, int[] y, Pgd cfg, InputLoss loss) {
+    public static Tensor pgd(Layer model, Tensor x, int[] y, Pgd cfg, InputLoss loss) {
         InputGrads.checkBatch("pgd", x, y);
         double xmin = x.min().item();
         double xmax = x.max().item();
@@ -128,7 +128,7 @@ public final class Attacks {
     }
 
     /** The fraction of examples whose arg-max logit equals the label, computed without a graph. */
-    public static double accuracy(Module model, Tensor x, int[] y) {
+    public static double accuracy(Layer model, Tensor x, int[] y) {
         InputGrads.checkBatch("accuracy", x, y);
         try (var ignored = Autodiff.noGrad()) {
             int[] pred = model.forward(Var.of(x)).value().argmax(1);

@@ -3,7 +3,7 @@ package dev.jacobi.regularizers.attacks;
 import dev.jacobi.autodiff.Autodiff;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.inputspace.HessianNormPenalty;
 import dev.jacobi.regularizers.inputspace.InputGrads;
 import dev.jacobi.regularizers.inputspace.InputLoss;
@@ -74,7 +74,7 @@ public final class Robustness {
      * @param powerIterations steps of the Jacobian and Hessian power iterations
      * @return the report
      */
-    public static Report evaluate(Module model, Tensor x, int[] y, Attacks.Pgd attack, double[] eps,
+    public static Report evaluate(Layer model, Tensor x, int[] y, Attacks.Pgd attack, double[] eps,
                                   int powerIterations) {
         InputGrads.checkBatch("Robustness.evaluate", x, y);
         boolean training = model.isTraining();
@@ -119,7 +119,7 @@ public final class Robustness {
         return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
-    private static double logitGradNorm(Module model, Tensor x, int[] y) {
+    private static double logitGradNorm(Layer model, Tensor x, int[] y) {
         try (var ignored = Autodiff.enableGrad()) {
             Var xv = Var.param(x);
             Var out = model.forward(xv);
@@ -146,7 +146,7 @@ public final class Robustness {
     }
 
     /** {@code maxᵢ σ_max(J(xᵢ))} by power iteration {@code v ← JᵀJv/‖JᵀJv‖} per example (J v by double-vjp). */
-    public static double jacobianNorm(Module model, Tensor x, int iterations) {
+    public static double jacobianNorm(Layer model, Tensor x, int iterations) {
         try (var ignored = Autodiff.enableGrad()) {
             Var xv = Var.param(x);
             Var out = model.forward(xv);

@@ -3,7 +3,7 @@ package dev.jacobi.regularizers.inputspace;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Batch;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Regularizer;
 
 /**
@@ -33,17 +33,17 @@ public final class AdversarialPenalty implements Regularizer {
     }
 
     @Override
-    public Var penalty(Module model, Batch batch, long step) {
+    public Var penalty(Layer model, Batch batch, long step) {
         return penalty(model, batch.x());
     }
 
     /** {@code Σ_k (f_k(x_{i*}+δ_k) − f_k(x_{i*}))²} on inputs {@code x}. */
-    public Var penalty(Module model, Tensor x) {
+    public Var penalty(Layer model, Tensor x) {
         return ClassAscent.penaltyAt(model, search(model, x), Var::add);
     }
 
     /** The ascent and selection (constants of the penalty). */
-    ClassAscent.Selection search(Module model, Tensor x) {
+    ClassAscent.Selection search(Layer model, Tensor x) {
         int[] tail = java.util.Arrays.copyOfRange(x.shape(), 1, Math.max(1, x.dim()));
         return ClassAscent.search("AdversarialPenalty", model, x, eps, steps, 1.5 * eps / steps, tail, Var::add);
     }

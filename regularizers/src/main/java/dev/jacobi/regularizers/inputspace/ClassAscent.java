@@ -4,7 +4,7 @@ import dev.jacobi.autodiff.Autodiff;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -24,7 +24,7 @@ final class ClassAscent {
      * @param perturb {@code (x rows, θ rows) ↦ T_θ(x)}, differentiable in θ
      * @param thetaTail the shape of one example's θ
      */
-    static Var penalty(String op, Module model, Tensor x, double eps, int steps, double stepSize, int[] thetaTail,
+    static Var penalty(String op, Layer model, Tensor x, double eps, int steps, double stepSize, int[] thetaTail,
                        BiFunction<Var, Var, Var> perturb) {
         return penaltyAt(model, search(op, model, x, eps, steps, stepSize, thetaTail, perturb), perturb);
     }
@@ -34,7 +34,7 @@ final class ClassAscent {
     }
 
     /** The ascent and the per-class selection, without a graph to the parameters. */
-    static Selection search(String op, Module model, Tensor x, double eps, int steps, double stepSize,
+    static Selection search(String op, Layer model, Tensor x, double eps, int steps, double stepSize,
                             int[] thetaTail, BiFunction<Var, Var, Var> perturb) {
         if (x.dim() < 2) {
             throw new IllegalArgumentException(op + ": inputs must be [N, ...], got " + Shapes.str(x.shape()));
@@ -88,7 +88,7 @@ final class ClassAscent {
     }
 
     /** {@code Σ_k (f_k(T_θk x_k) − f_k(x_k))²} for a fixed selection, with a graph to the parameters. */
-    static Var penaltyAt(Module model, Selection sel, BiFunction<Var, Var, Var> perturb) {
+    static Var penaltyAt(Layer model, Selection sel, BiFunction<Var, Var, Var> perturb) {
         try (var ignored = Autodiff.enableGrad()) {
             Var xs = Var.of(sel.x());
             int c = sel.x().shape()[0];

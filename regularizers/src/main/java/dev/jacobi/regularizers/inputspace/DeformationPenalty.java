@@ -4,7 +4,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Batch;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Regularizer;
 
 /**
@@ -42,12 +42,12 @@ public final class DeformationPenalty implements Regularizer {
     }
 
     @Override
-    public Var penalty(Module model, Batch batch, long step) {
+    public Var penalty(Layer model, Batch batch, long step) {
         return penalty(model, batch.x());
     }
 
     /** The penalty on NCHW inputs {@code x}. */
-    public Var penalty(Module model, Tensor x) {
+    public Var penalty(Layer model, Tensor x) {
         if (x.dim() != 4) {
             throw new IllegalArgumentException("DeformationPenalty: inputs must be [N, C, H, W], got "
                     + Shapes.str(x.shape()));

@@ -6,7 +6,7 @@ import dev.jacobi.core.Batch;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Regularizer;
 import java.util.List;
 
@@ -69,12 +69,12 @@ public final class GradientPenalty implements Regularizer {
 
     /** The penalty (a scalar connected to the model's parameters by double backprop). */
     @Override
-    public Var penalty(Module model, Batch batch, long step) {
+    public Var penalty(Layer model, Batch batch, long step) {
         return penalty(model, batch.x(), batch.y(), step);
     }
 
     /** The penalty on inputs {@code x} with labels {@code y}; {@code step} seeds WGAN_GP's interpolation. */
-    public Var penalty(Module model, Tensor x, int[] y, long step) {
+    public Var penalty(Layer model, Tensor x, int[] y, long step) {
         InputGrads.checkBatch("GradientPenalty", x, y);
         try (var ignored = Autodiff.enableGrad()) {
             return switch (kind) {
@@ -87,7 +87,7 @@ public final class GradientPenalty implements Regularizer {
         }
     }
 
-    private static Var supClass(Module model, Tensor x) {
+    private static Var supClass(Layer model, Tensor x) {
         Var xv = Var.param(x);
         Var logits = model.forward(xv);
         int[] ls = logits.shape();
@@ -109,7 +109,7 @@ public final class GradientPenalty implements Regularizer {
         return Autodiff.grad(diag, List.of(sel), null, true).get(0).square().sum();
     }
 
-    private Var wgan(Module model, Tensor x, int[] y, long step) {
+    private Var wgan(Layer model, Tensor x, int[] y, long step) {
         Rng rng = new Rng(seed * 0x9E3779B97F4A7C15L + step);
         int n = y.length;
         int[] perm = new int[n];

@@ -5,7 +5,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Batch;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Regularizer;
 import java.util.List;
 
@@ -67,12 +67,12 @@ public final class HessianNormPenalty implements Regularizer {
     }
 
     @Override
-    public Var penalty(Module model, Batch batch, long step) {
+    public Var penalty(Layer model, Batch batch, long step) {
         return penalty(model, batch.x(), batch.y());
     }
 
     /** {@code (1/m) Σᵢ |vᵢᵀHᵢvᵢ|} on the first m examples of {@code x}, with a graph to the parameters. */
-    public Var penalty(Module model, Tensor x, int[] y) {
+    public Var penalty(Layer model, Tensor x, int[] y) {
         InputGrads.checkBatch("HessianNormPenalty", x, y);
         int m = Math.min(subBatch, y.length);
         Tensor xs = x.narrow(0, 0, m);
@@ -85,7 +85,7 @@ public final class HessianNormPenalty implements Regularizer {
     }
 
     /** The penalty for fixed directions {@code v} (rows of unit norm): the part that carries the graph. */
-    Var penaltyAt(Module model, Tensor x, int[] y, Tensor v) {
+    Var penaltyAt(Layer model, Tensor x, int[] y, Tensor v) {
         try (var ignored = Autodiff.enableGrad()) {
             return penaltyAt(new Hvp(model, x, y), v);
         }
@@ -96,7 +96,7 @@ public final class HessianNormPenalty implements Regularizer {
     }
 
     /** The top-|eigenvalue| Rayleigh quotients {@code vᵢᵀHᵢvᵢ} of every example (signed, no graph), shape {@code [N]}. */
-    public Tensor eigenvalues(Module model, Tensor x, int[] y) {
+    public Tensor eigenvalues(Layer model, Tensor x, int[] y) {
         InputGrads.checkBatch("HessianNormPenalty.eigenvalues", x, y);
         try (var ignored = Autodiff.enableGrad()) {
             Hvp op = new Hvp(model, x, y);
@@ -107,13 +107,13 @@ public final class HessianNormPenalty implements Regularizer {
 
     /** Per-example HVPs {@code Hᵢvᵢ} at fixed inputs. */
     private final class Hvp {
-        private final Module model;
+        private final Layer model;
         private final Tensor x;
         private final int[] y;
         private final Var xp;
         private final Var gx;
 
-        Hvp(Module model, Tensor x, int[] y) {
+        Hvp(Layer model, Tensor x, int[] y) {
             this.model = model;
             this.x = x;
             this.y = y;

@@ -5,7 +5,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -24,7 +24,7 @@ public final class InputGrads {
      * {@code ∇ₓ Σᵢ ℓᵢ} at {@code x} with the input as a parameter: since examples do not interact, row i is
      * {@code ∇ₓ ℓᵢ(xᵢ)}. Returns {@code [x param, Σℓ, grad]}.
      */
-    public static Var[] lossGrad(Module model, Var x, int[] y, InputLoss loss, boolean createGraph) {
+    public static Var[] lossGrad(Layer model, Var x, int[] y, InputLoss loss, boolean createGraph) {
         try (var ignored = Autodiff.enableGrad()) {
             Var total = loss.apply(model.forward(x), y).sum();
             Var g = Autodiff.grad(total, List.of(x), null, createGraph).get(0);
@@ -33,7 +33,7 @@ public final class InputGrads {
     }
 
     /** {@code ∇ₓ Σᵢ ℓᵢ} as a plain tensor (no graph kept). */
-    public static Tensor lossGrad(Module model, Tensor x, int[] y, InputLoss loss) {
+    public static Tensor lossGrad(Layer model, Tensor x, int[] y, InputLoss loss) {
         return lossGrad(model, Var.param(x), y, loss, false)[2].value();
     }
 

@@ -8,7 +8,7 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Init;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 import java.util.ArrayList;
@@ -35,7 +35,7 @@ import java.util.List;
  * pixel unshuffle (channel {@code c·s² + i·s + j}) followed by a stride-1 BCOP conv of kernel {@code kernel/s}.
  * Its adjoint in {@code x} is the transposed convolution (the inverse when {@code cin' = cout}).
  */
-public final class BcopConv2d extends Module implements LipschitzLayer {
+public final class BcopConv2d extends Layer implements LipschitzLayer {
     private final int cin;
     private final int cout;
     private final int kernel;

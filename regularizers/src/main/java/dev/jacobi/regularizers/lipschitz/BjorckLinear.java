@@ -5,7 +5,7 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Init;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 
@@ -15,7 +15,7 @@ import dev.jacobi.regularizers.spectral.LipschitzLayer;
  * 1-Lipschitz (an isometry if {@code out ≥ in}). The raw weight {@code W} is the trained parameter, initialised
  * orthogonal; the bias starts at zero. Adjoint in {@code x}: {@code g·W̃}.
  */
-public final class BjorckLinear extends Module implements LipschitzLayer {
+public final class BjorckLinear extends Layer implements LipschitzLayer {
     private final int in;
     private final int out;
     private final int iterations;

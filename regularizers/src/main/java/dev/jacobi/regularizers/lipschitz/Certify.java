@@ -2,7 +2,7 @@ package dev.jacobi.regularizers.lipschitz;
 
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.spectral.LipschitzBound;
 
 /**
@@ -162,12 +162,12 @@ public final class Certify {
      * Certified ℓ2 radii with {@code L} from {@link LipschitzBound#of} of {@code model} (its product upper bound), for
      * inputs of per-example shape {@code inputShape}.
      */
-    public static Tensor certifiedRadius(Module model, int[] inputShape, Tensor logits, int[] labels) {
+    public static Tensor certifiedRadius(Layer model, int[] inputShape, Tensor logits, int[] labels) {
         return certifiedRadius(logits, labels, LipschitzBound.of(model, inputShape).product());
     }
 
     /** Certified ℓ2 accuracy at each ε with {@code L} from {@link LipschitzBound#of} of {@code model}. */
-    public static double[] certifiedAccuracy(Module model, int[] inputShape, Tensor logits, int[] labels,
+    public static double[] certifiedAccuracy(Layer model, int[] inputShape, Tensor logits, int[] labels,
                                              double... epsilons) {
         return certifiedAccuracy(logits, labels, LipschitzBound.of(model, inputShape).product(), epsilons);
     }

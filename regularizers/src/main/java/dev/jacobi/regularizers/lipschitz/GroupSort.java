@@ -2,7 +2,7 @@ package dev.jacobi.regularizers.lipschitz;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +14,7 @@ import java.util.List;
  * sorting network of {@code maximum}/{@code minimum}, so its adjoint routes each cotangent back through the same
  * comparisons. {@code GroupSort(2)} sorts adjacent pairs; {@link MaxMin} pairs the two channel halves instead.
  */
-public final class GroupSort extends Module implements LipschitzLayer {
+public final class GroupSort extends Layer implements LipschitzLayer {
     private final int groupSize;
 
     /**

@@ -2,7 +2,7 @@ package dev.jacobi.regularizers.lipschitz;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 import java.util.List;
 
@@ -11,7 +11,7 @@ import java.util.List;
  * {@code y = [max(a, b), min(a, b)]}. 1-Lipschitz and gradient-norm preserving: its Jacobian is a permutation
  * (away from ties), so its adjoint routes each cotangent to the input that won.
  */
-public final class MaxMin extends Module implements LipschitzLayer {
+public final class MaxMin extends Layer implements LipschitzLayer {
     /** The activation as a layer. */
     public MaxMin() {
     }

@@ -2,7 +2,7 @@ package dev.jacobi.regularizers.lipschitz;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 
 /**
@@ -10,7 +10,7 @@ import dev.jacobi.regularizers.spectral.LipschitzLayer;
  * {@code y[n, c, h·r + i, w·r + j] = x[n, c·r² + i·r + j, h, w]}: a permutation, hence orthogonal and
  * 1-Lipschitz. Its adjoint and inverse is {@link PixelUnshuffle}.
  */
-public final class PixelShuffle extends Module implements LipschitzLayer {
+public final class PixelShuffle extends Layer implements LipschitzLayer {
     private final int factor;
 
     /**

@@ -6,7 +6,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.optim.Adam;
 import dev.jacobi.optim.Optimizer;
 import java.util.Arrays;
@@ -21,7 +21,7 @@ import java.util.List;
  * a valid bound.
  */
 public final class WassersteinEstimator {
-    private final Module critic;
+    private final Layer critic;
     private final int steps;
     private final double lr;
 
@@ -69,7 +69,7 @@ public final class WassersteinEstimator {
      * @param steps  training steps, at least 0
      * @param lr     Adam learning rate, positive
      */
-    public WassersteinEstimator(Module critic, int steps, double lr) {
+    public WassersteinEstimator(Layer critic, int steps, double lr) {
         if (critic == null || steps < 0 || !(lr > 0)) {
             throw new IllegalArgumentException("WassersteinEstimator: need a critic, steps >= 0 and lr > 0, got "
                     + "critic " + critic + ", steps " + steps + ", lr " + lr);
@@ -112,11 +112,11 @@ public final class WassersteinEstimator {
     }
 
     /** {@code mean f(p) − mean f(q)}, recorded when grad mode is on. */
-    private static Var dual(Module critic, Tensor p, Tensor q) {
+    private static Var dual(Layer critic, Tensor p, Tensor q) {
         return scores(critic, Var.of(p)).mean().sub(scores(critic, Var.of(q)).mean());
     }
 
-    private static Var scores(Module critic, Var x) {
+    private static Var scores(Layer critic, Var x) {
         Var f = critic.forward(x);
         int n = x.shape()[0];
         if (f.value().numel() != n) {
@@ -138,7 +138,7 @@ public final class WassersteinEstimator {
      * @param rng    source of the interpolation weights
      * @return the largest gradient norm seen
      */
-    public static double empiricalLipschitz(Module critic, Tensor p, Tensor q, Rng rng) {
+    public static double empiricalLipschitz(Layer critic, Tensor p, Tensor q, Rng rng) {
         checkSamples(p, q);
         int m = Math.min(p.shape()[0], q.shape()[0]);
         int[] ts = p.shape().clone();

@@ -11,7 +11,7 @@ import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Identity;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Normalize;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Regularizer;
@@ -58,12 +58,12 @@ public final class Roll implements Regularizer {
     }
 
     @Override
-    public Var penalty(Module model, Batch batch, long step) {
+    public Var penalty(Layer model, Batch batch, long step) {
         return penalty(model, batch.x());
     }
 
     /** {@code mean_{i,j}[‖∇ₓ z_j(xᵢ)‖² + C·max(0, 1 − |z_j(xᵢ)|)]}, masks frozen, with a graph to the parameters. */
-    public Var penalty(Module model, Tensor x) {
+    public Var penalty(Layer model, Tensor x) {
         try (var ignored = Autodiff.enableGrad()) {
             Var[] t = neuronTerms(model, x, method);
             return t[1].add(t[0].abs().neg().add(1).relu().mul(c)).mean();
@@ -71,18 +71,18 @@ public final class Roll implements Regularizer {
     }
 
     /** {@code ‖∇ₓ z_j(xᵢ)‖₂²} of every ReLU neuron, {@code [N, neurons]} (layers in order), no graph. */
-    public static Tensor gradNormsSquared(Module model, Tensor x, Method method) {
+    public static Tensor gradNormsSquared(Layer model, Tensor x, Method method) {
         try (var ignored = Autodiff.noGrad()) {
             return neuronTerms(model, x, method)[1].value();
         }
     }
 
     /** {@code [z [N, U], ‖∇z‖² [N, U]]} over all ReLU neurons. */
-    private static Var[] neuronTerms(Module model, Tensor x, Method method) {
+    private static Var[] neuronTerms(Layer model, Tensor x, Method method) {
         if (x.dim() < 2) {
             throw new IllegalArgumentException("Roll: inputs must be [N, ...], got " + Shapes.str(x.shape()));
         }
-        List<Module> layers = layers(model);
+        List<Layer> layers = layers(model);
         List<Var> zs = new ArrayList<>();
         List<Var> sq = new ArrayList<>();
         if (method == Method.GRAM) {
@@ -107,13 +107,13 @@ public final class Roll implements Regularizer {
      * {@code G[S, S] = J[S, :] J[S, :]ᵀ}. Each example keeps its own {@code S}, padded to the batch's largest with
      * rows and columns of zeros; {@code b} holds {@code W[:, S]ᵀ} ([N, K, U]) and {@code gb = G[S, S]·b}.
      */
-    private static void gram(List<Module> layers, Tensor x, List<Var> zs, List<Var> sq) {
+    private static void gram(List<Layer> layers, Tensor x, List<Var> zs, List<Var> sq) {
         int n = x.shape()[0];
         Var h = Var.of(x.reshape(n, -1));
         Var g = null;
         Active prev = null;
         for (int i = 0; i < layers.size(); i++) {
-            Module m = layers.get(i);
+            Layer m = layers.get(i);
             if (m instanceof Flatten && i == 0) {
                 continue;
             }
@@ -207,10 +207,10 @@ public final class Roll implements Regularizer {
     }
 
     /** The modules of a model in forward order, Sequentials flattened; unsupported modules are an error. */
-    public static List<Module> layers(Module model) {
-        List<Module> out = new ArrayList<>();
+    public static List<Layer> layers(Layer model) {
+        List<Layer> out = new ArrayList<>();
         if (model instanceof Sequential s) {
-            for (Module m : s) {
+            for (Layer m : s) {
                 out.addAll(layers(m));
             }
         } else if (model instanceof Linear || model instanceof Conv2d || model instanceof ReLU
@@ -228,7 +228,7 @@ public final class Roll implements Regularizer {
      * Why {@code model} has no linear regions that {@link #margins} can compute (a layer that is not piecewise
      * linear, such as a smooth activation), or null if it has.
      */
-    public static String notPiecewiseLinear(Module model) {
+    public static String notPiecewiseLinear(Layer model) {
         try {
             layers(model);
             return null;
@@ -238,7 +238,7 @@ public final class Roll implements Regularizer {
     }
 
     /** The exact ℓp margin {@code ε̂_p} of the linear region of every example, {@code [N]} float64. */
-    public static Tensor margins(Module model, Tensor x, double p) {
+    public static Tensor margins(Layer model, Tensor x, double p) {
         Region[] r = regions(model, x, p);
         double[] out = new double[r.length];
         for (int i = 0; i < r.length; i++) {
@@ -258,7 +258,7 @@ public final class Roll implements Regularizer {
     }
 
     /** The closest boundary of the linear region of every example in the ℓp norm (p = 1, 2 or ∞). */
-    public static Region[] regions(Module model, Tensor x, double p) {
+    public static Region[] regions(Layer model, Tensor x, double p) {
         return regions(model, x, p, true);
     }
 
@@ -268,7 +268,7 @@ public final class Roll implements Regularizer {
      * hold equal values, which puts every input exactly on a region boundary (exact margin 0); this variant measures
      * how far the ReLU pattern alone stays fixed.
      */
-    public static Tensor reluMargins(Module model, Tensor x, double p) {
+    public static Tensor reluMargins(Layer model, Tensor x, double p) {
         Region[] r = regions(model, x, p, false);
         double[] out = new double[r.length];
         for (int i = 0; i < r.length; i++) {
@@ -277,14 +277,14 @@ public final class Roll implements Regularizer {
         return Tensor.of(out, out.length);
     }
 
-    private static Region[] regions(Module model, Tensor x, double p, boolean poolComparisons) {
+    private static Region[] regions(Layer model, Tensor x, double p, boolean poolComparisons) {
         if (p != 1 && p != 2 && p != Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("Roll.margins: p must be 1, 2 or infinity, got " + p);
         }
         if (x.dim() < 2) {
             throw new IllegalArgumentException("Roll.margins: inputs must be [N, ...], got " + Shapes.str(x.shape()));
         }
-        List<Module> layers = layers(model);
+        List<Layer> layers = layers(model);
         int n = x.shape()[0];
         int d = x.numel() / Math.max(1, n);
         int chunk = Math.max(1, 8192 / (d + 1));
@@ -307,11 +307,11 @@ public final class Roll implements Regularizer {
     }
 
     /** The activation pattern of one example: the signs of every ReLU pre-activation and every max-pool arg-max. */
-    public static int[] activationPattern(Module model, Tensor x1) {
+    public static int[] activationPattern(Layer model, Tensor x1) {
         try (var ignored = Autodiff.noGrad()) {
             List<Integer> pat = new ArrayList<>();
             Var cur = Var.of(x1);
-            for (Module m : layers(model)) {
+            for (Layer m : layers(model)) {
                 if (m instanceof ReLU) {
                     for (double v : cur.value().toDoubleArray()) {
                         pat.add(v > 0 ? 1 : 0);
@@ -396,14 +396,14 @@ public final class Roll implements Regularizer {
         final List<MaxPool2d> pools = new ArrayList<>();
         private List<double[]> preValues;
 
-        Frozen(List<Module> layers, Tensor x) {
+        Frozen(List<Layer> layers, Tensor x) {
             n = x.shape()[0];
             d = x.numel() / Math.max(1, n);
             Tensor dirs = Tensor.cat(List.of(Tensor.zeros(x.dtype(), 1, d), Tensor.eye(x.dtype(), d)), 0);
             int[] rowShape = x.shape().clone();
             rowShape[0] = n * (d + 1);
             Var cur = Var.of(x.reshape(n, 1, d).add(dirs.unsqueeze(0)).reshape(rowShape));
-            for (Module m : layers) {
+            for (Layer m : layers) {
                 if (m instanceof ReLU) {
                     Var z = cur.reshape(n, d + 1, -1);
                     pre.add(z);

@@ -3,7 +3,7 @@ package dev.jacobi.regularizers.spectral;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Batch;
 import dev.jacobi.nn.Conv2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Regularizer;
 
 /**
@@ -30,9 +30,9 @@ public final class ConvBoundPenalty implements Regularizer {
 
     /** {@code Σ_conv √(kh·kw)·min(‖R‖, ‖S‖, ‖T‖, ‖U‖)} over the Conv2d layers of {@code model}. */
     @Override
-    public Var penalty(Module model, Batch batch, long step) {
+    public Var penalty(Layer model, Batch batch, long step) {
         Var total = null;
-        for (Module layer : Layers.weighted(model).values()) {
+        for (Layer layer : Layers.weighted(model).values()) {
             if (layer instanceof Conv2d) {
                 Var b = sigmas.sigma(layer);
                 total = total == null ? b : total.add(b);

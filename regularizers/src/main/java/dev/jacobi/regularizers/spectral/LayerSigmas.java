@@ -5,7 +5,7 @@ import dev.jacobi.autodiff.GradMode;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.nn.Conv2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -21,7 +21,7 @@ final class LayerSigmas {
     private final long seed;
     private final Map<Parameter, SpectralNorm> norms = new IdentityHashMap<>();
     private final Map<Parameter, ConvSpectralNorm> fours = new IdentityHashMap<>();
-    private final Map<Module, int[]> convInputs = new IdentityHashMap<>();
+    private final Map<Layer, int[]> convInputs = new IdentityHashMap<>();
 
     LayerSigmas(String op, SpectralPenalty.Estimate estimate, int steps, long seed) {
         if (estimate == null || steps < 0) {
@@ -34,7 +34,7 @@ final class LayerSigmas {
     }
 
     /** Records the per-example input shape of every conv layer of {@code model} from {@code input}, when not known. */
-    void traceOnce(Module model, int[] input) {
+    void traceOnce(Layer model, int[] input) {
         if (estimate == SpectralPenalty.Estimate.OPERATOR && Layers.weighted(model).values().stream()
                 .anyMatch(m -> m instanceof Conv2d && !convInputs.containsKey(m))) {
             for (Layers.Traced t : Layers.trace(op, model, input)) {
@@ -49,7 +49,7 @@ final class LayerSigmas {
      * {@code σ} of {@code layer}'s weight after {@code steps} power steps without graph, differentiable in the weight
      * with the vectors constant. Linear layers always use the matrix norm.
      */
-    Var sigma(Module layer) {
+    Var sigma(Layer layer) {
         Parameter p = Layers.weight(layer);
         Var w = p.var();
         boolean conv = layer instanceof Conv2d;

@@ -16,7 +16,7 @@ import dev.jacobi.nn.Identity;
 import dev.jacobi.nn.LeakyReLU;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Normalize;
 import dev.jacobi.nn.Parameter;
 import dev.jacobi.nn.ReLU;
@@ -35,13 +35,13 @@ final class Layers {
     }
 
     /** A leaf layer reached by walking Sequentials, with its dotted name and per-example input/output shapes. */
-    record Traced(String name, Module layer, int[] in, int[] out) {
+    record Traced(String name, Layer layer, int[] in, int[] out) {
     }
 
     /** The Linear and Conv2d layers of {@code model} by dotted name, in module order. */
-    static Map<String, Module> weighted(Module model) {
-        Map<String, Module> out = new LinkedHashMap<>();
-        model.namedModules().forEach((name, m) -> {
+    static Map<String, Layer> weighted(Layer model) {
+        Map<String, Layer> out = new LinkedHashMap<>();
+        model.namedLayers().forEach((name, m) -> {
             if (m instanceof Linear || m instanceof Conv2d) {
                 out.put(name, m);
             }
@@ -50,7 +50,7 @@ final class Layers {
     }
 
     /** The weight of a Linear or Conv2d. */
-    static Parameter weight(Module m) {
+    static Parameter weight(Layer m) {
         return m instanceof Linear l ? l.weight() : ((Conv2d) m).weight();
     }
 
@@ -58,16 +58,16 @@ final class Layers {
      * The leaves of {@code model} (walking nested Sequentials and {@link SpectralNormalization} wrappers are leaves)
      * with per-example shapes, starting from {@code input} (no batch dim).
      */
-    static List<Traced> trace(String op, Module model, int[] input) {
+    static List<Traced> trace(String op, Layer model, int[] input) {
         List<Traced> out = new ArrayList<>();
         trace(op, "", model, input.clone(), out);
         return out;
     }
 
-    private static int[] trace(String op, String name, Module m, int[] in, List<Traced> out) {
+    private static int[] trace(String op, String name, Layer m, int[] in, List<Traced> out) {
         if (m instanceof Sequential seq) {
             int i = 0;
-            for (Module child : seq) {
+            for (Layer child : seq) {
                 in = trace(op, name.isEmpty() ? Integer.toString(i) : name + "." + i, child, in, out);
                 i++;
             }
@@ -78,7 +78,7 @@ final class Layers {
         return o;
     }
 
-    private static int[] outShape(String op, String name, Module m, int[] in) {
+    private static int[] outShape(String op, String name, Layer m, int[] in) {
         if (m instanceof SpectralNormalization sn) {
             return outShape(op, name, sn.layer(), in);
         }
@@ -129,7 +129,7 @@ final class Layers {
                 + "BatchNorm, SpectralNormalization and LipschitzLayer implementations)");
     }
 
-    private static int[] pooled(String op, String name, Module m, int[] in, int k, int s, int p) {
+    private static int[] pooled(String op, String name, Layer m, int[] in, int k, int s, int p) {
         if (in.length != 3) {
             throw new IllegalArgumentException(op + ": layer '" + name + "' " + m + " gets per-example shape "
                     + Shapes.str(in) + ", not [C, H, W]");

@@ -15,7 +15,7 @@ import dev.jacobi.nn.GELU;
 import dev.jacobi.nn.LeakyReLU;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Normalize;
 import dev.jacobi.nn.Sigmoid;
 import java.util.ArrayList;
@@ -68,7 +68,7 @@ public record LipschitzBound(List<Row> rows, double product) {
      * @param inputShape per-example input shape without the batch dim, e.g. {@code [1, 28, 28]} or {@code [784]}
      * @return the table and the product
      */
-    public static LipschitzBound of(Module model, int[] inputShape) {
+    public static LipschitzBound of(Layer model, int[] inputShape) {
         if (model == null || inputShape == null) {
             throw new IllegalArgumentException("LipschitzBound.of: model and inputShape must not be null");
         }
@@ -85,9 +85,9 @@ public record LipschitzBound(List<Row> rows, double product) {
     }
 
     private static Row row(Layers.Traced t) {
-        Module m = t.layer();
+        Layer m = t.layer();
         String type = m.getClass().getSimpleName();
-        Module inner = m instanceof SpectralNormalization sn ? sn.layer() : m;
+        Layer inner = m instanceof SpectralNormalization sn ? sn.layer() : m;
         if (inner instanceof Linear || inner instanceof Conv2d) {
             Tensor w = Layers.weight(inner).value().to(DType.FLOAT64);
             if (m instanceof SpectralNormalization sn) {
@@ -155,7 +155,7 @@ public record LipschitzBound(List<Row> rows, double product) {
     }
 
     /** The Lipschitz constant of a parameter-free or diagonal layer. */
-    private static double fixed(Module m, int[] in) {
+    private static double fixed(Layer m, int[] in) {
         if (m instanceof LipschitzLayer l) {
             return l.lipschitzConstant();
         }
@@ -182,7 +182,7 @@ public record LipschitzBound(List<Row> rows, double product) {
     }
 
     /** {@code max |f(1) − f(0)|} of a per-channel affine layer, probed in eval mode (its state is not touched). */
-    private static double diagonal(Module m, int[] in) {
+    private static double diagonal(Layer m, int[] in) {
         int[] shape = new int[in.length + 1];
         shape[0] = 1;
         System.arraycopy(in, 0, shape, 1, in.length);

@@ -7,7 +7,7 @@ import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Conv2d;
 import dev.jacobi.nn.Linear;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 
 /**
@@ -23,7 +23,7 @@ import dev.jacobi.nn.Parameter;
  * of the forward pass (power iteration on conv and transposed conv, {@link SpectralNorm#conv}), so the normalised
  * layer is 1-Lipschitz. For a Linear layer both are the matrix norm.
  */
-public final class SpectralNormalization extends Module {
+public final class SpectralNormalization extends Layer {
     /** What {@code σ} is for a convolution kernel. */
     public enum Mode {
         /** Miyato's heuristic: {@code σ} of the kernel reshaped to {@code [cout, cin·kh·kw]}. */
@@ -32,7 +32,7 @@ public final class SpectralNormalization extends Module {
         OPERATOR
     }
 
-    private final Module layer;
+    private final Layer layer;
     private final Mode mode;
     private final long seed;
     private SpectralNorm sn;
@@ -45,18 +45,18 @@ public final class SpectralNormalization extends Module {
      * @param mode  reshaped heuristic or true operator norm (the same for Linear)
      * @param seed  seed of the power iteration's start vector
      */
-    public SpectralNormalization(Module layer, Mode mode, long seed) {
+    public SpectralNormalization(Layer layer, Mode mode, long seed) {
         if (!(layer instanceof Linear || layer instanceof Conv2d) || mode == null) {
             throw new IllegalArgumentException("SpectralNormalization: need a Linear or Conv2d layer and a mode, got "
                     + (layer == null ? "null" : layer.getClass().getSimpleName()) + ", " + mode);
         }
-        this.layer = registerModule("module", layer);
+        this.layer = registerLayer("module", layer);
         this.mode = mode;
         this.seed = seed;
     }
 
     /** The wrapped layer. @return the Linear or Conv2d */
-    public Module layer() {
+    public Layer layer() {
         return layer;
     }
 

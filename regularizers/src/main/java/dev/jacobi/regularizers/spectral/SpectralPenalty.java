@@ -2,7 +2,7 @@ package dev.jacobi.regularizers.spectral;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Batch;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Regularizer;
 
 /**
@@ -47,10 +47,10 @@ public final class SpectralPenalty implements Regularizer {
 
     /** {@code Σ_l σ(W_l)²} over every Linear and Conv2d layer of {@code model}. */
     @Override
-    public Var penalty(Module model, Batch batch, long step) {
+    public Var penalty(Layer model, Batch batch, long step) {
         sigmas.traceOnce(model, LayerSigmas.perExample("SpectralPenalty", batch.x().shape()));
         Var total = null;
-        for (Module layer : Layers.weighted(model).values()) {
+        for (Layer layer : Layers.weighted(model).values()) {
             Var s2 = sigmas.sigma(layer).square();
             total = total == null ? s2 : total.add(s2);
         }

@@ -6,7 +6,7 @@ import dev.jacobi.core.DType;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.core.linalg.Linalg;
 import dev.jacobi.nn.Constraint;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 
 /**
@@ -109,13 +109,13 @@ public final class SpectralProjection implements Constraint {
 
     /** Projects every Linear and Conv2d weight of {@code model}. */
     @Override
-    public void apply(Module model, int epoch) {
+    public void apply(Layer model, int epoch) {
         double r = radius(epoch);
         if (sigmas != null) {
             sigmas.traceOnce(model, inputShape);
         }
         try (GradMode.Scope ignored = Autodiff.noGrad()) {
-            for (Module layer : Layers.weighted(model).values()) {
+            for (Layer layer : Layers.weighted(model).values()) {
                 Parameter p = Layers.weight(layer);
                 Tensor w = p.value();
                 Tensor projected = switch (kind) {

@@ -11,7 +11,7 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.Losses;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
 import dev.jacobi.optim.SGD;
@@ -20,18 +20,18 @@ import dev.jacobi.regularizers.inputspace.InputGrads;
 import org.junit.jupiter.api.Test;
 
 class AttacksTest {
-    private static Module mlp(long seed) {
+    private static Layer mlp(long seed) {
         Rng r = new Rng(seed);
         return new Sequential(new Linear(6, 16, r), new ReLU(), new Linear(16, 3, r));
     }
 
-    private static double loss(Module m, Tensor x, int[] y) {
+    private static double loss(Layer m, Tensor x, int[] y) {
         return Losses.crossEntropy(m.forward(Var.of(x)), y).item();
     }
 
     @Test
     void pgdStaysInBallAndRangeAndRaisesTheLoss() {
-        Module m = mlp(1);
+        Layer m = mlp(1);
         Rng r = new Rng(2);
         Tensor x = Tensor.rand(r, 32, 6);
         int[] y = Nets.labels(r, 32, 3);
@@ -53,7 +53,7 @@ class AttacksTest {
 
     @Test
     void badInputsAreNamed() {
-        Module m = mlp(1);
+        Layer m = mlp(1);
         Tensor x = Tensor.full(2.0, 4, 6);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Attacks.pgd(m, x, new int[4], Attacks.Pgd.linf(0.1, 3)));
@@ -76,7 +76,7 @@ class AttacksTest {
             }
         }
         Tensor x = Tensor.of(xs, n, 6).to(dev.jacobi.core.DType.FLOAT32);
-        Module m = mlp(4);
+        Layer m = mlp(4);
         AdversarialTraining adv = AdversarialTraining.pgdLinf(0.1, 5);
         Batch b = adv.transform(m, new Batch(x, y), 0);
         assertTrue(b.x().sub(x).abs().max().item() <= 0.1 + 1e-6);

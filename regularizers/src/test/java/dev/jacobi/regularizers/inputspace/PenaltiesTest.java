@@ -12,7 +12,7 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.core.linalg.Linalg;
 import dev.jacobi.nn.Losses;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Reduction;
 import dev.jacobi.regularizers.Nets;
 import java.util.List;
@@ -23,7 +23,7 @@ class PenaltiesTest {
     private static final Rng R = new Rng(0);
 
     /** GradCheck of {@code θ ↦ penalty(net_θ)} to first order in the parameters. */
-    private static void check(String name, boolean smooth, Tensor x, BiFunction<Module, Tensor, Var> penalty) {
+    private static void check(String name, boolean smooth, Tensor x, BiFunction<Layer, Tensor, Var> penalty) {
         List<Tensor> p = Nets.params(new Rng(11), x.numel() / x.shape()[0], 5, 3);
         Nets.VarNet net = new Nets.VarNet(Nets.leaves(p), smooth);
         GradCheck.check(name, vs -> {

@@ -11,7 +11,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.DType;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -55,8 +55,8 @@ class ActivationsTest {
     void bothPreserveGradientNormsAndPassSecondOrderGradCheck() {
         Rng rng = new Rng(12);
         Tensor x = Tensor.randn(rng, DType.FLOAT64, 3, 8, 2);
-        Module[] acts = {new MaxMin(), new GroupSort(2), new GroupSort(4), new GroupSort(8)};
-        for (Module act : acts) {
+        Layer[] acts = {new MaxMin(), new GroupSort(2), new GroupSort(4), new GroupSort(8)};
+        for (Layer act : acts) {
             Tensor c = Tensor.randn(rng, DType.FLOAT64, 3, 8, 2);
             Tensor g = Autodiff.vjp(act::forward, x, c);
             assertEquals(c.norm(2).item(), g.norm(2).item(), 1e-12, act + " changed a gradient norm");

@@ -11,7 +11,7 @@ import dev.jacobi.core.DType;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Flatten;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Sequential;
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +64,7 @@ class CertifyTest {
      * {@code f_{j*} − f_y} is normalised per example, a step of {@code 2.5·ε/steps} is taken and the perturbation is
      * projected back onto the ball {@code ‖δ‖ ≤ ε_i}. Returns the final margins.
      */
-    static double[] pgdMargins(Module net, Tensor x, int[] labels, double[] eps, int steps) {
+    static double[] pgdMargins(Layer net, Tensor x, int[] labels, double[] eps, int steps) {
         int n = labels.length;
         int d = x.numel() / n;
         double[] x0 = x.toDoubleArray();
@@ -119,7 +119,7 @@ class CertifyTest {
         throw new AssertionError("unreachable");
     }
 
-    private static int[] predictions(Module net, Tensor x) {
+    private static int[] predictions(Layer net, Tensor x) {
         try (var ignored = Autodiff.noGrad()) {
             return net.forward(x).value().argmax(1);
         }

@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jacobi.core.DType;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class WassersteinEstimatorTest {
-    private static Sequential critic(Supplier<Module> activation, Rng rng) {
+    private static Sequential critic(Supplier<Layer> activation, Rng rng) {
         return new Sequential(new BjorckLinear(1, 16, rng), activation.get(), new BjorckLinear(16, 16, rng),
                 activation.get(), new BjorckLinear(16, 1, rng));
     }

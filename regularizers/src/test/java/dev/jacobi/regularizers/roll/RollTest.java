@@ -17,7 +17,7 @@ import dev.jacobi.nn.Conv2d;
 import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Normalize;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
@@ -29,13 +29,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RollTest {
-    private static Module mlp(long seed) {
+    private static Layer mlp(long seed) {
         Rng r = new Rng(seed);
         return new Sequential(new Flatten(), new Linear(12, 10, r), new ReLU(), new Sequential(new Linear(10, 8, r),
                 new ReLU()), new Linear(8, 3, r)).to(DType.FLOAT64);
     }
 
-    private static Module cnn(long seed) {
+    private static Layer cnn(long seed) {
         Rng r = new Rng(seed);
         return new Sequential(new Normalize(new double[] {0.5}, new double[] {0.25}),
                 new Conv2d(1, 3, 3, Conv2dSpec.of(1, 1), true, r), new ReLU(), new MaxPool2d(2), new Flatten(),
@@ -47,7 +47,7 @@ class RollTest {
         // four hidden layers: the Gram matrix is carried through two middle layers, only the last one's diagonal is
         // formed directly
         Rng r = new Rng(5);
-        Module m = new Sequential(new Flatten(), new Linear(12, 9, r), new ReLU(), new Linear(9, 8, r), new ReLU(),
+        Layer m = new Sequential(new Flatten(), new Linear(12, 9, r), new ReLU(), new Linear(9, 8, r), new ReLU(),
                 new Linear(8, 7, r), new ReLU(), new Linear(7, 6, r), new ReLU(), new Linear(6, 3, r))
                 .to(DType.FLOAT64);
         Tensor x = Tensor.rand(new Rng(6), DType.FLOAT64, 4, 3, 4);
@@ -66,7 +66,7 @@ class RollTest {
 
     @Test
     void gramAndPerturbationAgree() {
-        Module m = mlp(1);
+        Layer m = mlp(1);
         Tensor x = Tensor.rand(new Rng(2), DType.FLOAT64, 5, 3, 4);
         Tensor gram = Roll.gradNormsSquared(m, x, Roll.Method.GRAM);
         Tensor pert = Roll.gradNormsSquared(m, x, Roll.Method.PERTURBATION);
@@ -90,7 +90,7 @@ class RollTest {
 
     @Test
     void patternHoldsJustInsideTheMarginAndFlipsJustOutside() {
-        for (Module m : new Module[] {mlp(3), cnn(4)}) {
+        for (Layer m : new Layer[] {mlp(3), cnn(4)}) {
             Tensor x = m instanceof Sequential s && s.get(0) instanceof Normalize
                     ? Tensor.rand(new Rng(5), DType.FLOAT64, 4, 1, 4, 4) : Tensor.rand(new Rng(5), DType.FLOAT64, 4, 3, 4);
             for (double p : new double[] {2, Double.POSITIVE_INFINITY, 1}) {
@@ -116,8 +116,8 @@ class RollTest {
         Rng r = new Rng(6);
         Linear l1 = new Linear(4, 6, r);
         Linear l2 = new Linear(6, 2, r);
-        Module raw = new Sequential(l1, new ReLU(), l2).to(DType.FLOAT64);
-        Module normalized = new Sequential(new Normalize(new double[] {0, 0, 0, 0}, new double[] {0.5, 0.5, 0.5, 0.5}),
+        Layer raw = new Sequential(l1, new ReLU(), l2).to(DType.FLOAT64);
+        Layer normalized = new Sequential(new Normalize(new double[] {0, 0, 0, 0}, new double[] {0.5, 0.5, 0.5, 0.5}),
                 raw);
         Tensor x = Tensor.rand(new Rng(7), DType.FLOAT64, 3, 4);
         Tensor m1 = Roll.margins(raw, x.mul(2), 2);
@@ -131,8 +131,8 @@ class RollTest {
     void robustnessReportOnALinearModel() {
         Rng r = new Rng(8);
         Linear lin = new Linear(5, 3, r);
-        Module m = new Sequential(lin, new ReLU(), new Linear(3, 3, r));
-        Module linear = new Sequential(new Linear(5, 3, new Rng(9)));
+        Layer m = new Sequential(lin, new ReLU(), new Linear(3, 3, r));
+        Layer linear = new Sequential(new Linear(5, 3, new Rng(9)));
         Tensor x = Tensor.rand(new Rng(10), 16, 5);
         int[] y = Nets.labels(new Rng(11), 16, 3);
         Robustness.Report rep = Robustness.evaluate(m, x, y, Attacks.Pgd.l2(0.5, 10), new double[] {0, 0.5, 2}, 30);
@@ -147,7 +147,7 @@ class RollTest {
         assertTrue(lr.hessianTop()[2] >= lr.hessianTop()[1] && lr.hessianTop()[1] >= 0);
         assertEquals(null, rep.marginsNotApplicable());
         // a smooth network has no linear regions: the report says so instead of leaving the margins out silently
-        Module smooth = new Sequential(new Linear(5, 3, new Rng(12)), new Tanh(), new Linear(3, 3, new Rng(13)));
+        Layer smooth = new Sequential(new Linear(5, 3, new Rng(12)), new Tanh(), new Linear(3, 3, new Rng(13)));
         assertTrue(Roll.notPiecewiseLinear(smooth).contains("Tanh"), Roll.notPiecewiseLinear(smooth));
         Robustness.Report sr = Robustness.evaluate(smooth, x, y, Attacks.Pgd.l2(0.5, 3), new double[] {0.5}, 3);
         assertEquals(null, sr.marginPercentiles());

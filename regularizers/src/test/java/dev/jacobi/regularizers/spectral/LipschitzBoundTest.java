@@ -20,7 +20,7 @@ import dev.jacobi.nn.GELU;
 import dev.jacobi.nn.LeakyReLU;
 import dev.jacobi.nn.Linear;
 import dev.jacobi.nn.MaxPool2d;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Normalize;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Sequential;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 
 class LipschitzBoundTest {
     /** {@code max_x ‖J(x)‖₂} over a few random inputs, each by power iteration on {@code JᵀJ} through jvp/vjp. */
-    static double empiricalLipschitz(Module model, int[] input, int inputs, int steps, long seed) {
+    static double empiricalLipschitz(Layer model, int[] input, int inputs, int steps, long seed) {
         int[] batched = new int[input.length + 1];
         batched[0] = 1;
         System.arraycopy(input, 0, batched, 1, input.length);
@@ -116,7 +116,7 @@ class LipschitzBoundTest {
 
     @Test
     void unsupportedLayersAndShapesAreNamed() {
-        Module custom = new Module() {
+        Layer custom = new Layer() {
             @Override
             public Var forward(Var x) {
                 return x;

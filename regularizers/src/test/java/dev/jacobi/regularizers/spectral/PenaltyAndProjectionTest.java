@@ -16,7 +16,7 @@ import dev.jacobi.core.linalg.Linalg;
 import dev.jacobi.nn.Conv2d;
 import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Linear;
-import dev.jacobi.nn.Module;
+import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 import dev.jacobi.nn.ReLU;
 import dev.jacobi.nn.Regularizer;
@@ -38,7 +38,7 @@ class PenaltyAndProjectionTest {
 
     /** The penalty's backward gradient against central differences along a random direction per parameter. */
     static void checkGradient(String name, Regularizer reg) {
-        Module m = model(21);
+        Layer m = model(21);
         Batch b = batch();
         reg.penalty(m, b, 0); // warm-up; with 0 steps the vectors stay fixed afterwards
         m.zeroGrad();
@@ -97,7 +97,7 @@ class PenaltyAndProjectionTest {
         assertEquals(2.5, proj.radius(0), 1e-12);
         assertEquals(0.5 * (1 + 4 * Math.exp(-1.5)), proj.radius(3), 1e-12);
         proj.apply(m, 3);
-        for (Module layer : List.of(m.get(0), m.get(3))) {
+        for (Layer layer : List.of(m.get(0), m.get(3))) {
             Tensor w = Layers.weight(layer).value();
             Tensor s = Linalg.svdvals(w.reshape(w.shape()[0], -1));
             assertEquals(proj.radius(3), s.max().item(), 1e-9, layer.toString());

@@ -12,20 +12,22 @@ import java.util.Map;
 
 /**
  * A layer or model {@code y = f(x; θ)}: a forward function, named parameters {@code θ}, named buffers (state that
- * is not trained, such as BatchNorm's running statistics) and named child modules, with PyTorch's naming in
- * {@link #stateDict()} ({@code 0.weight}, {@code features.3.bias}, {@code 1.running_mean}).
+ * is not trained, such as BatchNorm's running statistics) and named child layers, with PyTorch's naming in
+ * {@link #stateDict()} ({@code 0.weight}, {@code features.3.bias}, {@code 1.running_mean}). This is PyTorch's
+ * {@code nn.Module}; it is called {@code Layer} so that {@code import dev.jacobi.nn.*} does not clash with
+ * {@code java.lang.Module}, which every Java file imports implicitly.
  *
  * <p>Subclasses register their state in the constructor with {@link #registerParameter}, {@link #registerBuffer}
- * and {@link #registerModule}, and read parameters through {@link Parameter#var()} at every forward.
+ * and {@link #registerLayer}, and read parameters through {@link Parameter#var()} at every forward.
  */
-public abstract class Module {
+public abstract class Layer {
     private final LinkedHashMap<String, Parameter> params = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
-    private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Layer> children = new LinkedHashMap<>();
     private boolean training = true;
 
     /** A module with no state yet; subclasses register theirs. */
-    protected Module() {
+    protected Layer() {
     }
 
     /** The forward pass {@code y = f(x; θ)}, recorded for autodiff when grad mode is on. */
@@ -53,7 +55,7 @@ public abstract class Module {
     }
 
     /** Registers a child module under {@code name}; returns it. */
-    protected <M extends Module> M registerModule(String name, M module) {
+    protected <M extends Layer> M registerLayer(String name, M module) {
         checkName(name);
         children.put(name, module);
         return module;
@@ -85,21 +87,21 @@ public abstract class Module {
     // ------------------------------------------------------------------ train / eval
 
     /** Sets training mode on this module and all descendants; returns this. */
-    public Module train(boolean mode) {
+    public Layer train(boolean mode) {
         training = mode;
-        for (Module c : children.values()) {
+        for (Layer c : children.values()) {
             c.train(mode);
         }
         return this;
     }
 
     /** Training mode (Dropout active, BatchNorm on batch statistics); returns this. */
-    public Module train() {
+    public Layer train() {
         return train(true);
     }
 
     /** Evaluation mode (Dropout is the identity, BatchNorm uses running statistics); returns this. */
-    public Module eval() {
+    public Layer eval() {
         return train(false);
     }
 
@@ -111,20 +113,20 @@ public abstract class Module {
     // ------------------------------------------------------------------ traversal
 
     /** The direct children by name, in registration order. */
-    public Map<String, Module> namedChildren() {
+    public Map<String, Layer> namedChildren() {
         return new LinkedHashMap<>(children);
     }
 
     /** This module (name "") and all descendants, pre-order, with dotted names. */
-    public LinkedHashMap<String, Module> namedModules() {
-        LinkedHashMap<String, Module> out = new LinkedHashMap<>();
+    public LinkedHashMap<String, Layer> namedLayers() {
+        LinkedHashMap<String, Layer> out = new LinkedHashMap<>();
         collectModules("", out);
         return out;
     }
 
-    private void collectModules(String name, Map<String, Module> out) {
+    private void collectModules(String name, Map<String, Layer> out) {
         out.put(name, this);
-        for (Map.Entry<String, Module> e : children.entrySet()) {
+        for (Map.Entry<String, Layer> e : children.entrySet()) {
             e.getValue().collectModules(join(name, e.getKey()), out);
         }
     }
@@ -136,7 +138,7 @@ public abstract class Module {
     /** All parameters with dotted names ({@code 0.weight}), own first, then each child's, recursively. */
     public LinkedHashMap<String, Parameter> namedParameters() {
         LinkedHashMap<String, Parameter> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+        for (Map.Entry<String, Layer> m : namedLayers().entrySet()) {
             for (Map.Entry<String, Parameter> e : m.getValue().params.entrySet()) {
                 out.put(join(m.getKey(), e.getKey()), e.getValue());
             }
@@ -152,7 +154,7 @@ public abstract class Module {
     /** All buffers with dotted names ({@code 1.running_mean}). */
     public LinkedHashMap<String, Tensor> namedBuffers() {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+        for (Map.Entry<String, Layer> m : namedLayers().entrySet()) {
             for (Map.Entry<String, Tensor> e : m.getValue().buffers.entrySet()) {
                 out.put(join(m.getKey(), e.getKey()), e.getValue());
             }
@@ -168,8 +170,8 @@ public abstract class Module {
     }
 
     /** Converts every parameter and buffer to {@code dtype} (e.g. FLOAT64 to verify a float32 model); returns this. */
-    public Module to(DType dtype) {
-        for (Module m : namedModules().values()) {
+    public Layer to(DType dtype) {
+        for (Layer m : namedLayers().values()) {
             for (Parameter p : m.params.values()) {
                 p.set(p.value().to(dtype));
             }
@@ -183,8 +185,8 @@ public abstract class Module {
     /** Parameters and buffers by dotted name, PyTorch's order: per module its parameters, then its buffers. */
     public LinkedHashMap<String, Tensor> stateDict() {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
-            Module mod = m.getValue();
+        for (Map.Entry<String, Layer> m : namedLayers().entrySet()) {
+            Layer mod = m.getValue();
             mod.params.forEach((k, p) -> out.put(join(m.getKey(), k), p.value()));
             mod.buffers.forEach((k, t) -> out.put(join(m.getKey(), k), t));
         }
@@ -234,8 +236,8 @@ public abstract class Module {
             throw new IllegalArgumentException("loadStateDict: errors loading a state dict into "
                     + getClass().getSimpleName() + ": " + result);
         }
-        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
-            Module mod = m.getValue();
+        for (Map.Entry<String, Layer> m : namedLayers().entrySet()) {
+            Layer mod = m.getValue();
             for (Map.Entry<String, Parameter> e : mod.params.entrySet()) {
                 Tensor t = matching(state, join(m.getKey(), e.getKey()), e.getValue().value());
                 if (t != null) {
@@ -275,7 +277,7 @@ public abstract class Module {
         if (!extraRepr().isEmpty()) {
             sb.append("\n  ").append(extraRepr());
         }
-        for (Map.Entry<String, Module> e : children.entrySet()) {
+        for (Map.Entry<String, Layer> e : children.entrySet()) {
             sb.append("\n  (").append(e.getKey()).append("): ")
                     .append(e.getValue().toString().replace("\n", "\n  "));
         }
