@@ -521,6 +521,20 @@ public final class Var {
         return dof;
     }
 
+    /**
+     * The positions of the maxima along {@code dim}, as PyTorch's {@code argmax(dim)}: an index per element of the
+     * result shape (the shape without {@code dim}), in row-major order, the first on ties. Indices are not
+     * differentiable, so this returns them as {@code int[]} and records nothing.
+     */
+    public int[] argmax(int dim) {
+        return value.argmax(dim);
+    }
+
+    /** The flat position of the maximum of all elements (the first on ties), as PyTorch's {@code argmax()}. */
+    public int argmax() {
+        return value.argmax();
+    }
+
     /** Maximum over {@code dims}; the gradient is shared evenly by the maximal elements (PyTorch's {@code amax}). */
     public Var amax(int[] dims, boolean keepdim) {
         return ReductionOps.amax(this, dims, keepdim);

@@ -40,4 +40,48 @@ public final class Functional {
         Var phi = Var.where(x.value().gt(0), half.neg().add(1), half);
         return x.mul(phi);
     }
+
+    /**
+     * PyTorch's {@code F.layer_norm}: {@code (x − mean) / √(var + eps) · weight + bias} with the mean and the biased
+     * variance over the trailing dims {@code normalizedShape} of {@code x}; {@code weight} and {@code bias} (of that
+     * shape) may be null.
+     */
+    public static Var layerNorm(Var x, int[] normalizedShape, Var weight, Var bias, double eps) {
+        int[] s = x.shape();
+        int k = normalizedShape.length;
+        if (s.length < k || !java.util.Arrays.equals(java.util.Arrays.copyOfRange(s, s.length - k, s.length),
+                normalizedShape)) {
+            throw new IllegalArgumentException("input " + dev.jacobi.core.Shapes.str(s) + " does not end in the"
+                    + " normalized shape " + dev.jacobi.core.Shapes.str(normalizedShape));
+        }
+        int[] dims = new int[k];
+        for (int i = 0; i < k; i++) {
+            dims[i] = s.length - k + i;
+        }
+        Var centred = x.sub(x.mean(dims, true));
+        Var y = centred.div(centred.square().mean(dims, true).add(eps).sqrt());
+        if (weight != null) {
+            y = y.mul(weight);
+        }
+        return bias == null ? y : y.add(bias);
+    }
+
+    /**
+     * PyTorch's {@code F.embedding}: the rows {@code weight[indices[i]]}, shape {@code [indices.length, dim]} for a
+     * {@code [num, dim]} weight; its gradient adds into the selected rows.
+     */
+    public static Var embedding(Var weight, int[] indices) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("embedding: weight must be [num, dim], got "
+                    + dev.jacobi.core.Shapes.str(weight.shape()));
+        }
+        int num = weight.shape()[0];
+        for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || indices[i] >= num) {
+                throw new IllegalArgumentException("embedding: index " + indices[i] + " at position " + i
+                        + " is outside [0, " + num + ")");
+            }
+        }
+        return weight.indexSelect(0, indices);
+    }
 }
