@@ -20,7 +20,8 @@ public enum Op {
     CONV2D(Kind.CONV_POOL), CONV2D_INPUT(Kind.CONV_POOL), CONV2D_WEIGHT(Kind.CONV_POOL), MAX_POOL2D(Kind.CONV_POOL),
     SCATTER_FLAT(Kind.CONV_POOL), GATHER_FLAT(Kind.CONV_POOL), AVG_POOL2D(Kind.CONV_POOL),
     AVG_POOL2D_ADJOINT(Kind.CONV_POOL), PAD(Kind.CONV_POOL), PAD_ADJOINT(Kind.CONV_POOL),
-    PIXEL_SHUFFLE(Kind.CONV_POOL), PIXEL_UNSHUFFLE(Kind.CONV_POOL), GRID_SAMPLE(Kind.CONV_POOL);
+    PIXEL_SHUFFLE(Kind.CONV_POOL), PIXEL_UNSHUFFLE(Kind.CONV_POOL), GRID_SAMPLE(Kind.CONV_POOL),
+    CUSTOM(Kind.CUSTOM);
 
     /** The groups of primitives, one source file each. */
     public enum Kind {
@@ -33,7 +34,9 @@ public enum Op {
         /** Matrix products, {@code LinalgOps.java}. */
         LINALG("LinalgOps.java"),
         /** Convolution, pooling, padding and sampling, {@code ConvPoolOps.java}. */
-        CONV_POOL("ConvPoolOps.java");
+        CONV_POOL("ConvPoolOps.java"),
+        /** A user's op with its own rule ({@code CustomOp.apply}), {@code CustomOp.java}. */
+        CUSTOM("CustomOp.java");
 
         private final String file;
 

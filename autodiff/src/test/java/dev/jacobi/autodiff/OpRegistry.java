@@ -69,6 +69,18 @@ final class OpRegistry {
                 r -> { Tensor a = randn(r, 3, 4); return List.of(a, a.add(awayFromZero(r, 4))); }));
         ops.add(op("where", 2, xs -> Var.where(Tensor.of(new double[] {1, 0, 1, 0}, 4), xs.get(0), xs.get(1)),
                 r -> List.of(randn(r, 3, 4), randn(r, 3, 1))));
+        // a user's op with its own rule (CustomOp): x·y³ with the rule written by hand
+        ops.add(op("custom", 3, xs -> CustomOp.apply(new CustomOp() {
+            @Override
+            public Tensor forward(Tensor... v) {
+                return v[0].mul(v[1].mul(v[1]).mul(v[1]));
+            }
+
+            @Override
+            public Var[] backward(Var g, Var out, Var... v) {
+                return new Var[] {g.mul(v[1].pow(3)), g.mul(v[0]).mul(v[1].square()).mul(3)};
+            }
+        }, xs.get(0), xs.get(1)), r -> List.of(randn(r, 3, 4), randn(r, 3, 4))));
         // unary element-wise
         ops.add(unary("neg", 2, Var::neg, r -> randn(r, 5)));
         ops.add(unary("exp", 3, Var::exp, r -> randn(r, 2, 3)));
