@@ -181,6 +181,14 @@ class OptimTest {
         // T_max = 4, η_min = 0.1: 0.1 + 0.9·(1 + cos(πe/4))/2
         assertArrayEquals(new double[] {1, 0.1 + 0.9 * (1 + r) / 2, 0.55, 0.1 + 0.9 * (1 - r) / 2, 0.1,
             0.1 + 0.9 * (1 - r) / 2}, lrs(o -> new CosineAnnealingLR(o, 4, 0.1), 6), 1e-15);
+        // warm-up and one-cycle: PyTorch 1.13's sequences (LinearLR(0.1, 1.0, 4) from lr 1 is 0.5's times 2;
+        // OneCycleLR(max_lr 1, total_steps 10) whatever the optimiser's lr)
+        assertArrayEquals(new double[] {0.1, 0.325, 0.55, 0.775, 1, 1, 1},
+                lrs(o -> new LinearLR(o, 0.1, 1.0, 4), 7), 1e-15);
+        assertArrayEquals(new double[] {0.040000000000000036, 0.52, 1.0, 0.9504846320134737, 0.8117456539497631,
+            0.6112620219362893, 0.38874197806371075, 0.18825834605023697, 0.049519367986526286, 4e-06},
+                lrs(o -> new OneCycleLR(o, 1.0, 10), 10), 1e-12);
+        assertThrows(IllegalStateException.class, () -> lrs(o -> new OneCycleLR(o, 1.0, 10), 12));
         Optimizer opt = new SGD(List.of(new Parameter(Tensor.zeros(1))), 2.0);
         LRScheduler s = new StepLR(opt, 2, 0.5);
         s.setLastEpoch(5);

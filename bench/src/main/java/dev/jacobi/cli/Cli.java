@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         description = "Tensors, autodiff to any order and regularizers for deep networks, in pure Java.%n"
                 + "With no subcommand: the main job on the bundled MNIST subset.",
         subcommands = {TrainCommand.class, EvalCommand.class, InspectCommand.class, ReproduceCommand.class,
+                ExampleCommand.class,
                 Cli.BenchCommand.class, Cli.DownloadCommand.class, Cli.InfoCommand.class},
         footer = {"%nExamples:", "  jacobi                      the main job (about 2 minutes on 2 cores)",
                 "  jacobi info                 JDK, SIMD species, threads and a kernel self-check",
@@ -38,6 +39,7 @@ public final class Cli implements Callable<Integer> {
         Regs.HELP.forEach((k, v) -> regs.append(String.format("  %-12s %s%%n", k, v)));
         // JMH's own options (-f, -wi, -p, ...) pass through to JMH
         cl.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
+        cl.getSubcommands().get("example").setUnmatchedOptionsArePositionalParams(true); // --tiny and the like
         var train = cl.getSubcommands().get("train").getCommandSpec().usageMessage();
         java.util.List<String> footer = new java.util.ArrayList<>(java.util.List.of(regs.toString()));
         footer.addAll(java.util.List.of(train.footer()));
