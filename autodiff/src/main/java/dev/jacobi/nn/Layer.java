@@ -25,6 +25,7 @@ public abstract class Layer {
     private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Layer> children = new LinkedHashMap<>();
     private boolean training = true;
+    private final List<ForwardHook> forwardHooks = new ArrayList<>();
 
     /** A module with no state yet; subclasses register theirs. */
     protected Layer() {
@@ -32,6 +33,85 @@ public abstract class Layer {
 
     /** The forward pass {@code y = f(x; θ)}, recorded for autodiff when grad mode is on. */
     public abstract Var forward(Var x);
+
+    /** What a forward hook sees after {@link #call}: the layer, its input and its output. */
+    @FunctionalInterface
+    public interface ForwardHook {
+        /** Called after the layer's forward; must not change anything it is given. */
+        void afterForward(Layer layer, Var input, Var output);
+    }
+
+    /**
+     * Runs {@link #forward} and then this layer's forward hooks, in the order they were registered: PyTorch's
+     * {@code module(x)}. Containers ({@link Sequential}) run their layers through it; calling {@code forward}
+     * directly skips the hooks, as in PyTorch.
+     */
+    public final Var call(Var x) {
+        Var y = forward(x);
+        for (ForwardHook h : List.copyOf(forwardHooks)) {
+            h.afterForward(this, x, y);
+        }
+        return y;
+    }
+
+    /**
+     * Adds a hook that {@link #call} runs after each forward (PyTorch's {@code register_forward_hook}); returns the
+     * action that removes it again.
+     */
+    public Runnable registerForwardHook(ForwardHook hook) {
+        if (hook == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".registerForwardHook: hook is null");
+        }
+        forwardHooks.add(hook);
+        return () -> forwardHooks.remove(hook);
+    }
+
+    /** Whether this layer has forward hooks. */
+    public boolean hasForwardHooks() {
+        return !forwardHooks.isEmpty();
+    }
+
+    /**
+     * A table of the layers as one forward pass sees them, like Keras's {@code summary()} or torchinfo: for each layer
+     * that ran (through {@link #call}), its name, type, output shape and number of parameters of its own, then the
+     * totals. It runs one example of zeros of {@code inputShape} (without the batch dim) in evaluation mode without
+     * recording a graph, and restores the mode.
+     */
+    public String summary(int... inputShape) {
+        LinkedHashMap<String, Layer> all = namedLayers();
+        Map<Layer, String> shapes = new java.util.IdentityHashMap<>();
+        List<Runnable> removers = new ArrayList<>();
+        for (Layer l : all.values()) {
+            removers.add(l.registerForwardHook((layer, in, out) -> shapes.put(layer, Shapes.str(out.shape()))));
+        }
+        boolean mode = training;
+        int[] shape = new int[inputShape.length + 1];
+        shape[0] = 1;
+        System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
+        List<Parameter> ps = parameters();
+        DType dtype = ps.isEmpty() ? DType.FLOAT32 : ps.get(0).dtype();
+        try (var scope = dev.jacobi.autodiff.Autodiff.noGrad()) {
+            eval();
+            call(Var.of(Tensor.zeros(dtype, shape)));
+        } finally {
+            train(mode);
+            removers.forEach(Runnable::run);
+        }
+        StringBuilder sb = new StringBuilder(String.format("%-24s %-20s %-20s %12s%n", "layer", "type", "output shape",
+                "parameters"));
+        long total = 0;
+        for (Map.Entry<String, Layer> e : all.entrySet()) {
+            Layer l = e.getValue();
+            long own = 0;
+            for (Parameter p : l.params.values()) {
+                own += Shapes.numel(p.shape(), "summary");
+            }
+            total += own;
+            sb.append(String.format("%-24s %-20s %-20s %12d%n", e.getKey().isEmpty() ? "(model)" : e.getKey(),
+                    l.getClass().getSimpleName(), shapes.getOrDefault(l, "-"), own));
+        }
+        return sb.append(String.format("input %s, %d parameters%n", Shapes.str(shape), total)).toString();
+    }
 
     /** The forward pass on a constant input tensor: {@code forward(Var.of(x))}. */
     public Var forward(Tensor x) {

@@ -168,4 +168,26 @@ class EverydayLayersTest {
         assertArrayEquals(new int[] {1, 0, 0}, v.argmax(0));
         assertEquals(3, v.argmax());
     }
+
+    @Test
+    void forwardHooksSeeEachLayerAndSummaryListsShapesAndParameters() {
+        Rng r = new Rng(7);
+        Sequential net = new Sequential(new Conv2d(1, 4, 3, 1, 1, r), new ReLU(), new MaxPool2d(2), new Flatten(),
+                new Linear(4 * 4 * 4, 10, r));
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        Runnable remove = net.get(1).registerForwardHook((layer, in, out) -> seen.add(layer.getClass().getSimpleName()
+                + " " + dev.jacobi.core.Shapes.str(out.shape())));
+        net.forward(Tensor.zeros(2, 1, 8, 8));
+        assertEquals(List.of("ReLU [2, 4, 8, 8]"), seen); // the ReLU's own output: not swapped behind the pooling
+        remove.run();
+        net.forward(Tensor.zeros(2, 1, 8, 8));
+        assertEquals(1, seen.size());
+        String table = net.summary(1, 8, 8);
+        assertTrue(table.contains("0                        Conv2d               [1, 4, 8, 8]                   40"), table);
+        assertTrue(table.contains("2                        MaxPool2d            [1, 4, 4, 4]                    0"), table);
+        assertTrue(table.contains("4                        Linear               [1, 10]                       650"), table);
+        assertTrue(table.endsWith("input [1, 1, 8, 8], 690 parameters\n"), table);
+        assertTrue(net.isTraining(), "summary restores the training mode");
+        assertTrue(!net.get(0).hasForwardHooks(), "summary removes its hooks");
+    }
 }
