@@ -89,6 +89,103 @@ public final class Datasets {
         return Dataset.ofFloats(x.toFloatArray(), sample, y.data(), classes);
     }
 
+    /**
+     * A data set from a CSV file of numbers, one sample per line: the column {@code labelColumn} (0-based; −1 for the
+     * last) holds the class as a whole number, the other columns the sample's features (finite numbers), in order.
+     * Fields are separated by commas (spaces around them are ignored); a first line in which no field is a number is
+     * taken as a header; empty lines are skipped.
+     *
+     * @param file        the CSV file
+     * @param labelColumn the label's column, or −1 for the last
+     * @param numClasses  number of classes, or 0 to use the largest label + 1
+     * @return a data set of samples of shape {@code [features]}
+     * @throws IOException naming the file, the line and the field when a value is not a number, a label not a
+     *                     whole number in range, or a line has another number of fields than the first
+     */
+    public static Dataset csv(Path file, int labelColumn, int numClasses) throws IOException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text", e);
+        }
+        List<float[]> rows = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        int fields = -1;
+        int label = -1;
+        for (int n = 0; n < lines.size(); n++) {
+            String line = lines.get(n).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] parts = line.split(",", -1);
+            if (fields < 0) {
+                fields = parts.length;
+                label = labelColumn < 0 ? fields - 1 : labelColumn;
+                if (fields < 2 || label >= fields) {
+                    throw new IOException(file + ": line " + (n + 1) + " has " + fields + " fields: need at least 2,"
+                            + " and a label column " + labelColumn + " among them");
+                }
+                if (java.util.Arrays.stream(parts).noneMatch(f -> numeric(f.strip()))) {
+                    continue; // a header: no field is a number
+                }
+            }
+            if (parts.length != fields) {
+                throw new IOException(file + ": line " + (n + 1) + " has " + parts.length + " fields, the first has "
+                        + fields);
+            }
+            float[] row = new float[fields - 1];
+            for (int j = 0, k = 0; j < fields; j++) {
+                String f = parts[j].strip();
+                double v;
+                try {
+                    v = Double.parseDouble(f);
+                } catch (NumberFormatException e) {
+                    throw new IOException(file + ": line " + (n + 1) + ", field " + (j + 1) + ": '" + f
+                            + "' is not a number", e);
+                }
+                if (!Double.isFinite(v)) {
+                    throw new IOException(file + ": line " + (n + 1) + ", field " + (j + 1) + ": '" + f
+                            + "' is not a finite number");
+                }
+                if (j == label) {
+                    if (v != Math.rint(v) || v < 0 || v > Integer.MAX_VALUE - 1) {
+                        throw new IOException(file + ": line " + (n + 1) + ", field " + (j + 1) + ": label '" + f
+                                + "' is not a whole number >= 0");
+                    }
+                    labels.add((int) v);
+                } else {
+                    row[k++] = (float) v;
+                }
+            }
+            rows.add(row);
+        }
+        if (rows.isEmpty()) {
+            throw new IOException(file + ": no samples");
+        }
+        int classes = numClasses > 0 ? numClasses : labels.stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+        int[] y = new int[labels.size()];
+        float[] x = new float[rows.size() * (fields - 1)];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = labels.get(i);
+            if (y[i] >= classes) {
+                throw new IOException(file + ": label " + y[i] + " of sample " + (i + 1) + " is outside [0, "
+                        + classes + ")");
+            }
+            System.arraycopy(rows.get(i), 0, x, i * (fields - 1), fields - 1);
+        }
+        return Dataset.ofFloats(x, new int[] {fields - 1}, y, classes);
+    }
+
+    private static boolean numeric(String field) {
+        try {
+            Double.parseDouble(field);
+            return true;
+        } catch (NumberFormatException e) {
+            return false; // the answer: a header's field is not a number
+        }
+    }
+
     private static Split idxSplit(Path dir, String op, String prefix) throws IOException {
         return new Split(idx(dir, op, prefix, "train"), idx(dir, op, prefix, "t10k", "test"));
     }

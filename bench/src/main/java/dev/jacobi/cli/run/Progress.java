@@ -34,11 +34,13 @@ final class Progress {
         out.flush();
     }
 
-    private String line(int done, int examples, double loss, double acc) {
+    String line(int done, int examples, double loss, double acc) {
         int width = 24;
         int fill = (int) Math.round(width * (double) done / total);
         double secs = (System.nanoTime() - start) / 1e9;
-        return String.format("%-22s [%s%s] %3d%%  loss %.4f  acc %5.1f%%  %6.0f ex/s", label, "=".repeat(fill),
-                " ".repeat(width - fill), 100 * done / total, loss, 100 * acc, examples / Math.max(secs, 1e-9));
+        // a model without accuracy (a regression, a critic) shows loss and throughput only
+        String accuracy = Double.isNaN(acc) ? "" : String.format("  acc %5.1f%%", 100 * acc);
+        return String.format("%-22s [%s%s] %3d%%  loss %.4f%s  %6.0f ex/s", label, "=".repeat(fill),
+                " ".repeat(width - fill), 100 * done / total, loss, accuracy, examples / Math.max(secs, 1e-9));
     }
 }
