@@ -4,6 +4,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Average pooling to a fixed output size, as PyTorch's {@code nn.AdaptiveAvgPool2d}: output cell {@code (i, j)} of
@@ -59,5 +60,10 @@ public final class AdaptiveAvgPool2d extends Layer {
     @Override
     protected String extraRepr() {
         return "output_size=(" + outH + ", " + outW + ")";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("output_size", new int[] {outH, outW});
     }
 }

@@ -4,6 +4,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.DType;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
+import java.util.Map;
 
 /**
  * Batch normalisation over channel dim 1: {@code y = (x - μ)/√(σ² + eps)·γ + β}, with {@code μ, σ²} the batch mean
@@ -111,5 +112,10 @@ public abstract class BatchNorm extends Layer {
     @Override
     protected String extraRepr() {
         return features + ", eps=" + eps + ", momentum=" + momentum + ", affine=true, track_running_stats=true";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("num_features", features, "eps", eps, "momentum", momentum);
     }
 }

@@ -5,6 +5,8 @@ import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.PaddingMode;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * 2-D convolution layer on NCHW input: weight {@code [cout, cin/groups, k, k]}, bias {@code [cout]}, with stride,
@@ -93,5 +95,20 @@ public final class Conv2d extends Layer {
                 + (spec.groups() != 1 ? ", groups=" + spec.groups() : "")
                 + (bias == null ? ", bias=false" : "")
                 + (spec.mode() == PaddingMode.CIRCULAR ? ", padding_mode=circular" : "");
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("in_channels", cin);
+        c.put("out_channels", cout);
+        c.put("kernel_size", kernel);
+        c.put("stride", new int[] {spec.strideH(), spec.strideW()});
+        c.put("padding", new int[] {spec.padH(), spec.padW()});
+        c.put("dilation", new int[] {spec.dilationH(), spec.dilationW()});
+        c.put("groups", spec.groups());
+        c.put("bias", bias != null);
+        c.put("padding_mode", spec.mode() == PaddingMode.CIRCULAR ? "circular" : "zeros");
+        return c;
     }
 }

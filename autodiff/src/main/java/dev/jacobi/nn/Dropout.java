@@ -3,6 +3,7 @@ package dev.jacobi.nn;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
+import java.util.Map;
 
 /**
  * Inverted dropout: in training {@code y = x·m/(1-p)} with {@code m ~ Bernoulli(1-p)} per element, so
@@ -47,5 +48,10 @@ public final class Dropout extends Layer {
     @Override
     protected String extraRepr() {
         return "p=" + p;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("p", p);
     }
 }

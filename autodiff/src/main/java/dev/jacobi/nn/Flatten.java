@@ -2,6 +2,7 @@ package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
+import java.util.Map;
 
 /** Merges dims 1..last: {@code [N, d1, ..., dk] → [N, d1·...·dk]}; its adjoint is the reshape back. */
 public final class Flatten extends Layer {
@@ -21,5 +22,10 @@ public final class Flatten extends Layer {
     @Override
     protected String extraRepr() {
         return "start_dim=1, end_dim=-1";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of();
     }
 }

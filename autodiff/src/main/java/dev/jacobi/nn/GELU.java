@@ -1,6 +1,7 @@
 package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
+import java.util.Map;
 
 /**
  * {@code y = x·Φ(x)} element-wise, {@code Φ} the standard normal CDF: PyTorch's default exact form (through
@@ -32,5 +33,10 @@ public final class GELU extends Layer {
     @Override
     protected String extraRepr() {
         return "approximate='" + (tanh ? "tanh" : "none") + "'";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("approximate", tanh ? "tanh" : "none");
     }
 }

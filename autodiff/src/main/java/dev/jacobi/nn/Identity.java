@@ -1,6 +1,7 @@
 package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
+import java.util.Map;
 
 /** {@code y = x}; its own adjoint. */
 public final class Identity extends Layer {
@@ -12,5 +13,10 @@ public final class Identity extends Layer {
     @Override
     public Var forward(Var x) {
         return x;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of();
     }
 }

@@ -113,6 +113,15 @@ public abstract class Layer {
         return sb.append(String.format("input %s, %d parameters%n", Shapes.str(shape), total)).toString();
     }
 
+    /**
+     * The arguments that rebuild this layer, by PyTorch's names, for {@code dev.jacobi.train.Architecture} (which
+     * writes them into model files so that {@code jacobi eval} can rebuild a model saved from Java); null when the
+     * layer cannot be rebuilt from arguments alone. Values are numbers, booleans, strings and arrays of numbers.
+     */
+    public Map<String, Object> config() {
+        return null;
+    }
+
     /** The forward pass on a constant input tensor: {@code forward(Var.of(x))}. */
     public Var forward(Tensor x) {
         return forward(Var.of(x));

@@ -4,6 +4,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Layer normalisation over the last dims, as PyTorch's {@code nn.LayerNorm}: {@code y = (x − E[x]) / √(Var[x] + ε)
@@ -59,5 +60,10 @@ public final class LayerNorm extends Layer {
     protected String extraRepr() {
         return "normalized_shape=" + Shapes.str(normalizedShape) + ", eps=" + eps + ", elementwise_affine="
                 + (weight != null);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("normalized_shape", normalizedShape.clone(), "eps", eps, "elementwise_affine", weight != null);
     }
 }

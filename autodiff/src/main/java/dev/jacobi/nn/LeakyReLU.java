@@ -1,6 +1,7 @@
 package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
+import java.util.Map;
 
 /** {@code y = x} where {@code x > 0}, else {@code slope·x}, element-wise; adjoint {@code g·(x > 0 ? 1 : slope)}. */
 public final class LeakyReLU extends Layer {
@@ -25,5 +26,10 @@ public final class LeakyReLU extends Layer {
     @Override
     protected String extraRepr() {
         return "negative_slope=" + slope;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("negative_slope", slope);
     }
 }

@@ -3,6 +3,7 @@ package dev.jacobi.nn;
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Shapes;
+import java.util.Map;
 
 /**
  * Fully connected layer {@code y = x Wᵀ + b} with weight {@code [out, in]} and bias {@code [out]}, applied to the
@@ -62,5 +63,10 @@ public final class Linear extends Layer {
     @Override
     protected String extraRepr() {
         return "in_features=" + in + ", out_features=" + out + ", bias=" + (bias != null);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("in_features", in, "out_features", out, "bias", bias != null);
     }
 }

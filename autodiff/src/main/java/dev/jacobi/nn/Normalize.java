@@ -4,6 +4,7 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Per-channel standardisation {@code y[:, c] = (x[:, c] - mean[c]) / std[c]} over channel dim 1, as a layer with
@@ -50,5 +51,10 @@ public final class Normalize extends Layer {
     @Override
     protected String extraRepr() {
         return "mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("mean", mean.clone(), "std", std.clone());
     }
 }

@@ -2,6 +2,7 @@ package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Shapes;
+import java.util.Map;
 
 /** Shared window settings and checks of {@link MaxPool2d} and {@link AvgPool2d}: {@code k×k} windows on NCHW input. */
 public abstract class Pool2d extends Layer {
@@ -48,5 +49,10 @@ public abstract class Pool2d extends Layer {
     @Override
     protected String extraRepr() {
         return "kernel_size=" + kernel + ", stride=" + stride + ", padding=" + padding;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("kernel_size", kernel, "stride", stride, "padding", padding);
     }
 }

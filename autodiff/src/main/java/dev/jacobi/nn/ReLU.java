@@ -1,6 +1,7 @@
 package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
+import java.util.Map;
 
 /** {@code y = max(x, 0)}, element-wise; adjoint {@code g·[x > 0]}. */
 public final class ReLU extends Layer {
@@ -12,5 +13,10 @@ public final class ReLU extends Layer {
     @Override
     public Var forward(Var x) {
         return x.relu();
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of();
     }
 }

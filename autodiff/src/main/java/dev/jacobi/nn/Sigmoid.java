@@ -1,6 +1,7 @@
 package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
+import java.util.Map;
 
 /** {@code y = 1/(1 + e^-x)}, element-wise; adjoint {@code g·y(1 - y)}. */
 public final class Sigmoid extends Layer {
@@ -12,5 +13,10 @@ public final class Sigmoid extends Layer {
     @Override
     public Var forward(Var x) {
         return x.sigmoid();
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of();
     }
 }

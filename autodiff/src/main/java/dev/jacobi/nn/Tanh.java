@@ -1,6 +1,7 @@
 package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
+import java.util.Map;
 
 /** {@code y = tanh x}, element-wise; adjoint {@code g·(1 - y²)}. */
 public final class Tanh extends Layer {
@@ -12,5 +13,10 @@ public final class Tanh extends Layer {
     @Override
     public Var forward(Var x) {
         return x.tanh();
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of();
     }
 }

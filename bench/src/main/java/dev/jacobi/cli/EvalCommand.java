@@ -62,6 +62,10 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         ModelFile mf = ModelFile.load(model);
+        if (data == null && mf.data() == null) {
+            throw new IllegalArgumentException(model + " does not say which data set it was trained on (a model saved"
+                    + " from Java): pass --data");
+        }
         Dataset test = Data.load(data == null ? mf.data() : data).test();
         // the events go to the log of the training run that wrote the model, beside it
         Tracker t = Tracker.console("eval", model.toAbsolutePath().getParent().resolve("log.jsonl"), 0).install();
@@ -129,7 +133,7 @@ final class EvalCommand implements Callable<Integer> {
         Robustness.Report rep = Robustness.evaluate(mf.model(), s.x(), s.y(), Attacks.Pgd.l2(1, steps), new double[0], 10);
         r.put("statistics_examples", s.y().length);
         done.accept("Hessian, Jacobian and margin statistics on " + s.y().length + " examples");
-        double lip = LipschitzBound.of(mf.model(), mf.spec().input()).product();
+        double lip = LipschitzBound.of(mf.model(), mf.input() != null ? mf.input() : test.sampleShape()).product();
         r.put("lipschitz_upper_bound", lip);
         r.put("lipschitz_lower_bound", rep.maxJacobianNorm());
         Tensor logits = mf.model().forward(b.x()).value();

@@ -1,5 +1,6 @@
 package dev.jacobi.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jacobi.cli.run.Json;
+import dev.jacobi.cli.spec.ModelFile;
 import dev.jacobi.cli.spec.ModelSpec;
 import dev.jacobi.cli.spec.RegSpec;
 import java.io.ByteArrayOutputStream;
@@ -202,6 +204,44 @@ class CliTest {
                 .filter(l -> l.contains("\"event\": \"epoch\"")).count();
         assertEquals(2, epochEvents, "the resumed run appends to the log: epoch 1, then epoch 2");
         assertTrue(resumed.out().contains("resumed from") && resumed.out().contains("epoch 2/2"), resumed.out());
+    }
+
+    @Test
+    void aModelSavedFromJavaIsEvaluatedWithTheSameAccuracyAndTheReverse(@TempDir Path dir) throws Exception {
+        // trained and saved in Java, as the README shows
+        dev.jacobi.datasets.Split split = dev.jacobi.datasets.Datasets.bundledMnistSplit();
+        dev.jacobi.core.Rng rng = new dev.jacobi.core.Rng(3);
+        dev.jacobi.nn.Sequential net = new dev.jacobi.nn.Sequential(new dev.jacobi.nn.Flatten(),
+                new dev.jacobi.nn.Linear(784, 32, rng), new dev.jacobi.nn.ReLU(), new dev.jacobi.nn.Linear(32, 10, rng));
+        dev.jacobi.train.Trainer.builder(net, new dev.jacobi.optim.SGD(net.parameters(), 0.05, 0.9, 0, 0, false))
+                .build().fit(dev.jacobi.datasets.DataLoader.builder(split.train().balancedSubset(1000, 1), 100)
+                        .seed(1).build()::epoch, 1);
+        net.eval();
+        dev.jacobi.core.Batch b = EvalCommand.head(split.test(), 200);
+        double inJava = dev.jacobi.regularizers.attacks.Attacks.accuracy(net, b.x(), b.y());
+        Path model = dir.resolve("java.safetensors");
+        dev.jacobi.train.ModelFiles.save(net, model, 1, 28, 28);
+        Path json = dir.resolve("eval.json");
+        Result missing = run("eval", "--model", model.toString(), "--examples", "200", "--steps", "2");
+        assertNotEquals(0, missing.code());
+        assertTrue(missing.err().contains("pass --data"), missing.err());
+        Result e = run("eval", "--model", model.toString(), "--data", "bundled", "--examples", "200", "--steps", "2",
+                "--json", json.toString());
+        assertEquals(0, e.code(), e.err());
+        Map<?, ?> r = (Map<?, ?>) Json.parse(Files.readString(json), "eval.json");
+        assertEquals(inJava, ((Number) r.get("clean_accuracy")).doubleValue(), 0);
+        Result i = run("inspect", "--model", model.toString());
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("saved from Java") && i.out().contains("product bound"), i.out());
+        // the reverse: a model trained by the CLI is rebuilt in Java from its file alone
+        Path out = dir.resolve("cli");
+        Result t = run("train", "--model", "cnn", "--width", "8", "--depth", "1", "--epochs", "1", "--batch", "256",
+                "--out", out.toString());
+        assertEquals(0, t.code(), t.err());
+        ModelFile cli = ModelFile.load(out.resolve("model.safetensors"));
+        dev.jacobi.nn.Layer inJavaAgain = dev.jacobi.train.ModelFiles.loadModel(out.resolve("model.safetensors"));
+        assertArrayEquals(cli.model().forward(b.x()).value().toDoubleArray(),
+                inJavaAgain.forward(b.x()).value().toDoubleArray(), 0);
     }
 
     @Test

@@ -26,10 +26,10 @@ class ModelFileJazzerTest {
         }
         Map<String, String> meta = new LinkedHashMap<>();
         String[] keys = {"jacobi.model", "jacobi.width", "jacobi.depth", "jacobi.input", "jacobi.classes",
-            "jacobi.data"};
+            "jacobi.data", "jacobi.architecture"};
         for (String k : keys) {
             if (in.consumeBoolean()) {
-                meta.put(k, in.consumeString(24));
+                meta.put(k, in.consumeString(k.equals("jacobi.architecture") ? 400 : 24));
             }
         }
         Map<String, Tensor> tensors = new LinkedHashMap<>();
