@@ -50,13 +50,15 @@ public class Adam extends Optimizer {
     }
 
     @Override
-    protected Tensor update(Tensor theta, Tensor grad, Map<String, Tensor> s) {
+    protected Tensor update(Tensor theta, Tensor grad, Map<String, Tensor> s, ParamGroup group) {
+        double lr = group.lr();
+        double weightDecay = group.weightDecay(this.weightDecay);
         double t = s.containsKey("step") ? s.get("step").item() + 1 : 1;
         s.put("step", Tensor.scalar(DType.FLOAT64, t));
         Tensor g = grad;
         if (weightDecay != 0) {
             if (decoupled) {
-                theta = theta.mul(1 - lr() * weightDecay);
+                theta = theta.mul(1 - lr * weightDecay);
             } else {
                 g = g.add(theta.mul(weightDecay));
             }
@@ -75,7 +77,7 @@ public class Adam extends Optimizer {
             v.mul_(beta2).add_(g2, 1 - beta2);
         }
         g2.close();
-        double stepSize = lr() / (1 - Math.pow(beta1, t));
+        double stepSize = lr / (1 - Math.pow(beta1, t));
         Tensor step = v.sqrt().div_(Math.sqrt(1 - Math.pow(beta2, t))).add_(eps);
         Tensor ratio = m.div(step);
         step.close();

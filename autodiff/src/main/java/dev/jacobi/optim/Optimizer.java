@@ -15,27 +15,91 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A first-order optimiser {@code θ ← update(θ, ∂L/∂θ, state)} over a list of {@link Parameter}s, with per-parameter
- * state (momentum buffers, moments, step counts) that {@link #stateDict()} exposes as PyTorch-like flat keys
- * {@code state.<i>.<name>} plus {@code param_groups.0.lr}, for checkpoints.
+ * A first-order optimiser {@code θ ← update(θ, ∂L/∂θ, state)} over {@link Parameter}s in one or more
+ * {@link ParamGroup}s (PyTorch's {@code param_groups}: each with its own learning rate and, optionally, weight
+ * decay), with per-parameter state (momentum buffers, moments, step counts) that {@link #stateDict()} exposes as
+ * PyTorch-like flat keys {@code state.<i>.<name>} (parameters numbered across the groups in order) plus
+ * {@code param_groups.<g>.lr}, for checkpoints.
  */
 public abstract class Optimizer {
-    private final List<Parameter> params;
-    private final List<Map<String, Tensor>> state;
-    private double lr;
+    private final List<ParamGroup> groups = new ArrayList<>();
+    private final List<Parameter> params = new ArrayList<>();
+    private final List<Map<String, Tensor>> state = new ArrayList<>();
 
-    /** An optimiser of {@code params} with learning rate {@code lr >= 0}. */
+    /**
+     * Parameters that share a learning rate and a weight decay, as one entry of PyTorch's {@code param_groups}.
+     * {@code new SGD(decayed, 0.1, 0.9, 0, 5e-4, false).addParamGroup(biases, 0.1, 0)} keeps weight decay off the
+     * biases.
+     */
+    public static final class ParamGroup {
+        private final List<Parameter> params;
+        private double lr;
+        private final double weightDecay;
+
+        private ParamGroup(List<Parameter> params, double lr, double weightDecay) {
+            this.params = List.copyOf(params);
+            this.lr = lr;
+            this.weightDecay = weightDecay;
+        }
+
+        /** The group's parameters. */
+        public List<Parameter> parameters() {
+            return params;
+        }
+
+        /** The group's learning rate. */
+        public double lr() {
+            return lr;
+        }
+
+        /** Sets the group's learning rate (schedulers call this for every group). */
+        public void setLr(double lr) {
+            if (!(lr >= 0)) {
+                throw new IllegalArgumentException("ParamGroup: lr must be >= 0, got " + lr);
+            }
+            this.lr = lr;
+        }
+
+        /** The group's weight decay, or {@code fallback} (the optimiser's own) when the group sets none. */
+        public double weightDecay(double fallback) {
+            return Double.isNaN(weightDecay) ? fallback : weightDecay;
+        }
+    }
+
+    /** An optimiser of {@code params} with learning rate {@code lr >= 0}: one group. */
     protected Optimizer(List<Parameter> params, double lr) {
-        if (params.isEmpty()) {
+        add(params, lr, Double.NaN);
+    }
+
+    /**
+     * Adds a group of {@code params} with its own {@code lr} and {@code weightDecay} (NaN: the optimiser's), as
+     * PyTorch's {@code add_param_group}; returns this optimiser. A parameter may be in one group only.
+     */
+    public Optimizer addParamGroup(List<Parameter> params, double lr, double weightDecay) {
+        if (!(weightDecay >= 0) && !Double.isNaN(weightDecay)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": weightDecay must be >= 0 (or NaN for"
+                    + " the optimiser's), got " + weightDecay);
+        }
+        add(params, lr, weightDecay);
+        return this;
+    }
+
+    private void add(List<Parameter> ps, double lr, double weightDecay) {
+        if (ps.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": empty parameter list");
         }
         checkNonNegative("lr", lr);
-        this.params = List.copyOf(params);
-        this.state = new ArrayList<>();
-        for (int i = 0; i < params.size(); i++) {
+        for (Parameter p : ps) {
+            if (params.stream().anyMatch(q -> q == p) || ps.stream().filter(q -> q == p).count() > 1) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter " + Shapes.str(
+                        p.shape()) + " appears twice; each parameter belongs to one group, once");
+            }
+        }
+        groups.add(new ParamGroup(ps, lr, weightDecay));
+        for (Parameter p : ps) {
+            params.add(p);
             state.add(new HashMap<>());
         }
-        this.lr = lr;
     }
 
     /** Throws unless {@code value >= 0}, naming this optimiser and the hyper-parameter. */
@@ -45,30 +109,38 @@ public abstract class Optimizer {
         }
     }
 
-    /** The parameters, in order. */
+    /** The parameters of every group, in order. */
     public List<Parameter> parameters() {
-        return params;
+        return List.copyOf(params);
     }
 
-    /** The learning rate. */
+    /** The groups, in order; the first is the one the constructor made. */
+    public List<ParamGroup> paramGroups() {
+        return List.copyOf(groups);
+    }
+
+    /** The learning rate of the first group. */
     public double lr() {
-        return lr;
+        return groups.get(0).lr();
     }
 
-    /** Sets the learning rate (schedulers call this). */
+    /** Sets the learning rate of the first group. */
     public void setLr(double lr) {
         checkNonNegative("lr", lr);
-        this.lr = lr;
+        groups.get(0).setLr(lr);
     }
 
     /** One update of every parameter that has a gradient, without recording a graph. */
     public void step() {
         try (GradMode.Scope ignored = Autodiff.noGrad()) {
-            for (int i = 0; i < params.size(); i++) {
-                Parameter p = params.get(i);
-                Tensor g = p.grad();
-                if (g != null) {
-                    p.set(update(p.value(), g, state.get(i)));
+            int i = 0;
+            for (ParamGroup group : groups) {
+                for (Parameter p : group.params) {
+                    Tensor g = p.grad();
+                    if (g != null) {
+                        p.set(update(p.value(), g, state.get(i), group));
+                    }
+                    i++;
                 }
             }
         }
@@ -76,9 +148,10 @@ public abstract class Optimizer {
 
     /**
      * The new value of a parameter {@code theta} with gradient {@code grad}; {@code s} is its mutable state (empty
-     * at the first step) and holds tensors of the parameter's shape, or scalars for counts.
+     * at the first step) and holds tensors of the parameter's shape, or scalars for counts. Use the {@code group}'s
+     * learning rate and weight decay.
      */
-    protected abstract Tensor update(Tensor theta, Tensor grad, Map<String, Tensor> s);
+    protected abstract Tensor update(Tensor theta, Tensor grad, Map<String, Tensor> s, ParamGroup group);
 
     /** Clears every parameter's gradient (to null). */
     public void zeroGrad() {
@@ -88,7 +161,7 @@ public abstract class Optimizer {
     }
 
     /**
-     * A copy of the state as {@code state.<i>.<name>} (by parameter index) and {@code param_groups.0.lr}. The
+     * A copy of the state as {@code state.<i>.<name>} (by parameter index) and {@code param_groups.<g>.lr}. The
      * optimizer updates its buffers in place, so the copy is what keeps this snapshot fixed.
      */
     public LinkedHashMap<String, Tensor> stateDict() {
@@ -98,7 +171,9 @@ public abstract class Optimizer {
                 out.put("state." + i + "." + e.getKey(), e.getValue().copy());
             }
         }
-        out.put("param_groups.0.lr", Tensor.scalar(DType.FLOAT64, lr));
+        for (int g = 0; g < groups.size(); g++) {
+            out.put("param_groups." + g + ".lr", Tensor.scalar(DType.FLOAT64, groups.get(g).lr()));
+        }
         return out;
     }
 
@@ -117,7 +192,7 @@ public abstract class Optimizer {
         for (Map.Entry<String, Tensor> e : dict.entrySet()) {
             String key = e.getKey();
             Tensor t = e.getValue();
-            if (key.equals("param_groups.0.lr")) {
+            if (key.matches("param_groups\\.\\d{1,6}\\.lr") && Integer.parseInt(key.split("\\.")[1]) < groups.size()) {
                 continue;
             }
             String[] parts = key.split("\\.", 3);
@@ -148,9 +223,11 @@ public abstract class Optimizer {
         for (int i = 0; i < state.size(); i++) {
             state.set(i, fresh.get(i));
         }
-        Tensor lrT = dict.get("param_groups.0.lr");
-        if (lrT != null) {
-            setLr(lrT.item());
+        for (int g = 0; g < groups.size(); g++) {
+            Tensor lrT = dict.get("param_groups." + g + ".lr");
+            if (lrT != null) {
+                groups.get(g).setLr(lrT.item());
+            }
         }
     }
 

@@ -38,8 +38,9 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    protected Tensor update(Tensor theta, Tensor grad, Map<String, Tensor> s) {
-        Tensor g = weightDecay != 0 ? grad.add(theta, weightDecay) : grad;
+    protected Tensor update(Tensor theta, Tensor grad, Map<String, Tensor> s, ParamGroup group) {
+        double wd = group.weightDecay(weightDecay);
+        Tensor g = wd != 0 ? grad.add(theta, wd) : grad;
         if (momentum != 0) {
             // the buffer is the optimizer's own, updated in place
             Tensor buf = s.get("momentum_buffer");
@@ -51,7 +52,7 @@ public final class SGD extends Optimizer {
             }
             g = nesterov ? g.add(buf, momentum) : buf;
         }
-        return theta.add(g, -lr());
+        return theta.add(g, -group.lr());
     }
 
     @Override

@@ -160,6 +160,35 @@ class OptimTest {
         assertTrue(msg.contains("unexpected key state.0.exp_avg"), msg);
     }
 
+    @Test
+    void parameterGroupsHaveTheirOwnLrAndWeightDecayAndSchedules() {
+        Parameter w = new Parameter(Tensor.of(new double[] {1, 2}, 2));
+        Parameter b = new Parameter(Tensor.of(new double[] {1}, 1));
+        SGD opt = new SGD(List.of(w), 0.1, 0, 0, 0.5, false);
+        opt.addParamGroup(List.of(b), 0.01, 0);
+        w.setGrad(Tensor.of(new double[] {1, 1}, 2));
+        b.setGrad(Tensor.of(new double[] {1}, 1));
+        opt.step();
+        // w: θ − 0.1·(g + 0.5·θ); b: θ − 0.01·g, no decay
+        assertArrayEquals(new double[] {1 - 0.1 * 1.5, 2 - 0.1 * 2}, w.value().toDoubleArray(), 1e-15);
+        assertArrayEquals(new double[] {1 - 0.01}, b.value().toDoubleArray(), 1e-15);
+        assertEquals(List.of(w, b), opt.parameters());
+        Map<String, Tensor> sd = opt.stateDict();
+        assertEquals(0.01, sd.get("param_groups.1.lr").item());
+        LRScheduler s = new StepLR(opt, 1, 0.5);
+        s.step();
+        assertEquals(0.05, opt.paramGroups().get(0).lr(), 1e-15);
+        assertEquals(0.005, opt.paramGroups().get(1).lr(), 1e-15);
+        opt.loadStateDict(sd);
+        assertEquals(0.01, opt.paramGroups().get(1).lr(), 1e-15, "the group's lr comes back from the state dict");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> opt.addParamGroup(List.of(w), 0.1, Double.NaN));
+        assertTrue(e.getMessage().contains("appears twice"), e.getMessage());
+        opt.addParamGroup(List.of(new Parameter(Tensor.zeros(1))), 0.1, Double.NaN);
+        IllegalStateException late = assertThrows(IllegalStateException.class, s::step);
+        assertTrue(late.getMessage().contains("add groups before making the schedule"), late.getMessage());
+    }
+
     private static double[] lrs(Function<Optimizer, LRScheduler> make, int epochs) {
         Optimizer opt = new SGD(List.of(new Parameter(Tensor.zeros(1))), 1.0);
         LRScheduler s = make.apply(opt);
