@@ -28,6 +28,7 @@ public final class DataLoader implements Iterable<Batch> {
     private final float[] std;
     private final int cropPadding;
     private final boolean flip;
+    private final Transform transform;
     private final int[] shape;
     private final int sampleSize;
     private final AtomicInteger nextEpoch = new AtomicInteger();
@@ -42,6 +43,7 @@ public final class DataLoader implements Iterable<Batch> {
         this.std = b.std;
         this.cropPadding = b.cropPadding;
         this.flip = b.flip;
+        this.transform = b.transform;
         this.shape = data.sampleShape();
         this.sampleSize = Shapes.numel(shape, "DataLoader");
     }
@@ -61,6 +63,23 @@ public final class DataLoader implements Iterable<Batch> {
         return new Builder(data, batchSize);
     }
 
+    /**
+     * A user's transform of each batch's inputs, after the built-in augmentation and normalisation: for example
+     * noise, a colour jitter or a change of layout. It gets a generator seeded from the loader's seed, the epoch and
+     * the batch, so the batches stay the same for the same seed.
+     */
+    @FunctionalInterface
+    public interface Transform {
+        /**
+         * The transformed inputs: {@code x} is {@code [B, ...sample shape]}; the result must keep the batch size B.
+         *
+         * @param x   the batch's inputs
+         * @param rng a generator for random transforms, the same for the same seed, epoch and batch
+         * @return the inputs to train on
+         */
+        Tensor apply(Tensor x, Rng rng);
+    }
+
     /** Options of a {@link DataLoader}; each setter returns this builder. */
     public static final class Builder {
         private final Dataset data;
@@ -72,6 +91,7 @@ public final class DataLoader implements Iterable<Batch> {
         private float[] std;
         private int cropPadding;
         private boolean flip;
+        private Transform transform;
 
         private Builder(Dataset data, int batchSize) {
             this.data = data;
@@ -172,6 +192,17 @@ public final class DataLoader implements Iterable<Batch> {
             }
         }
 
+        /**
+         * Applies {@code transform} to the inputs of every batch, last (see {@link Transform}).
+         *
+         * @param transform the transform, or null for none
+         * @return this builder
+         */
+        public Builder transform(Transform transform) {
+            this.transform = transform;
+            return this;
+        }
+
         /** {@return the loader} */
         public DataLoader build() {
             return new DataLoader(this);
@@ -252,7 +283,17 @@ public final class DataLoader implements Iterable<Batch> {
             int[] s = new int[shape.length + 1];
             s[0] = b;
             System.arraycopy(shape, 0, s, 1, shape.length);
-            return new Batch(Tensor.of(x, s), y);
+            Tensor inputs = Tensor.of(x, s);
+            if (transform != null) {
+                Rng r = aug.split();
+                inputs = transform.apply(inputs, r);
+                if (inputs == null || inputs.dim() == 0 || inputs.shape()[0] != b) {
+                    throw new IllegalStateException("DataLoader: the transform returned " + (inputs == null ? "null"
+                            : "shape " + Shapes.str(inputs.shape())) + " for a batch of " + b + " inputs; it must keep"
+                            + " the batch size");
+                }
+            }
+            return new Batch(inputs, y);
         }
 
         /** Writes the cropped and possibly flipped {@code src} (one [C, H, W] sample) to {@code dst[off..]}. */

@@ -15,6 +15,30 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DataLoaderTest {
+    @Test
+    void aUserTransformRunsLastOnEveryBatchAndIsSeeded() {
+        float[] v = new float[8 * 2];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = i;
+        }
+        Dataset d = Dataset.ofFloats(v, new int[] {2}, new int[] {0, 1, 0, 1, 0, 1, 0, 1}, 2);
+        DataLoader.Transform noise = (x, rng) -> x.add(dev.jacobi.core.Tensor.randn(rng, x.shape()));
+        DataLoader a = DataLoader.builder(d, 3).seed(5).normalize(new float[] {1, 1}, new float[] {2, 2}).transform(noise)
+                .build();
+        DataLoader b = DataLoader.builder(d, 3).seed(5).normalize(new float[] {1, 1}, new float[] {2, 2}).transform(noise)
+                .build();
+        DataLoader plain = DataLoader.builder(d, 3).seed(5).normalize(new float[] {1, 1}, new float[] {2, 2}).build();
+        Batch x1 = a.epoch(0).iterator().next();
+        Batch x2 = b.epoch(0).iterator().next();
+        Batch p = plain.epoch(0).iterator().next();
+        assertArrayEquals(x1.x().toDoubleArray(), x2.x().toDoubleArray(), 0, "the same seed gives the same noise");
+        assertArrayEquals(p.y(), x1.y());
+        assertFalse(Arrays.equals(p.x().toDoubleArray(), x1.x().toDoubleArray()), "the transform ran");
+        DataLoader bad = DataLoader.builder(d, 3).transform((x, rng) -> x.narrow(0, 0, 1)).build();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> bad.epoch(0).iterator().next());
+        assertTrue(e.getMessage().contains("must keep the batch size"), e.getMessage());
+    }
+
     /** n one-channel 2x3 images whose pixel (h, w) of sample i is i*6 + h*3 + w + 1 (so never 0). */
     private static Dataset ramp(int n) {
         float[] v = new float[n * 6];
