@@ -45,6 +45,7 @@ public final class Trainer {
     private final Layer model;
     private final Optimizer optimizer;
     private final BiFunction<Var, int[], Var> loss;
+    private final BiFunction<Var, Tensor, Var> regressionLoss;
     private final List<Term> terms;
     private final List<Constraint> constraints;
     private final LRScheduler scheduler;
@@ -61,12 +62,14 @@ public final class Trainer {
     // running sums of the current epoch
     private double lossSum;
     private long correct;
+    private long classified;
     private long seen;
 
     private Trainer(Builder b) {
         this.model = b.model;
         this.optimizer = b.optimizer;
         this.loss = b.loss;
+        this.regressionLoss = b.regressionLoss;
         this.terms = List.copyOf(b.terms);
         this.constraints = List.copyOf(b.constraints);
         this.scheduler = b.scheduler;
@@ -97,6 +100,7 @@ public final class Trainer {
         private final Layer model;
         private final Optimizer optimizer;
         private BiFunction<Var, int[], Var> loss = Losses::crossEntropy;
+        private BiFunction<Var, Tensor, Var> regressionLoss = (p, t) -> Losses.mse(p, t, dev.jacobi.nn.Reduction.MEAN);
         private final List<Term> terms = new ArrayList<>();
         private final List<Constraint> constraints = new ArrayList<>();
         private LRScheduler scheduler;
@@ -122,6 +126,18 @@ public final class Trainer {
          */
         public Builder loss(BiFunction<Var, int[], Var> loss) {
             this.loss = Objects.requireNonNull(loss, "Trainer: loss is null");
+            return this;
+        }
+
+        /**
+         * The data loss {@code ℓ(outputs, targets)} of regression batches ({@link Batch#isRegression()}), a scalar
+         * (default: the mean squared error).
+         *
+         * @param loss the loss function
+         * @return this builder
+         */
+        public Builder regressionLoss(BiFunction<Var, Tensor, Var> loss) {
+            this.regressionLoss = Objects.requireNonNull(loss, "Trainer: regressionLoss is null");
             return this;
         }
 
@@ -311,6 +327,7 @@ public final class Trainer {
             double lr = optimizer.lr();
             lossSum = 0;
             correct = 0;
+            classified = 0;
             seen = 0;
             for (Batch b : epochs.apply(epoch)) {
                 if (stopWhen.getAsBoolean()) {
@@ -321,7 +338,7 @@ public final class Trainer {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             TrainListener.Epoch info = new TrainListener.Epoch(epoch, step - steps0, seen == 0 ? Double.NaN
-                    : lossSum / seen, seen == 0 ? Double.NaN : (double) correct / seen, seen / secs, secs, lr);
+                    : lossSum / seen, classified == 0 ? Double.NaN : (double) correct / classified, seen / secs, secs, lr);
             history.add(info);
             epoch++;
             if (scheduler != null) {
@@ -349,7 +366,7 @@ public final class Trainer {
         Batch b = transform == null ? batch : transform.apply(model, batch, step);
         optimizer.zeroGrad();
         Var logits = model.forward(Var.of(b.x()));
-        Var l = loss.apply(logits, b.y());
+        Var l = b.isRegression() ? regressionLoss.apply(logits, b.targets()) : loss.apply(logits, b.y());
         double lv = finite(l, "loss", b);
         Var total = l;
         double[] pens = new double[terms.size()];
@@ -371,12 +388,15 @@ public final class Trainer {
         for (Constraint c : constraints) {
             c.apply(model, epoch);
         }
-        int n = b.y().length;
-        int[] pred = logits.value().argmax(1);
-        for (int i = 0; i < n; i++) {
-            if (pred[i] == b.y()[i]) {
-                correct++;
+        int n = b.size();
+        if (!b.isRegression()) {
+            int[] pred = logits.value().argmax(1);
+            for (int i = 0; i < n; i++) {
+                if (pred[i] == b.y()[i]) {
+                    correct++;
+                }
             }
+            classified += n;
         }
         release(spent);
         lossSum += lv * n;
@@ -552,8 +572,8 @@ public final class Trainer {
     /**
      * Held-out metrics.
      *
-     * @param accuracy the fraction of examples whose logits' argmax is the label
-     * @param meanLoss the mean cross-entropy
+     * @param accuracy the fraction of examples whose logits' argmax is the label (NaN for regression data)
+     * @param meanLoss the mean cross-entropy, or for regression data the mean squared error per target element
      * @param examples the number of examples
      */
     public record Evaluation(double accuracy, double meanLoss, long examples) {
@@ -561,9 +581,10 @@ public final class Trainer {
 
     /**
      * Accuracy and mean cross-entropy of {@code model} on {@code data}, in eval mode without recording a graph; the
-     * model's training mode is restored afterwards.
+     * model's training mode is restored afterwards. For regression batches the loss is the mean squared error per
+     * target element and the accuracy NaN.
      *
-     * @param model the model (logits {@code [N, C]})
+     * @param model the model (logits {@code [N, C]}, or outputs of the targets' shape)
      * @param data the batches
      * @return the metrics (NaN for no examples)
      */
@@ -572,20 +593,30 @@ public final class Trainer {
         model.eval();
         long right = 0;
         long n = 0;
+        long classified = 0;
         double sum = 0;
+        long elements = 0;
         try (GradMode.Scope ignored = Autodiff.noGrad()) {
             for (Batch b : data) {
-                Var logits = model.forward(b.x());
-                sum += Losses.crossEntropy(logits, b.y(), dev.jacobi.nn.Reduction.SUM).item();
-                int[] pred = logits.value().argmax(1);
-                for (int i = 0; i < pred.length; i++) {
-                    right += pred[i] == b.y()[i] ? 1 : 0;
+                Var out = model.forward(b.x());
+                if (b.isRegression()) {
+                    sum += Losses.mse(out, b.targets(), dev.jacobi.nn.Reduction.SUM).item();
+                    elements += b.targets().numel();
+                } else {
+                    sum += Losses.crossEntropy(out, b.y(), dev.jacobi.nn.Reduction.SUM).item();
+                    elements += b.size();
+                    int[] pred = out.value().argmax(1);
+                    for (int i = 0; i < pred.length; i++) {
+                        right += pred[i] == b.y()[i] ? 1 : 0;
+                    }
+                    classified += pred.length;
                 }
-                n += pred.length;
+                n += b.size();
             }
         } finally {
             model.train(wasTraining);
         }
-        return new Evaluation(n == 0 ? Double.NaN : (double) right / n, n == 0 ? Double.NaN : sum / n, n);
+        return new Evaluation(classified == 0 ? Double.NaN : (double) right / classified,
+                elements == 0 ? Double.NaN : sum / elements, n);
     }
 }

@@ -266,10 +266,15 @@ public final class DataLoader implements Iterable<Batch> {
             int from = batch++ * batchSize;
             int b = Math.min(batchSize, order.length - from);
             float[] x = new float[b * sampleSize];
-            int[] y = new int[b];
+            boolean regression = data.isRegression();
+            int[] y = regression ? null : new int[b];
+            int[] picked = new int[b];
             for (int j = 0; j < b; j++) {
                 int i = order[from + j];
-                y[j] = data.label(i);
+                picked[j] = i;
+                if (!regression) {
+                    y[j] = data.label(i);
+                }
                 if (scratch == null) {
                     data.copySample(i, x, j * sampleSize);
                 } else {
@@ -293,7 +298,7 @@ public final class DataLoader implements Iterable<Batch> {
                             + " the batch size");
                 }
             }
-            return new Batch(inputs, y);
+            return regression ? Batch.regression(inputs, data.targets(picked)) : new Batch(inputs, y);
         }
 
         /** Writes the cropped and possibly flipped {@code src} (one [C, H, W] sample) to {@code dst[off..]}. */

@@ -9,8 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An immutable labelled data set: sample {@code i} is a tensor of shape {@link #sampleShape()} ({@code [C, H, W]} or
- * {@code [D]}) with a label {@code y_i} in {@code [0, numClasses)}.
+ * An immutable data set: sample {@code i} is a tensor of shape {@link #sampleShape()} ({@code [C, H, W]} or
+ * {@code [D]}) with a label {@code y_i} in {@code [0, numClasses)}, or, for a regression set ({@link #regression}),
+ * with real-valued targets of shape {@link #targetShape()}. The class-based methods ({@link #label},
+ * {@link #balancedSubset}, …) throw for a regression set.
  *
  * <p>Pixels are stored compactly, either as unsigned bytes (IDX, CIFAR-10; value {@code x = b / 255}) or as floats
  * (synthetic sets, {@code .npy}); they are converted to float32 only per batch by {@link #images(int[])}.
@@ -24,8 +26,16 @@ public final class Dataset {
     private final int numClasses;
     private final int[] labels;     // labels of the storage rows
     private final int[] rows;       // storage row of each sample, or null for the identity
+    private final float[] targets;  // regression targets of the storage rows, or null
+    private final int[] targetShape;
+    private final int targetSize;
 
     private Dataset(byte[] bytes, float[] floats, int[] sampleShape, int[] labels, int numClasses, int[] rows) {
+        this(bytes, floats, sampleShape, labels, numClasses, rows, null, null);
+    }
+
+    private Dataset(byte[] bytes, float[] floats, int[] sampleShape, int[] labels, int numClasses, int[] rows,
+                    float[] targets, int[] targetShape) {
         this.bytes = bytes;
         this.floats = floats;
         this.sampleShape = sampleShape;
@@ -33,6 +43,83 @@ public final class Dataset {
         this.labels = labels;
         this.numClasses = numClasses;
         this.rows = rows;
+        this.targets = targets;
+        this.targetShape = targetShape;
+        this.targetSize = targetShape == null ? 0 : Shapes.numel(targetShape, "Dataset");
+    }
+
+    /**
+     * A regression data set over float values: sample {@code i} is {@code values[i*s .. (i+1)*s)} with {@code s =
+     * numel(sampleShape)} and its target {@code targets[i*t .. (i+1)*t)} with {@code t = numel(targetShape)}. The
+     * arrays are not copied. Its batches are {@link dev.jacobi.core.Batch#regression} batches.
+     *
+     * @param values      row-major samples, one after another
+     * @param sampleShape shape of one sample
+     * @param targets     row-major targets, one after another, finite
+     * @param targetShape shape of one target, e.g. {@code [1]}
+     * @return the data set
+     */
+    public static Dataset regression(float[] values, int[] sampleShape, float[] targets, int... targetShape) {
+        if (sampleShape.length == 0 || targetShape.length == 0) {
+            throw new IllegalArgumentException("Dataset.regression: sample and target shapes need at least one dim, got "
+                    + Shapes.str(sampleShape) + " and " + Shapes.str(targetShape));
+        }
+        int s = Shapes.numel(sampleShape, "Dataset");
+        int t = Shapes.numel(targetShape, "Dataset");
+        if (s == 0 || t == 0 || values.length % s != 0 || (long) values.length / s * t != targets.length) {
+            throw new IllegalArgumentException("Dataset.regression: " + values.length + " values of samples "
+                    + Shapes.str(sampleShape) + " and " + targets.length + " targets of shape "
+                    + Shapes.str(targetShape) + " do not describe the same number of examples");
+        }
+        for (int i = 0; i < targets.length; i++) {
+            if (!Float.isFinite(targets[i])) {
+                throw new IllegalArgumentException("Dataset.regression: target value " + targets[i] + " of example "
+                        + i / t + " is not finite");
+            }
+        }
+        return new Dataset(null, values, sampleShape.clone(), null, 0, null, targets, targetShape.clone());
+    }
+
+    /** {@return whether this is a regression set (targets instead of class labels)} */
+    public boolean isRegression() {
+        return targets != null;
+    }
+
+    /** {@return a copy of the shape of one target; throws for a classification set} */
+    public int[] targetShape() {
+        requireTargets("targetShape");
+        return targetShape.clone();
+    }
+
+    /**
+     * The targets of samples {@code indices} stacked as a float32 tensor {@code [B, ...targetShape]}.
+     *
+     * @param indices sample indices, each in {@code [0, size())}
+     * @return a new tensor
+     */
+    public Tensor targets(int[] indices) {
+        requireTargets("targets");
+        int[] shape = new int[targetShape.length + 1];
+        shape[0] = indices.length;
+        System.arraycopy(targetShape, 0, shape, 1, targetShape.length);
+        float[] out = new float[indices.length * targetSize];
+        for (int b = 0; b < indices.length; b++) {
+            System.arraycopy(targets, row(indices[b]) * targetSize, out, b * targetSize, targetSize);
+        }
+        return Tensor.of(out, shape);
+    }
+
+    private void requireTargets(String op) {
+        if (targets == null) {
+            throw new IllegalStateException("Dataset." + op + ": a classification data set has labels, not targets");
+        }
+    }
+
+    private void requireLabels(String op) {
+        if (labels == null) {
+            throw new IllegalStateException("Dataset." + op + ": a regression data set (targets "
+                    + Shapes.str(targetShape) + ") has no class labels");
+        }
     }
 
     /**
@@ -87,7 +174,7 @@ public final class Dataset {
 
     /** {@return the number of samples n} */
     public int size() {
-        return rows == null ? labels.length : rows.length;
+        return rows != null ? rows.length : labels != null ? labels.length : targets.length / targetSize;
     }
 
     /** {@return a copy of the shape of one sample, {@code [C, H, W]} or {@code [D]}} */
@@ -97,6 +184,7 @@ public final class Dataset {
 
     /** {@return the number of classes K; labels lie in {@code [0, K)}} */
     public int numClasses() {
+        requireLabels("numClasses");
         return numClasses;
     }
 
@@ -107,11 +195,13 @@ public final class Dataset {
      * @return the label
      */
     public int label(int i) {
+        requireLabels("label");
         return labels[row(i)];
     }
 
     /** {@return all labels {@code (y_0, ..., y_(n-1))} in a fresh array} */
     public int[] labels() {
+        requireLabels("labels");
         int[] out = new int[size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = labels[row(i)];
@@ -121,6 +211,7 @@ public final class Dataset {
 
     /** {@return the number of samples of each class, {@code c_k = #{i : y_i = k}}, indexed by class} */
     public int[] classCounts() {
+        requireLabels("classCounts");
         int[] c = new int[numClasses];
         for (int i = 0, n = size(); i < n; i++) {
             c[label(i)]++;
@@ -177,7 +268,7 @@ public final class Dataset {
         for (int j = 0; j < r.length; j++) {
             r[j] = row(indices[j]);
         }
-        return new Dataset(bytes, floats, sampleShape, labels, numClasses, r);
+        return new Dataset(bytes, floats, sampleShape, labels, numClasses, r, targets, targetShape);
     }
 
     /**
@@ -190,6 +281,7 @@ public final class Dataset {
      * @return the subset
      */
     public Dataset balancedSubset(int total, long seed) {
+        requireLabels("balancedSubset");
         if (total < 0 || total > size()) {
             throw new IllegalArgumentException("balancedSubset: total " + total + " outside [0, " + size() + "]");
         }
@@ -218,6 +310,7 @@ public final class Dataset {
      * @return the split
      */
     public Split balancedSplit(int testPerClass, long seed) {
+        requireLabels("balancedSplit");
         int[] want = new int[numClasses];
         Arrays.fill(want, testPerClass);
         List<int[]> byClass = shuffledByClass(new Rng(seed), "balancedSplit", want);
@@ -266,6 +359,7 @@ public final class Dataset {
     /** {@return a short description, {@code Dataset(n=..., sample=[...], classes=K)}} */
     @Override
     public String toString() {
-        return "Dataset(n=" + size() + ", sample=" + Shapes.str(sampleShape) + ", classes=" + numClasses + ")";
+        return "Dataset(n=" + size() + ", sample=" + Shapes.str(sampleShape) + (targets != null ? ", targets="
+                + Shapes.str(targetShape) : ", classes=" + numClasses) + ")";
     }
 }
