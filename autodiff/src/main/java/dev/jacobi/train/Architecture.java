@@ -36,13 +36,34 @@ import java.util.TreeMap;
  * the layers whose arguments rebuild them: {@code Linear}, {@code Conv2d}, {@code ReLU}, {@code LeakyReLU},
  * {@code Tanh}, {@code Sigmoid}, {@code GELU}, {@code MaxPool2d}, {@code AvgPool2d}, {@code AdaptiveAvgPool2d},
  * {@code Flatten}, {@code Identity}, {@code Dropout}, {@code BatchNorm1d}, {@code BatchNorm2d}, {@code LayerNorm},
- * {@code Normalize}, nested in {@code Sequential}s.
+ * {@code Normalize}, nested in {@code Sequential}s, and the types an {@link Factory} on the class path builds (the
+ * regularizers module's Lipschitz layers).
  */
 public final class Architecture {
     /** The most weights one layer of a model file may have (2^28, a gigabyte of float32). */
     static final long MAX_WEIGHTS = 1L << 28;
 
     private Architecture() {
+    }
+
+    /**
+     * Rebuilds layers of types outside {@code dev.jacobi.nn} (the regularizers' Lipschitz layers, or yours): a
+     * {@link java.util.ServiceLoader} provider, listed in {@code META-INF/services/dev.jacobi.train.Architecture$Factory}.
+     * A layer of such a type is described when its {@link Layer#config()} is not null and a factory claims its
+     * simple class name.
+     */
+    public interface Factory {
+        /** The simple class names this factory builds. */
+        java.util.Set<String> types();
+
+        /** The layer of {@code type} from its arguments, with fresh parameters (the weights are loaded next). */
+        Layer build(String type, Arguments args);
+    }
+
+    private static List<Factory> factories() {
+        List<Factory> out = new ArrayList<>();
+        java.util.ServiceLoader.load(Factory.class, Architecture.class.getClassLoader()).forEach(out::add);
+        return out;
     }
 
     /** Whether {@link #describe} can describe {@code model}. */
@@ -79,10 +100,13 @@ public final class Architecture {
             return node;
         }
         Map<String, Object> config = l.config();
-        if (config == null || !l.getClass().getPackageName().equals(Layer.class.getPackageName())) {
+        String type = l.getClass().getSimpleName();
+        boolean known = l.getClass().getPackageName().equals(Layer.class.getPackageName())
+                || factories().stream().anyMatch(f -> f.types().contains(type));
+        if (config == null || !known) {
             throw new IllegalArgumentException("Architecture: layer " + name + " (" + l.getClass().getName()
                     + ") cannot be described by its arguments; model files with an architecture hold Sequentials of"
-                    + " dev.jacobi.nn layers (see Architecture's Javadoc)");
+                    + " dev.jacobi.nn layers and of the types an Architecture.Factory builds");
         }
         node.put("config", new TreeMap<>(config));
         return node;
@@ -150,7 +174,7 @@ public final class Architecture {
         if (!(m.get("config") instanceof Map<?, ?> c)) {
             throw new IllegalArgumentException(name + " (" + type + ") needs a \"config\" object");
         }
-        Args a = new Args(c, name + " (" + type + ")");
+        Arguments a = new Arguments(c, name + " (" + type + ")");
         Rng rng = new Rng(0); // the weights are loaded next
         // a damaged file must not make the JVM allocate gigabytes before the weights are compared with it
         long weights = switch (type) {
@@ -191,12 +215,39 @@ public final class Architecture {
             case "BatchNorm2d" -> new BatchNorm2d(a.i("num_features"), a.d("eps"), a.d("momentum"));
             case "LayerNorm" -> new LayerNorm(a.ints("normalized_shape"), a.d("eps"), a.b("elementwise_affine"));
             case "Normalize" -> new Normalize(a.doubles("mean"), a.doubles("std"));
-            default -> throw new IllegalArgumentException(name + ": unknown layer type '" + type + "'");
+            default -> {
+                for (Factory f : factories()) {
+                    if (f.types().contains(type)) {
+                        yield f.build(type, a);
+                    }
+                }
+                throw new IllegalArgumentException(name + ": unknown layer type '" + type + "' (no Architecture.Factory"
+                        + " on the class path builds it)");
+            }
         };
     }
 
-    /** A layer's arguments, each read with its expected type. */
-    private record Args(Map<?, ?> c, String layer) {
+    /**
+     * A layer's arguments from a file, each read with its expected type: a missing or mistyped one is an
+     * {@link IllegalArgumentException} naming the layer and the argument.
+     */
+    public static final class Arguments {
+        private final Map<?, ?> c;
+        private final String layer;
+
+        private Arguments(Map<?, ?> c, String layer) {
+            this.c = c;
+            this.layer = layer;
+        }
+
+        /** Throws unless a layer with {@code count} weights is small enough to build from a file (2^28 at most). */
+        public void checkWeights(long count) {
+            if (count > MAX_WEIGHTS) {
+                throw new IllegalArgumentException(layer + " would have " + count + " weights, more than "
+                        + MAX_WEIGHTS);
+            }
+        }
+
         private Object get(String key) {
             Object v = c.get(key);
             if (v == null) {
@@ -205,7 +256,8 @@ public final class Architecture {
             return v;
         }
 
-        int i(String key) {
+        /** An integer in [0, 2^24]. */
+        public int i(String key) {
             if (!(get(key) instanceof Long v) || v < 0 || v > 1 << 24) {
                 throw new IllegalArgumentException(layer + ": \"" + key + "\" must be an integer in [0, 2^24], got "
                         + get(key));
@@ -213,28 +265,32 @@ public final class Architecture {
             return (int) (long) v;
         }
 
-        double d(String key) {
+        /** A number. */
+        public double d(String key) {
             if (!(get(key) instanceof Number v)) {
                 throw new IllegalArgumentException(layer + ": \"" + key + "\" must be a number, got " + get(key));
             }
             return v.doubleValue();
         }
 
-        boolean b(String key) {
+        /** A boolean. */
+        public boolean b(String key) {
             if (!(get(key) instanceof Boolean v)) {
                 throw new IllegalArgumentException(layer + ": \"" + key + "\" must be true or false, got " + get(key));
             }
             return v;
         }
 
-        String s(String key) {
+        /** A string. */
+        public String s(String key) {
             if (!(get(key) instanceof String v)) {
                 throw new IllegalArgumentException(layer + ": \"" + key + "\" must be a string, got " + get(key));
             }
             return v;
         }
 
-        int[] ints(String key) {
+        /** A short array of integers in [0, 2^24]. */
+        public int[] ints(String key) {
             if (!(get(key) instanceof List<?> list) || list.isEmpty() || list.size() > 8) {
                 throw new IllegalArgumentException(layer + ": \"" + key + "\" must be a short array of integers");
             }
@@ -249,7 +305,8 @@ public final class Architecture {
             return out;
         }
 
-        double[] doubles(String key) {
+        /** An array of numbers. */
+        public double[] doubles(String key) {
             if (!(get(key) instanceof List<?> list) || list.isEmpty() || list.size() > 4096) {
                 throw new IllegalArgumentException(layer + ": \"" + key + "\" must be an array of numbers");
             }

@@ -13,6 +13,7 @@ import dev.jacobi.nn.Parameter;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Block Convolution Orthogonal Parametrization (Li et al. 2019): a convolution whose operator on circularly padded
@@ -211,5 +212,11 @@ public final class BcopConv2d extends Layer implements LipschitzLayer {
         return cin + ", " + cout + ", kernel_size=(" + kernel + ", " + kernel + "), stride=(" + stride + ", " + stride
                 + "), padding_mode=circular, bias=" + (bias != null) + ", bjorck_iters=" + iterations
                 + ", bjorck_order=" + order;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("in_channels", cin, "out_channels", cout, "kernel_size", kernel, "stride", stride, "bias",
+                bias != null, "iterations", iterations, "order", order);
     }
 }

@@ -8,6 +8,7 @@ import dev.jacobi.nn.Init;
 import dev.jacobi.nn.Layer;
 import dev.jacobi.nn.Parameter;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
+import java.util.Map;
 
 /**
  * Orthonormal linear layer (Anil et al. 2019): {@code y = x·W̃ᵀ + b} with {@code W̃ = Björck(W)} the
@@ -97,5 +98,11 @@ public final class BjorckLinear extends Layer implements LipschitzLayer {
     protected String extraRepr() {
         return "in_features=" + in + ", out_features=" + out + ", bias=" + (bias != null) + ", bjorck_iters="
                 + iterations + ", bjorck_order=" + order;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("in_features", in, "out_features", out, "bias", bias != null, "iterations", iterations, "order",
+                order);
     }
 }

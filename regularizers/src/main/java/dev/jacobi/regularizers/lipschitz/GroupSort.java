@@ -6,6 +6,7 @@ import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * GroupSort activation (Anil et al. 2019): the channels (dim 1) are cut into consecutive groups of
@@ -74,5 +75,10 @@ public final class GroupSort extends Layer implements LipschitzLayer {
     @Override
     protected String extraRepr() {
         return "group_size=" + groupSize;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of("group_size", groupSize);
     }
 }

@@ -5,6 +5,7 @@ import dev.jacobi.core.Shapes;
 import dev.jacobi.nn.Layer;
 import dev.jacobi.regularizers.spectral.LipschitzLayer;
 import java.util.List;
+import java.util.Map;
 
 /**
  * MaxMin activation (Anil et al. 2019): the channels (dim 1) are split into halves {@code a, b} and
@@ -33,5 +34,10 @@ public final class MaxMin extends Layer implements LipschitzLayer {
     @Override
     public double lipschitzConstant() {
         return 1;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return Map.of();
     }
 }

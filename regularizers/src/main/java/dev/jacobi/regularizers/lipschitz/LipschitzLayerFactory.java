@@ -1,0 +1,43 @@
+package dev.jacobi.regularizers.lipschitz;
+
+import dev.jacobi.core.Rng;
+import dev.jacobi.nn.Layer;
+import dev.jacobi.train.Architecture;
+import java.util.Set;
+
+/**
+ * Rebuilds this package's layers from a model file's architecture ({@link Architecture}), so that the 1-Lipschitz
+ * models that {@code jacobi train} writes load in Java with {@code ModelFiles.loadModel}. Registered as a
+ * {@link java.util.ServiceLoader} provider.
+ */
+public final class LipschitzLayerFactory implements Architecture.Factory {
+    /** The provider's constructor, for the service loader. */
+    public LipschitzLayerFactory() {
+    }
+
+    @Override
+    public Set<String> types() {
+        return Set.of("BjorckLinear", "BcopConv2d", "GroupSort", "MaxMin");
+    }
+
+    @Override
+    public Layer build(String type, Architecture.Arguments a) {
+        Rng rng = new Rng(0); // the weights are loaded next
+        return switch (type) {
+            case "BjorckLinear" -> {
+                a.checkWeights((long) a.i("in_features") * a.i("out_features"));
+                yield new BjorckLinear(a.i("in_features"), a.i("out_features"), a.b("bias"), a.i("iterations"),
+                        a.i("order"), rng);
+            }
+            case "BcopConv2d" -> {
+                long c = Math.max(a.i("in_channels"), a.i("out_channels"));
+                a.checkWeights(c * c * a.i("kernel_size") * a.i("kernel_size"));
+                yield new BcopConv2d(a.i("in_channels"), a.i("out_channels"), a.i("kernel_size"), a.i("stride"),
+                        a.b("bias"), a.i("iterations"), a.i("order"), rng);
+            }
+            case "GroupSort" -> new GroupSort(a.i("group_size"));
+            case "MaxMin" -> new MaxMin();
+            default -> throw new IllegalArgumentException("LipschitzLayerFactory: no layer type " + type);
+        };
+    }
+}
