@@ -1,0 +1,157 @@
+package dev.jacobi.core.linalg;
+
+import dev.jacobi.core.Shapes;
+import dev.jacobi.core.Tensor;
+import dev.jacobi.core.kernel.Workers;
+
+/**
+ * Gram iteration (Delattre, Barthélemy, Araujo and Allauzen, ICML 2023): an upper bound on the largest singular value
+ * that converges to it quickly. For a matrix {@code M}, repeat {@code t} times {@code f = ‖M‖_F; M ← M/f;
+ * M ← MᴴM; r ← 2(r + log f)}; then {@code σ₁ ≤ ‖M‖_F^(2^-t)·exp(r·2^-t)}, since after the loop
+ * {@code ‖M‖_F·e^r = (Σᵢ σᵢ^(2^(t+1)))^(1/2)}, a Schatten norm of the original. Every {@code t} gives an upper bound,
+ * and the gap shrinks like {@code (σ₂/σ₁)^(2^(t+1))}. For a circular convolution the iteration runs on the matrices of
+ * every frequency of the kernel's 2-D DFT ({@link ConvSpectra#kernelSpectrum}), and the bound is their maximum. All
+ * arithmetic is in float64. (The authors' code is {@code blaisedelattre/lip4conv}, {@code bounds.py}.)
+ */
+public final class GramIteration {
+    private GramIteration() {
+    }
+
+    /**
+     * The Gram-iteration bounds after {@code 0, 1, …, iterations} steps on a matrix ({@code [rows, cols]}), each an
+     * upper bound on its spectral norm; entry 0 is the Frobenius norm.
+     *
+     * @throws IllegalArgumentException for a non-matrix, an empty or non-finite one, or {@code iterations} outside
+     *     {@code [0, 30]}
+     */
+    public static double[] dense(Tensor matrix, int iterations) {
+        if (matrix.dim() != 2) {
+            throw new IllegalArgumentException("GramIteration.dense: need a matrix, got " + Shapes.str(matrix.shape()));
+        }
+        checkIterations(iterations);
+        int r = matrix.shape()[0];
+        int c = matrix.shape()[1];
+        double[] a = matrix.toDoubleArray();
+        // the Gram matrix of the smaller side: MᵀM (c×c) or MMᵀ (r×r) have the same nonzero eigenvalues
+        boolean transpose = c > r;
+        int k = transpose ? r : c;
+        double[] re = new double[r * c];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < c; j++) {
+                re[transpose ? j * r + i : i * c + j] = a[i * c + j];
+            }
+        }
+        return bounds(re, new double[re.length], transpose ? c : r, k, iterations, "GramIteration.dense");
+    }
+
+    /**
+     * The bounds after {@code 0, …, iterations} steps on the circular convolution with {@code kernel}
+     * ({@code [cout, cin, kh, kw]}) on {@code n×m} inputs: the maximum over frequencies of each frequency's bound.
+     */
+    public static double[] circular(Tensor kernel, int n, int m, int iterations) {
+        checkIterations(iterations);
+        Fft.Complex spec = ConvSpectra.kernelSpectrum(kernel.to(dev.jacobi.core.DType.FLOAT64), n, m);
+        int cout = kernel.shape()[0];
+        int cin = kernel.shape()[1];
+        double[] re = spec.re().toDoubleArray();
+        double[] im = spec.im().toDoubleArray();
+        int len = cout * cin;
+        double[][] perFreq = new double[n * m][];
+        Workers.forRange(n * m, 1, (f0, f1) -> {
+            for (int f = f0; f < f1; f++) {
+                double[] br = new double[len];
+                double[] bi = new double[len];
+                // the smaller side: a cout×cin block B, or its transpose (same singular values) when cin > cout
+                boolean transpose = cin > cout;
+                for (int i = 0; i < cout; i++) {
+                    for (int j = 0; j < cin; j++) {
+                        int d = transpose ? j * cout + i : i * cin + j;
+                        br[d] = re[f * len + i * cin + j];
+                        bi[d] = im[f * len + i * cin + j];
+                    }
+                }
+                perFreq[f] = bounds(br, bi, transpose ? cin : cout, transpose ? cout : cin, iterations,
+                        "GramIteration.circular");
+            }
+        });
+        double[] out = new double[iterations + 1];
+        java.util.Arrays.fill(out, 0);
+        for (double[] b : perFreq) {
+            for (int t = 0; t <= iterations; t++) {
+                out[t] = Math.max(out[t], b[t]);
+            }
+        }
+        return out;
+    }
+
+    private static void checkIterations(int iterations) {
+        if (iterations < 0 || iterations > 30) {
+            throw new IllegalArgumentException("GramIteration: iterations must be in [0, 30], got " + iterations);
+        }
+    }
+
+    /**
+     * The bounds for the complex {@code rows×cols} matrix {@code (re, im)} (row-major, {@code cols ≤ rows}): the first
+     * Gram step forms the {@code cols×cols} matrix {@code MᴴM}, after which every iterate is Hermitian.
+     */
+    private static double[] bounds(double[] re, double[] im, int rows, int cols, int iterations, String op) {
+        double[] out = new double[iterations + 1];
+        double f0 = frobenius(re, im);
+        if (!Double.isFinite(f0)) {
+            throw new IllegalArgumentException(op + ": the matrix has a non-finite entry");
+        }
+        out[0] = f0;
+        if (f0 == 0) {
+            return out; // the zero matrix: every bound is 0
+        }
+        double logScale = 0;
+        int r = rows;
+        double[] gr = re;
+        double[] gi = im;
+        for (int t = 1; t <= iterations; t++) {
+            double f = frobenius(gr, gi);
+            logScale = 2 * (logScale + Math.log(f));
+            double[][] g = gram(gr, gi, r, cols, 1 / f);
+            gr = g[0];
+            gi = g[1];
+            r = cols;
+            out[t] = Math.exp((Math.log(frobenius(gr, gi)) + logScale) / Math.pow(2, t));
+        }
+        return out;
+    }
+
+    private static double frobenius(double[] re, double[] im) {
+        double s = 0;
+        for (int i = 0; i < re.length; i++) {
+            s += re[i] * re[i] + im[i] * im[i];
+        }
+        return Math.sqrt(s);
+    }
+
+    /** {@code (sM)ᴴ(sM)} of the complex {@code rows×cols} matrix {@code M = (re, im)}, a {@code cols×cols} matrix. */
+    private static double[][] gram(double[] re, double[] im, int rows, int cols, double s) {
+        double[] or = new double[cols * cols];
+        double[] oi = new double[cols * cols];
+        double s2 = s * s;
+        for (int i = 0; i < cols; i++) {
+            for (int j = i; j < cols; j++) {
+                double sr = 0;
+                double si = 0;
+                for (int k = 0; k < rows; k++) {
+                    double ar = re[k * cols + i];
+                    double ai = im[k * cols + i];
+                    double br = re[k * cols + j];
+                    double bi = im[k * cols + j];
+                    // conj(a)·b
+                    sr += ar * br + ai * bi;
+                    si += ar * bi - ai * br;
+                }
+                or[i * cols + j] = sr * s2;
+                oi[i * cols + j] = si * s2;
+                or[j * cols + i] = sr * s2; // Hermitian
+                oi[j * cols + i] = -si * s2;
+            }
+        }
+        return new double[][] {or, oi};
+    }
+}
