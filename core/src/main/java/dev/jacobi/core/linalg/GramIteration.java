@@ -41,7 +41,7 @@ public final class GramIteration {
                 re[transpose ? j * r + i : i * c + j] = a[i * c + j];
             }
         }
-        return bounds(re, new double[re.length], transpose ? c : r, k, iterations, "GramIteration.dense");
+        return bounds(re, null, transpose ? c : r, k, iterations, "GramIteration.dense");
     }
 
     /**
@@ -91,8 +91,9 @@ public final class GramIteration {
     }
 
     /**
-     * The bounds for the complex {@code rows×cols} matrix {@code (re, im)} (row-major, {@code cols ≤ rows}): the first
-     * Gram step forms the {@code cols×cols} matrix {@code MᴴM}, after which every iterate is Hermitian.
+     * The bounds for the complex {@code rows×cols} matrix {@code (re, im)} (row-major, {@code cols ≤ rows}; {@code im}
+     * null for a real matrix, which stays real): the first Gram step forms the {@code cols×cols} matrix {@code MᴴM},
+     * after which every iterate is Hermitian.
      */
     private static double[] bounds(double[] re, double[] im, int rows, int cols, int iterations, String op) {
         double[] out = new double[iterations + 1];
@@ -123,7 +124,7 @@ public final class GramIteration {
     private static double frobenius(double[] re, double[] im) {
         double s = 0;
         for (int i = 0; i < re.length; i++) {
-            s += re[i] * re[i] + im[i] * im[i];
+            s += re[i] * re[i] + (im == null ? 0 : im[i] * im[i]);
         }
         return Math.sqrt(s);
     }
@@ -131,6 +132,26 @@ public final class GramIteration {
     /** {@code (sM)ᴴ(sM)} of the complex {@code rows×cols} matrix {@code M = (re, im)}, a {@code cols×cols} matrix. */
     private static double[][] gram(double[] re, double[] im, int rows, int cols, double s) {
         double[] or = new double[cols * cols];
+        if (im == null) {
+            // real: (sM)ᵀ(sM) through the transposed copy, row by row, so the inner loop runs along contiguous rows
+            double[] t = new double[cols * rows];
+            for (int k = 0; k < rows; k++) {
+                for (int i = 0; i < cols; i++) {
+                    t[i * rows + k] = re[k * cols + i];
+                }
+            }
+            for (int i = 0; i < cols; i++) {
+                for (int j = i; j < cols; j++) {
+                    double sum = 0;
+                    for (int k = 0; k < rows; k++) {
+                        sum += t[i * rows + k] * t[j * rows + k];
+                    }
+                    or[i * cols + j] = sum * s * s;
+                    or[j * cols + i] = sum * s * s;
+                }
+            }
+            return new double[][] {or, null};
+        }
         double[] oi = new double[cols * cols];
         double s2 = s * s;
         for (int i = 0; i < cols; i++) {

@@ -76,6 +76,9 @@ class LipschitzBoundTest {
         for (LipschitzBound.Row r : lb.rows()) {
             if (r.type().equals("Conv2d")) {
                 assertTrue(r.operator() <= r.exactCircular() + 1e-9 && r.exactCircular() <= r.fourBound() + 1e-9, r.toString());
+                // the Gram bound is an upper bound of the exact circular norm, within 1e-3 after its 6 steps
+                assertTrue(r.gram() >= r.exactCircular() * (1 - 1e-12) && r.gram() <= r.exactCircular() * (1 + 1e-3),
+                        r.toString());
                 assertEquals(Math.min(r.fourBound(), r.exactCircular()), r.bound(), 0);
             }
         }
