@@ -9,6 +9,7 @@ import dev.jacobi.regularizers.inputspace.InputLoss;
 import dev.jacobi.regularizers.lipschitz.MultiMarginLoss;
 import dev.jacobi.regularizers.roll.Roll;
 import dev.jacobi.regularizers.spectral.ConvBoundPenalty;
+import dev.jacobi.regularizers.spectral.GramPenalty;
 import dev.jacobi.regularizers.spectral.SpectralPenalty;
 import dev.jacobi.regularizers.spectral.SpectralProjection;
 import dev.jacobi.train.Trainer;
@@ -35,6 +36,7 @@ public final class Regs {
         HELP.put("roll", "λ·ROLL relaxed locally-linear penalty; c=0.25");
         HELP.put("spectral", "λ·Σ σ(W)²; estimate=reshaped|operator|four");
         HELP.put("conv-bound", "λ·Σ conv layers √(hw)·min(R,S,T,U) (Fantastic Four)");
+        HELP.put("gram", "λ·Σ conv and linear layers' Gram-iteration bound (Delattre et al. 2023); steps=6");
         HELP.put("sn-clip", "constraint: clip reshaped singular values to λ(1+4e^(−epoch/κ)); kappa=2");
         HELP.put("sn-operator", "constraint: W ← W/max(1, σ_op(W)/λ) with the true conv operator norm (Gouk)");
         HELP.put("proj-l1", "constraint: exact ℓ1 operator norm ≤ λ");
@@ -92,6 +94,7 @@ public final class Regs {
                 default -> SpectralPenalty.Estimate.RESHAPED;
             }, 1, seed));
             case "conv-bound" -> b.regularizer(l, new ConvBoundPenalty(1, seed));
+            case "gram" -> b.regularizer(l, new GramPenalty(spec.integer("steps", 6)));
             case "sn-clip" -> b.constraint(SpectralProjection.clipReshaped(l, spec.num("kappa", 2)));
             case "sn-operator" -> b.constraint(SpectralProjection.operatorNorm(l, inputShape, 5, seed));
             case "proj-l1" -> b.constraint(SpectralProjection.l1(l));

@@ -101,4 +101,40 @@ class GramIterationTest {
         assertThrows(IllegalArgumentException.class, () -> GramIteration.dense(Tensor.zeros(3), 2));
         assertThrows(IllegalArgumentException.class, () -> GramIteration.dense(Tensor.zeros(2, 2), 31));
     }
+
+    @Test
+    void theDifferentiableBoundEqualsTheTensorOneAndPassesOrderTwoChecks() {
+        Rng r = new Rng(30);
+        Tensor k = Tensor.randn(r, DType.FLOAT64, 3, 2, 3, 3);
+        for (int t : new int[] {0, 1, 3, 6}) {
+            assertEquals(GramIteration.circular(k, 5, 4, t)[t], GramBound.circular(Var.param(k), 5, 4, t).value().item(),
+                    1e-10 * GramIteration.circular(k, 5, 4, t)[t], "circular, t=" + t);
+            Tensor w = Tensor.randn(r, DType.FLOAT64, 5, 3);
+            assertEquals(GramIteration.dense(w, t)[t], GramBound.dense(Var.param(w), t).value().item(),
+                    1e-10 * GramIteration.dense(w, t)[t], "dense, t=" + t);
+        }
+        Tensor wide = Tensor.randn(r, DType.FLOAT64, 2, 4, 2, 2); // cin > cout: the transposed blocks
+        assertEquals(GramIteration.circular(wide, 3, 3, 4)[4], GramBound.circular(Var.param(wide), 3, 3, 4).value()
+                .item(), 1e-10 * GramIteration.circular(wide, 3, 3, 4)[4]);
+        dev.jacobi.autodiff.GradCheck.check("gram circular", v -> GramBound.circular(v, 4, 4, 3), k, 2, 1e-6);
+        dev.jacobi.autodiff.GradCheck.check("gram dense", v -> GramBound.dense(v, 4), Tensor.randn(r, DType.FLOAT64,
+                4, 3), 2, 1e-6);
+    }
+
+    @Test
+    void thePenaltySumsEachLayersBoundAtItsInputSize() {
+        Rng r = new Rng(31);
+        Sequential net = new Sequential(new Conv2d(1, 3, 3, 1, 1, r), new ReLU(), new Flatten(), new Linear(3 * 6 * 6, 4,
+                r));
+        net.to(DType.FLOAT64);
+        Tensor x = Tensor.randn(r, DType.FLOAT64, 2, 1, 6, 6);
+        Var p = new GramPenalty(6).penalty(net, new dev.jacobi.core.Batch(x, new int[] {0, 1}), 0);
+        double want = GramIteration.circular(((Conv2d) net.get(0)).weight().value(), 8, 8, 6)[6]
+                + GramIteration.dense(((Linear) net.get(3)).weight().value(), 6)[6];
+        assertEquals(want, p.value().item(), 1e-10 * want); // the 6x6 input padded by 1 on each side: 8x8
+        p.backward();
+        assertTrue(((Conv2d) net.get(0)).weight().grad() != null && ((Linear) net.get(3)).weight().grad() != null);
+        assertThrows(IllegalArgumentException.class, () -> new GramPenalty(6).penalty(new Sequential(new ReLU()),
+                new dev.jacobi.core.Batch(x, new int[] {0, 1}), 0));
+    }
 }
