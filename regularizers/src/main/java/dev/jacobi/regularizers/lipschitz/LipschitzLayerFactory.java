@@ -17,7 +17,7 @@ public final class LipschitzLayerFactory implements Architecture.Factory {
 
     @Override
     public Set<String> types() {
-        return Set.of("BjorckLinear", "BcopConv2d", "GroupSort", "MaxMin");
+        return Set.of("BjorckLinear", "BcopConv2d", "GroupSort", "MaxMin", "AolLinear");
     }
 
     @Override
@@ -34,6 +34,10 @@ public final class LipschitzLayerFactory implements Architecture.Factory {
                 a.checkWeights(c * c * a.i("kernel_size") * a.i("kernel_size"));
                 yield new BcopConv2d(a.i("in_channels"), a.i("out_channels"), a.i("kernel_size"), a.i("stride"),
                         a.b("bias"), a.i("iterations"), a.i("order"), rng);
+            }
+            case "AolLinear" -> {
+                a.checkWeights((long) a.i("in_features") * a.i("out_features"));
+                yield new AolLinear(a.i("in_features"), a.i("out_features"), a.b("bias"), rng);
             }
             case "GroupSort" -> new GroupSort(a.i("group_size"));
             case "MaxMin" -> new MaxMin();
