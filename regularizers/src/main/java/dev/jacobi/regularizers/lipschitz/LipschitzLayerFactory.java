@@ -17,7 +17,7 @@ public final class LipschitzLayerFactory implements Architecture.Factory {
 
     @Override
     public Set<String> types() {
-        return Set.of("BjorckLinear", "BcopConv2d", "GroupSort", "MaxMin", "AolLinear");
+        return Set.of("BjorckLinear", "BcopConv2d", "GroupSort", "MaxMin", "AolLinear", "CplLinear", "SllLinear");
     }
 
     @Override
@@ -38,6 +38,14 @@ public final class LipschitzLayerFactory implements Architecture.Factory {
             case "AolLinear" -> {
                 a.checkWeights((long) a.i("in_features") * a.i("out_features"));
                 yield new AolLinear(a.i("in_features"), a.i("out_features"), a.b("bias"), rng);
+            }
+            case "CplLinear" -> {
+                a.checkWeights((long) a.i("features") * a.i("inner"));
+                yield new CplLinear(a.i("features"), a.i("inner"), rng);
+            }
+            case "SllLinear" -> {
+                a.checkWeights((long) a.i("features") * a.i("inner"));
+                yield new SllLinear(a.i("features"), a.i("inner"), rng);
             }
             case "GroupSort" -> new GroupSort(a.i("group_size"));
             case "MaxMin" -> new MaxMin();
