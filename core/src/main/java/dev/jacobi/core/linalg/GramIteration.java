@@ -47,6 +47,8 @@ public final class GramIteration {
     /**
      * The bounds after {@code 0, …, iterations} steps on the circular convolution with {@code kernel}
      * ({@code [cout, cin, kh, kw]}) on {@code n×m} inputs: the maximum over frequencies of each frequency's bound.
+     * Half the frequencies suffice: {@code P̂[−p,−q]} is the conjugate of {@code P̂[p,q]}, with the same singular
+     * values, so rows {@code p ≤ n/2} cover them all.
      */
     public static double[] circular(Tensor kernel, int n, int m, int iterations) {
         checkIterations(iterations);
@@ -56,8 +58,9 @@ public final class GramIteration {
         double[] re = spec.re().toDoubleArray();
         double[] im = spec.im().toDoubleArray();
         int len = cout * cin;
-        double[][] perFreq = new double[n * m][];
-        Workers.forRange(n * m, 1, (f0, f1) -> {
+        int half = (n / 2 + 1) * m;
+        double[][] perFreq = new double[half][];
+        Workers.forRange(half, 1, (f0, f1) -> {
             for (int f = f0; f < f1; f++) {
                 double[] br = new double[len];
                 double[] bi = new double[len];
