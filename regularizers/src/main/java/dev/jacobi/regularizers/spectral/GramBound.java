@@ -41,13 +41,14 @@ public final class GramBound {
         int cout = s[0];
         int cin = s[1];
         int taps = s[2] * s[3];
-        int freqs = n * m;
+        // rows p ≤ n/2 of the frequencies: the others are their conjugates, with the same singular values
+        int freqs = (n / 2 + 1) * m;
         // the DFT over the taps: re = J·C, im = −J·S with C[tap, f] = cos θ, S[tap, f] = sin θ
         double[] c = new double[taps * freqs];
         double[] sn = new double[taps * freqs];
         for (int a = 0; a < s[2]; a++) {
             for (int b = 0; b < s[3]; b++) {
-                for (int p = 0; p < n; p++) {
+                for (int p = 0; p <= n / 2; p++) {
                     for (int q = 0; q < m; q++) {
                         double theta = 2 * Math.PI * ((double) p * a / n + (double) q * b / m);
                         c[(a * s[3] + b) * freqs + p * m + q] = Math.cos(theta);
