@@ -1,0 +1,68 @@
+package dev.jacobi.bench.jmh;
+
+import dev.jacobi.core.Parallel;
+import dev.jacobi.core.Rng;
+import dev.jacobi.core.Tensor;
+import dev.jacobi.core.linalg.ConvSpectra;
+import dev.jacobi.core.linalg.GramIteration;
+import dev.jacobi.regularizers.spectral.ConvSpectralNorm;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A convolution's spectral norm three ways (issue #28): the Gram-iteration bound after 6 steps
+ * ({@link GramIteration#circular}), Singla and Feizi's four bounds ({@link ConvSpectralNorm#fantasticFour}) and the
+ * exact circular norm ({@link ConvSpectra#operatorNorm}), for a {@code [c, c, 3, 3]} kernel on {@code n×n} inputs.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+public class GramBench {
+    /** Channels in and out. */
+    @Param({"16", "64"})
+    public int channels;
+
+    /** Input height and width. */
+    @Param({"16", "32"})
+    public int n;
+
+    private Tensor kernel;
+
+    /** Makes the kernel. */
+    @Setup
+    public void setup() {
+        Parallel.setThreads(2);
+        kernel = Tensor.randn(new Rng(28), channels, channels, 3, 3);
+    }
+
+    /** The Gram-iteration bound, 6 steps. */
+    @Benchmark
+    public double gram6() {
+        return GramIteration.circular(kernel, n, n, 6)[6];
+    }
+
+    /** Singla and Feizi's bound. */
+    @Benchmark
+    public double fantasticFour() {
+        return ConvSpectralNorm.fantasticFour(kernel).bound();
+    }
+
+    /** The exact circular norm. */
+    @Benchmark
+    public double exact() {
+        return ConvSpectra.operatorNorm(kernel, n, n);
+    }
+}
