@@ -59,13 +59,15 @@ public final class GramIteration {
         double[] im = spec.im().toDoubleArray();
         int len = cout * cin;
         int half = (n / 2 + 1) * m;
-        double[][] perFreq = new double[half][];
+        boolean transpose = cin > cout;
+        int rows = transpose ? cin : cout;
+        int cols = transpose ? cout : cin;
+        Iterate[] states = new Iterate[half];
         Workers.forRange(half, 1, (f0, f1) -> {
             for (int f = f0; f < f1; f++) {
                 double[] br = new double[len];
                 double[] bi = new double[len];
                 // the smaller side: a cout×cin block B, or its transpose (same singular values) when cin > cout
-                boolean transpose = cin > cout;
                 for (int i = 0; i < cout; i++) {
                     for (int j = 0; j < cin; j++) {
                         int d = transpose ? j * cout + i : i * cin + j;
@@ -73,18 +75,77 @@ public final class GramIteration {
                         bi[d] = im[f * len + i * cin + j];
                     }
                 }
-                perFreq[f] = bounds(br, bi, transpose ? cin : cout, transpose ? cout : cin, iterations,
-                        "GramIteration.circular");
+                states[f] = new Iterate(br, bi, rows, cols, "GramIteration.circular");
             }
         });
         double[] out = new double[iterations + 1];
-        java.util.Arrays.fill(out, 0);
-        for (double[] b : perFreq) {
-            for (int t = 0; t <= iterations; t++) {
-                out[t] = Math.max(out[t], b[t]);
-            }
+        java.util.List<Iterate> active = new java.util.ArrayList<>(java.util.List.of(states));
+        out[0] = screen(active, cols, 0);
+        for (int t = 1; t <= iterations; t++) {
+            Iterate[] now = active.toArray(new Iterate[0]);
+            Workers.forRange(now.length, 1, (k0, k1) -> {
+                for (int k = k0; k < k1; k++) {
+                    now[k].step();
+                }
+            });
+            out[t] = screen(active, cols, t);
         }
         return out;
+    }
+
+    /**
+     * The largest bound of the active frequencies after step {@code t}, dropping those that can no longer give the
+     * maximum: a bound {@code b = (Σᵢ σᵢ^p)^(1/p)}, {@code p = 2^(t+1)}, of a rank-{@code r} matrix is at most
+     * {@code r^(1/p)·σ₁}, so {@code b / r^(1/p)} is a lower bound of its {@code σ₁}; a frequency whose bound is below
+     * the best such lower bound has a smaller {@code σ₁} now and bounds below the maximum at every later step.
+     */
+    private static double screen(java.util.List<Iterate> active, int rank, int t) {
+        double best = 0;
+        double lower = 0;
+        double shrink = Math.pow(rank, -Math.pow(2, -(t + 1)));
+        for (Iterate it : active) {
+            best = Math.max(best, it.bound);
+            lower = Math.max(lower, it.bound * shrink);
+        }
+        double floor = lower;
+        active.removeIf(it -> it.bound < floor);
+        return best;
+    }
+
+    /** One matrix's Gram iteration, a step at a time. */
+    private static final class Iterate {
+        private double[] gr;
+        private double[] gi;
+        private int r;
+        private final int cols;
+        private double logScale;
+        private int t;
+        double bound;
+
+        Iterate(double[] re, double[] im, int rows, int cols, String op) {
+            this.gr = re;
+            this.gi = im;
+            this.r = rows;
+            this.cols = cols;
+            this.bound = frobenius(re, im);
+            if (!Double.isFinite(bound)) {
+                throw new IllegalArgumentException(op + ": the matrix has a non-finite entry");
+            }
+        }
+
+        void step() {
+            t++;
+            if (bound == 0) {
+                return; // the zero matrix: every bound is 0
+            }
+            double f = frobenius(gr, gi);
+            logScale = 2 * (logScale + Math.log(f));
+            double[][] g = gram(gr, gi, r, cols, 1 / f);
+            gr = g[0];
+            gi = g[1];
+            r = cols;
+            bound = Math.exp((Math.log(frobenius(gr, gi)) + logScale) / Math.pow(2, t));
+        }
     }
 
     private static void checkIterations(int iterations) {
@@ -93,33 +154,14 @@ public final class GramIteration {
         }
     }
 
-    /**
-     * The bounds for the complex {@code rows×cols} matrix {@code (re, im)} (row-major, {@code cols ≤ rows}; {@code im}
-     * null for a real matrix, which stays real): the first Gram step forms the {@code cols×cols} matrix {@code MᴴM},
-     * after which every iterate is Hermitian.
-     */
+    /** The bounds after {@code 0, …, iterations} steps of one real or complex matrix ({@code im} null if real). */
     private static double[] bounds(double[] re, double[] im, int rows, int cols, int iterations, String op) {
+        Iterate it = new Iterate(re, im, rows, cols, op);
         double[] out = new double[iterations + 1];
-        double f0 = frobenius(re, im);
-        if (!Double.isFinite(f0)) {
-            throw new IllegalArgumentException(op + ": the matrix has a non-finite entry");
-        }
-        out[0] = f0;
-        if (f0 == 0) {
-            return out; // the zero matrix: every bound is 0
-        }
-        double logScale = 0;
-        int r = rows;
-        double[] gr = re;
-        double[] gi = im;
+        out[0] = it.bound;
         for (int t = 1; t <= iterations; t++) {
-            double f = frobenius(gr, gi);
-            logScale = 2 * (logScale + Math.log(f));
-            double[][] g = gram(gr, gi, r, cols, 1 / f);
-            gr = g[0];
-            gi = g[1];
-            r = cols;
-            out[t] = Math.exp((Math.log(frobenius(gr, gi)) + logScale) / Math.pow(2, t));
+            it.step();
+            out[t] = it.bound;
         }
         return out;
     }
