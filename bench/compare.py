@@ -92,6 +92,24 @@ def torch_workloads(torch):
     w["circ_norm_64x64x3x3_32"] = (
         lambda: torch.linalg.matrix_norm(torch.fft.fft2(kern, s=(32, 32)).permute(2, 3, 0, 1), ord=2).max(), 0)
 
+    # Gram iteration (Delattre et al. 2023), the authors' compute_delattre2023 (lip4conv bounds.py) on the CPU, in
+    # float64 as Jacobi's GramIteration, 6 steps on a 64x64x5x5 kernel at n = 12 (the authors' notebook example)
+    kern5 = randn(64, 64, 5, 5).double()
+
+    def gram6(kern5=kern5, n=12, n_iter=6):
+        cout, cin = kern5.shape[0], kern5.shape[1]
+        ct = torch.fft.rfft2(kern5, s=(n, n)).reshape(cout, cin, -1).permute(2, 0, 1)
+        log_curr = torch.zeros(ct.shape[0], dtype=torch.float64)
+        inv = 1.0
+        for _ in range(n_iter):
+            nrm = ct.norm(dim=(1, 2))
+            ct = ct / nrm.reshape(-1, 1, 1)
+            log_curr = 2 * log_curr + nrm.log()
+            ct = torch.bmm(ct.conj().transpose(1, 2), ct)
+            inv /= 2
+        return (ct.norm(dim=(1, 2)).pow(inv) * (2 * inv * log_curr).exp()).max()
+    w["gram6_64x64x5x5_12"] = (gram6, 0)
+
     # MLP 784-512-512-10, batch 128, softmax cross-entropy
     x = torch.rand(128, 784, generator=g)
     y = torch.randint(0, 10, (128,), generator=g)

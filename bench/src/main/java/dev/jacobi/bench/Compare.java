@@ -131,6 +131,10 @@ public final class Compare {
             Tensor k = Tensor.randn(new Rng(5), 64, 64, 3, 3);
             return () -> ConvSpectra.operatorNorm(k, 32, 32);
         }));
+        w.add(new Workload("gram6_64x64x5x5_12", 0, () -> {
+            Tensor k = Tensor.randn(new Rng(5), 64, 64, 5, 5).to(dev.jacobi.core.DType.FLOAT64);
+            return () -> dev.jacobi.core.linalg.GramIteration.circular(k, 12, 12, 6);
+        }));
         w.add(new Workload("mlp_grad", 0, () -> {
             Mlp m = new Mlp();
             return m::grad;
