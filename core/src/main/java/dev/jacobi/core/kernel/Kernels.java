@@ -28,6 +28,9 @@ public interface Kernels {
     /** Dot product of two contiguous runs. */
     float dot(float[] a, int ao, float[] b, int bo, int n);
 
+    /** Dot product of two contiguous float64 runs (summation order is the implementation's). */
+    double dot(double[] a, int ao, double[] b, int bo, int n);
+
     /**
      * Small products in dot form: {@code out[oo + i·ldo + j] += dot(a[ao + i·lda ..], b[bo + j·ldb ..], n)} for
      * {@code i < ma}, {@code j < mb}, each sum formed exactly as {@link #dot} forms it.

@@ -85,6 +85,15 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public double dot(double[] a, int ao, double[] b, int bo, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += a[ao + i] * b[bo + i];
+        }
+        return s;
+    }
+
+    @Override
     public void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i++) {
             y[yo + i] += alpha * x[xo + i];

@@ -1,5 +1,6 @@
 package dev.jacobi.core.kernel;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -12,6 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the incubator module is absent. The species is a static final constant so the JIT specialises every loop.
  */
 public final class VectorKernels extends ScalarKernels {
+    /** The float64 species of the same width as the float32 one. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class,
+            jdk.incubator.vector.VectorShape.forBitSize(floatSpecies().vectorBitSize()));
     static final VectorSpecies<Float> F = floatSpecies();
     private static final int L = F.length();
 
@@ -251,6 +255,21 @@ public final class VectorKernels extends ScalarKernels {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
         float s = laneSum(acc);
+        for (; i < n; i++) {
+            s += a[ao + i] * b[bo + i];
+        }
+        return s;
+    }
+
+    @Override
+    public double dot(double[] a, int ao, double[] b, int bo, int n) {
+        int bound = D.loopBound(n);
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (; i < bound; i += D.length()) {
+            acc = DoubleVector.fromArray(D, a, ao + i).fma(DoubleVector.fromArray(D, b, bo + i), acc);
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }

@@ -14,6 +14,7 @@ import dev.jacobi.core.kernel.Workers;
  * arithmetic is in float64. (The authors' code is {@code blaisedelattre/lip4conv}, {@code bounds.py}.)
  */
 public final class GramIteration {
+    private static final dev.jacobi.core.kernel.Kernels KN = dev.jacobi.core.kernel.Backend.KERNELS;
     private GramIteration() {
     }
 
@@ -187,10 +188,7 @@ public final class GramIteration {
             }
             for (int i = 0; i < cols; i++) {
                 for (int j = i; j < cols; j++) {
-                    double sum = 0;
-                    for (int k = 0; k < rows; k++) {
-                        sum += t[i * rows + k] * t[j * rows + k];
-                    }
+                    double sum = KN.dot(t, i * rows, t, j * rows, rows);
                     or[i * cols + j] = sum * s * s;
                     or[j * cols + i] = sum * s * s;
                 }
@@ -199,23 +197,26 @@ public final class GramIteration {
         }
         double[] oi = new double[cols * cols];
         double s2 = s * s;
+        // the columns as contiguous runs, so that each entry is four SIMD dot products:
+        // conj(x)·y = (xr·yr + xi·yi) + i(xr·yi − xi·yr)
+        double[] cr = new double[cols * rows];
+        double[] ci = new double[cols * rows];
+        for (int k = 0; k < rows; k++) {
+            for (int i = 0; i < cols; i++) {
+                cr[i * rows + k] = re[k * cols + i];
+                ci[i * rows + k] = im[k * cols + i];
+            }
+        }
         for (int i = 0; i < cols; i++) {
+            int a = i * rows;
             for (int j = i; j < cols; j++) {
-                double sr = 0;
-                double si = 0;
-                for (int k = 0; k < rows; k++) {
-                    double ar = re[k * cols + i];
-                    double ai = im[k * cols + i];
-                    double br = re[k * cols + j];
-                    double bi = im[k * cols + j];
-                    // conj(a)·b
-                    sr += ar * br + ai * bi;
-                    si += ar * bi - ai * br;
-                }
-                or[i * cols + j] = sr * s2;
-                oi[i * cols + j] = si * s2;
-                or[j * cols + i] = sr * s2; // Hermitian
-                oi[j * cols + i] = -si * s2;
+                int b = j * rows;
+                double sr = (KN.dot(cr, a, cr, b, rows) + KN.dot(ci, a, ci, b, rows)) * s2;
+                double si = (KN.dot(cr, a, ci, b, rows) - KN.dot(ci, a, cr, b, rows)) * s2;
+                or[i * cols + j] = sr;
+                oi[i * cols + j] = si;
+                or[j * cols + i] = sr; // Hermitian
+                oi[j * cols + i] = -si;
             }
         }
         return new double[][] {or, oi};
