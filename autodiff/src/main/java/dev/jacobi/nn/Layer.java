@@ -383,6 +383,18 @@ public abstract class Layer {
         return new IllegalArgumentException(label() + ": " + problem);
     }
 
+    /**
+     * Throws an {@link #error} unless {@code x}'s last dim is {@code features}, then {@link #checkDtype}: the input
+     * check of the layers that act on the last dim.
+     */
+    protected void checkFeatures(Var x, int features) {
+        int[] s = x.shape();
+        if (s.length == 0 || s[s.length - 1] != features) {
+            throw error("input " + Shapes.str(s) + " does not end in " + features);
+        }
+        checkDtype(x);
+    }
+
     /** Throws unless {@code x} has this module's parameters' dtype (when it has parameters). */
     protected void checkDtype(Var x) {
         for (Parameter p : params.values()) {

@@ -2,7 +2,6 @@ package dev.jacobi.nn;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Rng;
-import dev.jacobi.core.Shapes;
 import java.util.Map;
 
 /**
@@ -46,11 +45,7 @@ public final class Linear extends Layer {
     /** {@code y = x Wᵀ + b}: {@code [..., in] → [..., out]}. */
     @Override
     public Var forward(Var x) {
-        int[] s = x.shape();
-        if (s.length == 0 || s[s.length - 1] != in) {
-            throw error("input " + Shapes.str(s) + " does not end in " + in);
-        }
-        checkDtype(x);
+        checkFeatures(x, in);
         Var y = x.matmul(weight.var().t());
         return bias == null ? y : y.add(bias.var());
     }

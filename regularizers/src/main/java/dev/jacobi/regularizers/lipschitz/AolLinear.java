@@ -2,7 +2,6 @@ package dev.jacobi.regularizers.lipschitz;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Rng;
-import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Init;
 import dev.jacobi.nn.Layer;
@@ -68,11 +67,7 @@ public final class AolLinear extends Layer implements LipschitzLayer {
     /** {@code y = x·(P·D)ᵀ + b}: {@code [..., in] → [..., out]}. */
     @Override
     public Var forward(Var x) {
-        int[] s = x.shape();
-        if (s.length == 0 || s[s.length - 1] != in) {
-            throw error("input " + Shapes.str(s) + " does not end in " + in);
-        }
-        checkDtype(x);
+        checkFeatures(x, in);
         Var y = x.matmul(rescaledWeight().t());
         return bias == null ? y : y.add(bias.var());
     }

@@ -2,7 +2,6 @@ package dev.jacobi.regularizers.lipschitz;
 
 import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Rng;
-import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.nn.Init;
 import dev.jacobi.nn.Layer;
@@ -52,11 +51,7 @@ public final class SllLinear extends Layer implements LipschitzLayer {
 
     @Override
     public Var forward(Var x) {
-        int[] s = x.shape();
-        if (s.length == 0 || s[s.length - 1] != features) {
-            throw error("input " + Shapes.str(s) + " does not end in " + features);
-        }
-        checkDtype(x);
+        checkFeatures(x, features);
         Var w = weight.var();
         Var qa = q.var().abs();
         Var qInv = qa.add(EPS).pow(-1);
