@@ -60,19 +60,21 @@ public final class Architecture {
         Layer build(String type, Arguments args);
     }
 
-    private static List<Factory> factories() {
-        List<Factory> out = new ArrayList<>();
-        java.util.ServiceLoader.load(Factory.class, Architecture.class.getClassLoader()).forEach(out::add);
-        return out;
-    }
+    /** The factories on the class path, loaded once. */
+    private static final List<Factory> FACTORIES = java.util.ServiceLoader.load(Factory.class,
+            Architecture.class.getClassLoader()).stream().map(java.util.ServiceLoader.Provider::get).toList();
 
     /** Whether {@link #describe} can describe {@code model}. */
     public static boolean describable(Layer model) {
+        return describeOrNull(model) != null;
+    }
+
+    /** {@link #describe}, or null when some layer cannot be described (what a model file then leaves out). */
+    public static String describeOrNull(Layer model) {
         try {
-            describe(model);
-            return true;
+            return describe(model);
         } catch (IllegalArgumentException e) {
-            return false; // the answer: some layer has no arguments that rebuild it
+            return null; // the answer: some layer has no arguments that rebuild it
         }
     }
 
@@ -102,7 +104,7 @@ public final class Architecture {
         Map<String, Object> config = l.config();
         String type = l.getClass().getSimpleName();
         boolean known = l.getClass().getPackageName().equals(Layer.class.getPackageName())
-                || factories().stream().anyMatch(f -> f.types().contains(type));
+                || FACTORIES.stream().anyMatch(f -> f.types().contains(type));
         if (config == null || !known) {
             throw new IllegalArgumentException("Architecture: layer " + name + " (" + l.getClass().getName()
                     + ") cannot be described by its arguments; model files with an architecture hold Sequentials of"
@@ -177,18 +179,14 @@ public final class Architecture {
         Arguments a = new Arguments(c, name + " (" + type + ")");
         Rng rng = new Rng(0); // the weights are loaded next
         // a damaged file must not make the JVM allocate gigabytes before the weights are compared with it
-        long weights = switch (type) {
-            case "Linear" -> (long) a.i("in_features") * a.i("out_features");
-            case "Conv2d" -> (long) a.i("in_channels") * a.i("out_channels") * a.i("kernel_size") * a.i("kernel_size");
-            default -> 0;
-        };
-        if (weights > MAX_WEIGHTS) {
-            throw new IllegalArgumentException(name + " (" + type + ") would have " + weights + " weights, more than "
-                    + MAX_WEIGHTS);
-        }
         return switch (type) {
-            case "Linear" -> new Linear(a.i("in_features"), a.i("out_features"), a.b("bias"), rng);
+            case "Linear" -> {
+                a.checkWeights((long) a.i("in_features") * a.i("out_features"));
+                yield new Linear(a.i("in_features"), a.i("out_features"), a.b("bias"), rng);
+            }
             case "Conv2d" -> {
+                a.checkWeights((long) a.i("in_channels") * a.i("out_channels") * a.i("kernel_size")
+                        * a.i("kernel_size"));
                 int[] st = a.ints("stride");
                 int[] pad = a.ints("padding");
                 int[] dil = a.ints("dilation");
@@ -216,7 +214,7 @@ public final class Architecture {
             case "LayerNorm" -> new LayerNorm(a.ints("normalized_shape"), a.d("eps"), a.b("elementwise_affine"));
             case "Normalize" -> new Normalize(a.doubles("mean"), a.doubles("std"));
             default -> {
-                for (Factory f : factories()) {
+                for (Factory f : FACTORIES) {
                     if (f.types().contains(type)) {
                         yield f.build(type, a);
                     }

@@ -35,8 +35,9 @@ public final class ModelFiles {
     public static void save(Layer model, Path path, int... inputShape) throws IOException {
         Map<String, String> meta = new java.util.LinkedHashMap<>();
         meta.put("format", "pt");
-        if (Architecture.describable(model)) {
-            meta.put(ARCHITECTURE, Architecture.describe(model));
+        String architecture = Architecture.describeOrNull(model);
+        if (architecture != null) {
+            meta.put(ARCHITECTURE, architecture);
         }
         if (inputShape.length > 0) {
             meta.put(INPUT, java.util.Arrays.stream(inputShape).mapToObj(String::valueOf)

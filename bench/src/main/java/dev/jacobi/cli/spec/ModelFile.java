@@ -25,8 +25,9 @@ public record ModelFile(Layer model, ModelSpec spec, int[] input, String data) {
     public static void save(Path file, Layer model, ModelSpec spec, String data) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(spec.toMetadata());
         meta.put("jacobi.data", data);
-        if (Architecture.describable(model)) {
-            meta.put(ModelFiles.ARCHITECTURE, Architecture.describe(model));
+        String architecture = Architecture.describeOrNull(model);
+        if (architecture != null) {
+            meta.put(ModelFiles.ARCHITECTURE, architecture);
         }
         Safetensors.write(file, model.stateDict(), meta);
     }
