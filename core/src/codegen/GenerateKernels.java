@@ -54,6 +54,8 @@ public final class GenerateKernels {
 
     /** GEMM bodies: {rows of A, vectors of columns}. */
     private static final int[][] GEMM_BODIES = {{6, 4}, {4, 4}, {2, 4}, {6, 2}, {4, 3}, {4, 2}};
+    /** Rows of the two-vector bodies of {@code VectorGemmKernel.narrow}: 8 with 32 registers, 4 with 16. */
+    private static final int[] NARROW_BODIES = {8, 4};
 
     private GenerateKernels() {
     }
@@ -211,6 +213,9 @@ public final class GenerateKernels {
         for (int[] rv : GEMM_BODIES) {
             s.append(gemmBody(rv[0], rv[1]));
         }
+        for (int rows : NARROW_BODIES) {
+            s.append(narrowBody(rows));
+        }
         return s.append("}\n").toString();
     }
 
@@ -258,6 +263,53 @@ public final class GenerateKernels {
             }
             s.append('\n');
         }
+        return s.append("    }\n").toString();
+    }
+
+    /**
+     * {@code narrowR} computes {@code C[co + r·ldc + i·cStep + j] = bias[r] + Σ_p a[ao + r·lda + p]·b[bo + i·bStep +
+     * bRows[p] + j]} for R rows (rows past {@code m} repeat row {@code m − 1}, whose stores then rewrite the same
+     * values), {@code i < h} and {@code L ≤ n} columns, two vectors of columns at a time: R·2 accumulators, so that
+     * each tap's R weights are read once for two vectors. The pair ends at {@code n} (overlapping the one before, or
+     * each other when {@code n < 2L}), so no masks are needed.
+     */
+    private static String narrowBody(int rows) {
+        StringBuilder s = new StringBuilder("\n    static void narrow" + rows + "(int m, int h, int n, int k, float[] a,"
+                + " int ao, int lda, float[] b, int bo, int bStep,\n            int[] bRows, float[] bias, int bOff,"
+                + " float[] c, int co, int cStep, int ldc) {\n");
+        s.append("        int last = m - 1;\n");
+        for (int r = 0; r < rows; r++) {
+            String row = r == 0 ? "0" : "Math.min(" + r + ", last)";
+            s.append("        int q").append(r).append(" = ao + ").append(row).append(" * lda, d").append(r)
+                    .append(" = co + ").append(row).append(" * ldc;\n");
+            s.append("        float z").append(r).append(" = bias == null ? 0f : bias[bOff + ").append(row)
+                    .append("];\n");
+        }
+        s.append("        for (int i = 0; i < h; i++) {\n");
+        s.append("            int bi = bo + i * bStep, ci = i * cStep;\n");
+        s.append("            for (int j = 0; j < n; j += 2 * L) {\n");
+        s.append("                int ja = n >= 2 * L ? Math.min(j, n - 2 * L) : 0;\n");
+        s.append("                int jb = n >= 2 * L ? ja + L : n - L;\n");
+        for (int r = 0; r < rows; r++) {
+            s.append("                FloatVector s").append(r).append("0 = FloatVector.broadcast(F, z").append(r)
+                    .append("), s").append(r).append("1 = s").append(r).append("0;\n");
+        }
+        s.append("                for (int p = 0; p < k; p++) {\n");
+        s.append("                    int o = bi + bRows[p];\n");
+        s.append("                    FloatVector v0 = FloatVector.fromArray(F, b, o + ja);\n");
+        s.append("                    FloatVector v1 = FloatVector.fromArray(F, b, o + jb);\n");
+        s.append("                    FloatVector x;\n");
+        for (int r = 0; r < rows; r++) {
+            s.append("                    x = FloatVector.broadcast(F, a[q").append(r).append(" + p]);\n");
+            s.append("                    s").append(r).append("0 = x.fma(v0, s").append(r).append("0); s").append(r)
+                    .append("1 = x.fma(v1, s").append(r).append("1);\n");
+        }
+        s.append("                }\n");
+        for (int r = 0; r < rows; r++) {
+            s.append("                s").append(r).append("0.intoArray(c, d").append(r).append(" + ci + ja); s")
+                    .append(r).append("1.intoArray(c, d").append(r).append(" + ci + jb);\n");
+        }
+        s.append("            }\n        }\n");
         return s.append("    }\n").toString();
     }
 }

@@ -57,20 +57,22 @@ public interface GemmKernel {
     }
 
     /**
-     * A product of few columns written straight to C (the small-k direct convolution):
-     * {@code C[co + r·ldc + j] = bias[bOff + r] + Σ_p a[ao + r·lda + p]·b[bo + bRows[p] + j]} for {@code r < m},
-     * {@code j < n}, {@code p < k} in ascending order ({@code bias} null counts as 0). Each B row must have
-     * {@code n} readable elements. This default is the plain-Java reference.
+     * A product of few columns written straight to C (the small-k direct convolution), for {@code h} rows of output
+     * at a time: {@code C[co + r·ldc + i·cStep + j] = bias[bOff + r] + Σ_p a[ao + r·lda + p]·b[bo + i·bStep + bRows[p]
+     * + j]} for {@code r < m}, {@code i < h}, {@code j < n}, {@code p < k} in ascending order ({@code bias} null counts
+     * as 0). Each B row must have {@code n} readable elements. This default is the plain-Java reference.
      */
-    default void narrow(int m, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int[] bRows,
-                        float[] bias, int bOff, float[] c, int co, int ldc) {
+    default void narrow(int m, int h, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int bStep,
+                        int[] bRows, float[] bias, int bOff, float[] c, int co, int cStep, int ldc) {
         for (int r = 0; r < m; r++) {
-            for (int j = 0; j < n; j++) {
-                float s = bias == null ? 0f : bias[bOff + r];
-                for (int p = 0; p < k; p++) {
-                    s += a[ao + r * lda + p] * b[bo + bRows[p] + j];
+            for (int i = 0; i < h; i++) {
+                for (int j = 0; j < n; j++) {
+                    float s = bias == null ? 0f : bias[bOff + r];
+                    for (int p = 0; p < k; p++) {
+                        s += a[ao + r * lda + p] * b[bo + i * bStep + bRows[p] + j];
+                    }
+                    c[co + r * ldc + i * cStep + j] = s;
                 }
-                c[co + r * ldc + j] = s;
             }
         }
     }

@@ -122,50 +122,25 @@ public final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * Eight rows at a time, one vector of columns at a time; a ragged last vector is computed again ending at
-     * {@code n}, which rewrites the same values, so no masks are needed unless {@code n < L}.
+     * Eight rows at a time with 32 registers (four with 16), two vectors of columns at a time ({@code narrowR} of
+     * {@link VectorGemmBodies}); needs {@code n ≥ L}, else the reference runs.
      */
     @Override
-    public void narrow(int m, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int[] bRows,
-                       float[] bias, int bOff, float[] c, int co, int ldc) {
+    public void narrow(int m, int h, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int bStep,
+                       int[] bRows, float[] bias, int bOff, float[] c, int co, int cStep, int ldc) {
         if (n < L) {
-            GemmKernel.super.narrow(m, n, k, a, ao, lda, b, bo, bRows, bias, bOff, c, co, ldc);
+            GemmKernel.super.narrow(m, h, n, k, a, ao, lda, b, bo, bStep, bRows, bias, bOff, c, co, cStep, ldc);
             return;
         }
-        for (int j = 0; j < n; j += L) {
-            int j0 = Math.min(j, n - L);
-            for (int r0 = 0; r0 < m; r0 += 8) {
-                int last = m - 1;
-                int r1 = Math.min(r0 + 1, last), r2 = Math.min(r0 + 2, last), r3 = Math.min(r0 + 3, last);
-                int r4 = Math.min(r0 + 4, last), r5 = Math.min(r0 + 5, last), r6 = Math.min(r0 + 6, last);
-                int r7 = Math.min(r0 + 7, last);
-                int q0 = ao + r0 * lda, q1 = ao + r1 * lda, q2 = ao + r2 * lda, q3 = ao + r3 * lda;
-                int q4 = ao + r4 * lda, q5 = ao + r5 * lda, q6 = ao + r6 * lda, q7 = ao + r7 * lda;
-                FloatVector s0 = init(bias, bOff, r0), s1 = init(bias, bOff, r1), s2 = init(bias, bOff, r2);
-                FloatVector s3 = init(bias, bOff, r3), s4 = init(bias, bOff, r4), s5 = init(bias, bOff, r5);
-                FloatVector s6 = init(bias, bOff, r6), s7 = init(bias, bOff, r7);
-                for (int p = 0; p < k; p++) {
-                    FloatVector v = FloatVector.fromArray(F, b, bo + bRows[p] + j0);
-                    s0 = FloatVector.broadcast(F, a[q0 + p]).fma(v, s0);
-                    s1 = FloatVector.broadcast(F, a[q1 + p]).fma(v, s1);
-                    s2 = FloatVector.broadcast(F, a[q2 + p]).fma(v, s2);
-                    s3 = FloatVector.broadcast(F, a[q3 + p]).fma(v, s3);
-                    s4 = FloatVector.broadcast(F, a[q4 + p]).fma(v, s4);
-                    s5 = FloatVector.broadcast(F, a[q5 + p]).fma(v, s5);
-                    s6 = FloatVector.broadcast(F, a[q6 + p]).fma(v, s6);
-                    s7 = FloatVector.broadcast(F, a[q7 + p]).fma(v, s7);
-                }
-                int o = co + j0;
-                // rows past m were clamped to m - 1: storing them again rewrites row m - 1 with the same values
-                s0.intoArray(c, o + r0 * ldc); s1.intoArray(c, o + r1 * ldc);
-                s2.intoArray(c, o + r2 * ldc); s3.intoArray(c, o + r3 * ldc);
-                s4.intoArray(c, o + r4 * ldc); s5.intoArray(c, o + r5 * ldc);
-                s6.intoArray(c, o + r6 * ldc); s7.intoArray(c, o + r7 * ldc);
+        for (int r0 = 0; r0 < m; r0 += WIDE ? 8 : 4) {
+            int rows = m - r0;
+            if (WIDE) {
+                VectorGemmBodies.narrow8(Math.min(8, rows), h, n, k, a, ao + r0 * lda, lda, b, bo, bStep, bRows,
+                        bias, bOff + r0, c, co + r0 * ldc, cStep, ldc);
+            } else {
+                VectorGemmBodies.narrow4(Math.min(4, rows), h, n, k, a, ao + r0 * lda, lda, b, bo, bStep, bRows,
+                        bias, bOff + r0, c, co + r0 * ldc, cStep, ldc);
             }
         }
-    }
-
-    private static FloatVector init(float[] bias, int bOff, int r) {
-        return bias == null ? FloatVector.zero(F) : FloatVector.broadcast(F, bias[bOff + r]);
     }
 }

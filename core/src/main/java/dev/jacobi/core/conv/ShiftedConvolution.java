@@ -224,11 +224,8 @@ final class ShiftedConvolution {
                             int o0 = u % blocks * NARROW_ROWS;
                             int m = Math.min(NARROW_ROWS, coutG - o0);
                             int oc = grp * coutG + o0;
-                            for (int i = 0; i < ho; i++) {
-                                kr.narrow(m, wo, kg, w, wOff + oc * kg, kg, xp,
-                                        (img * cin + grp * cinG) * plane + i * wp, rows, b, bo + oc, y,
-                                        ((img * cout + oc) * ho + i) * wo, ho * wo);
-                            }
+                            kr.narrow(m, ho, wo, kg, w, wOff + oc * kg, kg, xp, (img * cin + grp * cinG) * plane,
+                                    wp, rows, b, bo + oc, y, (img * cout + oc) * ho * wo, wo, ho * wo);
                         }
                     });
             return y;

@@ -186,22 +186,29 @@ class GemmTest {
             int k = 1 + rng.nextInt(20);
             float[] bias = t % 2 == 0 ? null : randomArray(rng, m + 2);
             int lda = k + rng.nextInt(3);
-            float[] cn = new float[m * (n + 2) + 1];
+            int h = 1 + rng.nextInt(3);
+            int bStep = rng.nextInt(300);
+            int cStep = n + 2;
+            int ldn = h * cStep + 1;
+            float[] cn = new float[m * ldn + 1];
             Arrays.fill(cn, Float.NaN);
-            kr.narrow(m, n, k, a, 5, lda, b, 3, bRows, bias, 2, cn, 1, n + 2);
+            kr.narrow(m, h, n, k, a, 5, lda, b, 3, bStep, bRows, bias, 2, cn, 1, cStep, ldn);
             for (int r = 0; r < m; r++) {
-                for (int j = 0; j < n + 2; j++) {
-                    float v = cn[1 + r * (n + 2) + j];
-                    if (j >= n) {
-                        assertTrue(Float.isNaN(v), kr.describe() + " narrow wrote past n at " + r + "," + j);
-                        continue;
+                for (int i = 0; i < h; i++) {
+                    for (int j = 0; j < cStep; j++) {
+                        float v = cn[1 + r * ldn + i * cStep + j];
+                        if (j >= n) {
+                            assertTrue(Float.isNaN(v), kr.describe() + " narrow wrote past n at " + r + "," + i + ","
+                                    + j);
+                            continue;
+                        }
+                        double s = bias == null ? 0 : bias[2 + r];
+                        for (int p = 0; p < k; p++) {
+                            s += (double) a[5 + r * lda + p] * b[3 + i * bStep + bRows[p] + j];
+                        }
+                        assertEquals(s, v, 1e-5 * (k + 1) * (1 + Math.abs(s)), kr.describe() + " narrow m=" + m
+                                + " h=" + h + " n=" + n + " k=" + k + " at " + r + "," + i + "," + j);
                     }
-                    double s = bias == null ? 0 : bias[2 + r];
-                    for (int p = 0; p < k; p++) {
-                        s += (double) a[5 + r * lda + p] * b[3 + bRows[p] + j];
-                    }
-                    assertEquals(s, v, 1e-5 * (k + 1) * (1 + Math.abs(s)),
-                            kr.describe() + " narrow m=" + m + " n=" + n + " k=" + k + " at " + r + "," + j);
                 }
             }
         }
