@@ -4,9 +4,10 @@ import static dev.jacobi.autodiff.Var.make;
 import static dev.jacobi.autodiff.Var.of;
 
 import dev.jacobi.core.Tensor;
+import dev.jacobi.core.linalg.Linalg;
 
 /**
- * The matrix-product primitives. Their rules are {@link Rule.Accumulating}: a factor's cotangent is added onto the
+ * The matrix-product primitives and the matrix inverse. Their rules are {@link Rule.Accumulating}: a factor's cotangent is added onto the
  * cotangent summed so far by one {@code addmm}, in place when no graph is recorded and the engine owns the sum.
  */
 final class LinalgOps {
@@ -35,6 +36,15 @@ final class LinalgOps {
                     n[1] ? productCotangent(g, mat1, mat2, 0, acc, own, 1) : null,
                     n[2] ? productCotangent(g, mat1, mat2, 1, acc, own, 2) : null};
         }, c, mat1, mat2);
+    }
+
+    /**
+     * The inverse of each square matrix in the last two dims ({@link Linalg#inv}). Rule: {@code −Yᵀ·g·Yᵀ} with
+     * {@code Y} the output, so that higher derivatives go through the output's own rule.
+     */
+    static Var inverse(Var a) {
+        return make(Op.INVERSE, Linalg.inv(a.value()), (g, out, n) -> new Var[] {
+                out.mT().matmul(g).matmul(out.mT()).neg()}, a);
     }
 
     /**

@@ -639,6 +639,14 @@ public final class Var {
         return LinalgOps.addmm(this, mat1, mat2);
     }
 
+    /**
+     * The inverse of each square matrix in the last two dims ({@code [..., n, n]}), as PyTorch's {@code inverse}
+     * ({@code torch.linalg.inv}); a singular matrix is an IllegalArgumentException. Differentiable to any order.
+     */
+    public Var inverse() {
+        return LinalgOps.inverse(this);
+    }
+
     /** The last two dims swapped. */
     public Var mT() {
         return transpose(-2, -1);

@@ -4,7 +4,6 @@ import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.PaddingMode;
 import dev.jacobi.core.Rng;
-import dev.jacobi.core.Shapes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -74,11 +73,7 @@ public final class Conv2d extends Layer {
     /** {@code [N, cin, H, W] → [N, cout, H', W']}. */
     @Override
     public Var forward(Var x) {
-        int[] s = x.shape();
-        if (s.length != 4 || s[1] != cin) {
-            throw error("input " + Shapes.str(s) + " is not [N, " + cin + ", H, W]");
-        }
-        checkDtype(x);
+        checkImages(x, cin);
         return x.conv2d(weight.var(), bias == null ? null : bias.var(), spec);
     }
 

@@ -66,16 +66,13 @@ public final class ConvTranspose2d extends Layer {
 
     @Override
     public Var forward(Var x) {
+        checkImages(x, cin);
         int[] s = x.shape();
-        if (s.length != 4 || s[1] != cin) {
-            throw error("input " + Shapes.str(s) + " is not [N, " + cin + ", H, W]");
-        }
         int h = (s[2] - 1) * spec.strideH() - 2 * spec.padH() + kernel + outputPadding;
         int w = (s[3] - 1) * spec.strideW() - 2 * spec.padW() + kernel + outputPadding;
         if (h <= 0 || w <= 0) {
             throw error("input " + Shapes.str(s) + " gives an empty output " + h + "x" + w);
         }
-        checkDtype(x);
         Var y = Var.conv2dInput(x, weight.var(), h, w, spec);
         return bias == null ? y : y.add(bias.var().reshape(1, cout, 1, 1));
     }

@@ -395,6 +395,18 @@ public abstract class Layer {
         checkDtype(x);
     }
 
+    /**
+     * Throws an {@link #error} unless {@code x} is a batch of images {@code [N, channels, H, W]}, then
+     * {@link #checkDtype}: the input check of the 2-D convolutions.
+     */
+    protected void checkImages(Var x, int channels) {
+        int[] s = x.shape();
+        if (s.length != 4 || s[1] != channels) {
+            throw error("input " + Shapes.str(s) + " is not [N, " + channels + ", H, W]");
+        }
+        checkDtype(x);
+    }
+
     /** Throws unless {@code x} has this module's parameters' dtype (when it has parameters). */
     protected void checkDtype(Var x) {
         for (Parameter p : params.values()) {

@@ -139,6 +139,9 @@ final class OpRegistry {
             Var wt = xs.get(1).t();
             return xs.get(0).matmul(wt).add(xs.get(0).tanh().matmul(wt));
         }, r -> List.of(randn(r, 3, 4), randn(r, 2, 4))));
+        // a batch of well-conditioned matrices (diagonally dominant)
+        ops.add(unary("inverse", 3, Var::inverse,
+                r -> randn(r, 2, 3, 3).add(Tensor.eye(DType.FLOAT64, 3).mul(4))));
         // shape
         ops.add(unary("reshape", 2, v -> v.reshape(4, -1), r -> randn(r, 2, 3, 2)));
         ops.add(unary("permute", 2, v -> v.permute(2, 0, 1), r -> randn(r, 2, 3, 4)));

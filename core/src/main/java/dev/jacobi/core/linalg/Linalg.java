@@ -276,6 +276,72 @@ public final class Linalg {
     }
 
     /**
+     * The inverse of each square matrix in the last two dims of {@code a} ({@code [..., n, n]}), as
+     * {@code torch.linalg.inv}: Gauss–Jordan elimination with partial pivoting in double precision, the result in
+     * {@code a}'s dtype. A singular matrix (a pivot of exactly 0 or not finite) is an IllegalArgumentException that
+     * names the batch entry and the column.
+     *
+     * @param a square matrices, batch dims first
+     * @return the inverses, same shape and dtype
+     */
+    public static Tensor inv(Tensor a) {
+        int[] s = a.shape();
+        if (s.length < 2 || s[s.length - 1] != s[s.length - 2]) {
+            throw new IllegalArgumentException("linalg.inv: need square matrices [..., n, n], got shape "
+                    + Shapes.str(s));
+        }
+        int n = s[s.length - 1];
+        double[] x = a.contiguous().toDoubleArray();
+        int batch = n == 0 ? 0 : x.length / (n * n);
+        double[] out = new double[x.length];
+        double[] m = new double[n * 2 * n];
+        for (int b = 0; b < batch; b++) {
+            // [A | I] → [I | A⁻¹]
+            Arrays.fill(m, 0);
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(x, b * n * n + i * n, m, i * 2 * n, n);
+                m[i * 2 * n + n + i] = 1;
+            }
+            for (int c = 0; c < n; c++) {
+                int piv = c;
+                for (int r = c + 1; r < n; r++) {
+                    if (Math.abs(m[r * 2 * n + c]) > Math.abs(m[piv * 2 * n + c])) {
+                        piv = r;
+                    }
+                }
+                double p = m[piv * 2 * n + c];
+                if (p == 0 || !Double.isFinite(p)) {
+                    throw new IllegalArgumentException("linalg.inv: matrix " + b + " of shape " + Shapes.str(s)
+                            + " is singular (pivot " + p + " in column " + c + "); the inversion could not be "
+                            + "completed");
+                }
+                if (piv != c) {
+                    for (int j = 0; j < 2 * n; j++) {
+                        double t = m[c * 2 * n + j];
+                        m[c * 2 * n + j] = m[piv * 2 * n + j];
+                        m[piv * 2 * n + j] = t;
+                    }
+                }
+                for (int j = 0; j < 2 * n; j++) {
+                    m[c * 2 * n + j] /= p;
+                }
+                for (int r = 0; r < n; r++) {
+                    double f = m[r * 2 * n + c];
+                    if (r != c && f != 0) {
+                        for (int j = 0; j < 2 * n; j++) {
+                            m[r * 2 * n + j] -= f * m[c * 2 * n + j];
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(m, i * 2 * n + n, out, b * n * n + i * n, n);
+            }
+        }
+        return Tensor.of(out, s).to(a.dtype());
+    }
+
+    /**
      * Spectral norm {@code ‖A‖₂ = σ_max(A)}, the largest singular value (0 for an empty matrix).
      *
      * @param a an {@code m×n} matrix

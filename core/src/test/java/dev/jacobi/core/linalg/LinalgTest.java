@@ -256,6 +256,25 @@ class LinalgTest {
         assertClose(r, again.r(), 1e-12, "unique R");
     }
 
+    @Test
+    void inverseTimesMatrixIsTheIdentityInEachBatchEntryAndKeepsTheDtype() {
+        Rng rng = new Rng(12);
+        Tensor a = Tensor.randn(rng, DType.FLOAT64, 3, 5, 5);
+        Tensor inv = Linalg.inv(a);
+        assertEquals(DType.FLOAT64, inv.dtype());
+        for (int b = 0; b < 3; b++) {
+            assertClose(Tensor.eye(DType.FLOAT64, 5), a.select(0, b).matmul(inv.select(0, b)), 1e-10, "A·A⁻¹ " + b);
+        }
+        // a zero leading pivot needs the row swap
+        Tensor swap = Tensor.of(new double[] {0, 1, 2, 3}, 2, 2);
+        assertClose(Tensor.of(new double[] {-1.5, 0.5, 1, 0}, 2, 2), Linalg.inv(swap), 1e-15, "pivoting");
+        Tensor f = Tensor.randn(rng, 4, 4).add(Tensor.eye(DType.FLOAT32, 4).mul(4));
+        assertEquals(DType.FLOAT32, Linalg.inv(f).dtype());
+        assertMessage(() -> Linalg.inv(Tensor.of(new double[] {1, 2, 2, 4}, 2, 2)), "linalg.inv", "singular",
+                "column 1");
+        assertMessage(() -> Linalg.inv(Tensor.zeros(2, 3)), "linalg.inv", "square", "[2, 3]");
+    }
+
     // ---------------------------------------------------------------- errors
 
     static void assertMessage(Runnable r, String... parts) {

@@ -17,7 +17,8 @@ public final class LipschitzLayerFactory implements Architecture.Factory {
 
     @Override
     public Set<String> types() {
-        return Set.of("BjorckLinear", "BcopConv2d", "GroupSort", "MaxMin", "AolLinear", "CplLinear", "SllLinear");
+        return Set.of("BjorckLinear", "BcopConv2d", "GroupSort", "MaxMin", "AolLinear", "CplLinear", "SllLinear",
+                "AolConv2d", "CplConv2d", "SllConv2d", "SocConv2d", "CayleyLinear", "CayleyConv2d");
     }
 
     @Override
@@ -46,6 +47,25 @@ public final class LipschitzLayerFactory implements Architecture.Factory {
             case "SllLinear" -> {
                 a.checkWeights((long) a.i("features") * a.i("inner"));
                 yield new SllLinear(a.i("features"), a.i("inner"), rng);
+            }
+            case "CayleyLinear" -> {
+                a.checkWeights((long) a.i("in_features") * a.i("out_features"));
+                yield new CayleyLinear(a.i("in_features"), a.i("out_features"), a.b("bias"), rng);
+            }
+            case "AolConv2d", "SocConv2d", "CayleyConv2d" -> {
+                long c = Math.max(a.i("in_channels"), a.i("out_channels"));
+                a.checkWeights(c * c * a.i("kernel_size") * a.i("kernel_size"));
+                int cin = a.i("in_channels");
+                int cout = a.i("out_channels");
+                int k = a.i("kernel_size");
+                yield type.equals("AolConv2d") ? new AolConv2d(cin, cout, k, a.b("bias"), rng)
+                        : type.equals("SocConv2d") ? new SocConv2d(cin, cout, k, a.b("bias"), rng)
+                        : new CayleyConv2d(cin, cout, k, a.b("bias"), rng);
+            }
+            case "CplConv2d", "SllConv2d" -> {
+                a.checkWeights((long) a.i("channels") * a.i("inner") * a.i("kernel_size") * a.i("kernel_size"));
+                yield type.equals("CplConv2d") ? new CplConv2d(a.i("channels"), a.i("inner"), a.i("kernel_size"), rng)
+                        : new SllConv2d(a.i("channels"), a.i("inner"), a.i("kernel_size"), rng);
             }
             case "GroupSort" -> new GroupSort(a.i("group_size"));
             case "MaxMin" -> new MaxMin();

@@ -1,7 +1,9 @@
 package dev.jacobi.regularizers.spectral;
 
 import dev.jacobi.autodiff.Var;
+import dev.jacobi.core.Conv2dSpec;
 import dev.jacobi.core.DType;
+import dev.jacobi.core.PaddingMode;
 import dev.jacobi.core.Shapes;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.core.linalg.GramIteration;
@@ -72,6 +74,50 @@ public final class GramBound {
         Var perFreq = iterate(e, t, new int[] {1, 2});
         // every singular value appears twice in the embedding: the Schatten-2^(t+1) norm is 2^(2^-(t+1)) times larger
         return perFreq.amax(new int[] {0}, false).div(Math.pow(2, Math.pow(2, -(t + 1))));
+    }
+
+    /**
+     * Delattre, Barthélemy and Allauzen's bound (arXiv 2402.00240, 2024; {@code compute_delattre2024} of lip4conv) on
+     * the spectral norm of the convolution with {@code kernel} ({@code [cout, cin, kh, kw]}, stride 1) on inputs of
+     * any size, with zero padding of any amount (and circular padding too): {@code t ≥ 1} times, the kernel is
+     * scaled to unit Frobenius norm and replaced by its full self-correlation ({@code G ← conv2d(G, G)} with padding
+     * {@code kh − 1, kw − 1}, the kernel of {@code G·Gᵀ}, spatially {@code 2kh − 1} wide), and then
+     * {@code σ ≤ max_i (Σ_{j,u,v} |G_ij[u,v]|)^(2^−t)}, scales put back. The row sum bounds the norm of {@code (KKᵀ)^(2^(t−1))} on
+     * the infinite grid, of which a zero-padded or valid convolution is a restriction. Like the authors, the
+     * kernel is first transposed when {@code cin > cout}. Each step doubles the kernel's width, so {@code t} stays
+     * small (the authors' default is 4; a 3×3 kernel is then 33×33).
+     */
+    public static Var zeroPadding(Var kernel, int t) {
+        int[] s = kernel.shape();
+        if (s.length != 4) {
+            throw new IllegalArgumentException("GramBound.zeroPadding: need a kernel [cout, cin, kh, kw], got "
+                    + Shapes.str(s));
+        }
+        if (t < 1 || t > 8) {
+            throw new IllegalArgumentException("GramBound.zeroPadding: steps must be in [1, 8] (each doubles the"
+                    + " kernel's width), got " + t);
+        }
+        Var g = s[1] > s[0] ? kernel.transpose(0, 1) : kernel;
+        Var logScale = null;
+        for (int i = 0; i < t; i++) {
+            Var f = g.square().sum().sqrt();
+            Var logF = f.log().mul(2);
+            logScale = logScale == null ? logF : logScale.mul(2).add(logF);
+            g = selfCorrelation(g.div(f));
+        }
+        Var rowSum = g.abs().sum(new int[] {1, 2, 3}, false).amax(new int[] {0}, false);
+        return rowSum.log().add(logScale).div(Math.pow(2, t)).exp();
+    }
+
+    /**
+     * The kernel of {@code K·Kᵀ} for the convolution with {@code kernel} ({@code [cout, cin, kh, kw]}) on the infinite
+     * grid: its full self-correlation {@code G[i, j, u, v] = Σ_{c,p,q} K[i, c, u + p − kh + 1, v + q − kw + 1]·
+     * K[j, c, p, q]}, {@code [cout, cout, 2kh − 1, 2kw − 1]} (a convolution of the kernel with itself, padding
+     * {@code kh − 1, kw − 1}). Pass {@code K.transpose(0, 1)} for {@code KᵀK}.
+     */
+    public static Var selfCorrelation(Var kernel) {
+        int[] s = kernel.shape();
+        return kernel.conv2d(kernel, null, new Conv2dSpec(1, 1, s[2] - 1, s[3] - 1, 1, 1, 1, PaddingMode.ZEROS));
     }
 
     private static void checkSteps(int t) {

@@ -121,6 +121,55 @@ class GramIterationTest {
                 4, 3), 2, 1e-6);
     }
 
+    /**
+     * Delattre et al. 2024's bound holds for the zero-padded convolution (its exact norm by power iteration, a
+     * lower estimate) and for the circular one, at every step count and several input sizes, on random and trained
+     * kernels; its Var form passes order-2 checks. The gaps are printed (bench/RESULTS.md records them).
+     */
+    @Test
+    void theZeroPaddingBoundHoldsForZeroPaddedAndCircularConvolutions() {
+        Rng r = new Rng(31);
+        List<Tensor> kernels = new ArrayList<>();
+        int[][] shapes = {{8, 8, 3, 3}, {16, 8, 3, 3}, {8, 16, 3, 3}, {8, 3, 3, 3}, {6, 1, 5, 5}, {12, 12, 1, 1},
+            {6, 6, 5, 5}, {4, 4, 2, 2}};
+        for (int[] s : shapes) {
+            kernels.add(Tensor.randn(r, DType.FLOAT64, s));
+            kernels.add(Tensor.randn(r, DType.FLOAT64, s).mul(0.01));
+        }
+        for (long seed = 1; seed <= 2; seed++) {
+            kernels.addAll(trainedKernels(seed));
+        }
+        assertTrue(kernels.size() >= 20);
+        for (int i = 0; i < kernels.size(); i++) {
+            Tensor k = kernels.get(i);
+            String what = "kernel " + i + " " + dev.jacobi.core.Shapes.str(k.shape());
+            double[] bounds = new double[4];
+            for (int t = 1; t <= 4; t++) {
+                bounds[t - 1] = GramBound.zeroPadding(Var.of(k), t).value().item();
+            }
+            StringBuilder gaps = new StringBuilder(what + ": bound/exact at t=1..4");
+            for (int n : new int[] {5, 12}) {
+                dev.jacobi.core.Conv2dSpec same = dev.jacobi.core.Conv2dSpec.of(1, (k.shape()[2] - 1) / 2);
+                double zero = ConvSpectralNorm.operatorNorm(k, same, n, n, false, 400);
+                double circular = ConvSpectra.operatorNorm(k, n, n);
+                gaps.append(", n=").append(n).append(':');
+                for (int t = 1; t <= 4; t++) {
+                    assertTrue(bounds[t - 1] >= zero * (1 - 1e-9), what + " n=" + n + " t=" + t + ": bound "
+                            + bounds[t - 1] + " < zero-padded norm " + zero);
+                    assertTrue(bounds[t - 1] >= circular * (1 - 1e-9), what + " n=" + n + " t=" + t + ": bound "
+                            + bounds[t - 1] + " < circular norm " + circular);
+                    gaps.append(String.format(" %.4f", bounds[t - 1] / zero));
+                }
+            }
+            System.out.println(gaps);
+        }
+        dev.jacobi.autodiff.GradCheck.check("gram zero padding", v -> GramBound.zeroPadding(v, 2),
+                Tensor.randn(r, DType.FLOAT64, 3, 2, 3, 3), 2, 1e-6);
+        assertThrows(IllegalArgumentException.class, () -> GramBound.zeroPadding(Var.of(Tensor.zeros(2, 2)), 2));
+        assertThrows(IllegalArgumentException.class, () -> GramBound.zeroPadding(Var.of(Tensor.zeros(2, 2, 3, 3)),
+                0));
+    }
+
     @Test
     void thePenaltySumsEachLayersBoundAtItsInputSize() {
         Rng r = new Rng(31);
