@@ -70,7 +70,7 @@ public final class MemoryProbe {
     }
 
     /** Bytes allocated so far by every live thread. */
-    private static long allocated() {
+    public static long allocated() {
         com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long sum = 0;
         for (long v : b.getThreadAllocatedBytes(b.getAllThreadIds())) {
