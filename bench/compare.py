@@ -109,6 +109,25 @@ def torch_workloads(torch):
             inv /= 2
         return (ct.norm(dim=(1, 2)).pow(inv) * (2 * inv * log_curr).exp()).max()
     w["gram6_64x64x5x5_12"] = (gram6, 0)
+    # the same over channels and input sizes (issue #28's grid: 16 to 256 channels, 16x16 to 64x64 inputs), 3x3
+    for c, n in ((16, 16), (16, 64), (64, 32), (256, 32)):
+        k3 = randn(c, c, 3, 3).double()
+        w["gram6_%dx%dx3x3_%d" % (c, c, n)] = ((lambda k3=k3, n=n: gram6(k3, n, 6)), 0)
+
+    # the zero-padding bound (Delattre et al. 2024), the authors' compute_spectral_rescaling_conv, 3 steps
+    def zeropad(kern, n_iter=3):
+        kkt = kern
+        log_curr = 0
+        for _ in range(n_iter):
+            nrm = kkt.norm()
+            kkt = kkt / nrm
+            log_curr = 2 * (log_curr + nrm.log())
+            kkt = F.conv2d(kkt, kkt, padding=kkt.shape[-1] - 1)
+        inv = 2.0 ** -n_iter
+        return (kkt.abs().sum(dim=(1, 2, 3)).pow(inv) * torch.exp(log_curr * inv)).max()
+    for c in (16, 64):
+        kz = randn(c, c, 3, 3).double()
+        w["zeropad3_%dx%dx3x3" % (c, c)] = ((lambda kz=kz: zeropad(kz)), 0)
 
     # MLP 784-512-512-10, batch 128, softmax cross-entropy
     x = torch.rand(128, 784, generator=g)

@@ -135,6 +135,22 @@ public final class Compare {
             Tensor k = Tensor.randn(new Rng(5), 64, 64, 5, 5).to(dev.jacobi.core.DType.FLOAT64);
             return () -> dev.jacobi.core.linalg.GramIteration.circular(k, 12, 12, 6);
         }));
+        for (int[] cn : new int[][] {{16, 16}, {16, 64}, {64, 32}, {256, 32}}) {
+            w.add(new Workload("gram6_" + cn[0] + "x" + cn[0] + "x3x3_" + cn[1], 0, () -> {
+                Tensor k = Tensor.randn(new Rng(5), cn[0], cn[0], 3, 3).to(dev.jacobi.core.DType.FLOAT64);
+                return () -> dev.jacobi.core.linalg.GramIteration.circular(k, cn[1], cn[1], 6);
+            }));
+        }
+        for (int c : new int[] {16, 64}) {
+            w.add(new Workload("zeropad3_" + c + "x" + c + "x3x3", 0, () -> {
+                Tensor k = Tensor.randn(new Rng(5), c, c, 3, 3).to(dev.jacobi.core.DType.FLOAT64);
+                return () -> {
+                    try (var ignored = Autodiff.noGrad()) {
+                        dev.jacobi.regularizers.spectral.GramBound.zeroPadding(Var.of(k), 3).value().item();
+                    }
+                };
+            }));
+        }
         w.add(new Workload("mlp_grad", 0, () -> {
             Mlp m = new Mlp();
             return m::grad;

@@ -1,11 +1,14 @@
 package dev.jacobi.bench.jmh;
 
+import dev.jacobi.autodiff.Autodiff;
+import dev.jacobi.autodiff.Var;
 import dev.jacobi.core.Parallel;
 import dev.jacobi.core.Rng;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.core.linalg.ConvSpectra;
 import dev.jacobi.core.linalg.GramIteration;
 import dev.jacobi.regularizers.spectral.ConvSpectralNorm;
+import dev.jacobi.regularizers.spectral.GramBound;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,9 +23,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A convolution's spectral norm three ways (issue #28): the Gram-iteration bound after 6 steps
- * ({@link GramIteration#circular}), Singla and Feizi's four bounds ({@link ConvSpectralNorm#fantasticFour}) and the
- * exact circular norm ({@link ConvSpectra#operatorNorm}), for a {@code [c, c, 3, 3]} kernel on {@code n×n} inputs.
+ * A convolution's spectral norm four ways (issue #28): the Gram-iteration bound after 6 steps
+ * ({@link GramIteration#circular}), Singla and Feizi's four bounds ({@link ConvSpectralNorm#fantasticFour}), the
+ * zero-padding bound and the exact circular norm ({@link ConvSpectra#operatorNorm}), for a {@code [c, c, 3, 3]}
+ * kernel on {@code n×n} inputs, 16 to 256 channels and 16×16 to 64×64 inputs.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,11 +36,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 public class GramBench {
     /** Channels in and out. */
-    @Param({"16", "64"})
+    @Param({"16", "64", "256"})
     public int channels;
 
     /** Input height and width. */
-    @Param({"16", "32"})
+    @Param({"16", "32", "64"})
     public int n;
 
     private Tensor kernel;
@@ -58,6 +62,18 @@ public class GramBench {
     @Benchmark
     public double fantasticFour() {
         return ConvSpectralNorm.fantasticFour(kernel).bound();
+    }
+
+    /**
+     * The zero-padding bound of Delattre et al. 2024 ({@link GramBound#zeroPadding}), 2 steps (each doubles the
+     * correlated kernel's width; its cost does not depend on {@code n}), in float32 as a training penalty would run
+     * it.
+     */
+    @Benchmark
+    public double zeroPadding2() {
+        try (var ignored = Autodiff.noGrad()) {
+            return GramBound.zeroPadding(Var.of(kernel), 2).value().item();
+        }
     }
 
     /** The exact circular norm. */

@@ -10,7 +10,7 @@ import dev.jacobi.core.kernel.Workers;
  * M ← MᴴM; r ← 2(r + log f)}; then {@code σ₁ ≤ ‖M‖_F^(2^-t)·exp(r·2^-t)}, since after the loop
  * {@code ‖M‖_F·e^r = (Σᵢ σᵢ^(2^(t+1)))^(1/2)}, a Schatten norm of the original. Every {@code t} gives an upper bound,
  * and the gap shrinks like {@code (σ₂/σ₁)^(2^(t+1))}. For a circular convolution the iteration runs on the matrices of
- * every frequency of the kernel's 2-D DFT ({@link ConvSpectra#kernelSpectrum}), and the bound is their maximum. All
+ * every frequency of the kernel's 2-D DFT (as {@link ConvSpectra#kernelSpectrum}), and the bound is their maximum. All
  * arithmetic is in float64. (The authors' code is {@code blaisedelattre/lip4conv}, {@code bounds.py}.)
  */
 public final class GramIteration {
@@ -49,68 +49,81 @@ public final class GramIteration {
      * The bounds after {@code 0, …, iterations} steps on the circular convolution with {@code kernel}
      * ({@code [cout, cin, kh, kw]}) on {@code n×m} inputs: the maximum over frequencies of each frequency's bound.
      * Half the frequencies suffice: {@code P̂[−p,−q]} is the conjugate of {@code P̂[p,q]}, with the same singular
-     * values, so rows {@code p ≤ n/2} cover them all.
+     * values, so rows {@code p ≤ n/2} cover them all. The frequencies are iterated a few at a time (one per thread
+     * and then some), in order of decreasing Frobenius norm, so memory stays at a few of them, not the whole
+     * spectrum ({@code 2·n·m·cout·cin} doubles: 4 GB for 256 channels on 64×64). A frequency stops, or is never
+     * started, once its bound is below {@code b_T·rank^(−2^−(T+1))} of a finished one, a lower bound of that one's
+     * {@code σ₁}: its bounds at later steps are then below the maximum, so every entry is the maximum over all
+     * frequencies.
      */
     public static double[] circular(Tensor kernel, int n, int m, int iterations) {
         checkIterations(iterations);
-        Fft.Complex spec = ConvSpectra.kernelSpectrum(kernel.to(dev.jacobi.core.DType.FLOAT64), n, m);
-        int cout = kernel.shape()[0];
-        int cin = kernel.shape()[1];
-        double[] re = spec.re().toDoubleArray();
-        double[] im = spec.im().toDoubleArray();
+        KernelTaps k = new KernelTaps(kernel.to(dev.jacobi.core.DType.FLOAT64), n, m, "GramIteration.circular");
+        int cout = k.cout;
+        int cin = k.cin;
         int len = cout * cin;
         int half = (n / 2 + 1) * m;
         boolean transpose = cin > cout;
         int rows = transpose ? cin : cout;
         int cols = transpose ? cout : cin;
-        Iterate[] states = new Iterate[half];
-        Workers.forRange(half, 1, (f0, f1) -> {
-            for (int f = f0; f < f1; f++) {
+        double[] fro2 = k.frobenius2();
+        Integer[] order = new Integer[half];
+        for (int f = 0; f < half; f++) {
+            order[f] = f;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(fro2[b], fro2[a]));
+        double shrink = Math.pow(cols, -Math.pow(2, -(iterations + 1)));
+        double[] out = new double[iterations + 1];
+        double[] lower = {0};
+        int batch = 2 * Workers.threads();
+        for (int start = 0; start < half; start += batch) {
+            if (Math.sqrt(fro2[order[start]]) * (1 + 1e-9) < lower[0]) {
+                break; // sorted: no later frequency can start either
+            }
+            int from = start;
+            Workers.forRange(Math.min(batch, half - start), 1, (i0, i1) -> {
                 double[] br = new double[len];
                 double[] bi = new double[len];
-                // the smaller side: a cout×cin block B, or its transpose (same singular values) when cin > cout
-                for (int i = 0; i < cout; i++) {
-                    for (int j = 0; j < cin; j++) {
-                        int d = transpose ? j * cout + i : i * cin + j;
-                        br[d] = re[f * len + i * cin + j];
-                        bi[d] = im[f * len + i * cin + j];
+                for (int i = i0; i < i1; i++) {
+                    int f = order[from + i];
+                    double floor;
+                    synchronized (out) {
+                        floor = lower[0];
+                    }
+                    if (Math.sqrt(fro2[f]) * (1 + 1e-9) < floor) {
+                        continue;
+                    }
+                    k.spectrum(f / m, f % m, br, bi);
+                    double[] gr = new double[len];
+                    double[] gi = new double[len];
+                    // the smaller side: a cout×cin block B, or its transpose (same singular values) when cin > cout
+                    for (int a = 0; a < cout; a++) {
+                        for (int c = 0; c < cin; c++) {
+                            int d = transpose ? c * cout + a : a * cin + c;
+                            gr[d] = br[a * cin + c];
+                            gi[d] = bi[a * cin + c];
+                        }
+                    }
+                    Iterate it = new Iterate(gr, gi, rows, cols, "GramIteration.circular");
+                    double[] b = new double[iterations + 1];
+                    b[0] = it.bound;
+                    int done = 0;
+                    while (done < iterations && it.bound >= floor) {
+                        it.step();
+                        b[++done] = it.bound;
+                    }
+                    synchronized (out) {
+                        for (int t = 0; t <= done; t++) {
+                            out[t] = Math.max(out[t], b[t]);
+                        }
+                        if (done == iterations) {
+                            lower[0] = Math.max(lower[0], b[iterations] * shrink);
+                        }
                     }
                 }
-                states[f] = new Iterate(br, bi, rows, cols, "GramIteration.circular");
-            }
-        });
-        double[] out = new double[iterations + 1];
-        java.util.List<Iterate> active = new java.util.ArrayList<>(java.util.List.of(states));
-        out[0] = screen(active, cols, 0);
-        for (int t = 1; t <= iterations; t++) {
-            Iterate[] now = active.toArray(new Iterate[0]);
-            Workers.forRange(now.length, 1, (k0, k1) -> {
-                for (int k = k0; k < k1; k++) {
-                    now[k].step();
-                }
             });
-            out[t] = screen(active, cols, t);
         }
         return out;
-    }
-
-    /**
-     * The largest bound of the active frequencies after step {@code t}, dropping those that can no longer give the
-     * maximum: a bound {@code b = (Σᵢ σᵢ^p)^(1/p)}, {@code p = 2^(t+1)}, of a rank-{@code r} matrix is at most
-     * {@code r^(1/p)·σ₁}, so {@code b / r^(1/p)} is a lower bound of its {@code σ₁}; a frequency whose bound is below
-     * the best such lower bound has a smaller {@code σ₁} now and bounds below the maximum at every later step.
-     */
-    private static double screen(java.util.List<Iterate> active, int rank, int t) {
-        double best = 0;
-        double lower = 0;
-        double shrink = Math.pow(rank, -Math.pow(2, -(t + 1)));
-        for (Iterate it : active) {
-            best = Math.max(best, it.bound);
-            lower = Math.max(lower, it.bound * shrink);
-        }
-        double floor = lower;
-        active.removeIf(it -> it.bound < floor);
-        return best;
     }
 
     /** One matrix's Gram iteration, a step at a time. */
