@@ -26,11 +26,11 @@ import picocli.CommandLine.Parameters;
  * so a run stopped by Ctrl-C, SIGTERM or the time budget continues where it stopped when started again.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = "Reproduce a paper's experiment at CPU scale: bietti, mustafa, bcop, fantastic-four, roll, lipschitz-layers or all."
-                + "%nEach prints its table beside the paper's numbers, says whether the claim was reproduced and"
-                + " writes report.md, results.json, log.jsonl and PNG plots to DIR/NAME/. Finished runs are kept in"
-                + " DIR/NAME/runs-full/ (or runs-quick/): run the same command again to continue after Ctrl-C,"
-                + " SIGTERM or --max-minutes.",
+        description = "Reproduce a paper's experiment at CPU scale: bietti, mustafa, bcop, fantastic-four, roll,"
+                + " lipschitz-layers or all.%nEach prints its table beside the paper's numbers, says whether the claim"
+                + " was reproduced and writes report.md, results.json, log.jsonl and PNG plots to DIR/NAME/."
+                + " Finished runs are kept in DIR/NAME/runs-full/ (or runs-quick/): run the same command again to"
+                + " continue after Ctrl-C, SIGTERM or --max-minutes.",
         footer = {"%nExamples:",
                 "  jacobi reproduce roll --quick        ROLL margins and linear regions, ~1 min",
                 "  jacobi reproduce all --quick         every experiment, small",
@@ -39,7 +39,8 @@ import picocli.CommandLine.Parameters;
                 "  jacobi reproduce mustafa --seeds 5   five seeds per configuration",
                 "%nExit codes: 0 done, 3 stopped at --max-minutes (partial report), 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class ReproduceCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "bietti, mustafa, bcop, fantastic-four, roll, lipschitz-layers or all")
+    @Parameters(index = "0", paramLabel = "NAME", description = "bietti, mustafa, bcop, fantastic-four, roll,"
+            + " lipschitz-layers or all")
     String name;
 
     @Option(names = "--quick",

@@ -113,7 +113,7 @@ class ReproduceCommandTest {
         Object[] r = cli("reproduce", "nope");
         assertNotEquals(0, r[0]);
         String err = (String) r[2];
-        assertTrue(err.contains("'nope'") && err.contains("bietti, mustafa, bcop, fantastic-four, roll, all"), err);
+        assertTrue(err.contains("'nope'") && err.contains("bietti, mustafa, bcop, fantastic-four, roll, lipschitz-layers, all"), err);
     }
 
     @Test
