@@ -171,8 +171,8 @@ final class ReproBcop implements Reproduction {
         return z.nTest() >= split.test().size() ? split.test() : split.test().balancedSubset(z.nTest(), 22);
     }
 
-    /** The logits of {@code x} in batches of 1,000, without a graph. */
-    private static Tensor logits(Layer net, Tensor x) {
+    /** The logits of {@code x} in batches of 1,000, without a graph (the model is put in eval mode). */
+    static Tensor logits(Layer net, Tensor x) {
         net.eval();
         int n = x.shape()[0];
         List<Tensor> parts = new ArrayList<>();

@@ -41,6 +41,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Seven 1-Lipschitz layer types in one small network, in the spirit of Prach, Brau, Buttazzo and Lampert's comparison
@@ -187,7 +188,7 @@ final class ReproLipschitzLayers implements Reproduction {
         double peakHeap = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum() / 1e6;
         double lip = LipschitzBound.of(net, new int[] {1, 28, 28}).product();
         Dataset test = split.test();
-        Tensor logits = logits(net, Repro.images(test));
+        Tensor logits = ReproBcop.logits(net, Repro.images(test));
         double[] cert = Certify.certifiedAccuracy(logits, test.labels(), lip, EPS);
         int m = Math.min(z.pgd(), test.size());
         int[] idx = new int[m];
@@ -195,7 +196,7 @@ final class ReproLipschitzLayers implements Reproduction {
         Tensor xs = test.images(idx);
         int[] ys = Arrays.copyOf(test.labels(), m);
         double pgd = Repro.pgdAccuracy(net, xs, ys, EPS[CERT], PGD_STEPS, seed);
-        double certSub = Certify.certifiedAccuracy(logits(net, xs), ys, lip, EPS[CERT])[0];
+        double certSub = Certify.certifiedAccuracy(ReproBcop.logits(net, xs), ys, lip, EPS[CERT])[0];
         double jac = Robustness.jacobianNorm(net, test.images(Arrays.copyOf(idx, Math.min(20, m))), 10);
         long steps = Repro.steps(z.train(), BATCH, z.epochs());
         return Repro.map("certifiedAccuracy", cert, "lipschitzBound", lip, "secondsPerEpoch", seconds / z.epochs(),
@@ -204,21 +205,8 @@ final class ReproLipschitzLayers implements Reproduction {
                 "parameters", net.parameters().stream().mapToLong(p -> p.value().numel()).sum());
     }
 
-    /** The logits of {@code x} in batches of 1,000, without a graph. */
-    private static Tensor logits(Layer net, Tensor x) {
-        net.eval();
-        int n = x.shape()[0];
-        List<Tensor> parts = new ArrayList<>();
-        for (int i = 0; i < n; i += 1000) {
-            int from = i;
-            int len = Math.min(1000, n - i);
-            parts.add(Repro.noGrad(() -> net.forward(Var.of(x.narrow(0, from, len))).value()));
-        }
-        return Tensor.cat(parts, 0);
-    }
-
-    /** The largest value of {@code key} over every method and data set of one seed. */
-    private static double maxOver(Claim.Seed s, boolean quick, java.util.function.ToDoubleFunction<Map<String, Object>> f) {
+    /** The largest value of {@code f} over the units of every method and data set of one seed. */
+    private static double maxOver(Claim.Seed s, boolean quick, ToDoubleFunction<Map<String, Object>> f) {
         double max = Double.NEGATIVE_INFINITY;
         for (String set : sets(quick)) {
             for (String method : METHODS) {
