@@ -63,12 +63,9 @@ record Claim(String id, String statement, String paperValue, double lo, double h
         for (int s = 0; s < seeds; s++) {
             values.add(metric.applyAsDouble(new Seed(results, s)));
         }
-        double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        double var = 0;
-        for (double v : values) {
-            var += (v - mean) * (v - mean);
-        }
-        double std = values.size() > 1 ? Math.sqrt(var / (values.size() - 1)) : 0;
+        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+        double mean = Repro.mean(v);
+        double std = Repro.std(v);
         boolean ok = mean - std >= lo && mean + std <= hi;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);

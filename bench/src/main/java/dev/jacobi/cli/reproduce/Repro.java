@@ -252,6 +252,16 @@ public final class Repro {
         return Arrays.stream(v).average().orElse(Double.NaN);
     }
 
+    /** The sample standard deviation of {@code v} (0 for fewer than two values). */
+    static double std(double[] v) {
+        double mean = mean(v);
+        double var = 0;
+        for (double x : v) {
+            var += (x - mean) * (x - mean);
+        }
+        return v.length > 1 ? Math.sqrt(var / (v.length - 1)) : 0;
+    }
+
     /** A percentage with one decimal, e.g. {@code 97.3%}. */
     static String pct(double fraction) {
         return String.format(Locale.ROOT, "%.1f%%", 100 * fraction);

@@ -335,13 +335,7 @@ final class ReproLipschitzLayers implements Reproduction {
     }
 
     private static String meanStd(double[] v, String unit) {
-        double mean = Repro.mean(v);
-        double var = 0;
-        for (double x : v) {
-            var += (x - mean) * (x - mean);
-        }
-        double std = v.length > 1 ? Math.sqrt(var / (v.length - 1)) : 0;
-        return String.format(java.util.Locale.ROOT, "%.3g ± %.2g%s", mean, std, unit);
+        return String.format(java.util.Locale.ROOT, "%.3g ± %.2g%s", Repro.mean(v), Repro.std(v), unit);
     }
 
     /**

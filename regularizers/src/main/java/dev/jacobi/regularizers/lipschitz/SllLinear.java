@@ -53,11 +53,8 @@ public final class SllLinear extends Layer implements LipschitzLayer {
     public Var forward(Var x) {
         checkFeatures(x, features);
         Var w = weight.var();
-        Var qa = q.var().abs();
-        Var qInv = qa.add(EPS).pow(-1);
-        // |q_i⁻¹ (WWᵀ)_ij q_j| summed over j
-        Var scaled = w.matmul(w.t()).mul(qInv.reshape(inner, 1)).mul(qa.reshape(1, inner)).abs();
-        Var t = scaled.sum(new int[] {1}, false).add(EPS).pow(-1).mul(2);
+        // a dense layer is the 1×1 convolution: G = WWᵀ, tᵢ = 2 / Σⱼ |qᵢ⁻¹ (WWᵀ)ᵢⱼ qⱼ|
+        Var t = SllConv2d.scales(w.reshape(inner, features, 1, 1), q.var());
         Var h = x.matmul(w.t()).add(bias.var()).relu().mul(t).matmul(w);
         return x.sub(h);
     }

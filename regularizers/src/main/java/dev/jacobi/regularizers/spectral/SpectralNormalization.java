@@ -80,10 +80,7 @@ public final class SpectralNormalization extends Layer {
         int[] s = x.shape();
         Parameter w = weight();
         if (layer instanceof Conv2d c) {
-            int cin = w.shape()[1] * c.spec().groups();
-            if (s.length != 4 || s[1] != cin) {
-                throw error("input " + Shapes.str(s) + " is not [N, " + cin + ", H, W]");
-            }
+            checkImages(x, w.shape()[1] * c.spec().groups());
             if (sn == null || (mode == Mode.OPERATOR && (inputSize[0] != s[2] || inputSize[1] != s[3]))) {
                 inputSize = new int[] {s[2], s[3]};
                 sn = mode == Mode.OPERATOR
