@@ -37,6 +37,14 @@ public final class Cli implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Cli()).setUsageHelpWidth(120);
         StringBuilder regs = new StringBuilder("%nRegularizers and constraints for --reg NAME=λ[,key=value...]:%n");
         Regs.HELP.forEach((k, v) -> regs.append(String.format("  %-12s %s%%n", k, v)));
+        // sweep comes from the sweep module when it is on the class path; otherwise a stub says how to get it
+        for (Subcommand s : java.util.ServiceLoader.load(Subcommand.class)) {
+            cl.addSubcommand(s.command());
+        }
+        if (!cl.getSubcommands().containsKey("sweep")) {
+            cl.addSubcommand(new SweepStub());
+            cl.getSubcommands().get("sweep").setUnmatchedOptionsArePositionalParams(true);
+        }
         // JMH's own options (-f, -wi, -p, ...) pass through to JMH
         cl.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
         cl.getSubcommands().get("example").setUnmatchedOptionsArePositionalParams(true); // --tiny and the like
@@ -66,7 +74,7 @@ public final class Cli implements Callable<Integer> {
      * An error as one line for the user: its message, which names the file or option and the problem; never a Java
      * class name, except for an internal error without a message, which points to {@code --verbose}.
      */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         if (e instanceof OutOfMemoryError) {
             return String.format(java.util.Locale.ROOT, "out of memory (the JVM's heap is %.1f GB): use a smaller model"
                     + " or batch, or a larger heap (JACOBI_JAVA_OPTS=-Xmx...)", Runtime.getRuntime().maxMemory() / 1e9);
@@ -210,6 +218,21 @@ public final class Cli implements Callable<Integer> {
             dev.jacobi.datasets.Official.download(name, dir);
             System.out.println("done; every file's SHA-256 matched");
             return 0;
+        }
+    }
+
+    /** {@code jacobi sweep} where the sweep module is not on the class path: says how to run it. */
+    @Command(name = "sweep", description = "Run a grid of training runs as Apache Spark tasks (the sweep module;"
+            + " run it through ./jacobi).")
+    static final class SweepStub implements Callable<Integer> {
+        @CommandLine.Parameters(arity = "0..*", paramLabel = "ARGS")
+        java.util.List<String> args;
+
+        @Override
+        public Integer call() {
+            dev.jacobi.cli.run.TaskEngine.find("jacobi sweep");
+            throw new IllegalStateException("jacobi sweep: the sweep module is on the class path but did not register"
+                    + " its command; check META-INF/services/dev.jacobi.cli.Subcommand in jacobi-sweep.jar");
         }
     }
 }

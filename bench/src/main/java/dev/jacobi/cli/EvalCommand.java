@@ -47,26 +47,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (examples < 1 || steps < 1) {
-            throw new IllegalArgumentException("--examples and --steps must be positive, got " + examples + " and "
-                    + steps);
-        }
-        for (double e : eps) {
-            if (!(e >= 0) || Double.isInfinite(e)) {
-                throw new IllegalArgumentException("--eps: radii must be finite and >= 0, got " + e);
-            }
-        }
-        for (double e : linfEps) {
-            if (!(e >= 0) || Double.isInfinite(e)) {
-                throw new IllegalArgumentException("--linf-eps: radii must be finite and >= 0, got " + e);
-            }
-        }
+        check();
         ModelFile mf = ModelFile.load(model);
-        if (data == null && mf.data() == null) {
-            throw new IllegalArgumentException(model + " does not say which data set it was trained on (a model saved"
-                    + " from Java): pass --data");
-        }
-        Dataset test = Data.load(data == null ? mf.data() : data).test();
+        Dataset test = testSet(mf);
         // the events go to the log of the training run that wrote the model, beside it
         Tracker t = Tracker.console("eval", model.toAbsolutePath().getParent().resolve("log.jsonl"), 0).install();
         Map<String, Object> r;
@@ -85,6 +68,41 @@ final class EvalCommand implements Callable<Integer> {
             Outputs.json(json, r);
         }
         return 0;
+    }
+
+    /**
+     * Checks the options, then evaluates the model file as they say: the numbers {@code jacobi eval} prints, which a
+     * sweep's task computes as well. {@code progress} gets a line per finished phase.
+     */
+    Map<String, Object> results(Consumer<String> progress) throws java.io.IOException {
+        check();
+        ModelFile mf = ModelFile.load(model);
+        return evaluate(mf, testSet(mf), eps, linfEps, steps, examples, progress);
+    }
+
+    private void check() {
+        if (examples < 1 || steps < 1) {
+            throw new IllegalArgumentException("--examples and --steps must be positive, got " + examples + " and "
+                    + steps);
+        }
+        for (double e : eps) {
+            if (!(e >= 0) || Double.isInfinite(e)) {
+                throw new IllegalArgumentException("--eps: radii must be finite and >= 0, got " + e);
+            }
+        }
+        for (double e : linfEps) {
+            if (!(e >= 0) || Double.isInfinite(e)) {
+                throw new IllegalArgumentException("--linf-eps: radii must be finite and >= 0, got " + e);
+            }
+        }
+    }
+
+    private Dataset testSet(ModelFile mf) throws java.io.IOException {
+        if (data == null && mf.data() == null) {
+            throw new IllegalArgumentException(model + " does not say which data set it was trained on (a model saved"
+                    + " from Java): pass --data");
+        }
+        return Data.load(data == null ? mf.data() : data).test();
     }
 
     /** The first {@code n} examples of {@code d} as one batch. */

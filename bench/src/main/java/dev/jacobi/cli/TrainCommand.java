@@ -71,11 +71,31 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<RegSpec> specs = new ArrayList<>();
+        check();
+        Tracker t = Tracker.console("train", out.resolve("log.jsonl"), maxMinutes).install();
+        try (Tracker.Signals ignored = t.trapSignals()) {
+            Run run = execute(t);
+            if (run.stopped() != null) {
+                System.out.printf("partial: %s after %d of %d epochs; test accuracy %.2f%% of the model as it is,"
+                                + " saved to %s; %s holds the last finished epoch (--resume continues from it)%n",
+                        run.stopped(), run.epochsDone(), epochs, 100 * run.testAccuracy(),
+                        out.resolve("model.safetensors"), out.resolve(Trainer.CHECKPOINT_FILE));
+                t.say(t.finishLine());
+                return t.exitCode();
+            }
+            System.out.printf("test accuracy %.2f%%; model saved to %s%n", 100 * run.testAccuracy(),
+                    out.resolve("model.safetensors"));
+            t.say(t.finishLine());
+            return 0;
+        } finally {
+            t.close();
+        }
+    }
+
+    /** Checks the options that need no data, so that a bad one fails before anything is loaded. */
+    void check() {
         for (String r : regs) {
-            RegSpec s = RegSpec.parse(r);
-            Regs.check(s);
-            specs.add(s);
+            Regs.check(RegSpec.parse(r));
         }
         if (epochs < 1 || batch < 1) {
             throw new IllegalArgumentException("--epochs and --batch must be positive, got " + epochs + " and " + batch);
@@ -95,6 +115,18 @@ final class TrainCommand implements Callable<Integer> {
         if (!OPTIMIZERS.contains(optimizer)) {
             optimizer(optimizer, null, lr); // its error names the choices
         }
+    }
+
+    /**
+     * Checks the options, trains as they say under {@code t} and saves {@code OUT/model.safetensors}: the whole of
+     * {@code jacobi train} but its printing, which a sweep's task runs as well.
+     */
+    Run execute(Tracker t) throws Exception {
+        check();
+        List<RegSpec> specs = new ArrayList<>();
+        for (String r : regs) {
+            specs.add(RegSpec.parse(r));
+        }
         if (threads != null) {
             Parallel.setThreads(threads);
         }
@@ -113,25 +145,9 @@ final class TrainCommand implements Callable<Integer> {
                     + " %.1f GB to train, more than this JVM's heap of %.1f GB; use a smaller --width, --depth or"
                     + " --batch, or a larger heap (JACOBI_JAVA_OPTS=-Xmx...)", spec, batch, need / 1e9, heap / 1e9));
         }
-        Tracker t = Tracker.console("train", out.resolve("log.jsonl"), maxMinutes).install();
-        try (Tracker.Signals ignored = t.trapSignals()) {
-            Run run = train(spec, split, specs, optimizer, lr, epochs, batch, seed, out, resume, t, "train");
-            ModelFile.save(out.resolve("model.safetensors"), run.model(), spec, data);
-            if (run.stopped() != null) {
-                System.out.printf("partial: %s after %d of %d epochs; test accuracy %.2f%% of the model as it is,"
-                                + " saved to %s; %s holds the last finished epoch (--resume continues from it)%n",
-                        run.stopped(), run.epochsDone(), epochs, 100 * run.testAccuracy(),
-                        out.resolve("model.safetensors"), out.resolve(Trainer.CHECKPOINT_FILE));
-                t.say(t.finishLine());
-                return t.exitCode();
-            }
-            System.out.printf("test accuracy %.2f%%; model saved to %s%n", 100 * run.testAccuracy(),
-                    out.resolve("model.safetensors"));
-            t.say(t.finishLine());
-            return 0;
-        } finally {
-            t.close();
-        }
+        Run run = train(spec, split, specs, optimizer, lr, epochs, batch, seed, out, resume, t, "train");
+        ModelFile.save(out.resolve("model.safetensors"), run.model(), spec, data);
+        return run;
     }
 
     /**

@@ -253,7 +253,7 @@ public final class Repro {
     }
 
     /** The sample standard deviation of {@code v} (0 for fewer than two values). */
-    static double std(double[] v) {
+    public static double std(double[] v) {
         double mean = mean(v);
         double var = 0;
         for (double x : v) {

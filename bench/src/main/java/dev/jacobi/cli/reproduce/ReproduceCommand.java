@@ -3,6 +3,7 @@ package dev.jacobi.cli.reproduce;
 import dev.jacobi.cli.run.Json;
 import dev.jacobi.cli.run.Outputs;
 import dev.jacobi.cli.run.Runs;
+import dev.jacobi.cli.run.TaskEngine;
 import dev.jacobi.cli.run.Tracker;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Parameters;
                 "  jacobi reproduce bcop --out res      full BCOP run, report in res/bcop/",
                 "  jacobi reproduce roll --max-minutes 30   stop after 30 minutes with a partial report",
                 "  jacobi reproduce mustafa --seeds 5   five seeds per configuration",
+                "  jacobi reproduce bietti --sweep      its runs as Spark tasks, local[*]",
                 "%nExit codes: 0 done, 3 stopped at --max-minutes (partial report), 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "bietti, mustafa, bcop, fantastic-four, roll,"
@@ -61,10 +63,35 @@ public final class ReproduceCommand implements Callable<Integer> {
             + " --quick); claims are judged on the mean minus one standard deviation over them.")
     Integer seeds;
 
+    @Option(names = "--sweep", description = "Run the configurations and seeds as one sweep of Apache Spark tasks"
+            + " (see jacobi sweep), then report as usual: the same results.json.")
+    boolean sweep;
+
+    @Option(names = "--master", paramLabel = "URL", description = "With --sweep: the Spark master, local[*] (the"
+            + " default), local[N], spark://HOST:PORT or k8s://...")
+    String master;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores); with --sweep,"
+            + " per task (default: the cores divided among the tasks that run at once).")
+    Integer threads;
+
     /** Every experiment, in the order {@code all} runs them. */
     static List<Reproduction> all() {
         return List.of(new ReproBietti(), new ReproMustafa(), new ReproBcop(), new ReproFantasticFour(),
                 new ReproRoll(), new ReproLipschitzLayers());
+    }
+
+    /**
+     * The run {@code id} of experiment {@code name} in the given mode and number of seeds: what a task of
+     * {@code reproduce --sweep} runs.
+     */
+    public static Runs.Unit unit(String name, boolean quick, int seeds, String id) {
+        Reproduction r = all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("reproduce: unknown experiment '" + name + "'; choose one of "
+                        + String.join(", ", names())));
+        return r.units(quick, seeds).stream().filter(u -> u.id().equals(id)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("reproduce " + name + ": no run '" + id + "' with " + seeds
+                        + " seed(s)" + (quick ? " in --quick" : "")));
     }
 
     /** The names {@code NAME} accepts. */
@@ -85,6 +112,16 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (seeds != null && (seeds < 1 || seeds > 20)) {
             throw new IllegalArgumentException("--seeds must be between 1 and 20, got " + seeds);
         }
+        if (master != null && !sweep) {
+            throw new IllegalArgumentException("--master " + master + " needs --sweep (without it the runs are done"
+                    + " here, one after another)");
+        }
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("--threads must be positive, got " + threads);
+        }
+        if (threads != null && !sweep) {
+            dev.jacobi.core.Parallel.setThreads(threads);
+        }
         for (Reproduction r : chosen) {
             for (String set : r.dataSets(quick)) {
                 Repro.load(set);
@@ -104,12 +141,16 @@ public final class ReproduceCommand implements Callable<Integer> {
             for (Reproduction r : chosen) {
                 runs.add(new Runs(r.units(quick, seedsOf(r)), out.resolve(r.name()).resolve("runs-" + mode), fresh, t));
             }
-            t.say(String.format(Locale.ROOT, "%s: %d runs in all; timing the first steps of each kind of run",
-                    "reproduce " + name, runs.stream().mapToInt(Runs::total).sum()));
-            for (Runs u : runs) {
-                u.calibrate();
+            if (sweep) {
+                sweep(chosen, runs, t);
+            } else {
+                t.say(String.format(Locale.ROOT, "%s: %d runs in all; timing the first steps of each kind of run",
+                        "reproduce " + name, runs.stream().mapToInt(Runs::total).sum()));
+                for (Runs u : runs) {
+                    u.calibrate();
+                }
+                t.printEstimate("from timing the first steps of each kind of run");
             }
-            t.printEstimate("from timing the first steps of each kind of run");
             List<List<String>> index = new ArrayList<>();
             String stopped = null;
             for (int i = 0; i < chosen.size(); i++) {
@@ -158,6 +199,56 @@ public final class ReproduceCommand implements Callable<Integer> {
             return stopped == null ? 0 : t.exitCode();
         } finally {
             t.close();
+        }
+    }
+
+    /**
+     * Runs every pending unit of the chosen experiments as one sweep of Spark tasks ({@link TaskEngine}), keeping
+     * each as it finishes, exactly as a run here keeps it; the report then reads them back. Failed units stay
+     * pending: the error lists them, and the same command runs them again.
+     */
+    private void sweep(List<Reproduction> chosen, List<Runs> runs, Tracker t) throws IOException {
+        TaskEngine engine = TaskEngine.find("reproduce --sweep");
+        String mode = quick ? "quick" : "full";
+        List<TaskEngine.Task> tasks = new ArrayList<>();
+        Map<String, Runs> owner = new LinkedHashMap<>();
+        Map<String, String> unitOf = new LinkedHashMap<>();
+        for (int i = 0; i < chosen.size(); i++) {
+            Reproduction r = chosen.get(i);
+            for (Runs.Unit u : runs.get(i).pending()) {
+                String id = r.name() + "." + u.id();
+                tasks.add(new TaskEngine.Task(id, List.of("unit", r.name(), mode, String.valueOf(seedsOf(r)), u.id()),
+                        runs.get(i).dir().resolve(u.id()).toString()));
+                owner.put(id, runs.get(i));
+                unitOf.put(id, u.id());
+            }
+        }
+        String where = master == null ? "local[*]" : master;
+        t.say(String.format(Locale.ROOT, "reproduce %s --sweep: %d runs as Spark tasks on %s", name, tasks.size(),
+                where));
+        List<String> failed = new ArrayList<>();
+        int[] finished = {0};
+        engine.run(tasks, where, threads, o -> {
+            finished[0]++;
+            String id = o.task().id();
+            if (o.failed()) {
+                failed.add(id + ": " + o.error());
+                t.say(String.format(Locale.ROOT, "[%d/%d] %s failed after %s on %s: %s", finished[0], tasks.size(), id,
+                        Tracker.duration(o.seconds()), o.where(), o.error()));
+                return;
+            }
+            try {
+                owner.get(id).record(unitOf.get(id), o.result(), o.seconds());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            t.say(String.format(Locale.ROOT, "[%d/%d] %s finished in %s on %s and saved; %s elapsed", finished[0],
+                    tasks.size(), id, Tracker.duration(o.seconds()), o.where(), Tracker.duration(t.elapsedSeconds())));
+        });
+        if (!failed.isEmpty()) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "reproduce --sweep: %d of %d runs failed (%s);"
+                    + " the others are kept, and the same command runs the failed ones again", failed.size(),
+                    tasks.size(), String.join("; ", failed)));
         }
     }
 

@@ -32,12 +32,24 @@ public final class Outputs {
     /** A line chart with one series per entry of {@code series} (name → [x values, y values]). */
     public static void lineChart(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series)
             throws IOException {
+        lineChart(file, title, xLabel, yLabel, series, false);
+    }
+
+    /**
+     * A line chart with one series per entry of {@code series} (name → [x values, y values] or [x, y, error bars]),
+     * on a logarithmic x axis if {@code logX}.
+     */
+    public static void lineChart(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series,
+                                 boolean logX) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(720).height(440).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel)
                 .build();
         chart.getStyler().setMarkerSize(6);
+        chart.getStyler().setXAxisLogarithmic(logX);
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
-            chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]).setMarker(SeriesMarkers.CIRCLE);
+            double[][] v = e.getValue();
+            (v.length > 2 ? chart.addSeries(e.getKey(), v[0], v[1], v[2]) : chart.addSeries(e.getKey(), v[0], v[1]))
+                    .setMarker(SeriesMarkers.CIRCLE);
         }
         AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }

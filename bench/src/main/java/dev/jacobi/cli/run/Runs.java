@@ -146,8 +146,8 @@ public final class Runs {
      * tracker says so (budget or signal); the unit in progress is then dropped.
      */
     public Outcome run() throws IOException {
-        int n = 0;
-        for (Unit u : todo) {
+        int n = done.size() - reused;
+        for (Unit u : pending()) {
             n++;
             if (t.shouldStop()) {
                 break;
@@ -165,13 +165,7 @@ public final class Runs {
                 break;
             }
             t.end();
-            Map<String, Object> file = new LinkedHashMap<>();
-            file.put("id", u.id());
-            file.put("setup", u.setup());
-            file.put("result", r);
-            file.put("seconds", Math.round((t.elapsedSeconds() - start) * 10) / 10.0);
-            Outputs.json(dir.resolve(u.id() + ".json"), file);
-            done.put(u.id(), read(dir, u));
+            save(u, r, t.elapsedSeconds() - start);
             double left = t.secondsLeft();
             t.say(String.format("[%d/%d] %s finished and saved; %s elapsed%s", reused + n, units.size(), u.id(),
                     Tracker.duration(t.elapsedSeconds()), Double.isNaN(left) ? ""
@@ -192,6 +186,32 @@ public final class Runs {
         }
         return new Outcome(ordered, units.size(), reused, ordered.size() == units.size() ? null
                 : t.stopReason() == null ? "stopped early" : t.stopReason(), secs, setups);
+    }
+
+    /** The units that no run has finished yet, in plan order. */
+    public List<Unit> pending() {
+        return todo.stream().filter(u -> !done.containsKey(u.id())).toList();
+    }
+
+    /**
+     * Keeps the numbers of a pending unit that ran elsewhere (a task of {@code reproduce --sweep}), exactly as
+     * {@link #run} keeps those it computes: written at once, atomically, to {@code DIR/ID.json}.
+     */
+    public void record(String id, Map<String, Object> result, double secs) throws IOException {
+        Unit u = todo.stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("Runs: no pending unit '" + id + "' in " + dir));
+        save(u, result, secs);
+        t.doneElsewhere(id, secs);
+    }
+
+    private void save(Unit u, Map<String, Object> r, double secs) throws IOException {
+        Map<String, Object> file = new LinkedHashMap<>();
+        file.put("id", u.id());
+        file.put("setup", u.setup());
+        file.put("result", r);
+        file.put("seconds", Math.round(secs * 10) / 10.0);
+        Outputs.json(dir.resolve(u.id() + ".json"), file);
+        done.put(u.id(), read(dir, u));
     }
 
     /**

@@ -132,9 +132,33 @@ public final class Tracker {
         return new Tracker(name, System.out, log, System.console() != null, maxMinutes, System::nanoTime);
     }
 
-    /** The tracker of the unit running now (read by {@code Repro.train}), or null. */
+    private static final ThreadLocal<Tracker> OWN = new ThreadLocal<>();
+
+    /**
+     * The tracker of the unit running now (read by {@code Repro.train}), or null: the one {@link #runHere} set on
+     * this thread, else the one installed.
+     */
     public static Tracker current() {
-        return current;
+        Tracker own = OWN.get();
+        return own != null ? own : current;
+    }
+
+    /**
+     * Runs {@code body} with this tracker as {@link #current()} on the calling thread only: a sweep's task, which
+     * runs beside other tasks in the same JVM, keeps its own progress apart from the command's.
+     */
+    public <T> T runHere(java.util.concurrent.Callable<T> body) throws Exception {
+        Tracker before = OWN.get();
+        OWN.set(this);
+        try {
+            return body.call();
+        } finally {
+            if (before == null) {
+                OWN.remove();
+            } else {
+                OWN.set(before);
+            }
+        }
     }
 
     /** Makes this the {@link #current()} tracker until {@link #close()}. */
@@ -354,6 +378,12 @@ public final class Tracker {
         remaining.removeIf(p -> p.id().equals(done));
         event("unit_done", "unit", unit, "kind", kind, "seconds", secs, "steps", unitStepsDone);
         unit = "";
+    }
+
+    /** Takes a planned unit that finished elsewhere (a sweep's task), in {@code seconds}, off the plan. */
+    public void doneElsewhere(String id, double seconds) {
+        remaining.removeIf(p -> p.id().equals(id));
+        event("unit_done", "unit", id, "seconds", seconds, "elsewhere", true);
     }
 
     /** Logs a unit that an earlier run finished (it is never planned). */
