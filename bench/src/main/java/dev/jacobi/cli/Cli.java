@@ -45,6 +45,7 @@ public final class Cli implements Callable<Integer> {
             cl.addSubcommand(new SweepStub());
             cl.getSubcommands().get("sweep").setUnmatchedOptionsArePositionalParams(true);
         }
+        cl.setUsageHelpWidth(120);
         // JMH's own options (-f, -wi, -p, ...) pass through to JMH
         cl.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
         cl.getSubcommands().get("example").setUnmatchedOptionsArePositionalParams(true); // --tiny and the like

@@ -155,6 +155,21 @@ class CliTest {
     }
 
     @Test
+    void sweepsWithoutTheSweepModuleSayHowToGetIt(@TempDir Path dir) {
+        // the bench module's tests run without the sweep module, as the bench jar does
+        for (String[] args : List.of(new String[] {"sweep", "grid.yaml", "--master", "local[2]"},
+                new String[] {"reproduce", "roll", "--quick", "--sweep", "--out", dir.toString()})) {
+            Result r = run(args);
+            assertEquals(1, r.code(), String.join(" ", args));
+            assertTrue(r.err().contains("Apache Spark, which lives in the sweep module") && r.err().contains(
+                    "./jacobi launcher"), r.err());
+        }
+        Result r = run("reproduce", "roll", "--quick", "--master", "local[2]", "--out", dir.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--master local[2] needs --sweep"), r.err());
+    }
+
+    @Test
     void trainEvalAndInspectRoundTrip(@TempDir Path dir) throws Exception {
         Result t = run("train", "--model", "mlp", "--width", "32", "--depth", "1", "--epochs", "1", "--batch", "256",
                 "--reg", "grad-l2=0.1", "--reg", "sn-clip=5", "--out", dir.toString());
