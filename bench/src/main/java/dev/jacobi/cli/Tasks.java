@@ -78,8 +78,8 @@ public final class Tasks {
         List<String> trainArgs = new ArrayList<>(and < 0 ? args : args.subList(0, and));
         for (String a : trainArgs) {
             if (a.equals("--out") || a.startsWith("--out=") || a.equals("--resume") || a.startsWith("--threads")) {
-                throw new IllegalArgumentException("a task's train options may not hold " + a + ": the task decides"
-                        + " where it writes");
+                throw new IllegalArgumentException("a task's train options may not hold " + a + ": the sweep sets"
+                        + " where each task writes and its kernel threads");
             }
         }
         trainArgs.addAll(List.of("--out", dir.toString()));

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,7 +82,8 @@ public final class SparkEngine implements TaskEngine {
     }
 
     @Override
-    public void run(List<Task> tasks, String master, Integer threads, Consumer<Outcome> done) throws IOException {
+    public void run(List<Task> tasks, String master, Integer threads, Consumer<Outcome> done, BooleanSupplier stop)
+            throws IOException {
         if (tasks.isEmpty()) {
             return;
         }
@@ -101,6 +103,10 @@ public final class SparkEngine implements TaskEngine {
             boolean[] reported = new boolean[tasks.size()];
             int left = tasks.size();
             while (left > 0) {
+                if (stop.getAsBoolean()) {
+                    jsc.cancelAllJobs(); // the finished tasks are kept; the others run again next time
+                    return;
+                }
                 boolean any = false;
                 for (int i = 0; i < jobs.size(); i++) {
                     if (reported[i] || !jobs.get(i).isDone()) {
@@ -149,7 +155,7 @@ public final class SparkEngine implements TaskEngine {
         try {
             host = InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            host = "unknown host";
+            host = "unknown host"; // only a label in the report: the task's numbers stand without it
         }
         out.put("where", host + ", JDK " + System.getProperty("java.version") + ", " + spec[2] + " thread(s)");
         return Json.line(out);

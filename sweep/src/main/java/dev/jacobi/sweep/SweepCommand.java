@@ -38,7 +38,8 @@ import picocli.CommandLine.Parameters;
                         + " tasks that run at once (local[N]: N), or 1 on a cluster, where --threads also sets"
                         + " spark.task.cpus. On a cluster, --out and the data path (JACOBI_DATA) must be paths every"
                         + " machine sees.",
-                "%nExit codes: 0 every point finished, 1 some point failed (its error is in results.md)."})
+                "%nExit codes: 0 every point finished, 1 some point failed (its error is in results.md), 3 stopped at"
+                        + " --max-minutes, 130/143 stopped by Ctrl-C/SIGTERM (the finished points are kept)."})
 public final class SweepCommand implements Callable<Integer>, Subcommand {
     @Parameters(index = "0", paramLabel = "GRID", description = "the grid file (YAML or JSON)")
     Path grid;
@@ -60,6 +61,10 @@ public final class SweepCommand implements Callable<Integer>, Subcommand {
     @Option(names = "--retry-failed", description = "run the points that failed in an earlier sweep again")
     boolean retryFailed;
 
+    @Option(names = "--max-minutes", paramLabel = "N", description = "stop after N minutes, keeping the finished"
+            + " points (default: no limit); the same command runs the others")
+    double maxMinutes;
+
     @Override
     public Object command() {
         return this;
@@ -70,14 +75,19 @@ public final class SweepCommand implements Callable<Integer>, Subcommand {
         Grid g = Grid.load(grid);
         Path dir = out != null ? out : Path.of("jacobi-out", "sweep", g.name());
         SparkEngine.threadsPerTask(master, threads, 1); // a bad --threads fails before Spark starts
-        Tracker t = Tracker.console("sweep " + g.name(), dir.resolve("log.jsonl"), 0).install();
+        Tracker t = Tracker.console("sweep " + g.name(), dir.resolve("log.jsonl"), maxMinutes).install();
         try (Tracker.Signals ignored = t.trapSignals()) {
             Map<String, Map<String, Object>> done = run(g, dir, t);
             long failed = done.values().stream().filter(p -> "failed".equals(p.get("status"))).count();
             t.say(String.format(Locale.ROOT, "sweep %s: %d points, %d finished, %d failed; results in %s", g.name(),
                     g.points().size(), done.size() - failed, failed, dir.resolve("results.md")));
+            if (done.size() < g.points().size()) {
+                t.say(String.format(Locale.ROOT, "sweep %s: %s with %d of %d points left to run; the finished ones are"
+                        + " kept in %s, and the same command runs the others", g.name(), t.stopReason(),
+                        g.points().size() - done.size(), g.points().size(), dir.resolve("points")));
+            }
             t.say(t.finishLine());
-            return failed == 0 ? 0 : 1;
+            return done.size() < g.points().size() ? t.exitCode() : failed == 0 ? 0 : 1;
         } finally {
             t.close();
         }
@@ -141,7 +151,7 @@ public final class SweepCommand implements Callable<Integer>, Subcommand {
                         o.failed() ? ": " + o.error() : o.result().get("test_accuracy") instanceof Number a
                                 ? String.format(Locale.ROOT, ", test accuracy %.2f%%", 100 * a.doubleValue()) : "",
                         left == 0 ? "all done" : "about " + Tracker.duration(elapsed / n[0] * left) + " left"));
-            });
+            }, t::shouldStop);
             Map<String, Map<String, Object>> ordered = new LinkedHashMap<>();
             for (Grid.Point p : g.points()) {
                 if (done.containsKey(p.id())) {

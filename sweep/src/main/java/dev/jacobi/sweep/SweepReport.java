@@ -40,8 +40,9 @@ final class SweepReport {
         parquet(g, points, metrics, dir.resolve("results.parquet"), spark);
         StringBuilder md = new StringBuilder("# Sweep: " + g.name() + "\n\n");
         long failed = points.values().stream().filter(p -> "failed".equals(p.get("status"))).count();
-        md.append(String.format(Locale.ROOT, "%d points (%s), %d finished, %d failed; Spark master %s; %s UTC.%n%n",
-                g.points().size(), axesText(g), points.size() - failed, failed, master,
+        md.append(String.format(Locale.ROOT, "%d points (%s): %d finished, %d failed%s; Spark master %s; %s UTC.%n%n",
+                g.points().size(), axesText(g), points.size() - failed, failed, points.size() < g.points().size()
+                        ? ", " + (g.points().size() - points.size()) + " not run yet" : "", master,
                 java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).withNano(0)));
         List<String> groupAxes = g.axes().keySet().stream().filter(a -> !a.equals("seed")).toList();
         List<String> shown = metrics.stream().filter(SweepReport::main).toList();

@@ -148,6 +148,15 @@ class SweepTest {
         r = run("sweep", file.toString(), "--master", "local[1]", "--out", out.toString());
         assertTrue(r.out().contains("(3 finished by an earlier sweep") && r.out().contains("1 to run"), r.out());
         assertEquals(ok, result(out, "lr-0.01_reg-grad-l2-0.1"));
+        // stopped by its time budget before anything finished: exit code 3, nothing lost, and the next run completes
+        Path late = dir.resolve("late");
+        r = run("sweep", file.toString(), "--master", "local[1]", "--out", late.toString(), "--max-minutes", "1e-6");
+        assertEquals(3, r.code(), r.out());
+        assertTrue(r.out().contains("stopped at the --max-minutes budget") && r.out().contains("4 of 4 points left"),
+                r.out());
+        r = run("sweep", file.toString(), "--master", "local[2]", "--out", late.toString());
+        assertTrue(r.out().contains("4 to run") && r.out().contains("4 points, 1 finished, 3 failed"), r.out());
+        assertEquals(ok, result(late, "lr-0.01_reg-grad-l2-0.1"));
         // a point file of other settings is never silently reused
         Files.writeString(file, Files.readString(file).replace("width: 8", "width: 9"));
         r = run("sweep", file.toString(), "--out", out.toString());

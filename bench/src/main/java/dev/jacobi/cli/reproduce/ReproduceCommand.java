@@ -244,7 +244,8 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
             t.say(String.format(Locale.ROOT, "[%d/%d] %s finished in %s on %s and saved; %s elapsed", finished[0],
                     tasks.size(), id, Tracker.duration(o.seconds()), o.where(), Tracker.duration(t.elapsedSeconds())));
-        });
+        }, t::shouldStop);
+        // stopped (a signal, --max-minutes): the runs below stop at once and write the partial report
         if (!failed.isEmpty()) {
             throw new IllegalStateException(String.format(Locale.ROOT, "reproduce --sweep: %d of %d runs failed (%s);"
                     + " the others are kept, and the same command runs the failed ones again", failed.size(),

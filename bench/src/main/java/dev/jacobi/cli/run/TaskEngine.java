@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -41,9 +42,11 @@ public interface TaskEngine {
      * Runs every task on {@code master} ({@code local[*]}, {@code local[N]}, {@code spark://HOST:PORT},
      * {@code k8s://...}) with {@code threads} kernel threads each (null: the cores divided among the tasks that run at
      * once), handing each outcome to {@code done} on the calling thread as soon as its task finishes. A failed task
-     * never stops the others.
+     * never stops the others. Once {@code stop} says so (a signal, a time budget), the tasks not finished are
+     * cancelled and it returns.
      */
-    void run(List<Task> tasks, String master, Integer threads, Consumer<Outcome> done) throws IOException;
+    void run(List<Task> tasks, String master, Integer threads, Consumer<Outcome> done, BooleanSupplier stop)
+            throws IOException;
 
     /** The engine on the class path; an error that says how to get it if there is none. */
     static TaskEngine find(String command) {
