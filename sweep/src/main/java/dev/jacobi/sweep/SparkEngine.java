@@ -48,7 +48,16 @@ public final class SparkEngine implements TaskEngine {
                     conf.set("spark.task.cpus", String.valueOf(threads));
                 }
             }
-            session = SparkSession.builder().config(conf).getOrCreate();
+            try {
+                session = SparkSession.builder().config(conf).getOrCreate();
+            } catch (RuntimeException e) {
+                Throwable root = e;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                throw new IllegalStateException("Spark could not start on " + master + ": " + e.getMessage()
+                        + (root == e ? "" : " (" + root.getMessage() + ")") + "; Spark's log above says more", e);
+            }
         }
         return session;
     }
