@@ -85,6 +85,7 @@ public final class Tasks {
         trainArgs.addAll(List.of("--out", dir.toString()));
         TrainCommand train = new TrainCommand();
         new CommandLine(train).parseArgs(trainArgs.toArray(new String[0]));
+        train.check();
         TrainCommand.Run run = t.runHere(() -> train.execute(t));
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("test_accuracy", run.testAccuracy());

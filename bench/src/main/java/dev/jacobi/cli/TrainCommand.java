@@ -118,11 +118,10 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * Checks the options, trains as they say under {@code t} and saves {@code OUT/model.safetensors}: the whole of
-     * {@code jacobi train} but its printing, which a sweep's task runs as well.
+     * Trains as the options say (after {@link #check}) under {@code t} and saves {@code OUT/model.safetensors}: the
+     * whole of {@code jacobi train} but its printing, which a sweep's task runs as well.
      */
     Run execute(Tracker t) throws Exception {
-        check();
         List<RegSpec> specs = new ArrayList<>();
         for (String r : regs) {
             specs.add(RegSpec.parse(r));

@@ -29,7 +29,7 @@ final class SweepReport {
     }
 
     /** The metrics of the summary table and the plots: accuracy, PGD-ℓ2 and certified accuracy, the bound. */
-    static boolean main(String metric) {
+    static boolean headline(String metric) {
         return metric.equals("test_accuracy") || metric.startsWith("pgd_l2_accuracy@")
                 || metric.startsWith("certified_l2_accuracy@") || metric.equals("lipschitz_upper_bound");
     }
@@ -45,7 +45,7 @@ final class SweepReport {
                         ? ", " + (g.points().size() - points.size()) + " not run yet" : "", master,
                 java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).withNano(0)));
         List<String> groupAxes = g.axes().keySet().stream().filter(a -> !a.equals("seed")).toList();
-        List<String> shown = metrics.stream().filter(SweepReport::main).toList();
+        List<String> shown = metrics.stream().filter(SweepReport::headline).toList();
         Map<String, List<Map<String, Object>>> groups = groups(g, points, groupAxes);
         if (!shown.isEmpty()) {
             md.append("## Per configuration (mean ± std over ").append(g.axes().containsKey("seed") ? "seeds"
