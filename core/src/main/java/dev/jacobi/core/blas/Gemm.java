@@ -323,7 +323,7 @@ public final class Gemm {
                 for (int t = packB ? 0 : panelsN - 1; t < panelsN; t++) {
                     int cols = Math.min(nr, nc - t * nr);
                     if (packB || cols < nr) {
-                        packB(transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, nr, bp, t * nr * kc);
+                        packB(kr, transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, nr, bp, t * nr * kc);
                     }
                 }
                 for (int ic = i0; ic < i1; ic += mcMax) {
@@ -400,8 +400,8 @@ public final class Gemm {
     }
 
     /** Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·nr + j]}, zero-padding to nr. */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col0, int cols,
-                              int nr, float[] dst, int off) {
+    private static void packB(GemmKernel kr, boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col0,
+                              int cols, int nr, float[] dst, int off) {
         if (!transB) {
             for (int p = 0; p < kc; p++) {
                 int d = off + p * nr;
@@ -410,45 +410,7 @@ public final class Gemm {
             }
             return;
         }
-        packTransposed(b, bOff + col0 * ldb + pc, ldb, kc, cols, nr, dst, off);
-    }
-
-    /**
-     * {@code dst[off + p·w + j] = src[s0 + j·ld + p]} for {@code j < rows}, {@code p < kc}, and zero for
-     * {@code rows <= j < w}. Eight source rows are read side by side, so each destination
-     * row is written in runs of eight instead of being revisited by every source row (the panels of a transposed B
-     * packed in 4 passes instead of 8).
-     */
-    private static void packTransposed(float[] src, int s0, int ld, int kc, int rows, int w, float[] dst, int off) {
-        int j = 0;
-        for (; j + 8 <= rows; j += 8) {
-            int r0 = s0 + j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
-            int r4 = r3 + ld, r5 = r4 + ld, r6 = r5 + ld, r7 = r6 + ld;
-            for (int p = 0, d = off + j; p < kc; p++, d += w) {
-                dst[d] = src[r0 + p];
-                dst[d + 1] = src[r1 + p];
-                dst[d + 2] = src[r2 + p];
-                dst[d + 3] = src[r3 + p];
-                dst[d + 4] = src[r4 + p];
-                dst[d + 5] = src[r5 + p];
-                dst[d + 6] = src[r6 + p];
-                dst[d + 7] = src[r7 + p];
-            }
-        }
-        for (; j + 4 <= rows; j += 4) {
-            int r0 = s0 + j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
-            for (int p = 0, d = off + j; p < kc; p++, d += w) {
-                dst[d] = src[r0 + p];
-                dst[d + 1] = src[r1 + p];
-                dst[d + 2] = src[r2 + p];
-                dst[d + 3] = src[r3 + p];
-            }
-        }
-        for (; j < w; j++) {
-            for (int p = 0, d = off + j, r = s0 + j * ld; p < kc; p++, d += w) {
-                dst[d] = j < rows ? src[r + p] : 0f;
-            }
-        }
+        kr.packTransposed(b, bOff + col0 * ldb + pc, ldb, kc, cols, nr, dst, off);
     }
 
     /** Double-precision GEMM (the verification path); see the class comment for the contract. */

@@ -78,6 +78,42 @@ public interface GemmKernel {
     }
 
     /**
+     * Packs a panel of a transposed operand: {@code dst[off + p·w + j] = src[s0 + j·ld + p]} for {@code j < rows},
+     * {@code p < kc}, and zero for {@code rows <= j < w} (the panels of a transposed B, {@code w = nr()}). This default
+     * is the plain-Java reference ({@link #transposeFrom}).
+     */
+    default void packTransposed(float[] src, int s0, int ld, int kc, int rows, int w, float[] dst, int off) {
+        transposeFrom(0, src, s0, ld, kc, rows, w, dst, off);
+    }
+
+    /**
+     * {@link #packTransposed} for the columns {@code j0 <= j < w} of {@code dst} only. Eight source rows are read side
+     * by side, so each destination row is written in runs of eight instead of being revisited by every source row.
+     */
+    static void transposeFrom(int j0, float[] src, int s0, int ld, int kc, int rows, int w, float[] dst, int off) {
+        int j = j0;
+        for (; j + 8 <= rows; j += 8) {
+            int r0 = s0 + j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+            int r4 = r3 + ld, r5 = r4 + ld, r6 = r5 + ld, r7 = r6 + ld;
+            for (int p = 0, d = off + j; p < kc; p++, d += w) {
+                dst[d] = src[r0 + p];
+                dst[d + 1] = src[r1 + p];
+                dst[d + 2] = src[r2 + p];
+                dst[d + 3] = src[r3 + p];
+                dst[d + 4] = src[r4 + p];
+                dst[d + 5] = src[r5 + p];
+                dst[d + 6] = src[r6 + p];
+                dst[d + 7] = src[r7 + p];
+            }
+        }
+        for (; j < w; j++) {
+            for (int p = 0, d = off + j, r = s0 + j * ld; p < kc; p++, d += w) {
+                dst[d] = j < rows ? src[r + p] : 0f;
+            }
+        }
+    }
+
+    /**
      * The epilogue every kernel applies to an accumulated dot product {@code acc}: {@code alpha·acc + beta·old}, with
      * {@code beta == 0} ignoring {@code old} (even NaN) and the products skipped when {@code alpha} or {@code beta} is 1.
      */

@@ -222,6 +222,37 @@ class GemmTest {
         checkGathered(new ScalarGemmKernel());
     }
 
+    /**
+     * The packed panels of a transposed operand, against the definition: every element, the zero padding, and nothing
+     * written outside the panel, for rows and depths on and off multiples of the 8×8 register blocks.
+     */
+    @Test
+    void transposedPanelsMatchTheDefinition() {
+        List<GemmKernel> kernels = new ArrayList<>(List.of(new ScalarGemmKernel()));
+        if (Backend.vectorized()) {
+            kernels.add(new VectorGemmKernel());
+        }
+        Rng rng = new Rng(5);
+        for (GemmKernel kr : kernels) {
+            for (int[] s : new int[][] {{8, 8, 8}, {16, 24, 64}, {13, 37, 16}, {64, 512, 64}, {3, 5, 8}, {24, 9, 48}}) {
+                int rows = s[0], kc = s[1], w = s[2], ld = kc + 3, s0 = 2, off = 5;
+                float[] src = new float[s0 + rows * ld];
+                for (int i = 0; i < src.length; i++) {
+                    src[i] = (float) rng.nextGaussian();
+                }
+                float[] dst = new float[off + kc * w + 4];
+                Arrays.fill(dst, Float.NaN);
+                kr.packTransposed(src, s0, ld, kc, rows, w, dst, off);
+                for (int i = 0; i < dst.length; i++) {
+                    int p = (i - off) / w, j = (i - off) % w;
+                    float want = i < off || p >= kc ? Float.NaN : j < rows ? src[s0 + j * ld + p] : 0f;
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dst[i]),
+                            kr.describe() + " " + Arrays.toString(s) + ": dst[" + i + "]");
+                }
+            }
+        }
+    }
+
     @Test
     void scalarTwinMatchesNaiveLoop() {
         checkAllShapes(new ScalarGemmKernel(), new ScalarKernels());
