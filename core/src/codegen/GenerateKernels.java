@@ -183,10 +183,9 @@ public final class GenerateKernels {
                             for (int i = L; i < bound; i += L) {
                                 acc = acc.%s(FloatVector.fromArray(F, a, off + i));
                             }
-                            // a receiver of known class (see VectorKernels.laneSum), which acc already includes
-                            return FloatVector.fromArray(F, a, off).%s(acc).reduceLanes(VectorOperators.%s);
+                            return acc.reduceLanes(VectorOperators.%s);
                         }
-                    """.formatted(op[0] + "imum", op[0], op[0], op[0], op[1]));
+                    """.formatted(op[0] + "imum", op[0], op[0], op[1]));
         }
         return s.append("}\n").toString();
     }

@@ -283,7 +283,7 @@ public final class VectorKernels extends ScalarKernels {
         for (; i < bound; i += D.length()) {
             acc = DoubleVector.fromArray(D, a, ao + i).fma(DoubleVector.fromArray(D, b, bo + i), acc);
         }
-        double s = DoubleVector.broadcast(D, -0d).add(acc).reduceLanes(VectorOperators.ADD); // see laneSum
+        double s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }
@@ -382,15 +382,12 @@ public final class VectorKernels extends ScalarKernels {
 
     /**
      * The sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order unspecified, so the
-     * interpreter and the JIT can round it differently, which would make results depend on compilation state. The
-     * lanes are read from {@code −0 + acc} (an exact identity): JDK 17's C2 can lose the exact class of a
-     * loop-carried accumulator and then box it on every step of the loop, but never that of a fresh sum.
+     * interpreter and the JIT can round it differently, which would make results depend on compilation state.
      */
     private static float laneSum(FloatVector acc) {
-        FloatVector v = FloatVector.broadcast(F, -0f).add(acc);
         float s = 0;
         for (int i = 0; i < L; i++) {
-            s += v.lane(i);
+            s += acc.lane(i);
         }
         return s;
     }
