@@ -202,12 +202,6 @@ public final class GenerateKernels {
                  * The register-tile bodies of {@link VectorGemmKernel}: {@code bodyRxV} computes the R × V·L tile
                  * {@code C = Σ_p A·B} in R·V accumulators, with A row {@code r} at {@code ar + p·as} and B row {@code p}
                  * at {@code bo + p·bRs}, or at {@code bo + bRows[br + p]} when {@code bRows} is given.
-                 *
-                 * <p>The accumulators are stored as {@code nz.add(c)} with {@code nz = −0} (an exact identity, NaN and
-                 * −0 included), not as {@code c.intoArray}: a loop-carried accumulator's exact vector class is not
-                 * always known to JDK 17's C2, which then leaves the store unintrinsified and boxes the accumulators on
-                 * every step of the loop (the whole kernel 2.4x slower in about a third of JVM starts); the sum's
-                 * receiver {@code nz} always has a known class.
                  */
                 final class VectorGemmBodies {
                     private static final VectorSpecies<Float> F = VectorKernels.floatSpecies();
@@ -261,11 +255,10 @@ public final class GenerateKernels {
             s.append("        int o").append(r).append(" = ").append(r == 0 ? "co" : "o" + (r - 1) + " + ldc")
                     .append(";\n");
         }
-        s.append("        FloatVector nz = FloatVector.broadcast(F, -0f); // -0 + c: see the class comment\n");
         for (int r = 0; r < rows; r++) {
             s.append("       ");
             for (int v = 0; v < vecs; v++) {
-                s.append(" nz.add(c").append(r).append(v).append(").intoArray(c, o").append(r)
+                s.append(" c").append(r).append(v).append(".intoArray(c, o").append(r)
                         .append(v == 0 ? "" : v == 1 ? " + L" : " + " + v + " * L").append(");");
             }
             s.append('\n');
@@ -285,7 +278,6 @@ public final class GenerateKernels {
                 + " int ao, int lda, float[] b, int bo, int bStep,\n            int[] bRows, float[] bias, int bOff,"
                 + " float[] c, int co, int cStep, int ldc) {\n");
         s.append("        int last = m - 1;\n");
-        s.append("        FloatVector nz = FloatVector.broadcast(F, -0f); // -0 + c: see the class comment\n");
         for (int r = 0; r < rows; r++) {
             String row = r == 0 ? "0" : "Math.min(" + r + ", last)";
             s.append("        int q").append(r).append(" = ao + ").append(row).append(" * lda, d").append(r)
@@ -314,9 +306,8 @@ public final class GenerateKernels {
         }
         s.append("                }\n");
         for (int r = 0; r < rows; r++) {
-            s.append("                nz.add(s").append(r).append("0).intoArray(c, d").append(r)
-                    .append(" + ci + ja); nz.add(s").append(r).append("1).intoArray(c, d").append(r)
-                    .append(" + ci + jb);\n");
+            s.append("                s").append(r).append("0.intoArray(c, d").append(r).append(" + ci + ja); s")
+                    .append(r).append("1.intoArray(c, d").append(r).append(" + ci + jb);\n");
         }
         s.append("            }\n        }\n");
         return s.append("    }\n").toString();
