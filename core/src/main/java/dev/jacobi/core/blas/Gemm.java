@@ -389,8 +389,9 @@ public final class Gemm {
     /**
      * Packs {@code op(A)[row0..row0+rows) × [pc..pc+kc)} of a transposed {@code A} (each packed row is a run of the
      * array) as {@code dst[off + p·mr + r]}, zero-padding to mr rows. Rows of a plain {@code A} are read in place.
-     * A plain loop: an {@code arraycopy} of 4 or 6 floats per depth cost up to 2x on {@code Aᵀ·B} at 128×512×512
-     * with AVX2, in some JVM starts and not others.
+     * A plain loop rather than an {@code arraycopy} of 4 or 6 floats per depth: with it, {@code Aᵀ·B} at 128×512×512
+     * with AVX2 took 0.46–0.83 ms in separate JVM starts while testing, with the loop 0.40 (the full comparisons gave
+     * 0.418 ms with either, bench/RESULTS.md).
      */
     private static void packA(float[] a, int aOff, int lda, int pc, int kc, int row0, int rows, int mr, float[] dst,
                               int off) {

@@ -224,7 +224,8 @@ class GemmTest {
 
     /**
      * The packed panels of a transposed operand, against the definition: every element, the zero padding, and nothing
-     * written outside the panel, for rows and depths on and off multiples of the 8×8 register blocks.
+     * written outside the panel, for rows and depths on and off multiples of the register blocks (8×8 with 8 lanes,
+     * 16×16 with 16).
      */
     @Test
     void transposedPanelsMatchTheDefinition() {
