@@ -22,9 +22,9 @@ import dev.jacobi.core.kernel.Workers;
  */
 public final class Gemm {
     /**
-     * Maximum depth of a packed block (the {@code MR×KC} A micro-panel, 12 KiB, stays in L1); k is split into equal
-     * blocks. 512 rather than 256 halves the passes over C for k = 784 and was 8-12% faster at 128×784×512 and
-     * n = 1024 on JDK 25 (neutral on JDK 17).
+     * Maximum depth of a packed block; k is split into equal blocks. 512 rather than 256 halves the passes over C for
+     * k = 784 and was 8-12% faster at 128×784×512 and n = 1024 on JDK 25 (neutral on JDK 17); with 8 lanes, 256 and
+     * 384 (a B micro-panel in L1) measured slower too (n = 768 to 2048, 2026-12-06).
      */
     static final int KC = 512;
     /** Target rows of a packed A block ({@code MC×KC}, L2 together with the B block). */
@@ -307,10 +307,15 @@ public final class Gemm {
         int ncMax = Math.max(nr, NC / nr * nr);
         Work w = WORK.get();
         float[] tile = w.t(mr * nr);
-        // rows of A are read in place by the kernel (6 streams, each reused by every column panel): packing them
-        // transposed cost 10% of n = 256; a transposed A is packed, since its panels are rows of the array
+        // rows of A are read in place by the kernel (a stream per row of the tile): packing them transposed cost 10%
+        // of n = 256; a transposed A is packed, since its panels are rows of the array
         boolean inPlace = !transA && allA == null;
         int[] aRows = w.rows(mr);
+        // the tiles of a block in row-tile order (each tile of A meets every panel of B in turn) with 16 lanes, else
+        // (8 lanes, the scalar kernel) in panel order (each panel of B meets every tile of A, as BLIS orders them):
+        // 3-8% faster with 8 lanes at n = 256 to 2048 and 128×784×512 on JDK 25, no slower on JDK 17; with 16 lanes
+        // no faster on JDK 25, and n = 256 slower in one of two JVM starts on JDK 17
+        boolean bOuter = nr < 64;
         int kcMax = kcMax(k);
         int mPad = allA == null ? 0 : (i1 - i0 + mr - 1) / mr * mr;
         for (int pc = 0; pc < k; pc += kcMax) {
@@ -339,36 +344,35 @@ public final class Gemm {
                                     s * mr * kc);
                         }
                     }
-                    for (int s = 0; s < panelsM; s++) {
+                    for (int q = 0; q < panelsM * panelsN; q++) {
+                        int t = bOuter ? q / panelsM : q % panelsN;
+                        int s = bOuter ? q % panelsM : q / panelsN;
+                        int cols = Math.min(nr, nc - t * nr);
+                        int col = jc + t * nr;
+                        float[] bsrc = bp;
+                        int bo = t * nr * kc;
+                        int bRs = nr;
+                        if (!packB && cols == nr) {
+                            bsrc = b;
+                            bo = bOff + pc * ldb + col;
+                            bRs = ldb;
+                        }
                         int rows = Math.min(mr, mc - s * mr);
                         int ci = cOff + (ic + s * mr) * ldc;
                         for (int r = 0; inPlace && r < mr; r++) { // rows past the tile repeat its last, unwritten
                             aRows[r] = aOff + (ic + s * mr + Math.min(r, rows - 1)) * lda + pc;
                         }
-                        for (int t = 0; t < panelsN; t++) {
-                            int cols = Math.min(nr, nc - t * nr);
-                            int col = jc + t * nr;
-                            float[] bsrc = bp;
-                            int bo = t * nr * kc;
-                            int bRs = nr;
-                            if (!packB && cols == nr) {
-                                bsrc = b;
-                                bo = bOff + pc * ldb + col;
-                                bRs = ldb;
-                            }
-                            if (cols == nr && inPlace) {
-                                kr.tileGather(kc, a, aRows, 1, bsrc, bo, bRs, null, 0, alpha, betaP, c, ci + col, ldc,
-                                        rows, nr);
-                            } else if (cols == nr) {
-                                kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, alpha, betaP, c, ci + col, ldc,
-                                        rows);
-                            } else if (inPlace) {
-                                kr.tileGather(kc, a, aRows, 1, bsrc, bo, bRs, null, 0, 1f, 0f, tile, 0, nr, rows, nr);
-                                combineTile(tile, nr, rows, cols, alpha, betaP, c, ci + col, ldc);
-                            } else {
-                                kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, 1f, 0f, tile, 0, nr, rows);
-                                combineTile(tile, nr, rows, cols, alpha, betaP, c, ci + col, ldc);
-                            }
+                        if (cols == nr && inPlace) {
+                            kr.tileGather(kc, a, aRows, 1, bsrc, bo, bRs, null, 0, alpha, betaP, c, ci + col, ldc,
+                                    rows, nr);
+                        } else if (cols == nr) {
+                            kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, alpha, betaP, c, ci + col, ldc, rows);
+                        } else if (inPlace) {
+                            kr.tileGather(kc, a, aRows, 1, bsrc, bo, bRs, null, 0, 1f, 0f, tile, 0, nr, rows, nr);
+                            combineTile(tile, nr, rows, cols, alpha, betaP, c, ci + col, ldc);
+                        } else {
+                            kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, 1f, 0f, tile, 0, nr, rows);
+                            combineTile(tile, nr, rows, cols, alpha, betaP, c, ci + col, ldc);
                         }
                     }
                 }
