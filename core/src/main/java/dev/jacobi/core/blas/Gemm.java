@@ -311,10 +311,10 @@ public final class Gemm {
         // of n = 256; a transposed A is packed, since its panels are rows of the array
         boolean inPlace = !transA && allA == null;
         int[] aRows = w.rows(mr);
-        // the tiles of a block in row-tile order (each tile of A meets every panel of B in turn) with 16 lanes, else
-        // (8 lanes, the scalar kernel) in panel order (each panel of B meets every tile of A, as BLIS orders them):
-        // 3-8% faster with 8 lanes at n = 256 to 2048 and 128×784×512 on JDK 25, no slower on JDK 17; with 16 lanes
-        // no faster on JDK 25, and n = 256 slower in one of two JVM starts on JDK 17
+        // the tiles of a block in row-tile order (each tile of A meets every panel of B in turn) with 16 lanes (a 64-wide
+        // tile), else (8 lanes, the scalar kernel) in panel order (each panel of B meets every tile of A, as BLIS orders
+        // them): 2-10% faster with 8 lanes at n = 256 to 2048 and 128×784×512 on JDK 25, no slower on JDK 17; with 16
+        // lanes no faster on JDK 25, and n = 256 slower in one of two JVM starts on JDK 17 (bench/RESULTS.md)
         boolean bOuter = nr < 64;
         int kcMax = kcMax(k);
         int mPad = allA == null ? 0 : (i1 - i0 + mr - 1) / mr * mr;
