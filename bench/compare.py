@@ -75,6 +75,11 @@ def torch_workloads(torch):
     w["sum_4M"] = (lambda: a.sum(), 0)
     act = randn(64, 32, 28, 28)
     w["sum_dim1_64x32x28x28"] = (lambda: act.sum(1), 0)
+    # BatchNorm2d in training mode then ReLU, forward and backward to the input, weight and bias
+    bn = torch.nn.BatchNorm2d(32)
+    actg, gact = act.clone().requires_grad_(), randn(64, 32, 28, 28)
+    w["bn_relu_fwdbwd_64x32x28x28"] = (
+        lambda: torch.autograd.grad(torch.relu(bn(actg)), (actg, bn.weight, bn.bias), gact), 0)
 
     for name, xs, ws in (("ref", (64, 32, 28, 28), (64, 32, 3, 3)), ("mnist", (128, 1, 28, 28), (32, 1, 3, 3)),
                          ("c64", (32, 64, 32, 32), (64, 64, 3, 3))):

@@ -113,6 +113,19 @@ final class ElementwiseOps {
     }
 
     /**
+     * {@code max(a + b, 0)} in one pass, broadcasting: a bias or shift followed by ReLU. Rule:
+     * {@code m = thresholdBackward(g, out)}, then add's {@code (m, m)} summed to each input's shape.
+     */
+    static Var addRelu(Var a, Var b) {
+        int[] sa = a.shape();
+        int[] sb = b.shape();
+        return make(Op.ADD_RELU, a.value().addRelu(b.value()), (g, out, n) -> {
+            Var m = thresholdBackward(g, out.value());
+            return new Var[] {n[0] ? m.sumTo(sa) : null, n[1] ? m.sumTo(sb) : null};
+        }, a, b);
+    }
+
+    /**
      * {@code g} where {@code out > 0}, else 0: ReLU's backward in one pass ({@code out} is ReLU's output, positive
      * exactly where its input is). Linear in {@code g}; rule: itself, with the same {@code out}.
      */

@@ -7,13 +7,14 @@ package dev.jacobi.autodiff;
  * them with their rules.
  */
 public enum Op {
-    ADD(Kind.ELEMENTWISE), SUB(Kind.ELEMENTWISE), MUL(Kind.ELEMENTWISE), DIV(Kind.ELEMENTWISE),
+    ADD(Kind.ELEMENTWISE), ADD_RELU(Kind.ELEMENTWISE), SUB(Kind.ELEMENTWISE), MUL(Kind.ELEMENTWISE), DIV(Kind.ELEMENTWISE),
     MAXIMUM(Kind.ELEMENTWISE), MINIMUM(Kind.ELEMENTWISE), WHERE(Kind.ELEMENTWISE), NEG(Kind.ELEMENTWISE),
     EXP(Kind.ELEMENTWISE), LOG(Kind.ELEMENTWISE), SQRT(Kind.ELEMENTWISE), TANH(Kind.ELEMENTWISE),
     SIGMOID(Kind.ELEMENTWISE), RELU(Kind.ELEMENTWISE), THRESHOLD_BACKWARD(Kind.ELEMENTWISE), ABS(Kind.ELEMENTWISE),
     SQUARE(Kind.ELEMENTWISE), POW(Kind.ELEMENTWISE), POW_TENSOR(Kind.ELEMENTWISE), SIN(Kind.ELEMENTWISE),
     COS(Kind.ELEMENTWISE), CLAMP(Kind.ELEMENTWISE),
     SUM(Kind.REDUCTION), AMAX(Kind.REDUCTION), AMIN(Kind.REDUCTION), NORM(Kind.REDUCTION),
+    BATCH_NORM(Kind.NORMALIZATION),
     RESHAPE(Kind.SHAPE), PERMUTE(Kind.SHAPE), EXPAND(Kind.SHAPE), NARROW(Kind.SHAPE), CAT(Kind.SHAPE),
     GATHER(Kind.SHAPE), SCATTER_ADD(Kind.SHAPE), INDEX_SELECT(Kind.SHAPE), INDEX_ADD(Kind.SHAPE),
     MATMUL(Kind.LINALG), ADDMM(Kind.LINALG), INVERSE(Kind.LINALG),
@@ -29,6 +30,8 @@ public enum Op {
         ELEMENTWISE("ElementwiseOps.java"),
         /** Reductions, {@code ReductionOps.java}. */
         REDUCTION("ReductionOps.java"),
+        /** Normalisation layers' fused ops, {@code NormOps.java}. */
+        NORMALIZATION("NormOps.java"),
         /** Shape and indexing ops, {@code ShapeOps.java}. */
         SHAPE("ShapeOps.java"),
         /** Matrix products, {@code LinalgOps.java}. */

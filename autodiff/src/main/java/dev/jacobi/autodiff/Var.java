@@ -358,6 +358,36 @@ public final class Var {
         return ElementwiseOps.relu(this);
     }
 
+    /**
+     * Batch normalisation of this {@code [N, C, ...]} with its batch statistics (training mode):
+     * {@code (x − μ)/√(σ² + eps)·γ + β}, with {@code μ} and the biased {@code σ²} of each channel over every dim but 1,
+     * {@code weight = γ} and {@code bias = β} of shape {@code [C]}, followed by a ReLU if {@code relu} (folded into
+     * the same passes). Forward and backward are fused passes over each channel (see
+     * {@link dev.jacobi.core.Normalization}); gradients of every order are those of the formula. It updates no
+     * running statistics: {@link dev.jacobi.nn.BatchNorm2d} does, from the statistics returned here.
+     *
+     * @return the output and the batch statistics it used
+     */
+    public BatchNormOutput batchNorm(Var weight, Var bias, double eps, boolean relu) {
+        return NormOps.batchNorm(this, weight, bias, eps, relu);
+    }
+
+    /**
+     * The result of {@link #batchNorm}: the output and, per channel ({@code [C]}), the batch mean and biased variance
+     * it normalised with.
+     */
+    public record BatchNormOutput(Var output, Tensor mean, Tensor var) {
+    }
+
+    /**
+     * {@code max(a + b, 0)}, broadcasting: {@code add(o).relu()} in one pass and one node (PyTorch's
+     * {@code _add_relu}), with the same values and gradients of every order. {@link dev.jacobi.nn.Sequential} uses it
+     * for a {@code Linear} or {@code BatchNorm} followed by a {@code ReLU}.
+     */
+    public Var addRelu(Var o) {
+        return ElementwiseOps.addRelu(this, o);
+    }
+
     /** {@code |x|}; its gradient at 0 is 0, as in PyTorch. */
     public Var abs() {
         return ElementwiseOps.abs(this);

@@ -63,9 +63,25 @@ public abstract class BatchNorm extends Layer {
         return Math.round(buffer("num_batches_tracked").item());
     }
 
-    /** {@code (x - μ)/√(σ² + eps)·γ + β}, batch statistics in training (updating the running ones), running in eval. */
+    /**
+     * {@code (x - μ)/√(σ² + eps)·γ + β}, batch statistics in training (updating the running ones), running in eval.
+     * Both are computed as PyTorch's CPU kernel ({@code batch_norm_cpu_collect_linear_and_constant_terms} in ATen's
+     * {@code batch_norm_kernel.cpp}) computes them, {@code x·s + t} with the per-channel {@code s = γ/√(σ² + eps)}
+     * and {@code t = β - μ·s}. In training this is {@link Var#batchNorm}, one fused primitive: two reading passes for
+     * the statistics and one for the output, two passes backward; gradients of every order are the formula's.
+     */
     @Override
-    public Var forward(Var x) {
+    public final Var forward(Var x) {
+        return normalize(x, false);
+    }
+
+    /** The normalisation followed by a ReLU, the shift and the clamp in one pass. */
+    @Override
+    final Var forwardRelu(Var x) {
+        return normalize(x, true);
+    }
+
+    private Var normalize(Var x, boolean relu) {
         int[] s = x.shape();
         boolean rankOk = false;
         for (int r : ranks) {
@@ -75,35 +91,27 @@ public abstract class BatchNorm extends Layer {
             throw error("input " + Shapes.str(s) + " is not " + expected() + " with C = " + features);
         }
         checkDtype(x);
-        int[] dims = new int[s.length - 1];
-        int[] bshape = new int[s.length];
-        for (int i = 0, j = 0; i < s.length; i++) {
-            bshape[i] = i == 1 ? features : 1;
-            if (i != 1) {
-                dims[j++] = i;
-            }
-        }
-        Var y;
         if (isTraining()) {
             int n = x.value().numel() / features;
             if (n <= 1) {
                 throw error("expected more than 1 value per channel when training, got input " + Shapes.str(s));
             }
-            Var mean = x.mean(dims, true);
-            Var centred = x.sub(mean);
-            Var var = centred.square().mean(dims, true);
-            y = centred.div(var.add(eps).sqrt());
-            Tensor m = mean.value().reshape(features);
-            Tensor v = var.value().reshape(features).mul((double) n / (n - 1));
+            Var.BatchNormOutput y = x.batchNorm(weight.var(), bias.var(), eps, relu);
+            Tensor m = y.mean();
+            Tensor v = y.var().mul((double) n / (n - 1));
             setBuffer("running_mean", runningMean().mul(1 - momentum).add(m.mul(momentum)));
             setBuffer("running_var", runningVar().mul(1 - momentum).add(v.mul(momentum)));
             setBuffer("num_batches_tracked", buffer("num_batches_tracked").add(1));
-        } else {
-            Tensor m = runningMean().reshape(bshape);
-            Tensor sd = runningVar().add(eps).sqrt().reshape(bshape);
-            y = x.sub(Var.of(m)).div(Var.of(sd));
+            return y.output();
         }
-        return y.mul(weight.var().reshape(bshape)).add(bias.var().reshape(bshape));
+        int[] bshape = new int[s.length];
+        for (int i = 0; i < s.length; i++) {
+            bshape[i] = i == 1 ? features : 1;
+        }
+        Var scale = weight.var().reshape(bshape).div(Var.of(runningVar().add(eps).sqrt().reshape(bshape)));
+        Var shift = bias.var().reshape(bshape).sub(Var.of(runningMean().reshape(bshape)).mul(scale));
+        Var y = x.mul(scale);
+        return relu ? y.addRelu(shift) : y.add(shift);
     }
 
     /** The accepted input layout, for error messages. */

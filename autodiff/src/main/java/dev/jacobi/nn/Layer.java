@@ -55,6 +55,15 @@ public abstract class Layer {
     }
 
     /**
+     * {@code forward(x).relu()}, for a layer directly followed by a {@link ReLU} in a {@link Sequential}. A layer whose
+     * output ends in an addition (a bias, BatchNorm's shift) overrides it to add and clamp in one pass
+     * ({@link Var#addRelu}), with the same values and gradients.
+     */
+    Var forwardRelu(Var x) {
+        return forward(x).relu();
+    }
+
+    /**
      * Adds a hook that {@link #call} runs after each forward (PyTorch's {@code register_forward_hook}); returns the
      * action that removes it again.
      */

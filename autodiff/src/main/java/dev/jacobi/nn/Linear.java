@@ -50,6 +50,16 @@ public final class Linear extends Layer {
         return bias == null ? y : y.add(bias.var());
     }
 
+    /** {@code max(x Wᵀ + b, 0)}, the bias and the ReLU in one pass. */
+    @Override
+    Var forwardRelu(Var x) {
+        if (bias == null) {
+            return forward(x).relu();
+        }
+        checkFeatures(x, in);
+        return x.matmul(weight.var().t()).addRelu(bias.var());
+    }
+
     @Override
     protected String label() {
         return "Linear(" + in + " -> " + out + ")";

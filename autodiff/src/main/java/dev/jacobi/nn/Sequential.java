@@ -46,16 +46,22 @@ public final class Sequential extends Layer implements Iterable<Layer> {
      * Each module applied to the previous one's output. A {@link ReLU} directly followed by a {@link MaxPool2d} runs
      * as the pooling, then the ReLU: both are monotone, so {@code maxPool(relu(x)) = relu(maxPool(x))} with the same
      * values, the same selected elements, and so the same gradients of every order, for a quarter of the ReLU's
-     * element-wise work forward and backward (2×2 pooling), unless one of them has a forward hook to see its own
-     * output. Each layer runs through {@link Layer#call}, so its forward hooks run.
+     * element-wise work forward and backward (2×2 pooling). A {@link Linear} with a bias or a {@link BatchNorm}
+     * directly followed by a ReLU adds its bias or shift and clamps in one pass ({@link Var#addRelu}), again with
+     * the same values and gradients. Neither rewrite happens when one of the two layers has a forward hook to see its
+     * own output. Each layer runs through {@link Layer#call}, so its forward hooks run.
      */
     @Override
     public Var forward(Var x) {
         for (int i = 0; i < layers.size(); i++) {
             Layer m = layers.get(i);
-            if (m instanceof ReLU && i + 1 < layers.size() && layers.get(i + 1) instanceof MaxPool2d pool
-                    && !m.hasForwardHooks() && !pool.hasForwardHooks()) {
-                x = m.forward(pool.forward(x));
+            Layer next = i + 1 < layers.size() ? layers.get(i + 1) : null;
+            boolean unhooked = next != null && !m.hasForwardHooks() && !next.hasForwardHooks();
+            if (unhooked && m instanceof ReLU && next instanceof MaxPool2d) {
+                x = m.forward(next.forward(x));
+                i++;
+            } else if (unhooked && (m instanceof Linear || m instanceof BatchNorm) && next instanceof ReLU) {
+                x = m.forwardRelu(x);
                 i++;
             } else {
                 x = m.call(x);

@@ -91,6 +91,15 @@ final class OpRegistry {
         ops.add(unary("softplus", 3, Var::softplus, r -> awayFromZero(r, 2, 3)));
         ops.add(unary("gelu", 3, Var::gelu, r -> randn(r, 2, 3)));
         ops.add(unary("relu", 2, Var::relu, r -> awayFromZero(r, 2, 3)));
+        // batch normalisation with batch statistics over dims 0, 2, 3, alone and with the ReLU folded in
+        for (boolean relu : new boolean[] {false, true}) {
+            ops.add(op(relu ? "batchNormRelu" : "batchNorm", 3,
+                    xs -> xs.get(0).batchNorm(xs.get(1), xs.get(2), 1e-5, relu).output(),
+                    r -> List.of(randn(r, 3, 2, 2, 2), randn(r, 2), randn(r, 2).mul(0.3))));
+        }
+        // a bias then ReLU in one node: the sum kept at least 0.05 away from the kink
+        ops.add(op("addRelu", 3, xs -> xs.get(0).addRelu(xs.get(1)),
+                r -> List.of(awayFromZero(r, 3, 4), randn(r, 4).clamp(-3, 3).mul(0.05))));
         // ReLU's backward at a fixed ReLU output with zeros, positives and negatives (linear in g)
         ops.add(unary("thresholdBackward", 3, v -> ElementwiseOps.thresholdBackward(v, Tensor.of(new double[] {0, 1, -2, 3, 0.5,
                 -0.25}, 2, 3)), r -> randn(r, 2, 3)));

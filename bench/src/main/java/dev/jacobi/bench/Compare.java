@@ -11,6 +11,7 @@ import dev.jacobi.core.Rng;
 import dev.jacobi.core.Simd;
 import dev.jacobi.core.Tensor;
 import dev.jacobi.core.linalg.ConvSpectra;
+import dev.jacobi.nn.BatchNorm2d;
 import dev.jacobi.nn.Conv2d;
 import dev.jacobi.nn.Flatten;
 import dev.jacobi.nn.Linear;
@@ -100,6 +101,10 @@ public final class Compare {
         w.add(new Workload("sum_dim1_64x32x28x28", 0, () -> {
             Tensor t = act.get();
             return dropping(() -> t.sum(1, false));
+        }));
+        w.add(new Workload("bn_relu_fwdbwd_64x32x28x28", 0, () -> {
+            BnRelu b = new BnRelu(act.get());
+            return () -> b.run(true);
         }));
         for (Object[] c : new Object[][] {{"ref", new int[] {64, 32, 28, 28}, new int[] {64, 32, 3, 3}},
                 {"mnist", new int[] {128, 1, 28, 28}, new int[] {32, 1, 3, 3}},
@@ -243,6 +248,38 @@ public final class Compare {
                 y[i] = r.nextInt(10);
             }
             batch = new Batch(cnn ? Tensor.rand(r, 128, 1, 28, 28) : Tensor.rand(r, 128, 784), y);
+        }
+    }
+
+    /**
+     * BatchNorm2d(32) in training mode then ReLU on a {@code [64, 32, 28, 28]} activation, forward and backward to
+     * the input, weight and bias with a random cotangent: the {@code bn_relu_fwdbwd} row; shared with JMH.
+     */
+    public static final class BnRelu {
+        private final Sequential net = new Sequential(new BatchNorm2d(32), new ReLU());
+        private final List<Var> wrt = new ArrayList<>();
+        private final Var gy = Var.of(Tensor.randn(new Rng(4), 64, 32, 28, 28));
+
+        /** The setup on the activation {@code x}. */
+        public BnRelu(Tensor x) {
+            wrt.add(Var.param(x));
+            net.parameters().forEach(p -> wrt.add(p.var()));
+        }
+
+        /**
+         * One forward and backward: through {@code Sequential.forward}, which runs the two layers as one
+         * {@code addRelu} if {@code fused}, else layer by layer through {@code Layer.call} (the unfused form).
+         */
+        public List<Var> run(boolean fused) {
+            Var y = wrt.get(0);
+            if (fused) {
+                y = net.forward(y);
+            } else {
+                for (Layer m : net) {
+                    y = m.call(y);
+                }
+            }
+            return Autodiff.grad(y, wrt, gy, false);
         }
     }
 

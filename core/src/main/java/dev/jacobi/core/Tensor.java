@@ -604,6 +604,15 @@ public final class Tensor implements AutoCloseable {
         return Elementwise.add(this, other, alpha);
     }
 
+    /**
+     * {@code max(this + other, 0)}, broadcasting, in one pass and one output instead of {@code add(other).relu()}'s
+     * two (PyTorch's {@code _add_relu}): a bias or a BatchNorm shift followed by ReLU. The values are exactly
+     * {@code add(other).relu()}'s, NaN included.
+     */
+    public Tensor addRelu(Tensor other) {
+        return Elementwise.binary(this, BinaryOp.ADD_RELU, other);
+    }
+
     /** {@code this - other}, broadcasting. */
     public Tensor sub(Tensor other) {
         return Elementwise.binary(this, BinaryOp.SUB, other);

@@ -441,6 +441,44 @@ class TensorTest {
     }
 
     @Test
+    void addReluIsAddThenReluInOnePassWithEveryBroadcastAndEdgeValue() {
+        Rng rng = new Rng(13);
+        for (DType dt : DType.values()) {
+            // a bias per column (stride 1), per row (stride 0 in the inner loop), a scalar, and a bias first;
+            // 37 columns put elements on the vector path and on the tail
+            Tensor x = Tensor.randn(rng, dt, 5, 37);
+            Tensor[] others = {Tensor.randn(rng, dt, 37), Tensor.randn(rng, dt, 5, 1), Tensor.randn(rng, dt, 5, 37),
+                    Tensor.full(dt, 0.25)};
+            for (Tensor b : others) {
+                assertArrayEquals(x.add(b).relu().toDoubleArray(), x.addRelu(b).toDoubleArray(), 0, dt.toString());
+                assertArrayEquals(b.add(x).relu().toDoubleArray(), b.addRelu(x).toDoubleArray(), 0, dt.toString());
+            }
+            // the per-channel shift of an NCHW activation, as BatchNorm adds it
+            Tensor act = Tensor.randn(rng, dt, 2, 3, 5, 7);
+            Tensor shift = Tensor.randn(rng, dt, 1, 3, 1, 1);
+            assertArrayEquals(act.add(shift).relu().toDoubleArray(), act.addRelu(shift).toDoubleArray(), 0);
+            // NaN stays NaN, a sum of -0 or of opposite values gives +0, infinities (8 copies for the vector kernel)
+            double[] av = {Double.NaN, -0.0, 1, -1, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+            double[] bv = {1, -0.0, -1, 0.5, Double.NEGATIVE_INFINITY, 2};
+            double[] want = {Double.NaN, 0, 0, 0, Double.NaN, 0};
+            double[] aa = new double[48], ba = new double[48], wa = new double[48];
+            for (int i = 0; i < 48; i++) {
+                aa[i] = av[i % 6];
+                ba[i] = bv[i % 6];
+                wa[i] = want[i % 6];
+            }
+            double[] got = Tensor.of(aa).to(dt).addRelu(Tensor.of(ba).to(dt)).toDoubleArray();
+            assertArrayEquals(wa, got, 0, dt.toString());
+            for (double v : got) {
+                assertTrue(v != 0 || 1 / v > 0, "a zero result is +0, as relu gives: " + dt);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.zeros(2, 3).addRelu(Tensor.zeros(4)));
+        assertTrue(e.getMessage().contains("add_relu"), e.getMessage());
+    }
+
+    @Test
     void thresholdBackwardPassesTheGradientWhereTheInputIsPositive() {
         Rng rng = new Rng(12);
         for (DType dt : DType.values()) {

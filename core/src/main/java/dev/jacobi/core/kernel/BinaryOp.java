@@ -16,7 +16,9 @@ public enum BinaryOp {
     GT { public double apply(double a, double b) { return a > b ? 1 : 0; } },
     GE { public double apply(double a, double b) { return a >= b ? 1 : 0; } },
     /** {@code a} where {@code b > 0}, else 0: ReLU's backward (PyTorch's {@code threshold_backward} at 0). */
-    THRESHOLD_BACKWARD { public double apply(double a, double b) { return b > 0 ? a : 0; } };
+    THRESHOLD_BACKWARD { public double apply(double a, double b) { return b > 0 ? a : 0; } },
+    /** {@code max(a + b, 0)} in one pass (NaN stays NaN): a bias or shift followed by ReLU (PyTorch's {@code _add_relu}). */
+    ADD_RELU { public double apply(double a, double b) { double s = a + b; return s > 0 ? s : (s == s ? 0 : s); } };
 
     public abstract double apply(double a, double b);
 

@@ -47,6 +47,25 @@ public interface Kernels {
     /** {@code y[yo+i] += alpha * x[xo+i]} for {@code i < n}. */
     void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
 
+    // batch normalisation over a contiguous run of one channel (dev.jacobi.core.Normalization)
+
+    /** {@code Σ (a[off+i] − c)²} for {@code i < n}: the second pass of a variance. */
+    float sumSquaredDeviations(float[] a, int off, int n, float c);
+
+    /** {@code out[oo+i] = a[ao+i]·s + t} for {@code i < n}, then {@code max(·, 0)} (NaN kept) if {@code relu}. */
+    void scaleShift(float[] a, int ao, float s, float t, boolean relu, float[] out, int oo, int n);
+
+    /**
+     * Adds {@code Σ m_i} to {@code sums[0]} and {@code Σ m_i·(x[xo+i] − c)} to {@code sums[1]}, for {@code i < n},
+     * where {@code m_i = g[go+i]}, or, if {@code y} is not null, {@code g[go+i]} where {@code y[yo+i] > 0} and 0
+     * elsewhere (ReLU's backward at the ReLU output {@code y}).
+     */
+    void maskedSums(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, int n, double[] sums);
+
+    /** {@code out[oo+i] = k1·m_i + k2·(x[xo+i] − c) + k3} for {@code i < n}, {@code m_i} as in {@link #maskedSums}. */
+    void maskedAffine(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, float k1, float k2, float k3,
+                      float[] out, int oo, int n);
+
     /**
      * Max pooling over windows given by their corners: for {@code o} in {@code [from, to)}, {@code out[o]} is the
      * first maximum, or the first NaN, of {@code x[xo + idx[o] + taps[t]]} in the order of {@code taps}, and

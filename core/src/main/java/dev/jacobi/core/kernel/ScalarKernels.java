@@ -99,4 +99,44 @@ public class ScalarKernels implements Kernels {
             y[yo + i] += alpha * x[xo + i];
         }
     }
+
+    @Override
+    public float sumSquaredDeviations(float[] a, int off, int n, float c) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            float d = a[off + i] - c;
+            s += d * d;
+        }
+        return (float) s;
+    }
+
+    @Override
+    public void scaleShift(float[] a, int ao, float s, float t, boolean relu, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = a[ao + i] * s + t;
+            out[oo + i] = relu ? Math.max(v, 0f) : v;
+        }
+    }
+
+    @Override
+    public void maskedSums(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, int n, double[] sums) {
+        double s0 = 0;
+        double s1 = 0;
+        for (int i = 0; i < n; i++) {
+            float m = y == null || y[yo + i] > 0 ? g[go + i] : 0f;
+            s0 += m;
+            s1 += m * (x[xo + i] - c);
+        }
+        sums[0] += s0;
+        sums[1] += s1;
+    }
+
+    @Override
+    public void maskedAffine(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, float k1, float k2,
+                             float k3, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            float m = y == null || y[yo + i] > 0 ? g[go + i] : 0f;
+            out[oo + i] = k1 * m + ((x[xo + i] - c) * k2 + k3);
+        }
+    }
 }

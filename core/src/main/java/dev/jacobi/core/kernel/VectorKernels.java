@@ -227,6 +227,78 @@ public final class VectorKernels extends ScalarKernels {
     }
 
     @Override
+    public float sumSquaredDeviations(float[] a, int off, int n, float c) {
+        FloatVector vc = FloatVector.broadcast(F, c);
+        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc1 = acc;
+        int i = 0;
+        // two chains of FMAs, so the loop is not bound by the latency of one
+        for (int bound2 = n - n % (2 * L); i < bound2; i += 2 * L) {
+            FloatVector d0 = FloatVector.fromArray(F, a, off + i).sub(vc);
+            FloatVector d1 = FloatVector.fromArray(F, a, off + i + L).sub(vc);
+            acc = d0.fma(d0, acc);
+            acc1 = d1.fma(d1, acc1);
+        }
+        float s = laneSum(acc.add(acc1));
+        for (; i < n; i++) {
+            float d = a[off + i] - c;
+            s += d * d;
+        }
+        return s;
+    }
+
+    @Override
+    public void scaleShift(float[] a, int ao, float s, float t, boolean relu, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector vs = FloatVector.broadcast(F, s);
+        FloatVector vt = FloatVector.broadcast(F, t);
+        FloatVector lo = FloatVector.broadcast(F, relu ? 0f : Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector.fromArray(F, a, ao + i).fma(vs, vt).max(lo).intoArray(out, oo + i);
+        }
+        super.scaleShift(a, ao + bound, s, t, relu, out, oo + bound, n - bound);
+    }
+
+    @Override
+    public void maskedSums(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, int n, double[] sums) {
+        int bound = F.loopBound(n);
+        FloatVector vc = FloatVector.broadcast(F, c);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector s0 = z;
+        FloatVector s1 = z;
+        for (int i = 0; i < bound; i += L) {
+            FloatVector m = FloatVector.fromArray(F, g, go + i);
+            if (y != null) {
+                m = z.blend(m, FloatVector.fromArray(F, y, yo + i).compare(VectorOperators.GT, 0f));
+            }
+            s0 = s0.add(m);
+            s1 = m.fma(FloatVector.fromArray(F, x, xo + i).sub(vc), s1);
+        }
+        sums[0] += laneSum(s0);
+        sums[1] += laneSum(s1);
+        super.maskedSums(g, go + bound, y, yo + bound, x, xo + bound, c, n - bound, sums);
+    }
+
+    @Override
+    public void maskedAffine(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, float k1, float k2,
+                             float k3, float[] out, int oo, int n) {
+        int bound = F.loopBound(n);
+        FloatVector vc = FloatVector.broadcast(F, c);
+        FloatVector v1 = FloatVector.broadcast(F, k1);
+        FloatVector v2 = FloatVector.broadcast(F, k2);
+        FloatVector v3 = FloatVector.broadcast(F, k3);
+        FloatVector z = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector m = FloatVector.fromArray(F, g, go + i);
+            if (y != null) {
+                m = z.blend(m, FloatVector.fromArray(F, y, yo + i).compare(VectorOperators.GT, 0f));
+            }
+            m.fma(v1, FloatVector.fromArray(F, x, xo + i).sub(vc).fma(v2, v3)).intoArray(out, oo + i);
+        }
+        super.maskedAffine(g, go + bound, y, yo + bound, x, xo + bound, c, k1, k2, k3, out, oo + bound, n - bound);
+    }
+
+    @Override
     public float max(float[] a, int off, int n) {
         if (n < L) {
             return super.max(a, off, n);
