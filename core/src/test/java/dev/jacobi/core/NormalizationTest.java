@@ -51,11 +51,14 @@ class NormalizationTest {
 
     @Test
     void batchNormAndItsBackwardMatchTheFormulaInBothDtypesWithAndWithoutReLU() {
-        Rng rng = new Rng(1);
-        // 37 values per run: the vector loops and their tails; an offset mean, as in unnormalised data
-        int n = 3;
-        int c = 4;
-        int l = 37;
+        // 37 values per run: the vector loops and their tails; 2, the shortest runs; 1, an [N, C] input (broadcast ops)
+        for (int l : new int[] {37, 2, 1}) {
+            checkAgainstLoops(new Rng(l), 3, 4, l);
+        }
+    }
+
+    private static void checkAgainstLoops(Rng rng, int n, int c, int l) {
+        // an offset mean, as in unnormalised data
         Tensor x64 = Tensor.randn(rng, DType.FLOAT64, n, c, l).mul(2).add(5);
         Tensor g64 = Tensor.randn(rng, DType.FLOAT64, n, c, l);
         Tensor w64 = Tensor.randn(rng, DType.FLOAT64, c);
@@ -66,12 +69,12 @@ class NormalizationTest {
             for (DType dt : DType.values()) {
                 double tol = dt == DType.FLOAT64 ? 1e-12 : 2e-5;
                 Normalization.BatchNorm f = Normalization.batchNorm(x64.to(dt), w64.to(dt), b64.to(dt), 1e-5, relu);
-                assertArrayEquals(want[0], f.output().toDoubleArray(), tol, dt + " relu " + relu);
+                assertArrayEquals(want[0], f.output().toDoubleArray(), tol, dt + " relu " + relu + " run " + l);
                 assertArrayEquals(x64.mean(new int[] {0, 2}, false).toDoubleArray(), f.mean().toDoubleArray(), tol);
                 Tensor[] gr = Normalization.batchNormBackward(g64.to(dt), relu ? f.output() : null, x64.to(dt),
                         f.mean(), f.invstd(), w64.to(dt));
                 for (int k = 0; k < 3; k++) {
-                    assertArrayEquals(want[k + 1], gr[k].toDoubleArray(), tol * 10, dt + " grad " + k + " relu " + relu);
+                    assertArrayEquals(want[k + 1], gr[k].toDoubleArray(), tol * 10, dt + " grad " + k + " run " + l);
                 }
             }
         }
