@@ -267,19 +267,30 @@ public final class Compare {
         }
 
         /**
-         * One forward and backward: through {@code Sequential.forward}, which runs the two layers as one
-         * {@code addRelu} if {@code fused}, else layer by layer through {@code Layer.call} (the unfused form).
+         * One forward and backward: through {@code Sequential.forward}, which runs the two layers as one node if
+         * {@code fused}, else layer by layer through {@code Layer.call} (the unfused form). The values the call made
+         * and no one keeps are closed, as Python frees them, so the next call reuses their memory through the
+         * caching allocator, as PyTorch's does; returns the sum of the input gradient (so the work is used).
          */
-        public List<Var> run(boolean fused) {
+        public double run(boolean fused) {
             Var y = wrt.get(0);
+            List<Var> made = new ArrayList<>();
             if (fused) {
                 y = net.forward(y);
             } else {
                 for (Layer m : net) {
                     y = m.call(y);
+                    made.add(y);
                 }
             }
-            return Autodiff.grad(y, wrt, gy, false);
+            made.add(y);
+            List<Var> g = Autodiff.grad(y, wrt, gy, false);
+            made.addAll(g);
+            double s = g.get(0).value().sum().item();
+            for (Var v : made) {
+                v.value().close(); // closing twice does nothing
+            }
+            return s;
         }
     }
 
