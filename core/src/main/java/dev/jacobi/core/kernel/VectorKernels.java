@@ -149,22 +149,30 @@ public final class VectorKernels extends ScalarKernels {
      * {@code e^r} on {@code |r| ≤ ln2/2}, and {@code 2^n} assembled from exponent bits in two halves so that
      * subnormal results are reached. Within 2 ulp of {@link Math#exp}.
      */
+    /**
+     * {@code e^x} as {@code p(r)·2^k} with {@code k = round(x·log2 e)}, {@code r = x − k·ln 2} and a degree-7
+     * polynomial, the power of two formed as two halves {@code 2^⌊k/2⌋·2^(k−⌊k/2⌋)}, each a normal float. {@code x} is
+     * first clamped to {@code [-150, 100]} by compare and blend, which leaves NaN alone (the Vector API's
+     * {@code max} and {@code min} cost several instructions each for Java's NaN and signed-zero rules). Past
+     * {@code ln(Float.MAX_VALUE)} the last product overflows to infinity and below {@code ln(Float.MIN_VALUE)} it
+     * underflows to 0, through subnormals in between, and a NaN flows through every step, so no lane needs a fix-up.
+     */
     private static int exp(float[] a, int ao, float[] out, int oo, int n) {
         int bound = F.loopBound(n);
         FloatVector log2e = FloatVector.broadcast(F, 1.44269504f);
         FloatVector magic = FloatVector.broadcast(F, 12582912f); // 1.5·2^23 rounds to the nearest integer
-        FloatVector ln2Hi = FloatVector.broadcast(F, 0.693359375f);
-        FloatVector ln2Lo = FloatVector.broadcast(F, -2.12194440e-4f);
-        FloatVector hi = FloatVector.broadcast(F, 88.7228394f);
-        FloatVector lo = FloatVector.broadcast(F, -103.972084f);
+        FloatVector ln2Hi = FloatVector.broadcast(F, -0.693359375f);
+        FloatVector ln2Lo = FloatVector.broadcast(F, 2.12194440e-4f);
+        FloatVector hi = FloatVector.broadcast(F, 100f);
+        FloatVector lo = FloatVector.broadcast(F, -150f);
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector x = FloatVector.fromArray(F, a, ao + i);
-            FloatVector xc = x.max(lo).min(hi);
-            FloatVector t = xc.fma(log2e, magic);
+            x = x.blend(hi, x.compare(VectorOperators.GT, hi)).blend(lo, x.compare(VectorOperators.LT, lo));
+            FloatVector t = x.fma(log2e, magic);
             FloatVector k = t.sub(magic);
-            FloatVector r = k.fma(ln2Hi.neg(), xc);
-            r = k.fma(ln2Lo.neg(), r);
+            FloatVector r = k.fma(ln2Hi, x);
+            r = k.fma(ln2Lo, r);
             FloatVector p = FloatVector.broadcast(F, 1f / 5040);
             p = p.fma(r, FloatVector.broadcast(F, 1f / 720));
             p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
@@ -178,11 +186,7 @@ public final class VectorKernels extends ScalarKernels {
             IntVector half = kn.lanewise(VectorOperators.ASHR, 1);
             FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = kn.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector y = p.mul(s1).mul(s2);
-            y = y.blend(FloatVector.broadcast(F, Float.POSITIVE_INFINITY), x.compare(VectorOperators.GT, hi));
-            y = y.blend(FloatVector.zero(F), x.compare(VectorOperators.LT, lo));
-            y = y.blend(x, x.compare(VectorOperators.NE, x)); // NaN lanes (test(IS_NAN) is not intrinsic on JDK 17)
-            y.intoArray(out, oo + i);
+            p.mul(s1).mul(s2).intoArray(out, oo + i);
         }
         return bound;
     }
