@@ -472,6 +472,13 @@ class TensorTest {
             for (double v : got) {
                 assertTrue(v != 0 || 1 / v > 0, "a zero result is +0, as relu gives: " + dt);
             }
+            // relu itself on the same values: NaN stays, -0 and negatives give +0, infinities
+            double[] rv = {Double.NaN, 0, 1, 0, Double.POSITIVE_INFINITY, 0};
+            double[] relu = Tensor.of(aa).to(dt).relu().toDoubleArray();
+            for (int i = 0; i < 48; i++) {
+                assertEquals(rv[i % 6], relu[i], 0, dt + " relu(" + aa[i] + ")");
+                assertTrue(relu[i] != 0 || 1 / relu[i] > 0, "relu gives +0: " + dt);
+            }
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Tensor.zeros(2, 3).addRelu(Tensor.zeros(4)));
