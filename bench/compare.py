@@ -222,15 +222,21 @@ def torch_workloads(torch):
     w["mlp_sgd_step_gradpen"] = (sgd_step_gradpen, 0)
 
     w["cnn_sgd_step"] = (cnn_training(torch, g, y), 0)
+    w["cnn_bn_sgd_step"] = (cnn_training(torch, g, y, batch_norm=True), 0)
     return w
 
 
-def cnn_training(torch, g, y):
-    """The comparison's CNN SGD step (batch 128, lr 0.01, momentum 0.9), as a function."""
+def cnn_training(torch, g, y, batch_norm=False):
+    """The comparison's CNN SGD step (batch 128, lr 0.01, momentum 0.9), as a function; with batch_norm, a
+    BatchNorm2d after each convolution (before its ReLU), as Jacobi's cnn_bn_sgd_step."""
     F = torch.nn.functional
-    cnn = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-                              torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-                              torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    nn = torch.nn
+
+    def bn(c):
+        return [nn.BatchNorm2d(c)] if batch_norm else []
+    cnn = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), *bn(32), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(32, 64, 3, padding=1), *bn(64), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
     copt = torch.optim.SGD(cnn.parameters(), lr=0.01, momentum=0.9)
     xc = torch.rand(128, 1, 28, 28, generator=g)
 

@@ -217,6 +217,10 @@ public final class Compare {
             StepSetup s = new StepSetup(true);
             return () -> s.trainer.step(s.batch);
         }));
+        w.add(new Workload("cnn_bn_sgd_step", 0, () -> {
+            StepSetup s = new StepSetup("cnn_bn");
+            return () -> s.trainer.step(s.batch);
+        }));
         return w;
     }
 
@@ -234,15 +238,37 @@ public final class Compare {
 
         /** The CNN's setup if {@code cnn}, else the MLP's. */
         public StepSetup(boolean cnn) {
+            this(cnn ? "cnn" : "mlp");
+        }
+
+        /**
+         * The setup of {@code model}: {@code mlp}, {@code cnn}, or {@code cnn_bn}, the CNN with a BatchNorm2d after
+         * each convolution (before its ReLU), as {@code compare.py}'s {@code cnn_bn_sgd_step}.
+         */
+        public StepSetup(String model) {
             Rng r = new Rng(4);
-            model = cnn
-                    ? new Sequential(new Conv2d(1, 32, 3, 1, 1, r), new ReLU(), new MaxPool2d(2),
-                            new Conv2d(32, 64, 3, 1, 1, r), new ReLU(), new MaxPool2d(2), new Flatten(),
-                            new Linear(3136, 128, r), new ReLU(), new Linear(128, 10, r))
-                    : new Sequential(new Linear(784, 512, r), new ReLU(), new Linear(512, 512, r), new ReLU(),
-                            new Linear(512, 10, r));
-            opt = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
-            trainer = Trainer.builder(model, opt).build();
+            boolean cnn = model.startsWith("cnn");
+            boolean bn = model.equals("cnn_bn");
+            if (!cnn && !model.equals("mlp")) {
+                throw new IllegalArgumentException("StepSetup: model must be mlp, cnn or cnn_bn, got '" + model + "'");
+            }
+            if (cnn) {
+                this.model = new Sequential(new Conv2d(1, 32, 3, 1, 1, r));
+                if (bn) {
+                    this.model.append(new BatchNorm2d(32));
+                }
+                this.model.append(new ReLU()).append(new MaxPool2d(2)).append(new Conv2d(32, 64, 3, 1, 1, r));
+                if (bn) {
+                    this.model.append(new BatchNorm2d(64));
+                }
+                this.model.append(new ReLU()).append(new MaxPool2d(2)).append(new Flatten())
+                        .append(new Linear(3136, 128, r)).append(new ReLU()).append(new Linear(128, 10, r));
+            } else {
+                this.model = new Sequential(new Linear(784, 512, r), new ReLU(), new Linear(512, 512, r), new ReLU(),
+                        new Linear(512, 10, r));
+            }
+            opt = new SGD(this.model.parameters(), 0.01, 0.9, 0, 0, false);
+            trainer = Trainer.builder(this.model, opt).build();
             int[] y = new int[128];
             for (int i = 0; i < y.length; i++) {
                 y[i] = r.nextInt(10);

@@ -8,12 +8,15 @@ import org.openjdk.jmh.annotations.Setup;
 
 /**
  * One SGD step (forward, backward, momentum update) of the comparison's MLP or CNN on a batch of 128, as the
- * {@code mlp_sgd_step} and {@code cnn_sgd_step} rows of {@code compare.py}. Run with {@code -prof gc} for the bytes
- * allocated per step ({@code gc.alloc.rate.norm}).
+ * {@code mlp_sgd_step}, {@code cnn_sgd_step} and {@code cnn_bn_sgd_step} rows of {@code compare.py}. Run with
+ * {@code -prof gc} for the bytes allocated per step ({@code gc.alloc.rate.norm}).
  */
 public class StepBench extends MicroBench {
-    /** {@code cnn}: conv(1→32)-pool-conv(32→64)-pool-linear-linear; {@code mlp}: 784-512-512-10. */
-    @Param({"cnn", "mlp"})
+    /**
+     * {@code cnn}: conv(1→32)-pool-conv(32→64)-pool-linear-linear; {@code cnn_bn}: the same with a BatchNorm2d after
+     * each convolution; {@code mlp}: 784-512-512-10.
+     */
+    @Param({"cnn", "cnn_bn", "mlp"})
     public String model;
 
     private Compare.StepSetup s;
@@ -22,7 +25,7 @@ public class StepBench extends MicroBench {
     @Setup
     public void setup() {
         Parallel.setThreads(threads);
-        s = new Compare.StepSetup(model.equals("cnn"));
+        s = new Compare.StepSetup(model);
     }
 
     /** One training step. */
