@@ -55,12 +55,13 @@ public abstract class Layer {
     }
 
     /**
-     * {@code forward(x).relu()}, for a layer directly followed by a {@link ReLU} in a {@link Sequential}. A layer whose
-     * output ends in an addition (a bias, BatchNorm's shift) overrides it to add and clamp in one pass
-     * ({@link Var#addRelu}), with the same values and gradients.
+     * This layer's forward followed by a ReLU in one fused step, with the values and gradients of
+     * {@code forward(x).relu()}, or null (the default) if the layer has none: {@link Sequential} asks it of a layer
+     * directly followed by a {@link ReLU}. A layer whose output ends in an addition (a bias, BatchNorm's shift)
+     * returns one that adds and clamps in one pass.
      */
     Var forwardRelu(Var x) {
-        return forward(x).relu();
+        return null;
     }
 
     /**

@@ -45,19 +45,19 @@ public final class Linear extends Layer {
     /** {@code y = x Wᵀ + b}: {@code [..., in] → [..., out]}. */
     @Override
     public Var forward(Var x) {
-        checkFeatures(x, in);
-        Var y = x.matmul(weight.var().t());
+        Var y = product(x);
         return bias == null ? y : y.add(bias.var());
     }
 
-    /** {@code max(x Wᵀ + b, 0)}, the bias and the ReLU in one pass. */
+    /** {@code max(x Wᵀ + b, 0)}, the bias and the ReLU in one pass; null without a bias (nothing to fuse). */
     @Override
     Var forwardRelu(Var x) {
-        if (bias == null) {
-            return forward(x).relu();
-        }
+        return bias == null ? null : product(x).addRelu(bias.var());
+    }
+
+    private Var product(Var x) {
         checkFeatures(x, in);
-        return x.matmul(weight.var().t()).addRelu(bias.var());
+        return x.matmul(weight.var().t());
     }
 
     @Override

@@ -46,10 +46,11 @@ public final class Sequential extends Layer implements Iterable<Layer> {
      * Each module applied to the previous one's output. A {@link ReLU} directly followed by a {@link MaxPool2d} runs
      * as the pooling, then the ReLU: both are monotone, so {@code maxPool(relu(x)) = relu(maxPool(x))} with the same
      * values, the same selected elements, and so the same gradients of every order, for a quarter of the ReLU's
-     * element-wise work forward and backward (2×2 pooling). A {@link Linear} with a bias or a {@link BatchNorm}
-     * directly followed by a ReLU adds its bias or shift and clamps in one pass ({@link Var#addRelu}), again with
-     * the same values and gradients. Neither rewrite happens when one of the two layers has a forward hook to see its
-     * own output. Each layer runs through {@link Layer#call}, so its forward hooks run.
+     * element-wise work forward and backward (2×2 pooling). A layer directly followed by a ReLU runs with it as one
+     * step where the layer has a fused form ({@code Layer.forwardRelu}: a {@link Linear} with a bias adds it and
+     * clamps in one pass, a {@link BatchNorm} folds the clamp into its own passes), again with the same values and
+     * gradients. Neither rewrite happens when one of the two layers has a forward hook to see its own output. Each
+     * layer runs through {@link Layer#call}, so its forward hooks run.
      */
     @Override
     public Var forward(Var x) {
@@ -57,11 +58,12 @@ public final class Sequential extends Layer implements Iterable<Layer> {
             Layer m = layers.get(i);
             Layer next = i + 1 < layers.size() ? layers.get(i + 1) : null;
             boolean unhooked = next != null && !m.hasForwardHooks() && !next.hasForwardHooks();
+            Var fused;
             if (unhooked && m instanceof ReLU && next instanceof MaxPool2d) {
                 x = m.forward(next.forward(x));
                 i++;
-            } else if (unhooked && (m instanceof Linear || m instanceof BatchNorm) && next instanceof ReLU) {
-                x = m.forwardRelu(x);
+            } else if (unhooked && next instanceof ReLU && (fused = m.forwardRelu(x)) != null) {
+                x = fused;
                 i++;
             } else {
                 x = m.call(x);

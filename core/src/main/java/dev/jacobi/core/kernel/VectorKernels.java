@@ -145,17 +145,13 @@ public final class VectorKernels extends ScalarKernels {
 
     /**
      * {@code e^x} built only from IEEE-exact lane arithmetic (add, mul, fma, compares, bit moves), so the result is
-     * the same interpreted and compiled: {@code x = n·ln2 + r} (Cody–Waite), a degree-7 Taylor polynomial for
-     * {@code e^r} on {@code |r| ≤ ln2/2}, and {@code 2^n} assembled from exponent bits in two halves so that
-     * subnormal results are reached. Within 2 ulp of {@link Math#exp}.
-     */
-    /**
-     * {@code e^x} as {@code p(r)·2^k} with {@code k = round(x·log2 e)}, {@code r = x − k·ln 2} and a degree-7
-     * polynomial, the power of two formed as two halves {@code 2^⌊k/2⌋·2^(k−⌊k/2⌋)}, each a normal float. {@code x} is
-     * first clamped to {@code [-150, 100]} by compare and blend, which leaves NaN alone (the Vector API's
-     * {@code max} and {@code min} cost several instructions each for Java's NaN and signed-zero rules). Past
-     * {@code ln(Float.MAX_VALUE)} the last product overflows to infinity and below {@code ln(Float.MIN_VALUE)} it
-     * underflows to 0, through subnormals in between, and a NaN flows through every step, so no lane needs a fix-up.
+     * the same interpreted and compiled: {@code x = k·ln2 + r} (Cody–Waite), a degree-7 Taylor polynomial for
+     * {@code e^r} on {@code |r| ≤ ln2/2}, and {@code 2^k} assembled from exponent bits in two halves
+     * {@code 2^⌊k/2⌋·2^(k−⌊k/2⌋)}, each a normal float. Within 2 ulp of {@link Math#exp}. {@code x} is first clamped
+     * to {@code [-150, 100]} by compare and blend, which leaves NaN alone (the Vector API's {@code max} and
+     * {@code min} cost several instructions each for Java's NaN and signed-zero rules). Past {@code ln(Float.MAX_VALUE)}
+     * the last product overflows to infinity, below {@code ln(Float.MIN_VALUE)} it underflows to 0 through the
+     * subnormals, and a NaN flows through every step, so no lane needs a fix-up.
      */
     private static int exp(float[] a, int ao, float[] out, int oo, int n) {
         int bound = F.loopBound(n);
