@@ -158,6 +158,10 @@ public final class Cli implements Callable<Integer> {
                     + "%nJMH prints each iteration and its ETA; the same events go to jacobi-out/bench/log.jsonl.",
             footer = {"%nExamples:", "  jacobi bench GemmBench -p n=1024 -p threads=2",
                     "  jacobi bench -l                       list the benchmarks",
+                    "  jacobi bench ConvBench -prof gc       allocation per call",
+                    "  jacobi bench ConvBench -prof 'async:event=cpu;output=flat'",
+                    "                                        where the time goes, kernel frames included (async-profiler;",
+                    "                                        once: mvn dependency:get -Dartifact=tools.profiler:async-profiler:3.0)",
                     "  jacobi bench compare                  same workloads in Jacobi and PyTorch (needs python3-torch)"})
     static final class BenchCommand implements Callable<Integer> {
         /** Where the benchmarks' events go, beside JMH's own output. */
@@ -180,6 +184,8 @@ public final class Cli implements Callable<Integer> {
                 cmd.addAll(args.subList(1, args.size()));
                 return new ProcessBuilder(cmd).inheritIO().start().waitFor();
             }
+            args = dev.jacobi.cli.run.AsyncProfilerLib.withLibPath(args,
+                    java.nio.file.Path.of(System.getProperty("user.home"), ".m2", "repository"), LOG.getParent());
             org.openjdk.jmh.runner.options.CommandLineOptions opts =
                     new org.openjdk.jmh.runner.options.CommandLineOptions(args.toArray(new String[0]));
             if (opts.shouldHelp() || opts.shouldList() || opts.shouldListWithParams() || opts.shouldListProfilers()
