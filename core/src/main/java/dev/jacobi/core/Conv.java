@@ -114,6 +114,15 @@ public final class Conv {
         Convolution.setShiftedPath(on);
     }
 
+    /** Whether 3×3 float32 convolutions on the shifted path run by Winograd's F(2×2, 3×3) (tests compare). */
+    static boolean winogradPath() {
+        return Convolution.winogradPath();
+    }
+
+    static void setWinogradPath(boolean on) {
+        Convolution.setWinogradPath(on);
+    }
+
     /** Checks the two tensor operands of a convolution op (4 dims each, one dtype) and that the spec is given. */
     private static void operands(String op, String an, Tensor a, String bn, Tensor b, Conv2dSpec s) {
         rank4(op, an, a);

@@ -2,6 +2,7 @@ package dev.jacobi.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -315,6 +316,57 @@ class ConvTest {
             assertTrue(gw.allClose(Conv.conv2dWeight(x.contiguous(), gy.contiguous(), 3, 3, s), 1e-4, 1e-5));
         } finally {
             Conv.setShiftedPath(saved);
+        }
+    }
+
+    @Test
+    void winogradMatchesFloat64SumsAndDoesNotDependOnTheThreadCount() {
+        boolean shifted = Conv.shiftedPath();
+        boolean winograd = Conv.winogradPath();
+        int threads = Workers.threads();
+        Rng rng = new Rng(19);
+        // n, cin, cout, h, w, padding: ragged 2×2 blocks (odd sizes), ragged row panels (cout not a multiple of the
+        // tile's rows), blocks of patches that span images, and paddings 0–2 (the input adjoint's own padding 2–0)
+        int[][] cases = {{1, 8, 8, 6, 6, 1}, {2, 13, 11, 7, 9, 1}, {3, 8, 64, 28, 28, 1}, {2, 9, 10, 5, 4, 0},
+            {1, 16, 8, 6, 7, 2}, {4, 32, 20, 14, 14, 1}};
+        try {
+            Conv.setShiftedPath(true); // so that the plain-Java kernels run the path too
+            for (int[] c : cases) {
+                Conv2dSpec s = Conv2dSpec.of(1, c[5]);
+                // a narrowed batch: a view with an offset
+                Tensor x = Tensor.randn(rng, DType.FLOAT32, c[0] + 1, c[1], c[3], c[4]).narrow(0, 1, c[0]);
+                Tensor w = Tensor.randn(rng, DType.FLOAT32, c[2], c[1], 3, 3);
+                Tensor b = Tensor.randn(rng, DType.FLOAT32, c[2]);
+                Tensor gy = Tensor.randn(rng, DType.FLOAT32, c[0], c[2], c[3] + 2 * c[5] - 2, c[4] + 2 * c[5] - 2);
+                Conv.setWinogradPath(true);
+                Tensor[] first = null;
+                for (int th = 1; th <= 3; th++) {
+                    Workers.setThreads(th);
+                    Tensor[] got = {Conv.conv2d(x, w, b, s), Conv.conv2dInput(gy, w, c[3], c[4], s)};
+                    if (first == null) {
+                        first = got;
+                    } else {
+                        for (int i = 0; i < 2; i++) {
+                            assertArrayEquals(first[i].toFloatArray(), got[i].toFloatArray(), "threads " + th);
+                        }
+                    }
+                }
+                String at = java.util.Arrays.toString(c);
+                Tensor y64 = Conv.conv2d(x.to(DType.FLOAT64), w.to(DType.FLOAT64), b.to(DType.FLOAT64), s);
+                Tensor gx64 = Conv.conv2dInput(gy.to(DType.FLOAT64), w.to(DType.FLOAT64), c[3], c[4], s);
+                assertTrue(first[0].to(DType.FLOAT64).allClose(y64, 1e-4, 1e-4), "forward " + at);
+                assertTrue(first[1].to(DType.FLOAT64).allClose(gx64, 1e-4, 1e-4), "input adjoint " + at);
+                // the direct sums round differently: equal bits would mean the Winograd path did not run
+                Conv.setWinogradPath(false);
+                assertFalse(java.util.Arrays.equals(first[0].toFloatArray(), Conv.conv2d(x, w, b, s).toFloatArray()),
+                        "forward " + at + " did not run by Winograd");
+                assertFalse(java.util.Arrays.equals(first[1].toFloatArray(),
+                        Conv.conv2dInput(gy, w, c[3], c[4], s).toFloatArray()), "input adjoint " + at);
+            }
+        } finally {
+            Conv.setShiftedPath(shifted);
+            Conv.setWinogradPath(winograd);
+            Workers.setThreads(threads);
         }
     }
 

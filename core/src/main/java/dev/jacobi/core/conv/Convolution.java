@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * that fit in cache) through a tap table shared by all images and channels, and multiplied with {@link Gemm} per group;
  * images run in parallel on {@link Workers} with one scratch column buffer per thread. A 1x1 kernel with stride 1 and
  * no padding skips the lowering. float32 with stride 1 (with the Vector API) lowers nothing and runs
- * {@link ShiftedConvolution} instead.
+ * {@link ShiftedConvolution} instead, or {@link Winograd} for 3×3 kernels with at least 8 channels in and out.
  */
 public final class Convolution {
     private Convolution() {
@@ -52,6 +52,20 @@ public final class Convolution {
     }
 
     /**
+     * Whether 3×3 stride-1 float32 convolutions on that path (and their input adjoints) with at least 8 input and
+     * output channels, no groups, no dilation and zero padding run by Winograd's F(2×2, 3×3) ({@link Winograd}).
+     * On by default; the library never changes it, tests do, to compare it with the direct sums.
+     */
+    public static boolean winogradPath() {
+        return Winograd.winogradPath;
+    }
+
+    /** Sets {@link #winogradPath()}; for tests. */
+    public static void setWinogradPath(boolean on) {
+        Winograd.winogradPath = on;
+    }
+
+    /**
      * {@code y[n,o,i,j] = b[o] + Σ_{c,p,q} w[o,c,p,q]·xpad[n, g(o)·Cin/G + c, i·sh + p·dh, j·sw + q·dw]} for
      * {@code x [N, Cin, H, W]}, {@code w [Cout, Cin/groups, kh, kw]} and {@code bias [Cout]} (or null), all of one
      * element type.
@@ -59,6 +73,11 @@ public final class Convolution {
     public static Dense conv2d(Dense x, Dense w, Dense bias, Window s) {
         String op = "conv2d";
         Geometry g = Geometry.of(op, x.shape(), w.shape(), s, null, x.shape(), w.shape());
+        if (ShiftedConvolution.shifted(x, g) && Winograd.applies(g)) {
+            return Dense.of(Winograd.conv(op, x, g, g.s().padH(), g.s().padW(), w.floats(), w.offset(),
+                    bias == null ? null : bias.floats(), bias == null ? 0 : bias.offset()), g.n(), g.cout(), g.ho(),
+                    g.wo());
+        }
         if (ShiftedConvolution.shifted(x, g)) {
             float[] xp = ShiftedConvolution.padded(op, x, g);
             return Dense.of(ShiftedConvolution.shiftedConv(xp, ShiftedConvolution.gridWidth(g), w.floats(),
@@ -112,6 +131,10 @@ public final class Convolution {
             int ew = s.dilationW() * (g.kw() - 1);
             Geometry t = new Geometry(g.n(), g.cout(), g.ho(), g.wo(), g.cin(), g.kh(), g.kw(), h, w_, g.groups(),
                     g.cin() / g.groups(), g.coutG() * g.kh() * g.kw(), s.withPadding(0));
+            if (Winograd.applies(t)) {
+                return Dense.of(Winograd.conv(op, gy, t, eh - s.padH(), ew - s.padW(),
+                        ShiftedConvolution.flipped(w, g), 0, null, 0), xs);
+            }
             int wp = ShiftedConvolution.rowWidth(ew - s.padW(), g.wo(), w_, g.kw(), s.dilationW());
             float[] gp = ShiftedConvolution.padded(op, gy, t, eh - s.padH(), ew - s.padW(), h + eh, wp, false);
             return Dense.of(ShiftedConvolution.shiftedConv(gp, wp, ShiftedConvolution.flipped(w, g), 0, t, null, 0),

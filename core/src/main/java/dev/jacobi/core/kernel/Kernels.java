@@ -66,6 +66,16 @@ public interface Kernels {
     void maskedAffine(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, float k1, float k2, float k3,
                       float[] out, int oo, int n);
 
+    // Winograd F(2×2, 3×3) convolution (dev.jacobi.core.conv.Winograd)
+
+    /**
+     * The output transform {@code Aᵀ m A + bias} of {@code n} patches, {@code Aᵀ = [1 1 1 0; 0 1 −1 −1]}: with
+     * {@code m_ab = m[mo + (4a + b)·s + i]} the 4×4 products of patch {@code i < n}, the 2×2 result's element
+     * {@code (r, q)} goes to {@code out[oo + (2r + q)·os + i]}. Sums run in the order
+     * {@code ((x + y) + z) + bias} and {@code ((x − y) − z) + bias}.
+     */
+    void winogradOutput(float[] m, int mo, int s, float bias, float[] out, int oo, int os, int n);
+
     /**
      * Max pooling over windows given by their corners: for {@code o} in {@code [from, to)}, {@code out[o]} is the
      * first maximum, or the first NaN, of {@code x[xo + idx[o] + taps[t]]} in the order of {@code taps}, and

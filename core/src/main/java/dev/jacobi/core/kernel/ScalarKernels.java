@@ -119,6 +119,27 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void winogradOutput(float[] m, int mo, int s, float bias, float[] out, int oo, int os, int n) {
+        for (int i = 0; i < n; i++) {
+            int o = mo + i;
+            // Aᵀ m: rows m0 + m1 + m2 and m1 − m2 − m3, for each of the 4 columns
+            float u0 = m[o] + m[o + 4 * s] + m[o + 8 * s];
+            float u1 = m[o + s] + m[o + 5 * s] + m[o + 9 * s];
+            float u2 = m[o + 2 * s] + m[o + 6 * s] + m[o + 10 * s];
+            float u3 = m[o + 3 * s] + m[o + 7 * s] + m[o + 11 * s];
+            float w0 = m[o + 4 * s] - m[o + 8 * s] - m[o + 12 * s];
+            float w1 = m[o + 5 * s] - m[o + 9 * s] - m[o + 13 * s];
+            float w2 = m[o + 6 * s] - m[o + 10 * s] - m[o + 14 * s];
+            float w3 = m[o + 7 * s] - m[o + 11 * s] - m[o + 15 * s];
+            // (Aᵀ m) A: the same on each row
+            out[oo + i] = u0 + u1 + u2 + bias;
+            out[oo + os + i] = u1 - u2 - u3 + bias;
+            out[oo + 2 * os + i] = w0 + w1 + w2 + bias;
+            out[oo + 3 * os + i] = w1 - w2 - w3 + bias;
+        }
+    }
+
+    @Override
     public void maskedSums(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, int n, double[] sums) {
         double s0 = 0;
         double s1 = 0;

@@ -260,6 +260,36 @@ public final class VectorKernels extends ScalarKernels {
     }
 
     @Override
+    public void winogradOutput(float[] m, int mo, int s, float bias, float[] out, int oo, int os, int n) {
+        int bound = F.loopBound(n);
+        FloatVector b = FloatVector.broadcast(F, bias);
+        for (int i = 0; i < bound; i += L) {
+            int o = mo + i;
+            FloatVector m10 = FloatVector.fromArray(F, m, o + 4 * s);
+            FloatVector m11 = FloatVector.fromArray(F, m, o + 5 * s);
+            FloatVector m12 = FloatVector.fromArray(F, m, o + 6 * s);
+            FloatVector m13 = FloatVector.fromArray(F, m, o + 7 * s);
+            FloatVector m20 = FloatVector.fromArray(F, m, o + 8 * s);
+            FloatVector m21 = FloatVector.fromArray(F, m, o + 9 * s);
+            FloatVector m22 = FloatVector.fromArray(F, m, o + 10 * s);
+            FloatVector m23 = FloatVector.fromArray(F, m, o + 11 * s);
+            FloatVector u0 = FloatVector.fromArray(F, m, o).add(m10).add(m20);
+            FloatVector u1 = FloatVector.fromArray(F, m, o + s).add(m11).add(m21);
+            FloatVector u2 = FloatVector.fromArray(F, m, o + 2 * s).add(m12).add(m22);
+            FloatVector u3 = FloatVector.fromArray(F, m, o + 3 * s).add(m13).add(m23);
+            FloatVector w0 = m10.sub(m20).sub(FloatVector.fromArray(F, m, o + 12 * s));
+            FloatVector w1 = m11.sub(m21).sub(FloatVector.fromArray(F, m, o + 13 * s));
+            FloatVector w2 = m12.sub(m22).sub(FloatVector.fromArray(F, m, o + 14 * s));
+            FloatVector w3 = m13.sub(m23).sub(FloatVector.fromArray(F, m, o + 15 * s));
+            u0.add(u1).add(u2).add(b).intoArray(out, oo + i);
+            u1.sub(u2).sub(u3).add(b).intoArray(out, oo + os + i);
+            w0.add(w1).add(w2).add(b).intoArray(out, oo + 2 * os + i);
+            w1.sub(w2).sub(w3).add(b).intoArray(out, oo + 3 * os + i);
+        }
+        super.winogradOutput(m, mo + bound, s, bias, out, oo + bound, os, n - bound);
+    }
+
+    @Override
     public void maskedSums(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, int n, double[] sums) {
         int bound = F.loopBound(n);
         FloatVector vc = FloatVector.broadcast(F, c);

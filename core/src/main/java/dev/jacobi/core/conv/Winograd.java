@@ -1,0 +1,225 @@
+package dev.jacobi.core.conv;
+
+import dev.jacobi.core.blas.Dense;
+import dev.jacobi.core.blas.Gemm;
+import dev.jacobi.core.blas.GemmKernel;
+import dev.jacobi.core.kernel.Backend;
+import dev.jacobi.core.kernel.CachingAllocator;
+import dev.jacobi.core.kernel.Dims;
+import dev.jacobi.core.kernel.Kernels;
+import dev.jacobi.core.kernel.Workers;
+
+/**
+ * float32 3×3 stride-1 convolutions by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray 2016, as in
+ * oneDNN and cuDNN): each 2×2 block of outputs comes from a 4×4 patch of the input with 16 products per channel pair
+ * instead of 36. With {@code d} a patch, {@code g} a 3×3 kernel and
+ * {@code Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]}, {@code G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]},
+ * {@code Aᵀ = [1 1 1 0; 0 1 −1 −1]}: {@code Y = Aᵀ [Σ_c (G g Gᵀ) ⊙ (Bᵀ d B)] A}. The sum over channels is 16 GEMMs,
+ * one per element {@code ξ} of the 4×4 transforms, run on {@link Gemm#KERNEL}'s tiles over blocks of patches that fit
+ * in cache. The results differ from the direct sum by rounding only (the transforms add and halve). Work is split
+ * over fixed blocks of patches, so results do not depend on the thread count.
+ */
+final class Winograd {
+    private Winograd() {
+    }
+
+    /** Whether 3×3 stride-1 float32 convolutions take this path; tests turn it off to compare with the others. */
+    static volatile boolean winogradPath = true;
+    /** Below this many input or output channels the direct kernels win (the transforms then dominate). */
+    static final int MIN_CHANNELS = 8;
+    /** Floats of each block's transformed inputs or products per transform element (16 K: 64 KiB). */
+    private static final int BLOCK_FLOATS = 1 << 12;
+    /**
+     * Floats between the 16 transform elements' planes beyond their size: planes a power of two apart (4096 floats
+     * for 64 channels and 64 patches) put the 16 loads or stores of one patch in the same L1 set.
+     */
+    private static final int SKEW = 48;
+
+    /** Whether the convolution {@code g} (already known to be float32, stride 1) can run here. */
+    static boolean applies(Geometry g) {
+        Window s = g.s();
+        return winogradPath && g.kh() == 3 && g.kw() == 3 && s.dilationH() == 1 && s.dilationW() == 1
+                && g.groups() == 1 && !s.circular() && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS;
+    }
+
+    /**
+     * {@code y[n,o,i,j] = b[o] + Σ_{c,p,q} w[o,c,p,q]·x[n, c, i + p − top, j + q − left]} (0 outside {@code x}) for
+     * {@code x [N, cin, h, w]}, {@code w [cout, cin, 3, 3]} at {@code wOff} and the output {@code [N, cout, ho, wo]},
+     * sizes from {@code g}; {@code b} may be null.
+     */
+    static float[] conv(String op, Dense x, Geometry g, int top, int left, float[] w, int wOff, float[] b, int bo) {
+        GemmKernel kr = Gemm.KERNEL;
+        int mr = kr.mr();
+        int nr = kr.nr();
+        int n = g.n();
+        int cin = g.cin();
+        int cout = g.cout();
+        int ho = g.ho();
+        int wo = g.wo();
+        int th = (ho + 1) / 2;
+        int tw = (wo + 1) / 2;
+        int hp = 2 * th + 2;
+        int wp = 2 * tw + 2;
+        int plane = hp * wp;
+        float[] xp = ShiftedConvolution.padded(op, x, g, top, left, hp, wp, false);
+        int panels = (cout + mr - 1) / mr;
+        float[] u = weights(w, wOff, cin, cout, mr, panels);
+        int tiles = Dims.numel(new int[] {n, th, tw}, op);
+        int tb = nr * Math.max(1, BLOCK_FLOATS / (nr * Math.max(cin, cout)));
+        int blocks = (tiles + tb - 1) / tb;
+        float[] y = CachingAllocator.floats(Dims.numel(new int[] {n, cout, ho, wo}, op));
+        Workers.forRange(blocks, 1, (b0, b1) -> {
+            float[] v = new float[16 * (cin * tb + SKEW)];
+            float[] m = new float[16 * (cout * tb + SKEW)];
+            int[] xb = new int[tb];
+            int[] yb = new int[tb];
+            int[] edge = new int[tb];
+            float[] out = new float[4 * tb];
+            for (int blk = b0; blk < b1; blk++) {
+                int t0 = blk * tb;
+                int count = Math.min(tb, tiles - t0);
+                for (int l = 0; l < count; l++) {
+                    int t = t0 + l;
+                    int img = t / (th * tw);
+                    int i = t / tw % th;
+                    int j = t % tw;
+                    xb[l] = img * cin * plane + 2 * i * wp + 2 * j;
+                    yb[l] = (img * cout * ho + 2 * i) * wo + 2 * j;
+                    edge[l] = (2 * j + 1 < wo ? 1 : 0) | (2 * i + 1 < ho ? 2 : 0);
+                }
+                inputTransform(xp, xb, count, cin, plane, wp, v, tb);
+                for (int xi = 0; xi < 16; xi++) {
+                    for (int s = 0; s < panels; s++) {
+                        int rows = Math.min(mr, cout - s * mr);
+                        for (int col = 0; col < count; col += nr) {
+                            kr.tile(cin, u, (xi * panels + s) * cin * mr, v, xi * (cin * tb + SKEW) + col, tb, 1f, 0f,
+                                    m, xi * (cout * tb + SKEW) + s * mr * tb + col, tb, rows);
+                        }
+                    }
+                }
+                outputTransform(m, cout * tb + SKEW, yb, edge, count, cout, tb, ho * wo, wo, b, bo, out, y);
+            }
+        });
+        return y;
+    }
+
+    /**
+     * {@code G g Gᵀ} of every kernel, packed as the GEMM's A panels: {@code u[((ξ·panels + s)·cin + c)·mr + r]} is
+     * element {@code ξ} of output channel {@code s·mr + r}'s transform for input channel {@code c} (0 past
+     * {@code cout}).
+     */
+    private static float[] weights(float[] w, int wOff, int cin, int cout, int mr, int panels) {
+        float[] u = new float[16 * panels * cin * mr];
+        float[] gg = new float[12];
+        for (int o = 0; o < cout; o++) {
+            for (int c = 0; c < cin; c++) {
+                int k = wOff + (o * cin + c) * 9;
+                for (int q = 0; q < 3; q++) { // G g: rows g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2
+                    float g0 = w[k + q];
+                    float g1 = w[k + 3 + q];
+                    float g2 = w[k + 6 + q];
+                    gg[q] = g0;
+                    gg[3 + q] = 0.5f * (g0 + g1 + g2);
+                    gg[6 + q] = 0.5f * (g0 - g1 + g2);
+                    gg[9 + q] = g2;
+                }
+                int base = (o / mr * cin + c) * mr + o % mr;
+                int step = panels * cin * mr;
+                for (int a = 0; a < 4; a++) { // (G g) Gᵀ: the same on each row
+                    float g0 = gg[3 * a];
+                    float g1 = gg[3 * a + 1];
+                    float g2 = gg[3 * a + 2];
+                    int xi = 4 * a;
+                    u[base + xi * step] = g0;
+                    u[base + (xi + 1) * step] = 0.5f * (g0 + g1 + g2);
+                    u[base + (xi + 2) * step] = 0.5f * (g0 - g1 + g2);
+                    u[base + (xi + 3) * step] = g2;
+                }
+            }
+        }
+        return u;
+    }
+
+    /**
+     * {@code Bᵀ d B} of each patch {@code l < count} and channel: element {@code ξ} goes to
+     * {@code v[(ξ·cin + c)·tb + l]}, the GEMM's B rows; the patch's top left is {@code xp[xb[l] + c·plane]}.
+     */
+    private static void inputTransform(float[] xp, int[] xb, int count, int cin, int plane, int wp, float[] v,
+                                       int tb) {
+        int s = cin * tb + SKEW;
+        for (int c = 0; c < cin; c++) {
+            int co = c * plane;
+            int vo = c * tb;
+            for (int l = 0; l < count; l++) {
+                int p0 = xb[l] + co;
+                int p1 = p0 + wp;
+                int p2 = p1 + wp;
+                int p3 = p2 + wp;
+                // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3 (for each of the 4 columns)
+                float a0 = xp[p0] - xp[p2];
+                float a1 = xp[p0 + 1] - xp[p2 + 1];
+                float a2 = xp[p0 + 2] - xp[p2 + 2];
+                float a3 = xp[p0 + 3] - xp[p2 + 3];
+                float b0 = xp[p1] + xp[p2];
+                float b1 = xp[p1 + 1] + xp[p2 + 1];
+                float b2 = xp[p1 + 2] + xp[p2 + 2];
+                float b3 = xp[p1 + 3] + xp[p2 + 3];
+                float c0 = xp[p2] - xp[p1];
+                float c1 = xp[p2 + 1] - xp[p1 + 1];
+                float c2 = xp[p2 + 2] - xp[p1 + 2];
+                float c3 = xp[p2 + 3] - xp[p1 + 3];
+                float e0 = xp[p1] - xp[p3];
+                float e1 = xp[p1 + 1] - xp[p3 + 1];
+                float e2 = xp[p1 + 2] - xp[p3 + 2];
+                float e3 = xp[p1 + 3] - xp[p3 + 3];
+                // (Bᵀ d) B: the same on each row
+                int o = vo + l;
+                v[o] = a0 - a2;
+                v[o + s] = a1 + a2;
+                v[o + 2 * s] = a2 - a1;
+                v[o + 3 * s] = a1 - a3;
+                v[o + 4 * s] = b0 - b2;
+                v[o + 5 * s] = b1 + b2;
+                v[o + 6 * s] = b2 - b1;
+                v[o + 7 * s] = b1 - b3;
+                v[o + 8 * s] = c0 - c2;
+                v[o + 9 * s] = c1 + c2;
+                v[o + 10 * s] = c2 - c1;
+                v[o + 11 * s] = c1 - c3;
+                v[o + 12 * s] = e0 - e2;
+                v[o + 13 * s] = e1 + e2;
+                v[o + 14 * s] = e2 - e1;
+                v[o + 15 * s] = e1 - e3;
+            }
+        }
+    }
+
+    /**
+     * {@code Aᵀ m A} (plus the bias) of the products {@code m[(ξ·cout + k)·tb + l]} (planes {@code s} apart) of each
+     * patch {@code l < count} and output channel {@code k}, by {@link Kernels#winogradOutput} into {@code t}, then
+     * written to the 2×2 block at {@code y[yb[l] + k·hw]} ({@code wo} wide): its right column only where bit 1 of
+     * {@code edge[l]} is set, its bottom row only where bit 2 is.
+     */
+    private static void outputTransform(float[] m, int s, int[] yb, int[] edge, int count, int cout, int tb,
+                                        int hw, int wo, float[] b, int bo, float[] t, float[] y) {
+        Kernels kn = Backend.KERNELS;
+        for (int k = 0; k < cout; k++) {
+            kn.winogradOutput(m, k * tb, s, b == null ? 0f : b[bo + k], t, 0, tb, count);
+            int kd = k * hw;
+            for (int l = 0; l < count; l++) {
+                int d = yb[l] + kd;
+                int e = edge[l];
+                y[d] = t[l];
+                if (e == 3) {
+                    y[d + 1] = t[tb + l];
+                    y[d + wo] = t[2 * tb + l];
+                    y[d + wo + 1] = t[3 * tb + l];
+                } else if (e == 1) {
+                    y[d + 1] = t[tb + l];
+                } else if (e == 2) {
+                    y[d + wo] = t[2 * tb + l];
+                }
+            }
+        }
+    }
+}
