@@ -11,6 +11,11 @@ import dev.jacobi.core.conv.Window;
  * {@link #conv2d} in the input is {@link #conv2dInput} (a transposed convolution), in the weight it is
  * {@link #conv2dWeight}. Work is split over disjoint outputs (or fixed image chunks), so results do not depend on the
  * thread count.
+ *
+ * <p>With the Vector API, float32 3×3 convolutions at stride 1 with at least 8 input and output channels, no groups,
+ * no dilation and zero padding (and their input adjoints) run by Winograd's minimal filtering F(2×2, 3×3), as oneDNN
+ * and cuDNN do: 16 products per 2×2 outputs and channel pair instead of 36. Its float32 results differ from the direct
+ * sums by rounding only (about 1e-6 of the output's scale); float64 always sums directly.
  */
 public final class Conv {
     private Conv() {
