@@ -63,7 +63,7 @@ final class Winograd {
         int plane = hp * wp;
         float[] xp = ShiftedConvolution.padded(op, x, g, top, left, hp, wp, false);
         int panels = (cout + mr - 1) / mr;
-        float[] u = weights(w, wOff, cin, cout, mr, panels);
+        float[] u = weights(op, w, wOff, cin, cout, mr, panels);
         int tiles = Dims.numel(new int[] {n, th, tw}, op);
         int tb = nr * Math.max(1, BLOCK_FLOATS / (nr * Math.max(cin, cout)));
         int blocks = (tiles + tb - 1) / tb;
@@ -108,8 +108,8 @@ final class Winograd {
      * element {@code ξ} of output channel {@code s·mr + r}'s transform for input channel {@code c} (0 past
      * {@code cout}).
      */
-    private static float[] weights(float[] w, int wOff, int cin, int cout, int mr, int panels) {
-        float[] u = new float[16 * panels * cin * mr];
+    private static float[] weights(String op, float[] w, int wOff, int cin, int cout, int mr, int panels) {
+        float[] u = new float[Dims.numel(new int[] {16, panels * mr, cin}, op)];
         float[] gg = new float[12];
         for (int o = 0; o < cout; o++) {
             for (int c = 0; c < cin; c++) {
