@@ -73,16 +73,14 @@ public final class Convolution {
     public static Dense conv2d(Dense x, Dense w, Dense bias, Window s) {
         String op = "conv2d";
         Geometry g = Geometry.of(op, x.shape(), w.shape(), s, null, x.shape(), w.shape());
-        if (ShiftedConvolution.shifted(x, g) && Winograd.applies(g)) {
-            return Dense.of(Winograd.conv(op, x, g, g.s().padH(), g.s().padW(), w.floats(), w.offset(),
-                    bias == null ? null : bias.floats(), bias == null ? 0 : bias.offset()), g.n(), g.cout(), g.ho(),
-                    g.wo());
-        }
         if (ShiftedConvolution.shifted(x, g)) {
-            float[] xp = ShiftedConvolution.padded(op, x, g);
-            return Dense.of(ShiftedConvolution.shiftedConv(xp, ShiftedConvolution.gridWidth(g), w.floats(),
-                    w.offset(), g, bias == null ? null : bias.floats(), bias == null ? 0 : bias.offset()),
-                    g.n(), g.cout(), g.ho(), g.wo());
+            float[] b = bias == null ? null : bias.floats();
+            int bo = bias == null ? 0 : bias.offset();
+            float[] y = Winograd.applies(g)
+                    ? Winograd.conv(op, x, g, g.s().padH(), g.s().padW(), w.floats(), w.offset(), b, bo)
+                    : ShiftedConvolution.shiftedConv(ShiftedConvolution.padded(op, x, g),
+                            ShiftedConvolution.gridWidth(g), w.floats(), w.offset(), g, b, bo);
+            return Dense.of(y, g.n(), g.cout(), g.ho(), g.wo());
         }
         Dense y = Dense.zeros(x.data(), new int[] {g.n(), g.cout(), g.ho(), g.wo()}, op);
         Buf xa = x.data();

@@ -27,7 +27,10 @@ final class Winograd {
     static volatile boolean winogradPath = true;
     /** Below this many input or output channels the direct kernels win (the transforms then dominate). */
     static final int MIN_CHANNELS = 8;
-    /** Floats of each block's transformed inputs or products per transform element (16 K: 64 KiB). */
+    /**
+     * Floats of a block's transformed inputs (or products) per transform element: 4096 (16 KiB) sets the number of
+     * patches per block, 64 with AVX-512 and 48 with AVX2 for 64 channels.
+     */
     private static final int BLOCK_FLOATS = 1 << 12;
     /**
      * Floats between the 16 transform elements' planes beyond their size: planes a power of two apart (4096 floats
@@ -141,8 +144,8 @@ final class Winograd {
     }
 
     /**
-     * {@code Bᵀ d B} of each patch {@code l < count} and channel: element {@code ξ} goes to
-     * {@code v[(ξ·cin + c)·tb + l]}, the GEMM's B rows; the patch's top left is {@code xp[xb[l] + c·plane]}.
+     * {@code Bᵀ d B} of each patch {@code l < count} and channel {@code c}: element {@code ξ} goes to
+     * {@code v[ξ·(cin·tb + SKEW) + c·tb + l]}, the GEMM's B rows; the patch's top left is {@code xp[xb[l] + c·plane]}.
      */
     private static void inputTransform(float[] xp, int[] xb, int count, int cin, int plane, int wp, float[] v,
                                        int tb) {
@@ -195,7 +198,7 @@ final class Winograd {
     }
 
     /**
-     * {@code Aᵀ m A} (plus the bias) of the products {@code m[(ξ·cout + k)·tb + l]} (planes {@code s} apart) of each
+     * {@code Aᵀ m A} (plus the bias) of the products {@code m[ξ·s + k·tb + l]} ({@code s = cout·tb + SKEW}) of each
      * patch {@code l < count} and output channel {@code k}, by {@link Kernels#winogradOutput} into {@code t}, then
      * written to the 2×2 block at {@code y[yb[l] + k·hw]} ({@code wo} wide): its right column only where bit 1 of
      * {@code edge[l]} is set, its bottom row only where bit 2 is.
