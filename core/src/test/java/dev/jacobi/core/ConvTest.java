@@ -325,10 +325,12 @@ class ConvTest {
         boolean winograd = Conv.winogradPath();
         int threads = Workers.threads();
         Rng rng = new Rng(19);
-        // n, cin, cout, h, w, padding: ragged 2×2 blocks (odd sizes), ragged row panels (cout not a multiple of the
-        // tile's rows), blocks of patches that span images, and paddings 0–2 (the input adjoint's own padding 2–0)
+        // n, cin, cout, h, w, padding: ragged 2×2 blocks (odd sizes), ragged row panels (cout, or for the weight
+        // adjoint cin, not a multiple of the tile's rows), blocks of patches that span images (in the weight adjoint
+        // several blocks per image and several images per partial sum), and paddings 0–2 (the input adjoint's own
+        // padding 2–0)
         int[][] cases = {{1, 8, 8, 6, 6, 1}, {2, 13, 11, 7, 9, 1}, {3, 8, 64, 28, 28, 1}, {2, 9, 10, 5, 4, 0},
-            {1, 16, 8, 6, 7, 2}, {4, 32, 20, 14, 14, 1}};
+            {1, 16, 8, 6, 7, 2}, {4, 32, 20, 14, 14, 1}, {19, 10, 9, 29, 27, 1}};
         try {
             Conv.setShiftedPath(true); // so that the plain-Java kernels run the path too
             for (int[] c : cases) {
@@ -342,11 +344,12 @@ class ConvTest {
                 Tensor[] first = null;
                 for (int th = 1; th <= 3; th++) {
                     Workers.setThreads(th);
-                    Tensor[] got = {Conv.conv2d(x, w, b, s), Conv.conv2dInput(gy, w, c[3], c[4], s)};
+                    Tensor[] got = {Conv.conv2d(x, w, b, s), Conv.conv2dInput(gy, w, c[3], c[4], s),
+                        Conv.conv2dWeight(x, gy, 3, 3, s)};
                     if (first == null) {
                         first = got;
                     } else {
-                        for (int i = 0; i < 2; i++) {
+                        for (int i = 0; i < 3; i++) {
                             assertArrayEquals(first[i].toFloatArray(), got[i].toFloatArray(), "threads " + th);
                         }
                     }
@@ -356,12 +359,16 @@ class ConvTest {
                 Tensor gx64 = Conv.conv2dInput(gy.to(DType.FLOAT64), w.to(DType.FLOAT64), c[3], c[4], s);
                 assertTrue(first[0].to(DType.FLOAT64).allClose(y64, 1e-4, 1e-4), "forward " + at);
                 assertTrue(first[1].to(DType.FLOAT64).allClose(gx64, 1e-4, 1e-4), "input adjoint " + at);
+                Tensor gw64 = Conv.conv2dWeight(x.to(DType.FLOAT64), gy.to(DType.FLOAT64), 3, 3, s);
+                assertTrue(first[2].to(DType.FLOAT64).allClose(gw64, 1e-4, 1e-4), "weight adjoint " + at);
                 // the direct sums round differently: equal bits would mean the Winograd path did not run
                 Conv.setWinogradPath(false);
                 assertFalse(java.util.Arrays.equals(first[0].toFloatArray(), Conv.conv2d(x, w, b, s).toFloatArray()),
                         "forward " + at + " did not run by Winograd");
                 assertFalse(java.util.Arrays.equals(first[1].toFloatArray(),
                         Conv.conv2dInput(gy, w, c[3], c[4], s).toFloatArray()), "input adjoint " + at);
+                assertFalse(java.util.Arrays.equals(first[2].toFloatArray(),
+                        Conv.conv2dWeight(x, gy, 3, 3, s).toFloatArray()), "weight adjoint " + at);
             }
         } finally {
             Conv.setShiftedPath(shifted);

@@ -239,6 +239,9 @@ public final class Convolution {
         int[] ws = {gy.size(1), x.size(1) / s.groups(), kh, kw};
         Geometry g = Geometry.of(op, x.shape(), ws, s, gy.shape(), x.shape(), null);
         if (ShiftedConvolution.shifted(x, g)) {
+            if (Winograd.applies(g)) {
+                return Dense.of(Winograd.weight(op, x, gy, g, g.s().padH(), g.s().padW()), ws);
+            }
             float[] xp = ShiftedConvolution.padded(op, x, g);
             int wp = ShiftedConvolution.gridWidth(g);
             return Dense.of(g.kg() <= NARROW_K

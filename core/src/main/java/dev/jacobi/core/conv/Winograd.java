@@ -37,6 +37,10 @@ final class Winograd {
      * for 64 channels and 64 patches) put the 16 loads or stores of one patch in the same L1 set.
      */
     private static final int SKEW = 48;
+    /** Most patches per block of the weight adjoint (the GEMMs' depth). */
+    private static final int WEIGHT_PATCHES = 128;
+    /** Partial sums of the weight adjoint: a fixed number, so that its result does not depend on the thread count. */
+    private static final int MAX_CHUNKS = 16;
 
     /** Whether the convolution {@code g} (already known to be float32, stride 1) can run here. */
     static boolean applies(Geometry g) {
@@ -107,6 +111,121 @@ final class Winograd {
     }
 
     /**
+     * The weight adjoint {@code gw[o,c,p,q] = Σ_{n,i,j} gy[n,o,i,j]·x[n, c, i + p − top, j + q − left]} (0 outside
+     * {@code x}) of {@link #conv}, shaped {@code [cout, cin, 3, 3]}, by F(3×3, 2×2): each 2×2 block of {@code gy}
+     * (0 past its edge) with the 4×4 patch of {@code x} under it gives a 3×3 contribution
+     * {@code Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A}, with {@code Bᵀ} as in {@link #conv} (its last row's sign moved into
+     * {@code A}), {@code G = [1 0; 1 1; 1 −1; 0 1]} and {@code Aᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ −1]} (the halves of
+     * the usual {@code G} moved into {@code A}). The sum over patches is taken in the transformed domain, as 16 GEMMs
+     * ({@code [cin × patches]·[patches × cout]}), and {@code A} applied once at the end. The batch is summed in fixed
+     * chunks, so the result does not depend on the thread count.
+     */
+    static float[] weight(String op, Dense x, Dense gy, Geometry g, int top, int left) {
+        GemmKernel kr = Gemm.KERNEL;
+        int mr = kr.mr();
+        int nr = kr.nr();
+        int n = g.n();
+        int cin = g.cin();
+        int cout = g.cout();
+        int ho = g.ho();
+        int wo = g.wo();
+        int th = (ho + 1) / 2;
+        int tw = (wo + 1) / 2;
+        int hp = 2 * th + 2;
+        int wp = 2 * tw + 2;
+        int plane = hp * wp;
+        float[] xp = ShiftedConvolution.padded(op, x, g, top, left, hp, wp, false);
+        float[] gf = gy.floats();
+        int go = gy.offset();
+        int panels = (cin + mr - 1) / mr;
+        int ldc = (cout + nr - 1) / nr * nr;
+        int hw = ho * wo;
+        int perImage = th * tw;
+        int blocksPerImage = (perImage + WEIGHT_PATCHES - 1) / WEIGHT_PATCHES;
+        int tb = (perImage + blocksPerImage - 1) / blocksPerImage;
+        int sa = panels * mr * tb + SKEW;
+        int sb = tb * ldc + SKEW;
+        int sc = Dims.numel(new int[] {panels * mr, ldc}, op);
+        int zero = Dims.numel(new int[] {hw, ldc}, op);
+        int chunks = Math.max(1, Math.min(n, MAX_CHUNKS));
+        float[][] parts = new float[chunks][];
+        Kernels kn = Backend.KERNELS;
+        Workers.forRange(chunks, 1, (c0, c1) -> {
+            float[] a = new float[16 * sa];
+            float[] b = new float[16 * sb];
+            float[] gt = new float[zero + ldc]; // one image of gy, transposed to [hw, ldc], then a row of zeros
+            for (int c = c0; c < c1; c++) {
+                float[] part = new float[16 * sc];
+                for (int img = (int) ((long) n * c / chunks); img < (long) n * (c + 1) / chunks; img++) {
+                    kr.packTransposed(gf, go + img * cout * hw, hw, hw, cout, ldc, gt, 0);
+                    for (int t0 = 0; t0 < perImage; t0 += tb) {
+                        int count = Math.min(tb, perImage - t0);
+                        for (int l = 0; l < count; l++) {
+                            int i = (t0 + l) / tw;
+                            int j = (t0 + l) % tw;
+                            int xb = img * cin * plane + 2 * i * wp + 2 * j;
+                            for (int ch = 0; ch < cin; ch++) {
+                                patch(xp, xb + ch * plane, wp, a, (ch / mr * tb + l) * mr + ch % mr, sa);
+                            }
+                            int r = 2 * i * wo + 2 * j;
+                            boolean right = 2 * j + 1 < wo;
+                            boolean bottom = 2 * i + 1 < ho;
+                            kn.winogradGradient(gt, r * ldc, right ? (r + 1) * ldc : zero,
+                                    bottom ? (r + wo) * ldc : zero, right && bottom ? (r + wo + 1) * ldc : zero, b,
+                                    l * ldc, sb, ldc);
+                        }
+                        for (int xi = 0; xi < 16; xi++) {
+                            for (int s = 0; s < panels; s++) {
+                                for (int q = 0; q < ldc; q += nr) {
+                                    kr.tile(count, a, xi * sa + s * mr * tb, b, xi * sb + q, ldc, 1f, 1f, part,
+                                            xi * sc + s * mr * ldc + q, ldc, Math.min(mr, cin - s * mr));
+                                }
+                            }
+                        }
+                    }
+                }
+                parts[c] = part;
+            }
+        });
+        for (int c = 1; c < chunks; c++) {
+            Backend.KERNELS.axpy(1f, parts[c], 0, parts[0], 0, 16 * sc);
+        }
+        return weightOutput(parts[0], sc, ldc, cin, cout);
+    }
+
+    /**
+     * {@code Aᵀ M A} ({@code Aᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ −1]}) of the summed products
+     * {@code m[ξ·s + c·ldc + o]} for each channel pair, as {@code gw[o, c, 3, 3]}.
+     */
+    private static float[] weightOutput(float[] m, int s, int ldc, int cin, int cout) {
+        float[] gw = new float[cout * cin * 9];
+        float[] r = new float[12];
+        for (int c = 0; c < cin; c++) {
+            for (int o = 0; o < cout; o++) {
+                int k = c * ldc + o;
+                for (int b = 0; b < 4; b++) { // Aᵀ M: the rows m0 + ½(m1 + m2), ½(m1 − m2), ½(m1 + m2) − m3
+                    float m0 = m[k + b * s];
+                    float m1 = m[k + (4 + b) * s];
+                    float m2 = m[k + (8 + b) * s];
+                    float m3 = m[k + (12 + b) * s];
+                    float h = 0.5f * (m1 + m2);
+                    r[b] = m0 + h;
+                    r[4 + b] = 0.5f * (m1 - m2);
+                    r[8 + b] = h - m3;
+                }
+                int d = (o * cin + c) * 9;
+                for (int p = 0; p < 3; p++) { // (Aᵀ M) A: the same on each row
+                    float h = 0.5f * (r[4 * p + 1] + r[4 * p + 2]);
+                    gw[d + 3 * p] = r[4 * p] + h;
+                    gw[d + 3 * p + 1] = 0.5f * (r[4 * p + 1] - r[4 * p + 2]);
+                    gw[d + 3 * p + 2] = h - r[4 * p + 3];
+                }
+            }
+        }
+        return gw;
+    }
+
+    /**
      * {@code G g Gᵀ} of every kernel, packed as the GEMM's A panels: {@code u[((ξ·panels + s)·cin + c)·mr + r]} is
      * element {@code ξ} of output channel {@code s·mr + r}'s transform for input channel {@code c} (0 past
      * {@code cout}).
@@ -151,50 +270,51 @@ final class Winograd {
                                        int tb) {
         int s = cin * tb + SKEW;
         for (int c = 0; c < cin; c++) {
-            int co = c * plane;
-            int vo = c * tb;
             for (int l = 0; l < count; l++) {
-                int p0 = xb[l] + co;
-                int p1 = p0 + wp;
-                int p2 = p1 + wp;
-                int p3 = p2 + wp;
-                // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3 (for each of the 4 columns)
-                float a0 = xp[p0] - xp[p2];
-                float a1 = xp[p0 + 1] - xp[p2 + 1];
-                float a2 = xp[p0 + 2] - xp[p2 + 2];
-                float a3 = xp[p0 + 3] - xp[p2 + 3];
-                float b0 = xp[p1] + xp[p2];
-                float b1 = xp[p1 + 1] + xp[p2 + 1];
-                float b2 = xp[p1 + 2] + xp[p2 + 2];
-                float b3 = xp[p1 + 3] + xp[p2 + 3];
-                float c0 = xp[p2] - xp[p1];
-                float c1 = xp[p2 + 1] - xp[p1 + 1];
-                float c2 = xp[p2 + 2] - xp[p1 + 2];
-                float c3 = xp[p2 + 3] - xp[p1 + 3];
-                float e0 = xp[p1] - xp[p3];
-                float e1 = xp[p1 + 1] - xp[p3 + 1];
-                float e2 = xp[p1 + 2] - xp[p3 + 2];
-                float e3 = xp[p1 + 3] - xp[p3 + 3];
-                // (Bᵀ d) B: the same on each row
-                int o = vo + l;
-                v[o] = a0 - a2;
-                v[o + s] = a1 + a2;
-                v[o + 2 * s] = a2 - a1;
-                v[o + 3 * s] = a1 - a3;
-                v[o + 4 * s] = b0 - b2;
-                v[o + 5 * s] = b1 + b2;
-                v[o + 6 * s] = b2 - b1;
-                v[o + 7 * s] = b1 - b3;
-                v[o + 8 * s] = c0 - c2;
-                v[o + 9 * s] = c1 + c2;
-                v[o + 10 * s] = c2 - c1;
-                v[o + 11 * s] = c1 - c3;
-                v[o + 12 * s] = e0 - e2;
-                v[o + 13 * s] = e1 + e2;
-                v[o + 14 * s] = e2 - e1;
-                v[o + 15 * s] = e1 - e3;
+                patch(xp, xb[l] + c * plane, wp, v, c * tb + l, s);
             }
         }
+    }
+
+    /** {@code Bᵀ d B} of the 4×4 patch at {@code xp[p0]} (rows {@code wp} apart): element {@code ξ} to {@code v[o + ξ·s]}. */
+    private static void patch(float[] xp, int p0, int wp, float[] v, int o, int s) {
+        int p1 = p0 + wp;
+        int p2 = p1 + wp;
+        int p3 = p2 + wp;
+        // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3 (for each of the 4 columns)
+        float a0 = xp[p0] - xp[p2];
+        float a1 = xp[p0 + 1] - xp[p2 + 1];
+        float a2 = xp[p0 + 2] - xp[p2 + 2];
+        float a3 = xp[p0 + 3] - xp[p2 + 3];
+        float b0 = xp[p1] + xp[p2];
+        float b1 = xp[p1 + 1] + xp[p2 + 1];
+        float b2 = xp[p1 + 2] + xp[p2 + 2];
+        float b3 = xp[p1 + 3] + xp[p2 + 3];
+        float c0 = xp[p2] - xp[p1];
+        float c1 = xp[p2 + 1] - xp[p1 + 1];
+        float c2 = xp[p2 + 2] - xp[p1 + 2];
+        float c3 = xp[p2 + 3] - xp[p1 + 3];
+        float e0 = xp[p1] - xp[p3];
+        float e1 = xp[p1 + 1] - xp[p3 + 1];
+        float e2 = xp[p1 + 2] - xp[p3 + 2];
+        float e3 = xp[p1 + 3] - xp[p3 + 3];
+        // (Bᵀ d) B: the same on each row
+        v[o] = a0 - a2;
+        v[o + s] = a1 + a2;
+        v[o + 2 * s] = a2 - a1;
+        v[o + 3 * s] = a1 - a3;
+        v[o + 4 * s] = b0 - b2;
+        v[o + 5 * s] = b1 + b2;
+        v[o + 6 * s] = b2 - b1;
+        v[o + 7 * s] = b1 - b3;
+        v[o + 8 * s] = c0 - c2;
+        v[o + 9 * s] = c1 + c2;
+        v[o + 10 * s] = c2 - c1;
+        v[o + 11 * s] = c1 - c3;
+        v[o + 12 * s] = e0 - e2;
+        v[o + 13 * s] = e1 + e2;
+        v[o + 14 * s] = e2 - e1;
+        v[o + 15 * s] = e1 - e3;
     }
 
     /**

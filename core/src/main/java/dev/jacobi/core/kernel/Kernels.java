@@ -77,6 +77,14 @@ public interface Kernels {
     void winogradOutput(float[] m, int mo, int s, float bias, float[] out, int oo, int os, int n);
 
     /**
+     * The gradient transform {@code G g Gᵀ} of the weight adjoint, {@code G = [1 0; 1 1; 1 −1; 0 1]}: with
+     * {@code g = [g[g00 + i], g[g01 + i]; g[g10 + i], g[g11 + i]]} the 2×2 block of column {@code i < n}, element
+     * {@code (a, b)} of its 4×4 transform goes to {@code v[vo + (4a + b)·s + i]}. Row sums run as
+     * {@code (g00 ± g10) ± (g01 ± g11)}.
+     */
+    void winogradGradient(float[] g, int g00, int g01, int g10, int g11, float[] v, int vo, int s, int n);
+
+    /**
      * Max pooling over windows given by their corners: for {@code o} in {@code [from, to)}, {@code out[o]} is the
      * first maximum, or the first NaN, of {@code x[xo + idx[o] + taps[t]]} in the order of {@code taps}, and
      * {@code idx[o]} (each window's first position on entry) becomes that element's position. Elements are compared

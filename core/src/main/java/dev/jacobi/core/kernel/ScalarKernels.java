@@ -140,6 +140,38 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void winogradGradient(float[] g, int g00, int g01, int g10, int g11, float[] v, int vo, int s, int n) {
+        for (int i = 0; i < n; i++) {
+            float a = g[g00 + i];
+            float b = g[g01 + i];
+            float c = g[g10 + i];
+            float d = g[g11 + i];
+            // G g: rows (a, b), (a + c, b + d), (a − c, b − d), (c, d); then each row (p, q) to (p, p + q, p − q, q)
+            float s0 = a + c;
+            float s1 = b + d;
+            float d0 = a - c;
+            float d1 = b - d;
+            int o = vo + i;
+            v[o] = a;
+            v[o + s] = a + b;
+            v[o + 2 * s] = a - b;
+            v[o + 3 * s] = b;
+            v[o + 4 * s] = s0;
+            v[o + 5 * s] = s0 + s1;
+            v[o + 6 * s] = s0 - s1;
+            v[o + 7 * s] = s1;
+            v[o + 8 * s] = d0;
+            v[o + 9 * s] = d0 + d1;
+            v[o + 10 * s] = d0 - d1;
+            v[o + 11 * s] = d1;
+            v[o + 12 * s] = c;
+            v[o + 13 * s] = c + d;
+            v[o + 14 * s] = c - d;
+            v[o + 15 * s] = d;
+        }
+    }
+
+    @Override
     public void maskedSums(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, int n, double[] sums) {
         double s0 = 0;
         double s1 = 0;

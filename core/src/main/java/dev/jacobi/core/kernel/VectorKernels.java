@@ -290,6 +290,39 @@ public final class VectorKernels extends ScalarKernels {
     }
 
     @Override
+    public void winogradGradient(float[] g, int g00, int g01, int g10, int g11, float[] v, int vo, int s, int n) {
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector a = FloatVector.fromArray(F, g, g00 + i);
+            FloatVector b = FloatVector.fromArray(F, g, g01 + i);
+            FloatVector c = FloatVector.fromArray(F, g, g10 + i);
+            FloatVector d = FloatVector.fromArray(F, g, g11 + i);
+            FloatVector s0 = a.add(c);
+            FloatVector s1 = b.add(d);
+            FloatVector d0 = a.sub(c);
+            FloatVector d1 = b.sub(d);
+            int o = vo + i;
+            a.intoArray(v, o);
+            a.add(b).intoArray(v, o + s);
+            a.sub(b).intoArray(v, o + 2 * s);
+            b.intoArray(v, o + 3 * s);
+            s0.intoArray(v, o + 4 * s);
+            s0.add(s1).intoArray(v, o + 5 * s);
+            s0.sub(s1).intoArray(v, o + 6 * s);
+            s1.intoArray(v, o + 7 * s);
+            d0.intoArray(v, o + 8 * s);
+            d0.add(d1).intoArray(v, o + 9 * s);
+            d0.sub(d1).intoArray(v, o + 10 * s);
+            d1.intoArray(v, o + 11 * s);
+            c.intoArray(v, o + 12 * s);
+            c.add(d).intoArray(v, o + 13 * s);
+            c.sub(d).intoArray(v, o + 14 * s);
+            d.intoArray(v, o + 15 * s);
+        }
+        super.winogradGradient(g, g00 + bound, g01 + bound, g10 + bound, g11 + bound, v, vo + bound, s, n - bound);
+    }
+
+    @Override
     public void maskedSums(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, int n, double[] sums) {
         int bound = F.loopBound(n);
         FloatVector vc = FloatVector.broadcast(F, c);
