@@ -270,6 +270,29 @@ public final class Gemm {
         });
     }
 
+    /**
+     * Whether the Vector API kernel with 8 lanes (AVX2) uses a 4×16 tile instead of 4×24: {@code tile} is the value
+     * of {@code -Djacobi.gemm.tile} ({@code 4x16} or {@code 4x24}), or null for the default, 4×16 before JDK 25 and
+     * 4×24 from it. The 4×24 tile keeps 12 accumulators, 3 loads of B and a broadcast of A in all of AVX2's 16
+     * registers; JDK 17's C2 compiles that body fast or, depending on the profile when it compiles, with accumulators
+     * spilled to the stack on every step (2-3x slower, in most JVM starts of a training run). 4×16 (11 registers)
+     * compiled fast in every start measured, at about 80% of the fast 4×24. JDK 25 compiles 4×24 fast every time;
+     * JDK 21 was not measured. 16 lanes (AVX-512, 32 registers) always use 6×64.
+     *
+     * @throws IllegalArgumentException naming the property and its value when it is neither
+     */
+    static boolean compactTile(String tile, int jdkFeature) {
+        if (tile == null || tile.isBlank()) {
+            return jdkFeature < 25;
+        }
+        return switch (tile.trim()) {
+            case "4x16" -> true;
+            case "4x24" -> false;
+            default -> throw new IllegalArgumentException(
+                    "jacobi.gemm.tile: expected 4x16 or 4x24 (the GEMM tile with 8-lane vectors), got " + tile);
+        };
+    }
+
     /** Depth of the k blocks {@link #region} uses: {@code k} split into equal blocks of at most {@link #KC}. */
     private static int kcMax(int k) {
         int blocks = (k + KC - 1) / KC;

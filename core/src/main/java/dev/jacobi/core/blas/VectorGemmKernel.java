@@ -20,11 +20,18 @@ public final class VectorGemmKernel implements GemmKernel {
      * Four vectors of columns with 16 lanes (6×64 floats in 24 of AVX-512's 32 registers); three with fewer lanes, so
      * that with AVX2's 16 registers the 4×24 tile's 12 accumulators, 3 loads of B and a broadcast of A stay in
      * registers. The 4×24 tile needs 7 loads per 12 FMAs where AVX2's 6×16 needed 8, and ran at 97 GFLOP/s on one
-     * thread against 83 for 6×16 (JDK 25, AMD EPYC with {@code -XX:UseAVX=2}, FMA peak 112).
+     * thread against 83 for 6×16 (JDK 25, AMD EPYC with {@code -XX:UseAVX=2}, FMA peak 112). Before JDK 25 two
+     * vectors (4×16), see {@link #COMPACT}.
      */
     private static final boolean WIDE = L >= 16;
+    /**
+     * With fewer lanes, whether the tile is 4×16 (8 accumulators) instead of 4×24: see
+     * {@link Gemm#compactTile}.
+     */
+    private static final boolean COMPACT = !WIDE
+            && Gemm.compactTile(System.getProperty("jacobi.gemm.tile"), Runtime.version().feature());
     private static final int MR = WIDE ? 6 : 4;
-    private static final int NR = WIDE ? 4 * L : 3 * L;
+    private static final int NR = WIDE ? 4 * L : COMPACT ? 2 * L : 3 * L;
     /** The butterfly stages of {@link #packTransposed}: lane rotations by ±d and the lanes with bit d set. */
     private static final VectorShuffle<Float> UP1 = rotate(-1), DOWN1 = rotate(1), UP2 = rotate(-2), DOWN2 = rotate(2);
     private static final VectorShuffle<Float> UP4 = rotate(-4), DOWN4 = rotate(4), UP8 = rotate(-8), DOWN8 = rotate(8);

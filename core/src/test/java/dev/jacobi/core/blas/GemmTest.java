@@ -373,4 +373,15 @@ class GemmTest {
                 () -> Gemm.dgemm(false, false, -1, 4, 2, 1, new double[8], 0, 2, new double[8], 0, 4, 0, null, 0, 4));
         assertTrue(e.getMessage().contains("dgemm") && e.getMessage().contains("m=-1"), e.getMessage());
     }
+
+    @Test
+    void theEightLaneTileFollowsThePropertyOrElseTheJdk() {
+        assertTrue(Gemm.compactTile(null, 17));
+        assertTrue(Gemm.compactTile(" ", 21));
+        assertFalse(Gemm.compactTile(null, 25));
+        assertTrue(Gemm.compactTile("4x16", 25));
+        assertFalse(Gemm.compactTile(" 4x24 ", 17));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gemm.compactTile("6x16", 17));
+        assertTrue(e.getMessage().contains("jacobi.gemm.tile") && e.getMessage().contains("6x16"), e.getMessage());
+    }
 }
