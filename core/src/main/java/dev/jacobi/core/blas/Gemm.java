@@ -277,7 +277,7 @@ public final class Gemm {
      * registers; JDK 17's C2 compiles that body fast or, depending on the profile when it compiles, with accumulators
      * spilled to the stack on every step (2-3x slower, in most JVM starts of a training run). 4×16 (11 registers)
      * compiled fast in every start measured, at about 80% of the fast 4×24. JDK 25 compiles 4×24 fast every time;
-     * JDK 21 was not measured. 16 lanes (AVX-512, 32 registers) always use 6×64.
+     * JDK 21 was not measured. 16 lanes (AVX-512, 32 registers) always use 4×64.
      *
      * @throws IllegalArgumentException naming the property and its value when it is neither
      */

@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API GEMM micro-kernel: a 6×4L tile with 16 lanes (4 vectors of the species' L lanes per row, so 6×64 floats
- * with AVX-512) or a 4×3L tile with fewer (4×24 floats with AVX2), kept in accumulator registers and updated by
+ * Vector API GEMM micro-kernel: a 4×4L tile with 16 lanes (4 vectors of the species' L lanes per row, so 4×64 floats
+ * with AVX-512) or a 4×3L tile with fewer (4×24 floats with AVX2; 4×16 before JDK 25), kept in accumulator registers and updated by
  * broadcast-A × vector-B FMAs. Loaded by name from {@link Backend#load} so that the library still links without
  * {@code jdk.incubator.vector}.
  */
@@ -17,11 +17,13 @@ public final class VectorGemmKernel implements GemmKernel {
     private static final VectorSpecies<Float> F = VectorKernels.floatSpecies();
     private static final int L = F.length();
     /**
-     * Four vectors of columns with 16 lanes (6×64 floats in 24 of AVX-512's 32 registers); three with fewer lanes, so
-     * that with AVX2's 16 registers the 4×24 tile's 12 accumulators, 3 loads of B and a broadcast of A stay in
-     * registers. The 4×24 tile needs 7 loads per 12 FMAs where AVX2's 6×16 needed 8, and ran at 97 GFLOP/s on one
-     * thread against 83 for 6×16 (JDK 25, AMD EPYC with {@code -XX:UseAVX=2}, FMA peak 112). Before JDK 25 two
-     * vectors (4×16), see {@link #COMPACT}.
+     * Four vectors of columns with 16 lanes (4×64 floats: 16 accumulators, 4 loads of B and a broadcast of A in 21 of
+     * AVX-512's 32 registers); three with fewer lanes, so that with AVX2's 16 registers the 4×24 tile's 12
+     * accumulators, 3 loads of B and a broadcast of A stay in registers. The 4×24 tile needs 7 loads per 12 FMAs where
+     * AVX2's 6×16 needed 8, and ran at 97 GFLOP/s on one thread against 83 for 6×16 (JDK 25, AMD EPYC with
+     * {@code -XX:UseAVX=2}, FMA peak 112). Before JDK 25 two vectors (4×16), see {@link #COMPACT}. With 16 lanes the
+     * tile was 6×64 (29 registers) until JDK 17's C2 was seen to compile its body with spilled accumulators in most
+     * JVM starts of a convolution (2x slower); 4×64 compiled fast in every start, and as fast as 6×64 on JDK 25.
      */
     private static final boolean WIDE = L >= 16;
     /**
@@ -30,7 +32,7 @@ public final class VectorGemmKernel implements GemmKernel {
      */
     private static final boolean COMPACT = !WIDE
             && Gemm.compactTile(System.getProperty("jacobi.gemm.tile"), Runtime.version().feature());
-    private static final int MR = WIDE ? 6 : 4;
+    private static final int MR = 4;
     private static final int NR = WIDE ? 4 * L : COMPACT ? 2 * L : 3 * L;
     /** The butterfly stages of {@link #packTransposed}: lane rotations by ±d and the lanes with bit d set. */
     private static final VectorShuffle<Float> UP1 = rotate(-1), DOWN1 = rotate(1), UP2 = rotate(-2), DOWN2 = rotate(2);
@@ -213,15 +215,14 @@ public final class VectorGemmKernel implements GemmKernel {
     @Override
     public void tile(int kc, float[] a, int ao, float[] b, int bo, int bRs, float alpha, float beta, float[] c,
                      int co, int ldc, int rows) {
-        run(kc, a, ao, ao + 1, ao + 2, ao + 3, ao + 4, ao + 5, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc, rows,
-                NR);
+        run(kc, a, ao, ao + 1, ao + 2, ao + 3, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc, rows, NR);
     }
 
     @Override
     public void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
                            int br, float alpha, float beta, float[] c, int co, int ldc, int rows, int cols) {
-        run(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], WIDE ? aRows[4] : 0, WIDE ? aRows[5] : 0, aStep, b, bo,
-                bRs, bRows, br, alpha, beta, c, co, ldc, rows, cols);
+        run(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aStep, b, bo, bRs, bRows, br, alpha, beta, c, co, ldc, rows,
+                cols);
     }
 
     /**
@@ -230,30 +231,23 @@ public final class VectorGemmKernel implements GemmKernel {
      * tile of at most 2L columns runs on a 2-vector body. Keeping alpha and beta out of the bodies keeps them small
      * enough for C1 to compile (a JIT tier the JVM falls back to after a deoptimisation) and their stores inlined by
      * C2 (when C2 stopped inlining a store helper, the accumulators passed to it were boxed on the heap). With 16
-     * lanes, a full-width tile of at most 4 rows runs on a 4- or 2-row body, so the last rows of an output that is not
-     * a multiple of 6 rows (64, 128, 256) do not cost a whole tile.
+     * lanes, a full-width tile of at most 2 rows runs on a 2-row body.
      */
-    private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int as, float[] b,
-                            int bo, int bRs, int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc,
-                            int rows, int cols) {
+    private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int as, float[] b, int bo, int bRs,
+                            int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc, int rows,
+                            int cols) {
         boolean twoVectors = cols <= 2 * L;
         int width = twoVectors ? 2 * L : NR;
-        int height = !WIDE || twoVectors || rows > 4 ? MR : rows > 2 ? 4 : 2;
+        int height = WIDE && !twoVectors && rows <= 2 ? 2 : MR;
         boolean direct = alpha == 1f && beta == 0f && rows == height && cols == width;
         float[] t = direct ? c : SCRATCH.get();
         int to = direct ? co : 0;
         int tl = direct ? ldc : NR;
-        if (!WIDE) {
-            if (twoVectors) {
-                VectorGemmBodies.body4x2(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
-            } else {
-                VectorGemmBodies.body4x3(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
-            }
-        } else if (twoVectors) {
-            VectorGemmBodies.body6x2(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
+        if (twoVectors) {
+            VectorGemmBodies.body4x2(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
+        } else if (!WIDE) {
+            VectorGemmBodies.body4x3(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (height == MR) {
-            VectorGemmBodies.body6x4(kc, a, a0, a1, a2, a3, a4, a5, as, b, bo, bRs, bRows, br, t, to, tl);
-        } else if (height == 4) {
             VectorGemmBodies.body4x4(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
         } else {
             VectorGemmBodies.body2x4(kc, a, a0, a1, as, b, bo, bRs, bRows, br, t, to, tl);
