@@ -143,7 +143,8 @@ final class Winograd {
         int perImage = th * tw;
         int blocksPerImage = (perImage + WEIGHT_PATCHES - 1) / WEIGHT_PATCHES;
         int tb = (perImage + blocksPerImage - 1) / blocksPerImage;
-        int sa = panels * mr * tb + SKEW;
+        int ldx = panels * mr;
+        int sa = tb * ldx + SKEW;
         int sb = tb * ldc + SKEW;
         int sc = Dims.numel(new int[] {panels * mr, ldc}, op);
         int zero = Dims.numel(new int[] {hw, ldc}, op);
@@ -154,19 +155,19 @@ final class Winograd {
             float[] a = new float[16 * sa];
             float[] b = new float[16 * sb];
             float[] gt = new float[zero + ldc]; // one image of gy, transposed to [hw, ldc], then a row of zeros
+            float[] xt = new float[plane * ldx]; // one image of the padded x, transposed to [plane, ldx]
+            int[] aRows = new int[mr];
             for (int c = c0; c < c1; c++) {
                 float[] part = new float[16 * sc];
                 for (int img = (int) ((long) n * c / chunks); img < (long) n * (c + 1) / chunks; img++) {
                     kr.packTransposed(gf, go + img * cout * hw, hw, hw, cout, ldc, gt, 0);
+                    kr.packTransposed(xp, img * cin * plane, plane, plane, cin, ldx, xt, 0);
                     for (int t0 = 0; t0 < perImage; t0 += tb) {
                         int count = Math.min(tb, perImage - t0);
                         for (int l = 0; l < count; l++) {
                             int i = (t0 + l) / tw;
                             int j = (t0 + l) % tw;
-                            int xb = img * cin * plane + 2 * i * wp + 2 * j;
-                            for (int ch = 0; ch < cin; ch++) {
-                                patch(xp, xb + ch * plane, wp, a, (ch / mr * tb + l) * mr + ch % mr, sa);
-                            }
+                            kn.winogradInput(xt, (2 * i * wp + 2 * j) * ldx, wp * ldx, ldx, a, l * ldx, sa, ldx);
                             int r = 2 * i * wo + 2 * j;
                             boolean right = 2 * j + 1 < wo;
                             boolean bottom = 2 * i + 1 < ho;
@@ -176,9 +177,12 @@ final class Winograd {
                         }
                         for (int xi = 0; xi < 16; xi++) {
                             for (int s = 0; s < panels; s++) {
+                                for (int r = 0; r < mr; r++) {
+                                    aRows[r] = xi * sa + s * mr + r;
+                                }
                                 for (int q = 0; q < ldc; q += nr) {
-                                    kr.tile(count, a, xi * sa + s * mr * tb, b, xi * sb + q, ldc, 1f, 1f, part,
-                                            xi * sc + s * mr * ldc + q, ldc, Math.min(mr, cin - s * mr));
+                                    kr.tileGather(count, a, aRows, ldx, b, xi * sb + q, ldc, null, 0, 1f, 1f, part,
+                                            xi * sc + s * mr * ldc + q, ldc, Math.min(mr, cin - s * mr), nr);
                                 }
                             }
                         }

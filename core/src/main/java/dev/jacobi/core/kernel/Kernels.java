@@ -85,6 +85,13 @@ public interface Kernels {
     void winogradGradient(float[] g, int g00, int g01, int g10, int g11, float[] v, int vo, int s, int n);
 
     /**
+     * The input transform {@code Bᵀ d B} of the weight adjoint, {@code Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]}:
+     * with {@code d[r][q] = x[xo + r·rs + q·cs + i]} the 4×4 patch of column {@code i < n}, element {@code (a, b)} of
+     * its transform goes to {@code v[vo + (4a + b)·s + i]}.
+     */
+    void winogradInput(float[] x, int xo, int rs, int cs, float[] v, int vo, int s, int n);
+
+    /**
      * Max pooling over windows given by their corners: for {@code o} in {@code [from, to)}, {@code out[o]} is the
      * first maximum, or the first NaN, of {@code x[xo + idx[o] + taps[t]]} in the order of {@code taps}, and
      * {@code idx[o]} (each window's first position on entry) becomes that element's position. Elements are compared

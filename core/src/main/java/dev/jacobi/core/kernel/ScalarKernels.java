@@ -140,6 +140,51 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void winogradInput(float[] x, int xo, int rs, int cs, float[] v, int vo, int s, int n) {
+        for (int i = 0; i < n; i++) {
+            int p0 = xo + i;
+            int p1 = p0 + rs;
+            int p2 = p1 + rs;
+            int p3 = p2 + rs;
+            // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3 (for each of the 4 columns)
+            float a0 = x[p0] - x[p2];
+            float a1 = x[p0 + cs] - x[p2 + cs];
+            float a2 = x[p0 + 2 * cs] - x[p2 + 2 * cs];
+            float a3 = x[p0 + 3 * cs] - x[p2 + 3 * cs];
+            float b0 = x[p1] + x[p2];
+            float b1 = x[p1 + cs] + x[p2 + cs];
+            float b2 = x[p1 + 2 * cs] + x[p2 + 2 * cs];
+            float b3 = x[p1 + 3 * cs] + x[p2 + 3 * cs];
+            float c0 = x[p2] - x[p1];
+            float c1 = x[p2 + cs] - x[p1 + cs];
+            float c2 = x[p2 + 2 * cs] - x[p1 + 2 * cs];
+            float c3 = x[p2 + 3 * cs] - x[p1 + 3 * cs];
+            float e0 = x[p1] - x[p3];
+            float e1 = x[p1 + cs] - x[p3 + cs];
+            float e2 = x[p1 + 2 * cs] - x[p3 + 2 * cs];
+            float e3 = x[p1 + 3 * cs] - x[p3 + 3 * cs];
+            // (Bᵀ d) B: the same on each row
+            int o = vo + i;
+            v[o] = a0 - a2;
+            v[o + s] = a1 + a2;
+            v[o + 2 * s] = a2 - a1;
+            v[o + 3 * s] = a1 - a3;
+            v[o + 4 * s] = b0 - b2;
+            v[o + 5 * s] = b1 + b2;
+            v[o + 6 * s] = b2 - b1;
+            v[o + 7 * s] = b1 - b3;
+            v[o + 8 * s] = c0 - c2;
+            v[o + 9 * s] = c1 + c2;
+            v[o + 10 * s] = c2 - c1;
+            v[o + 11 * s] = c1 - c3;
+            v[o + 12 * s] = e0 - e2;
+            v[o + 13 * s] = e1 + e2;
+            v[o + 14 * s] = e2 - e1;
+            v[o + 15 * s] = e1 - e3;
+        }
+    }
+
+    @Override
     public void winogradGradient(float[] g, int g00, int g01, int g10, int g11, float[] v, int vo, int s, int n) {
         for (int i = 0; i < n; i++) {
             float a = g[g00 + i];
