@@ -14,8 +14,9 @@ import dev.jacobi.core.conv.Window;
  *
  * <p>With the Vector API, float32 3×3 convolutions at stride 1 with at least 8 input and output channels, no groups,
  * no dilation and zero padding (and their input adjoints) run by Winograd's minimal filtering F(2×2, 3×3), as oneDNN
- * and cuDNN do: 16 products per 2×2 outputs and channel pair instead of 36. Its float32 results differ from the direct
- * sums by rounding only (about 1e-6 of the output's scale); float64 always sums directly.
+ * and cuDNN do: 16 products per 2×2 outputs and channel pair instead of 36. Their weight adjoints run by F(3×3, 2×2):
+ * 16 products per 2×2 block of the gradient and channel pair instead of 36. The float32 results differ from the
+ * direct sums by rounding only (about 1e-6 of the output's scale); float64 always sums directly.
  */
 public final class Conv {
     private Conv() {

@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  * that fit in cache) through a tap table shared by all images and channels, and multiplied with {@link Gemm} per group;
  * images run in parallel on {@link Workers} with one scratch column buffer per thread. A 1x1 kernel with stride 1 and
  * no padding skips the lowering. float32 with stride 1 (with the Vector API) lowers nothing and runs
- * {@link ShiftedConvolution} instead, or {@link Winograd} for 3×3 kernels with at least 8 channels in and out.
+ * {@link ShiftedConvolution} instead, or {@link Winograd} for 3×3 kernels with at least 8 channels in and out (all
+ * three ops).
  */
 public final class Convolution {
     private Convolution() {
@@ -52,8 +53,9 @@ public final class Convolution {
     }
 
     /**
-     * Whether 3×3 stride-1 float32 convolutions on that path (and their input adjoints) with at least 8 input and
-     * output channels, no groups, no dilation and zero padding run by Winograd's F(2×2, 3×3) ({@link Winograd}).
+     * Whether 3×3 stride-1 float32 convolutions on that path (and their two adjoints) with at least 8 input and
+     * output channels, no groups, no dilation and zero padding run by Winograd's F(2×2, 3×3) (the weight adjoint by
+     * F(3×3, 2×2); {@link Winograd}).
      * On by default; the library never changes it, tests do, to compare it with the direct sums.
      */
     public static boolean winogradPath() {

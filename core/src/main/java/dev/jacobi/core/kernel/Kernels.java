@@ -66,7 +66,7 @@ public interface Kernels {
     void maskedAffine(float[] g, int go, float[] y, int yo, float[] x, int xo, float c, float k1, float k2, float k3,
                       float[] out, int oo, int n);
 
-    // Winograd F(2×2, 3×3) convolution (dev.jacobi.core.conv.Winograd)
+    // Winograd F(2×2, 3×3) convolution and its F(3×3, 2×2) weight adjoint (dev.jacobi.core.conv.Winograd)
 
     /**
      * The output transform {@code Aᵀ m A + bias} of {@code n} patches, {@code Aᵀ = [1 1 1 0; 0 1 −1 −1]}: with
