@@ -13,8 +13,8 @@ import dev.jacobi.core.kernel.Workers;
  *
  * <p>float32 runs BLIS style: panels of {@code op(B)} (and of a transposed {@code A}; rows of {@code A} are read in
  * place) are packed into reused per-thread buffers, blocked for the caches, and multiplied by a register-blocked
- * micro-kernel ({@link GemmKernel}); threads share the rows of {@code C} in pairs, so a share ends in a short tile
- * of 2 or 4 rows rather than in a whole one. {@code m == 1} or
+ * micro-kernel ({@link GemmKernel}); threads share the rows of {@code C} in pairs, so a share may end in a short
+ * tile of 2 rows rather than in a whole one. {@code m == 1} or
  * {@code n == 1} runs as a matrix-vector product, and an output with fewer columns than a tile (a classifier's
  * logits) is computed as its transpose {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}, which fills the tiles. Work is split on
  * {@link Workers} over disjoint blocks of {@code C} only, and blocking over {@code k} is fixed, so results do not
@@ -252,8 +252,8 @@ public final class Gemm {
         int t = Workers.threads();
         boolean splitN = tilesN * nr >= tilesM * mr
                 && !(tilesN % t != 0 && tilesN < 4 * t && tilesM >= 4 * t);
-        // rows are shared in pairs, not tiles, so the threads get equal rows (256 = 2·128 rather than 22 + 21 tiles of
-        // 6); each share ends in a short tile, which the kernel computes with a body of 2 or 4 rows
+        // rows are shared in pairs, not tiles, so the threads get equal rows (132 = 66 + 66 rather than 17 + 16 tiles of
+        // 4); a share may end in a short tile, which the kernel computes with a body of 2 rows
         int units = splitN ? tilesN : (m + 1) / 2;
         long fmaPerUnit = (long) k * (splitN ? (long) m * nr : 2L * n);
         int grain = grain(fmaPerUnit);
