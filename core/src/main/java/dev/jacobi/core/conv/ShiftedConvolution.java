@@ -83,16 +83,6 @@ final class ShiftedConvolution {
 
     /** {@link #padded(String, Dense, Geometry)} with explicit placement (the input adjoint's grid). */
     static float[] padded(String op, Dense t, Geometry g, int top, int left, int hp, int wp, boolean circular) {
-        return padded(op, t, g, top, left, hp, wp, circular, false);
-    }
-
-    /**
-     * {@link #padded(String, Dense, Geometry, int, int, int, int, boolean)}; with {@code evenOdd} (zero padding, even
-     * {@code wp}) each padded row holds its even columns first and its odd ones after them: column {@code q} of row
-     * {@code r} at {@code r·wp + q/2}, or {@code r·wp + wp/2 + q/2} for odd {@code q}.
-     */
-    static float[] padded(String op, Dense t, Geometry g, int top, int left, int hp, int wp, boolean circular,
-                          boolean evenOdd) {
         int planes = g.n() * g.cin();
         int h = g.h();
         int w = g.w();
@@ -121,16 +111,6 @@ final class ShiftedConvolution {
                         // zeros, then the row's columns [lo, hi), then zeros
                         int lo = Math.min(wp, Math.max(0, left));
                         int hi = Math.max(lo, Math.min(wp, left + w));
-                        if (evenOdd) {
-                            Arrays.fill(out, d, d + wp, 0f);
-                            for (int q = lo + (lo & 1); q < hi; q += 2) {
-                                out[d + (q >> 1)] = src[s + q - left];
-                            }
-                            for (int q = lo | 1, o = d + wp / 2; q < hi; q += 2) {
-                                out[o + (q >> 1)] = src[s + q - left];
-                            }
-                            continue;
-                        }
                         Arrays.fill(out, d, d + lo, 0f);
                         if (hi > lo) {
                             System.arraycopy(src, s + lo - left, out, d + lo, hi - lo);

@@ -68,7 +68,7 @@ final class Winograd {
         int hp = 2 * th + 2;
         int wp = 2 * tw + 2;
         int plane = hp * wp;
-        float[] xp = ShiftedConvolution.padded(op, x, g, top, left, hp, wp, false, true);
+        float[] xp = ShiftedConvolution.padded(op, x, g, top, left, hp, wp, false);
         int panels = (cout + mr - 1) / mr;
         float[] u = weights(op, w, wOff, cin, cout, mr, panels);
         int tiles = Dims.numel(new int[] {n, th, tw}, op);
@@ -79,7 +79,6 @@ final class Winograd {
             float[] v = new float[16 * (cin * tb + SKEW)];
             float[] m = new float[16 * (cout * tb + SKEW)];
             int[] xb = new int[tb];
-            int[] run = new int[tb];
             int[] yb = new int[tb];
             int[] edge = new int[tb];
             float[] out = new float[4 * tb];
@@ -91,12 +90,11 @@ final class Winograd {
                     int img = t / (th * tw);
                     int i = t / tw % th;
                     int j = t % tw;
-                    xb[l] = img * cin * plane + 2 * i * wp + j;
-                    run[l] = j == 0 || l == 0 ? Math.min(tw - j, count - l) : 0;
+                    xb[l] = img * cin * plane + 2 * i * wp + 2 * j;
                     yb[l] = (img * cout * ho + 2 * i) * wo + 2 * j;
                     edge[l] = (2 * j + 1 < wo ? 1 : 0) | (2 * i + 1 < ho ? 2 : 0);
                 }
-                inputTransform(xp, xb, run, count, cin, plane, wp, v, tb);
+                inputTransform(xp, xb, count, cin, plane, wp, v, tb);
                 for (int xi = 0; xi < 16; xi++) {
                     for (int s = 0; s < panels; s++) {
                         int rows = Math.min(mr, cout - s * mr);
@@ -169,8 +167,7 @@ final class Winograd {
                         for (int l = 0; l < count; l++) {
                             int i = (t0 + l) / tw;
                             int j = (t0 + l) % tw;
-                            kn.winogradInput(xt, (2 * i * wp + 2 * j) * ldx, wp * ldx, ldx, 2 * ldx, 3 * ldx, a,
-                                    l * ldx, sa, ldx);
+                            kn.winogradInput(xt, (2 * i * wp + 2 * j) * ldx, wp * ldx, ldx, a, l * ldx, sa, ldx);
                             int r = 2 * i * wo + 2 * j;
                             boolean right = 2 * j + 1 < wo;
                             boolean bottom = 2 * i + 1 < ho;
@@ -270,28 +267,58 @@ final class Winograd {
     }
 
     /**
-     * {@code Bᵀ d B} of each patch {@code l < count} and channel {@code c} by {@link Kernels#winogradInput}, a run of
-     * patches along a row at a time: element {@code ξ} goes to {@code v[ξ·(cin·tb + SKEW) + c·tb + l]}, the GEMM's B
-     * rows. {@code xp} holds the padded planes with even columns before odd ones, so that a patch's four columns are
-     * {@code xb[l]}, {@code + wp/2}, {@code + 1} and {@code + wp/2 + 1}, each a run of consecutive values along the row;
-     * {@code run[l]} is the number of patches in a row from {@code l} on where a run starts, else 0. Each run is
-     * computed up to the next multiple of 16 patches, so that whole vectors do it: what is written past the run is
-     * overwritten by the next runs or channels, or lands in unused columns and the skew; the reads past a row stay in
-     * the buffer's slack.
+     * {@code Bᵀ d B} of each patch {@code l < count} and channel {@code c}: element {@code ξ} goes to
+     * {@code v[ξ·(cin·tb + SKEW) + c·tb + l]}, the GEMM's B rows; the patch's top left is {@code xp[xb[l] + c·plane]}.
      */
-    private static void inputTransform(float[] xp, int[] xb, int[] run, int count, int cin, int plane, int wp,
-                                       float[] v, int tb) {
-        Kernels kn = Backend.KERNELS;
+    private static void inputTransform(float[] xp, int[] xb, int count, int cin, int plane, int wp, float[] v,
+                                       int tb) {
         int s = cin * tb + SKEW;
-        int half = wp / 2;
         for (int c = 0; c < cin; c++) {
             for (int l = 0; l < count; l++) {
-                if (run[l] > 0) {
-                    kn.winogradInput(xp, xb[l] + c * plane, wp, half, 1, half + 1, v, c * tb + l, s,
-                            (run[l] + 15) & ~15);
-                }
+                patch(xp, xb[l] + c * plane, wp, v, c * tb + l, s);
             }
         }
+    }
+
+    /** {@code Bᵀ d B} of the 4×4 patch at {@code xp[p0]} (rows {@code wp} apart): element {@code ξ} to {@code v[o + ξ·s]}. */
+    private static void patch(float[] xp, int p0, int wp, float[] v, int o, int s) {
+        int p1 = p0 + wp;
+        int p2 = p1 + wp;
+        int p3 = p2 + wp;
+        // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3 (for each of the 4 columns)
+        float a0 = xp[p0] - xp[p2];
+        float a1 = xp[p0 + 1] - xp[p2 + 1];
+        float a2 = xp[p0 + 2] - xp[p2 + 2];
+        float a3 = xp[p0 + 3] - xp[p2 + 3];
+        float b0 = xp[p1] + xp[p2];
+        float b1 = xp[p1 + 1] + xp[p2 + 1];
+        float b2 = xp[p1 + 2] + xp[p2 + 2];
+        float b3 = xp[p1 + 3] + xp[p2 + 3];
+        float c0 = xp[p2] - xp[p1];
+        float c1 = xp[p2 + 1] - xp[p1 + 1];
+        float c2 = xp[p2 + 2] - xp[p1 + 2];
+        float c3 = xp[p2 + 3] - xp[p1 + 3];
+        float e0 = xp[p1] - xp[p3];
+        float e1 = xp[p1 + 1] - xp[p3 + 1];
+        float e2 = xp[p1 + 2] - xp[p3 + 2];
+        float e3 = xp[p1 + 3] - xp[p3 + 3];
+        // (Bᵀ d) B: the same on each row
+        v[o] = a0 - a2;
+        v[o + s] = a1 + a2;
+        v[o + 2 * s] = a2 - a1;
+        v[o + 3 * s] = a1 - a3;
+        v[o + 4 * s] = b0 - b2;
+        v[o + 5 * s] = b1 + b2;
+        v[o + 6 * s] = b2 - b1;
+        v[o + 7 * s] = b1 - b3;
+        v[o + 8 * s] = c0 - c2;
+        v[o + 9 * s] = c1 + c2;
+        v[o + 10 * s] = c2 - c1;
+        v[o + 11 * s] = c1 - c3;
+        v[o + 12 * s] = e0 - e2;
+        v[o + 13 * s] = e1 + e2;
+        v[o + 14 * s] = e2 - e1;
+        v[o + 15 * s] = e1 - e3;
     }
 
     /**

@@ -85,12 +85,11 @@ public interface Kernels {
     void winogradGradient(float[] g, int g00, int g01, int g10, int g11, float[] v, int vo, int s, int n);
 
     /**
-     * The input transform {@code Bᵀ d B}, {@code Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]}: with
-     * {@code d[r][q] = x[xo + r·rs + c_q + i]} ({@code c_0 = 0}) the 4×4 patch of column {@code i < n}, element
-     * {@code (a, b)} of its transform goes to {@code v[vo + (4a + b)·s + i]}. The rows of {@code Bᵀ d} are formed as
-     * {@code d0 − d2, d1 + d2, d2 − d1, d1 − d3}, and the same on each row for {@code B}.
+     * The input transform {@code Bᵀ d B} of the weight adjoint, {@code Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]}:
+     * with {@code d[r][q] = x[xo + r·rs + q·cs + i]} the 4×4 patch of column {@code i < n}, element {@code (a, b)} of
+     * its transform goes to {@code v[vo + (4a + b)·s + i]}.
      */
-    void winogradInput(float[] x, int xo, int rs, int c1, int c2, int c3, float[] v, int vo, int s, int n);
+    void winogradInput(float[] x, int xo, int rs, int cs, float[] v, int vo, int s, int n);
 
     /**
      * Max pooling over windows given by their corners: for {@code o} in {@code [from, to)}, {@code out[o]} is the

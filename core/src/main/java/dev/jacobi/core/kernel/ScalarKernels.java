@@ -140,7 +140,7 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void winogradInput(float[] x, int xo, int rs, int c1, int c2, int c3, float[] v, int vo, int s, int n) {
+    public void winogradInput(float[] x, int xo, int rs, int cs, float[] v, int vo, int s, int n) {
         for (int i = 0; i < n; i++) {
             int p0 = xo + i;
             int p1 = p0 + rs;
@@ -148,21 +148,21 @@ public class ScalarKernels implements Kernels {
             int p3 = p2 + rs;
             // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3 (for each of the 4 columns)
             float a0 = x[p0] - x[p2];
-            float a1 = x[p0 + c1] - x[p2 + c1];
-            float a2 = x[p0 + c2] - x[p2 + c2];
-            float a3 = x[p0 + c3] - x[p2 + c3];
+            float a1 = x[p0 + cs] - x[p2 + cs];
+            float a2 = x[p0 + 2 * cs] - x[p2 + 2 * cs];
+            float a3 = x[p0 + 3 * cs] - x[p2 + 3 * cs];
             float b0 = x[p1] + x[p2];
-            float b1 = x[p1 + c1] + x[p2 + c1];
-            float b2 = x[p1 + c2] + x[p2 + c2];
-            float b3 = x[p1 + c3] + x[p2 + c3];
-            float g0 = x[p2] - x[p1];
-            float g1 = x[p2 + c1] - x[p1 + c1];
-            float g2 = x[p2 + c2] - x[p1 + c2];
-            float g3 = x[p2 + c3] - x[p1 + c3];
+            float b1 = x[p1 + cs] + x[p2 + cs];
+            float b2 = x[p1 + 2 * cs] + x[p2 + 2 * cs];
+            float b3 = x[p1 + 3 * cs] + x[p2 + 3 * cs];
+            float c0 = x[p2] - x[p1];
+            float c1 = x[p2 + cs] - x[p1 + cs];
+            float c2 = x[p2 + 2 * cs] - x[p1 + 2 * cs];
+            float c3 = x[p2 + 3 * cs] - x[p1 + 3 * cs];
             float e0 = x[p1] - x[p3];
-            float e1 = x[p1 + c1] - x[p3 + c1];
-            float e2 = x[p1 + c2] - x[p3 + c2];
-            float e3 = x[p1 + c3] - x[p3 + c3];
+            float e1 = x[p1 + cs] - x[p3 + cs];
+            float e2 = x[p1 + 2 * cs] - x[p3 + 2 * cs];
+            float e3 = x[p1 + 3 * cs] - x[p3 + 3 * cs];
             // (Bᵀ d) B: the same on each row
             int o = vo + i;
             v[o] = a0 - a2;
@@ -173,10 +173,10 @@ public class ScalarKernels implements Kernels {
             v[o + 5 * s] = b1 + b2;
             v[o + 6 * s] = b2 - b1;
             v[o + 7 * s] = b1 - b3;
-            v[o + 8 * s] = g0 - g2;
-            v[o + 9 * s] = g1 + g2;
-            v[o + 10 * s] = g2 - g1;
-            v[o + 11 * s] = g1 - g3;
+            v[o + 8 * s] = c0 - c2;
+            v[o + 9 * s] = c1 + c2;
+            v[o + 10 * s] = c2 - c1;
+            v[o + 11 * s] = c1 - c3;
             v[o + 12 * s] = e0 - e2;
             v[o + 13 * s] = e1 + e2;
             v[o + 14 * s] = e2 - e1;

@@ -290,30 +290,29 @@ public final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void winogradInput(float[] x, int xo, int rs, int c1, int c2, int c3, float[] v, int vo, int s, int n) {
+    public void winogradInput(float[] x, int xo, int rs, int cs, float[] v, int vo, int s, int n) {
         int bound = F.loopBound(n);
         for (int i = 0; i < bound; i += L) {
             int p0 = xo + i;
             int o = vo + i;
             // the rows of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3
-            winogradRow(x, p0, p0 + 2 * rs, false, c1, c2, c3, v, o, s);
-            winogradRow(x, p0 + rs, p0 + 2 * rs, true, c1, c2, c3, v, o + 4 * s, s);
-            winogradRow(x, p0 + 2 * rs, p0 + rs, false, c1, c2, c3, v, o + 8 * s, s);
-            winogradRow(x, p0 + rs, p0 + 3 * rs, false, c1, c2, c3, v, o + 12 * s, s);
+            winogradRow(x, p0, p0 + 2 * rs, false, cs, v, o, s);
+            winogradRow(x, p0 + rs, p0 + 2 * rs, true, cs, v, o + 4 * s, s);
+            winogradRow(x, p0 + 2 * rs, p0 + rs, false, cs, v, o + 8 * s, s);
+            winogradRow(x, p0 + rs, p0 + 3 * rs, false, cs, v, o + 12 * s, s);
         }
-        super.winogradInput(x, xo + bound, rs, c1, c2, c3, v, vo + bound, s, n - bound);
+        super.winogradInput(x, xo + bound, rs, cs, v, vo + bound, s, n - bound);
     }
 
     /**
-     * One row of {@code (Bᵀ d) B} for L columns: with {@code u_q = x[pa + c_q] ± x[pb + c_q]} ({@code +} when
-     * {@code add}, {@code c_0 = 0}), {@code u0 − u2, u1 + u2, u2 − u1, u1 − u3} go to {@code v[o]}, {@code v[o + s]}, … .
+     * One row of {@code (Bᵀ d) B} for L columns: with {@code u_q = x[pa + q·cs] ± x[pb + q·cs]} ({@code +} when
+     * {@code add}), {@code u0 − u2, u1 + u2, u2 − u1, u1 − u3} go to {@code v[o]}, {@code v[o + s]}, … .
      */
-    private static void winogradRow(float[] x, int pa, int pb, boolean add, int c1, int c2, int c3, float[] v, int o,
-                                    int s) {
+    private static void winogradRow(float[] x, int pa, int pb, boolean add, int cs, float[] v, int o, int s) {
         FloatVector u0 = pair(x, pa, pb, add);
-        FloatVector u1 = pair(x, pa + c1, pb + c1, add);
-        FloatVector u2 = pair(x, pa + c2, pb + c2, add);
-        FloatVector u3 = pair(x, pa + c3, pb + c3, add);
+        FloatVector u1 = pair(x, pa + cs, pb + cs, add);
+        FloatVector u2 = pair(x, pa + 2 * cs, pb + 2 * cs, add);
+        FloatVector u3 = pair(x, pa + 3 * cs, pb + 3 * cs, add);
         u0.sub(u2).intoArray(v, o);
         u1.add(u2).intoArray(v, o + s);
         u2.sub(u1).intoArray(v, o + 2 * s);
