@@ -276,7 +276,7 @@ public final class Gemm {
      * 4×24 from it. The 4×24 tile keeps 12 accumulators, 3 loads of B and a broadcast of A in all of AVX2's 16
      * registers; JDK 17's C2 compiles that body fast or, depending on the profile when it compiles, with accumulators
      * spilled to the stack on every step (2-3x slower, in most JVM starts of a training run). 4×16 (11 registers)
-     * compiled fast in every start measured, at about 80% of the fast 4×24. JDK 25 compiles 4×24 fast every time;
+     * compiled fast in every start measured, at 75–80% of the fast 4×24. JDK 25 compiles 4×24 fast every time;
      * JDK 21 was not measured. 16 lanes (AVX-512, 32 registers) always use 4×64.
      *
      * @throws IllegalArgumentException naming the property and its value when it is neither

@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API GEMM micro-kernel: a 4×4L tile with 16 lanes (4 vectors of the species' L lanes per row, so 4×64 floats
- * with AVX-512) or a 4×3L tile with fewer (4×24 floats with AVX2; 4×16 before JDK 25), kept in accumulator registers and updated by
- * broadcast-A × vector-B FMAs. Loaded by name from {@link Backend#load} so that the library still links without
+ * with AVX-512) or a 4×3L tile with fewer (4×24 floats with AVX2; 4×16 before JDK 25), kept in accumulator registers
+ * and updated by broadcast-A × vector-B FMAs. Loaded by name from {@link Backend#load} so that the library still links without
  * {@code jdk.incubator.vector}.
  */
 public final class VectorGemmKernel implements GemmKernel {

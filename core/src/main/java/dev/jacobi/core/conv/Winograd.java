@@ -29,7 +29,7 @@ final class Winograd {
     static final int MIN_CHANNELS = 8;
     /**
      * Floats of a block's transformed inputs (or products) per transform element: 4096 (16 KiB) sets the number of
-     * patches per block, 64 with AVX-512 and 48 with AVX2 for 64 channels.
+     * patches per block, 64 with AVX-512 and 48 with AVX2 (64 with the 4×16 tile before JDK 25) for 64 channels.
      */
     private static final int BLOCK_FLOATS = 1 << 12;
     /**
@@ -146,7 +146,8 @@ final class Winograd {
         int ldx = panels * mr;
         int sa = tb * ldx + SKEW;
         int sb = tb * ldc + SKEW;
-        int sc = Dims.numel(new int[] {panels * mr, ldc}, op);
+        int sc = ldx * ldc;
+        int products = Dims.numel(new int[] {16, ldx, ldc}, op);
         int zero = Dims.numel(new int[] {hw, ldc}, op);
         int chunks = Math.max(1, Math.min(n, MAX_CHUNKS));
         float[][] parts = new float[chunks][];
@@ -158,7 +159,7 @@ final class Winograd {
             float[] xt = new float[plane * ldx]; // one image of the padded x, transposed to [plane, ldx]
             int[] aRows = new int[mr];
             for (int c = c0; c < c1; c++) {
-                float[] part = new float[16 * sc];
+                float[] part = new float[products];
                 for (int img = (int) ((long) n * c / chunks); img < (long) n * (c + 1) / chunks; img++) {
                     kr.packTransposed(gf, go + img * cout * hw, hw, hw, cout, ldc, gt, 0);
                     kr.packTransposed(xp, img * cin * plane, plane, plane, cin, ldx, xt, 0);
@@ -192,7 +193,7 @@ final class Winograd {
             }
         });
         for (int c = 1; c < chunks; c++) {
-            Backend.KERNELS.axpy(1f, parts[c], 0, parts[0], 0, 16 * sc);
+            kn.axpy(1f, parts[c], 0, parts[0], 0, products);
         }
         return weightOutput(parts[0], sc, ldc, cin, cout);
     }
@@ -280,7 +281,12 @@ final class Winograd {
         }
     }
 
-    /** {@code Bᵀ d B} of the 4×4 patch at {@code xp[p0]} (rows {@code wp} apart): element {@code ξ} to {@code v[o + ξ·s]}. */
+    /**
+     * {@code Bᵀ d B} of the 4×4 patch at {@code xp[p0]} (rows {@code wp} apart): element {@code ξ} to
+     * {@code v[o + ξ·s]}. The same sums as {@link Kernels#winogradInput} with unit column steps, kept here for one
+     * patch at a time: the forward's patches lie 2 apart along a row, and calling the shared plain-Java form (column
+     * steps as an argument) made the reference forward and input adjoint 4–6% slower.
+     */
     private static void patch(float[] xp, int p0, int wp, float[] v, int o, int s) {
         int p1 = p0 + wp;
         int p2 = p1 + wp;
