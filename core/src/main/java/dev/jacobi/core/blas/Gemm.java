@@ -329,7 +329,6 @@ public final class Gemm {
         int mcMax = Math.max(mr, MC / mr * mr);
         int ncMax = Math.max(nr, NC / nr * nr);
         Work w = WORK.get();
-        float[] tile = w.t(mr * nr);
         // rows of A are read in place by the kernel (a stream per row of the tile): packing them transposed cost 10%
         // of n = 256; a transposed A is packed, since its panels are rows of the array
         boolean inPlace = !transA && allA == null;
@@ -344,8 +343,10 @@ public final class Gemm {
         for (int pc = 0; pc < k; pc += kcMax) {
             int kc = Math.min(kcMax, k - pc);
             float betaP = pc == 0 ? beta : 1f;
-            for (int jc = j0; jc < j1; jc += ncMax) {
-                int nc = Math.min(ncMax, j1 - jc);
+            for (int jc = j0, nc; jc < j1; jc += nc) {
+                // a block takes in a last panel that would otherwise make a block of its own, a whole pass over A for
+                // one panel (n = 1024 with 8 lanes: a thread's 520 columns are one block, not 504 + 16)
+                nc = j1 - jc <= ncMax + nr ? j1 - jc : ncMax;
                 int panelsN = (nc + nr - 1) / nr;
                 float[] bp = w.b(panelsN * nr * kc);
                 for (int t = packB ? 0 : panelsN - 1; t < panelsN; t++) {
@@ -381,34 +382,16 @@ public final class Gemm {
                             bRs = ldb;
                         }
                         int rows = Math.min(mr, mc - s * mr);
-                        int ci = cOff + (ic + s * mr) * ldc;
-                        for (int r = 0; inPlace && r < mr; r++) { // rows past the tile repeat its last, unwritten
-                            aRows[r] = aOff + (ic + s * mr + Math.min(r, rows - 1)) * lda + pc;
+                        for (int r = 0; r < mr; r++) { // rows past the tile repeat its last, unwritten
+                            aRows[r] = inPlace ? aOff + (ic + s * mr + Math.min(r, rows - 1)) * lda + pc
+                                    : a0 + s * mr * kc + r;
                         }
-                        if (cols == nr && inPlace) {
-                            kr.tileGather(kc, a, aRows, 1, bsrc, bo, bRs, null, 0, alpha, betaP, c, ci + col, ldc,
-                                    rows, nr);
-                        } else if (cols == nr) {
-                            kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, alpha, betaP, c, ci + col, ldc, rows);
-                        } else if (inPlace) {
-                            kr.tileGather(kc, a, aRows, 1, bsrc, bo, bRs, null, 0, 1f, 0f, tile, 0, nr, rows, nr);
-                            combineTile(tile, nr, rows, cols, alpha, betaP, c, ci + col, ldc);
-                        } else {
-                            kr.tile(kc, ap, a0 + s * mr * kc, bsrc, bo, bRs, 1f, 0f, tile, 0, nr, rows);
-                            combineTile(tile, nr, rows, cols, alpha, betaP, c, ci + col, ldc);
-                        }
+                        // a ragged last panel computes only its columns (with 16 lanes, 16 of 64 at n = 784 run on a
+                        // 2-vector body)
+                        kr.tileGather(kc, inPlace ? a : ap, aRows, inPlace ? 1 : mr, bsrc, bo, bRs, null, 0, alpha,
+                                betaP, c, cOff + (ic + s * mr) * ldc + col, ldc, rows, cols);
                     }
                 }
-            }
-        }
-    }
-
-    /** {@code C = combine(tile, alpha, beta, C)} over a partial tile of {@code rows × cols} (tile rows {@code nr} wide). */
-    private static void combineTile(float[] tile, int nr, int rows, int cols, float alpha, float beta, float[] c,
-                                    int co, int ldc) {
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0, o = co + r * ldc; j < cols; j++, o++) {
-                c[o] = GemmKernel.combine(tile[r * nr + j], alpha, beta, c[o]);
             }
         }
     }
