@@ -54,7 +54,7 @@ public final class GenerateKernels {
     private static final String[][] REDUCTIONS = {{"max", "MAX"}, {"min", "MIN"}};
 
     /** GEMM bodies: {rows of A, vectors of columns}. */
-    private static final int[][] GEMM_BODIES = {{4, 4}, {2, 4}, {4, 3}, {4, 2}};
+    private static final int[][] GEMM_BODIES = {{4, 4}, {2, 4}, {4, 3}, {3, 3}, {4, 2}};
     /** Rows of the two-vector bodies of {@code VectorGemmKernel.narrow}: 8 with 32 registers, 4 with 16. */
     private static final int[] NARROW_BODIES = {8, 4};
 

@@ -271,26 +271,29 @@ public final class Gemm {
     }
 
     /**
-     * Whether the Vector API kernel with 8 lanes (AVX2) uses a 4×16 tile instead of 4×24: {@code tile} is the value
-     * of {@code -Djacobi.gemm.tile} ({@code 4x16} or {@code 4x24}), or null for the default, 4×16 before JDK 25 and
-     * 4×24 from it. The 4×24 tile keeps 12 accumulators, 3 loads of B and a broadcast of A in all of AVX2's 16
-     * registers; JDK 17's C2 compiles that body fast or, depending on the profile when it compiles, with accumulators
-     * spilled to the stack on every step (2-3x slower, in most JVM starts of a training run). 4×16 (11 registers)
-     * compiled fast in every start measured, at 75–80% of the fast 4×24. JDK 25 compiles 4×24 fast every time;
-     * JDK 21 was not measured. 16 lanes (AVX-512, 32 registers) always use 4×64.
+     * The tile of the Vector API kernel with 8 lanes (AVX2): {@code tile} is the value of {@code -Djacobi.gemm.tile}
+     * ({@code 3x24}, {@code 4x16} or {@code 4x24}), or null for the default, 3×24 before JDK 25 and 4×24 from it.
+     * The 4×24 tile keeps 12 accumulators, 3 loads of B and a broadcast of A in all of AVX2's 16 registers; JDK 17's
+     * C2 compiles that body fast or, depending on the profile when it compiles, with accumulators spilled to the stack
+     * on every step (2-3x slower, in most JVM starts of a training run). 3×24 (13 registers) compiled fast in every
+     * JDK 17 start measured (14, in the comparison's order and convolutions first) and runs GEMM about 15% faster than
+     * 4×16 (11 registers, the default before), which is kept as a choice; on JDK 25, which compiles 4×24 fast every
+     * time, 3×24 is about 10% slower than 4×24. JDK 18-24 were not measured. 16 lanes (AVX-512, 32 registers) always
+     * use 4×64.
      *
-     * @throws IllegalArgumentException naming the property and its value when it is neither
+     * @return "3x24", "4x16" or "4x24"
+     * @throws IllegalArgumentException naming the property and its value when it is none of those
      */
-    static boolean compactTile(String tile, int jdkFeature) {
+    static String eightLaneTile(String tile, int jdkFeature) {
         if (tile == null || tile.isBlank()) {
-            return jdkFeature < 25;
+            return jdkFeature < 25 ? "3x24" : "4x24";
         }
-        return switch (tile.trim()) {
-            case "4x16" -> true;
-            case "4x24" -> false;
-            default -> throw new IllegalArgumentException(
-                    "jacobi.gemm.tile: expected 4x16 or 4x24 (the GEMM tile with 8-lane vectors), got " + tile);
-        };
+        String t = tile.trim();
+        if (!t.equals("3x24") && !t.equals("4x16") && !t.equals("4x24")) {
+            throw new IllegalArgumentException(
+                    "jacobi.gemm.tile: expected 3x24, 4x16 or 4x24 (the GEMM tile with 8-lane vectors), got " + tile);
+        }
+        return t;
     }
 
     /** Depth of the k blocks {@link #region} uses: {@code k} split into equal blocks of at most {@link #KC}. */

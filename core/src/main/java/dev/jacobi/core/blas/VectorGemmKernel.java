@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API GEMM micro-kernel: a 4×4L tile with 16 lanes (4 vectors of the species' L lanes per row, so 4×64 floats
- * with AVX-512) or a 4×3L tile with fewer (4×24 floats with AVX2; 4×16 before JDK 25), kept in accumulator registers
+ * with AVX-512) or a 4×3L tile with fewer (4×24 floats with AVX2; 3×24 before JDK 25), kept in accumulator registers
  * and updated by broadcast-A × vector-B FMAs. Loaded by name from {@link Backend#load} so that the library still links without
  * {@code jdk.incubator.vector}.
  */
@@ -21,25 +21,22 @@ public final class VectorGemmKernel implements GemmKernel {
      * AVX-512's 32 registers); three with fewer lanes, so that with AVX2's 16 registers the 4×24 tile's 12
      * accumulators, 3 loads of B and a broadcast of A stay in registers. The 4×24 tile needs 7 loads per 12 FMAs where
      * AVX2's 6×16 needed 8, and ran at 97 GFLOP/s on one thread against 83 for 6×16 (JDK 25, AMD EPYC with
-     * {@code -XX:UseAVX=2}, FMA peak 112). Before JDK 25 two vectors (4×16), see {@link #COMPACT}. With 16 lanes the
+     * {@code -XX:UseAVX=2}, FMA peak 112). Before JDK 25 three rows (3×24), see {@link #TILE8}. With 16 lanes the
      * tile was 6×64 (29 registers) until JDK 17's C2 was seen to compile its body with spilled accumulators in most
      * JVM starts of a convolution (2x slower); 4×64 compiled fast in every start, and as fast as 6×64 on JDK 25.
      */
     private static final boolean WIDE = L >= 16;
-    /**
-     * With fewer lanes, whether the tile is 4×16 (8 accumulators) instead of 4×24: see
-     * {@link Gemm#compactTile}.
-     */
-    private static final boolean COMPACT = !WIDE
-            && Gemm.compactTile(System.getProperty("jacobi.gemm.tile"), Runtime.version().feature());
-    private static final int MR = 4;
-    private static final int NR = WIDE ? 4 * L : COMPACT ? 2 * L : 3 * L;
+    /** With fewer lanes, the tile: "3x24", "4x16" or "4x24", see {@link Gemm#eightLaneTile}; null with 16. */
+    private static final String TILE8 = WIDE ? null
+            : Gemm.eightLaneTile(System.getProperty("jacobi.gemm.tile"), Runtime.version().feature());
+    private static final int MR = "3x24".equals(TILE8) ? 3 : 4;
+    private static final int NR = WIDE ? 4 * L : "4x16".equals(TILE8) ? 2 * L : 3 * L;
     /** The butterfly stages of {@link #packTransposed}: lane rotations by ±d and the lanes with bit d set. */
     private static final VectorShuffle<Float> UP1 = rotate(-1), DOWN1 = rotate(1), UP2 = rotate(-2), DOWN2 = rotate(2);
     private static final VectorShuffle<Float> UP4 = rotate(-4), DOWN4 = rotate(4), UP8 = rotate(-8), DOWN8 = rotate(8);
     private static final VectorMask<Float> ODD1 = lanesWith(1), ODD2 = lanesWith(2), ODD4 = lanesWith(4);
     private static final VectorMask<Float> ODD8 = lanesWith(8);
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[4 * NR]);
 
     @Override
     public int mr() {
@@ -215,20 +212,22 @@ public final class VectorGemmKernel implements GemmKernel {
     @Override
     public void tile(int kc, float[] a, int ao, float[] b, int bo, int bRs, float alpha, float beta, float[] c,
                      int co, int ldc, int rows) {
-        run(kc, a, ao, ao + 1, ao + 2, ao + 3, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc, rows, NR);
+        run(kc, a, ao, ao + 1, ao + 2, MR > 3 ? ao + 3 : ao + 2, MR, b, bo, bRs, null, 0, alpha, beta, c, co, ldc, rows,
+                NR);
     }
 
     @Override
     public void tileGather(int kc, float[] a, int[] aRows, int aStep, float[] b, int bo, int bRs, int[] bRows,
                            int br, float alpha, float beta, float[] c, int co, int ldc, int rows, int cols) {
-        run(kc, a, aRows[0], aRows[1], aRows[2], aRows[3], aStep, b, bo, bRs, bRows, br, alpha, beta, c, co, ldc, rows,
-                cols);
+        run(kc, a, aRows[0], aRows[1], aRows[2], MR > 3 ? aRows[3] : aRows[2], aStep, b, bo, bRs, bRows, br, alpha, beta,
+                c, co, ldc, rows, cols);
     }
 
     /**
      * The product goes straight to C when {@code alpha = 1}, {@code beta = 0} and the tile has all the rows and columns
      * of the body that computes it; otherwise to a per-thread tile that {@link #combine} then folds into C. A ragged
-     * tile of at most 2L columns runs on a 2-vector body. Keeping alpha and beta out of the bodies keeps them small
+     * tile of at most 2L columns runs on a 2-vector body of 4 rows (under the 3×24 tile its fourth row repeats the
+     * third and is dropped with the scratch tile, which therefore has 4 rows). Keeping alpha and beta out of the bodies keeps them small
      * enough for C1 to compile (a JIT tier the JVM falls back to after a deoptimisation) and their stores inlined by
      * C2 (when C2 stopped inlining a store helper, the accumulators passed to it were boxed on the heap). With 16
      * lanes, a full-width tile of at most 2 rows runs on a 2-row body.
@@ -238,13 +237,15 @@ public final class VectorGemmKernel implements GemmKernel {
                             int cols) {
         boolean twoVectors = cols <= 2 * L;
         int width = twoVectors ? 2 * L : NR;
-        int height = WIDE && !twoVectors && rows <= 2 ? 2 : MR;
+        int height = twoVectors ? 4 : WIDE && rows <= 2 ? 2 : MR;
         boolean direct = alpha == 1f && beta == 0f && rows == height && cols == width;
         float[] t = direct ? c : SCRATCH.get();
         int to = direct ? co : 0;
         int tl = direct ? ldc : NR;
         if (twoVectors) {
             VectorGemmBodies.body4x2(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
+        } else if (MR == 3) {
+            VectorGemmBodies.body3x3(kc, a, a0, a1, a2, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (!WIDE) {
             VectorGemmBodies.body4x3(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (height == MR) {

@@ -376,12 +376,13 @@ class GemmTest {
 
     @Test
     void theEightLaneTileFollowsThePropertyOrElseTheJdk() {
-        assertTrue(Gemm.compactTile(null, 17));
-        assertTrue(Gemm.compactTile(" ", 21));
-        assertFalse(Gemm.compactTile(null, 25));
-        assertTrue(Gemm.compactTile("4x16", 25));
-        assertFalse(Gemm.compactTile(" 4x24 ", 17));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gemm.compactTile("6x16", 17));
+        assertEquals("3x24", Gemm.eightLaneTile(null, 17));
+        assertEquals("3x24", Gemm.eightLaneTile(" ", 21));
+        assertEquals("4x24", Gemm.eightLaneTile(null, 25));
+        assertEquals("4x16", Gemm.eightLaneTile("4x16", 25));
+        assertEquals("3x24", Gemm.eightLaneTile("3x24", 25));
+        assertEquals("4x24", Gemm.eightLaneTile(" 4x24 ", 17));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gemm.eightLaneTile("6x16", 17));
         assertTrue(e.getMessage().contains("jacobi.gemm.tile") && e.getMessage().contains("6x16"), e.getMessage());
     }
 }
