@@ -29,7 +29,7 @@ final class Winograd {
     static final int MIN_CHANNELS = 8;
     /**
      * Floats of a block's transformed inputs (or products) per transform element: 4096 (16 KiB) sets the number of
-     * patches per block, 64 with AVX-512 and 48 with AVX2 (64 with the 4×16 tile before JDK 25) for 64 channels.
+     * patches per block, 64 with AVX-512 and 48 with AVX2 (64 with the optional 4×16 tile) for 64 channels.
      */
     private static final int BLOCK_FLOATS = 1 << 12;
     /**
