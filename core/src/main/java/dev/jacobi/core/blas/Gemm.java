@@ -278,8 +278,8 @@ public final class Gemm {
      * on every step (2-3x slower, in most JVM starts of a training run). 3×24 (13 registers) compiled fast in every
      * JDK 17 start measured (14, in the comparison's order and convolutions first) and runs GEMM about 15% faster than
      * 4×16 (11 registers, the default before), which is kept as a choice; on JDK 25, which compiles 4×24 fast every
-     * time, 3×24 ran the reference convolution forward 11-18% slower than 4×24 (13.9–14.8 against 12.5 ms). JDK 18-24 were not measured. 16 lanes (AVX-512, 32 registers) always
-     * use 4×64.
+     * time, 3×24 ran the reference convolution forward 11-18% slower than 4×24 (13.9–14.8 against 12.5 ms). JDK
+     * 18-24 were not measured. 16 lanes (AVX-512, 32 registers) always use 4×64.
      *
      * @return "3x24", "4x16" or "4x24"
      * @throws IllegalArgumentException naming the property and its value when it is none of those
