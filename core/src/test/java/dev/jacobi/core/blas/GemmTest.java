@@ -374,6 +374,15 @@ class GemmTest {
         assertTrue(e.getMessage().contains("dgemm") && e.getMessage().contains("m=-1"), e.getMessage());
     }
 
+    /** Under the build's runs with 256-bit vectors forced (core/pom.xml), the kernel has the tile they ask for. */
+    @Test
+    void theKernelRunsTheTileItWasAskedFor() {
+        String tile = System.getProperty("jacobi.gemm.tile");
+        assumeTrue(tile != null && Gemm.KERNEL instanceof VectorGemmKernel
+                && VectorKernels.floatSpecies().length() == 8, "runs with -Djacobi.gemm.tile and 8-lane vectors only");
+        assertEquals("Vector API " + tile.trim() + ", FloatVector 256 bits", Gemm.KERNEL.describe());
+    }
+
     @Test
     void theEightLaneTileFollowsThePropertyOrElseTheJdk() {
         assertEquals("3x24", Gemm.eightLaneTile(null, 17));
