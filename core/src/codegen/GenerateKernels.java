@@ -24,7 +24,7 @@ public final class GenerateKernels {
     /** Binary ops: the enum constant, the method, locals set before the loop, and the body with {@code $a, $b}. */
     private static final String[][] BINARY = {
             {"ADD", "add", "", "$a.add($b)"},
-            {"ADD_RELU", "addRelu", "        FloatVector zero = FloatVector.zero(F);\n", "$a.add($b).max(zero)"},
+            {"ADD_RELU", "addRelu", "", "VectorKernels.relu($a.add($b))"},
             {"SUB", "sub", "", "$a.sub($b)"},
             {"MUL", "mul", "", "$a.mul($b)"},
             {"DIV", "div", "", "$a.div($b)"},
