@@ -55,6 +55,12 @@ public final class GenerateKernels {
 
     /** GEMM bodies: {rows of A, vectors of columns}. */
     private static final int[][] GEMM_BODIES = {{4, 4}, {2, 4}, {4, 3}, {3, 3}, {4, 2}};
+    /**
+     * Bodies for a packed B ({@code bRs = V·L}) and A at a constant step {@code as} (1: rows of A in place; 4: a packed
+     * panel of 4 rows): {rows, vectors, as}. Their indices are linear in the depth with constant steps, so C2 removes
+     * the bounds checks from the loop.
+     */
+    private static final int[][] PACKED_BODIES = {{4, 4, 1}, {4, 4, 4}};
     /** Rows of the two-vector bodies of {@code VectorGemmKernel.narrow}: 8 with 32 registers, 4 with 16. */
     private static final int[] NARROW_BODIES = {8, 4};
 
@@ -212,7 +218,10 @@ public final class GenerateKernels {
                     }
                 """);
         for (int[] rv : GEMM_BODIES) {
-            s.append(gemmBody(rv[0], rv[1]));
+            s.append(gemmBody(rv[0], rv[1], 0));
+        }
+        for (int[] rv : PACKED_BODIES) {
+            s.append(gemmBody(rv[0], rv[1], rv[2]));
         }
         for (int rows : NARROW_BODIES) {
             s.append(narrowBody(rows));
@@ -220,13 +229,16 @@ public final class GenerateKernels {
         return s.append("}\n").toString();
     }
 
-    private static String gemmBody(int rows, int vecs) {
+    /** The body of a rows × vecs·L tile; {@code aStep} > 0 for a packed B and that constant step of A. */
+    private static String gemmBody(int rows, int vecs, int aStep) {
+        boolean packed = aStep > 0;
         List<String> aRows = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
             aRows.add("int a" + r);
         }
-        StringBuilder s = new StringBuilder("\n    static void body" + rows + "x" + vecs + "(int kc, float[] a, "
-                + String.join(", ", aRows) + ", int as, float[] b,\n            int bo, int bRs, int[] bRows, int br,"
+        StringBuilder s = new StringBuilder("\n    static void body" + rows + "x" + vecs + (packed ? "p" + aStep : "")
+                + "(int kc, float[] a, " + String.join(", ", aRows)
+                + (packed ? ", float[] b,\n            int bo," : ", int as, float[] b,\n            int bo, int bRs, int[] bRows, int br,")
                 + " float[] c, int co, int ldc) {\n");
         s.append("        FloatVector z = FloatVector.zero(F);\n");
         for (int r = 0; r < rows; r++) {
@@ -236,8 +248,14 @@ public final class GenerateKernels {
             }
             s.append("        FloatVector ").append(String.join(", ", acc)).append(";\n");
         }
-        s.append("        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {\n");
-        s.append("            int o = bRows == null ? bp : bo + bRows[br + p];\n");
+        if (packed) {
+            s.append("        for (int p = 0; p < kc; p++) {\n");
+            s.append("            int ap = ").append(aStep == 1 ? "p" : aStep + " * p").append(";\n");
+            s.append("            int o = bo + p * " + vecs + " * L;\n");
+        } else {
+            s.append("        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {\n");
+            s.append("            int o = bRows == null ? bp : bo + bRows[br + p];\n");
+        }
         for (int v = 0; v < vecs; v++) {
             s.append("            FloatVector b").append(v).append(" = FloatVector.fromArray(F, b, o")
                     .append(v == 0 ? "" : " + " + v + " * L").append(");\n");

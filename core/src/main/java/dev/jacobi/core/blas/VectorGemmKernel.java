@@ -230,7 +230,11 @@ public final class VectorGemmKernel implements GemmKernel {
      * third and is dropped with the scratch tile, which therefore has 4 rows). Keeping alpha and beta out of the bodies keeps them small
      * enough for C1 to compile (a JIT tier the JVM falls back to after a deoptimisation) and their stores inlined by
      * C2 (when C2 stopped inlining a store helper, the accumulators passed to it were boxed on the heap). With 16
-     * lanes, a full-width tile of at most 2 rows runs on a 2-row body.
+     * lanes, a full-width tile of at most 2 rows runs on a 2-row body, and a whole tile of a packed B with rows of A
+     * in place or a packed A panel runs on a body whose indices have constant steps ({@code body4x4p1},
+     * {@code body4x4p4}), so C2 drops their bounds checks from the loop: on an Intel Xeon with two 512-bit FMA units,
+     * GEMM n = 512 to 2048 9-15% faster and the 3×3 convolution forwards 10-17% (JDK 25). With 8 lanes the same bodies
+     * let C2 hoist the broadcasts of A and spill accumulators (AVX2 has 16 registers), so they keep the general body.
      */
     private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int as, float[] b, int bo, int bRs,
                             int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc, int rows,
@@ -248,6 +252,10 @@ public final class VectorGemmKernel implements GemmKernel {
             VectorGemmBodies.body3x3(kc, a, a0, a1, a2, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (!WIDE) {
             VectorGemmBodies.body4x3(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
+        } else if (height == MR && as == 1 && bRs == NR && bRows == null) {
+            VectorGemmBodies.body4x4p1(kc, a, a0, a1, a2, a3, b, bo, t, to, tl);
+        } else if (height == MR && as == 4 && bRs == NR && bRows == null) {
+            VectorGemmBodies.body4x4p4(kc, a, a0, a1, a2, a3, b, bo, t, to, tl);
         } else if (height == MR) {
             VectorGemmBodies.body4x4(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
         } else {
