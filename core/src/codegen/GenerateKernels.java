@@ -60,7 +60,7 @@ public final class GenerateKernels {
      * panel of 4 rows): {rows, vectors, as}. Their indices are linear in the depth with constant steps, so C2 removes
      * the bounds checks from the loop.
      */
-    private static final int[][] PACKED_BODIES = {{4, 4, 1}, {4, 4, 4}};
+    private static final int[][] PACKED_BODIES = {{4, 4, 1}, {4, 4, 4}, {3, 3, 1}};
     /** Rows of the two-vector bodies of {@code VectorGemmKernel.narrow}: 8 with 32 registers, 4 with 16. */
     private static final int[] NARROW_BODIES = {8, 4};
 

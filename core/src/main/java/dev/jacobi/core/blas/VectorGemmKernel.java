@@ -233,8 +233,10 @@ public final class VectorGemmKernel implements GemmKernel {
      * lanes, a full-width tile of at most 2 rows runs on a 2-row body, and a whole tile of a packed B with rows of A
      * in place or a packed A panel runs on a body whose indices have constant steps ({@code body4x4p1},
      * {@code body4x4p4}), so C2 drops their bounds checks from the loop: on an Intel Xeon with two 512-bit FMA units,
-     * GEMM n = 512 to 2048 9-15% faster and the 3×3 convolution forwards 10-17% (JDK 25). With 8 lanes the same bodies
-     * let C2 hoist the broadcasts of A and spill accumulators (AVX2 has 16 registers), so they keep the general body.
+     * GEMM n = 512 to 2048 9-15% faster and the 3×3 convolution forwards 10-17% (JDK 25). With 8 lanes only the 3×24
+     * tile has one ({@code body3x3p1}, rows of A in place; JDK 17 with AVX2, n = 512 and 1024 6-16% faster): in the
+     * 4×24 body C2 then hoists the four broadcasts of A and spills accumulators (AVX2 has 16 registers), 1.4x slower,
+     * and a packed A panel of 3 rows measured slower with it.
      */
     private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int as, float[] b, int bo, int bRs,
                             int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc, int rows,
@@ -248,6 +250,8 @@ public final class VectorGemmKernel implements GemmKernel {
         int tl = direct ? ldc : NR;
         if (twoVectors) {
             VectorGemmBodies.body4x2(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
+        } else if (MR == 3 && as == 1 && bRs == NR && bRows == null) {
+            VectorGemmBodies.body3x3p1(kc, a, a0, a1, a2, b, bo, t, to, tl);
         } else if (MR == 3) {
             VectorGemmBodies.body3x3(kc, a, a0, a1, a2, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (!WIDE) {
