@@ -248,17 +248,18 @@ public final class VectorGemmKernel implements GemmKernel {
         float[] t = direct ? c : SCRATCH.get();
         int to = direct ? co : 0;
         int tl = direct ? ldc : NR;
+        boolean packedB = bRs == NR && bRows == null;
         if (twoVectors) {
             VectorGemmBodies.body4x2(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
-        } else if (MR == 3 && as == 1 && bRs == NR && bRows == null) {
+        } else if (MR == 3 && as == 1 && packedB) {
             VectorGemmBodies.body3x3p1(kc, a, a0, a1, a2, b, bo, t, to, tl);
         } else if (MR == 3) {
             VectorGemmBodies.body3x3(kc, a, a0, a1, a2, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (!WIDE) {
             VectorGemmBodies.body4x3(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
-        } else if (height == MR && as == 1 && bRs == NR && bRows == null) {
+        } else if (height == MR && as == 1 && packedB) {
             VectorGemmBodies.body4x4p1(kc, a, a0, a1, a2, a3, b, bo, t, to, tl);
-        } else if (height == MR && as == 4 && bRs == NR && bRows == null) {
+        } else if (height == MR && as == 4 && packedB) {
             VectorGemmBodies.body4x4p4(kc, a, a0, a1, a2, a3, b, bo, t, to, tl);
         } else if (height == MR) {
             VectorGemmBodies.body4x4(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
