@@ -336,8 +336,9 @@ def main():
     # OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit
     threads_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     fast_env = {k: v for k, v in threads_env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    # the launcher's flags (./jacobi): the parallel collector, and huge pages where Linux gives them on request
-    java_flags = ["-XX:+UseParallelGC"]
+    # the launcher's flags (./jacobi): the parallel collector, arrays on 64-byte lines, and huge pages where Linux
+    # gives them on request
+    java_flags = ["-XX:+UseParallelGC", "-XX:ObjectAlignmentInBytes=64"]
     try:
         with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
             if "[madvise]" in f.read():

@@ -1,5 +1,6 @@
 package dev.jacobi.core.blas;
 
+import dev.jacobi.core.kernel.Alignment;
 import dev.jacobi.core.kernel.Backend;
 import dev.jacobi.core.kernel.Kernels;
 import dev.jacobi.core.kernel.Workers;
@@ -351,11 +352,14 @@ public final class Gemm {
                 // one panel (n = 1024 with 8 lanes: a thread's 520 columns are one block, not 504 + 16)
                 nc = j1 - jc <= ncMax + nr ? j1 - jc : ncMax;
                 int panelsN = (nc + nr - 1) / nr;
-                float[] bp = w.b(panelsN * nr * kc);
+                // panels start on cache lines when the JVM aligns arrays to them (Alignment): a packed panel is read
+                // a whole vector at a time
+                float[] bp = w.b(Alignment.FLOAT_PAD + panelsN * nr * kc);
                 for (int t = packB ? 0 : panelsN - 1; t < panelsN; t++) {
                     int cols = Math.min(nr, nc - t * nr);
                     if (packB || cols < nr) {
-                        packB(kr, transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, nr, bp, t * nr * kc);
+                        packB(kr, transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, nr, bp,
+                                Alignment.FLOAT_PAD + t * nr * kc);
                     }
                 }
                 for (int ic = i0; ic < i1; ic += mcMax) {
@@ -377,7 +381,7 @@ public final class Gemm {
                         int cols = Math.min(nr, nc - t * nr);
                         int col = jc + t * nr;
                         float[] bsrc = bp;
-                        int bo = t * nr * kc;
+                        int bo = Alignment.FLOAT_PAD + t * nr * kc;
                         int bRs = nr;
                         if (!packB && cols == nr) {
                             bsrc = b;

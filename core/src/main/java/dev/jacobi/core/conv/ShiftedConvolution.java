@@ -4,6 +4,7 @@ import dev.jacobi.core.blas.Buf;
 import dev.jacobi.core.blas.Dense;
 import dev.jacobi.core.blas.Gemm;
 import dev.jacobi.core.blas.GemmKernel;
+import dev.jacobi.core.kernel.Alignment;
 import dev.jacobi.core.kernel.Backend;
 import dev.jacobi.core.kernel.CachingAllocator;
 import dev.jacobi.core.kernel.Dims;
@@ -371,7 +372,9 @@ final class ShiftedConvolution {
         int chunks = Math.max(1, Math.min(g.n(), MAX_CHUNKS));
         float[][] parts = new float[chunks][];
         Workers.forRange(chunks, 1, (c0, c1) -> {
-            float[] bp = new float[colPanels * nr * kc];
+            // panels start on cache lines when the JVM aligns arrays to them (Alignment)
+            int pad = Alignment.FLOAT_PAD;
+            float[] bp = new float[pad + colPanels * nr * kc];
             int[] aRows = new int[mr];
             int[] at = new int[kc];
             for (int c = c0; c < c1; c++) {
@@ -399,7 +402,7 @@ final class ShiftedConvolution {
                                 int s1 = s0 + ho * wo;
                                 int s2 = s1 + ho * wo;
                                 int s3 = s2 + ho * wo;
-                                for (int p = 0, d = o / nr * nr * kc + o % nr; p < k; p++, d += nr) {
+                                for (int p = 0, d = pad + o / nr * nr * kc + o % nr; p < k; p++, d += nr) {
                                     int q = at[p];
                                     boolean in = q >= 0;
                                     bp[d] = in ? gy[s0 + q] : 0f;
@@ -410,7 +413,7 @@ final class ShiftedConvolution {
                             }
                             for (; o < coutG; o++) {
                                 int src = go + o * ho * wo;
-                                for (int p = 0, d = o / nr * nr * kc + o % nr; p < k; p++, d += nr) {
+                                for (int p = 0, d = pad + o / nr * nr * kc + o % nr; p < k; p++, d += nr) {
                                     bp[d] = at[p] >= 0 ? gy[src + at[p]] : 0f;
                                 }
                             }
@@ -419,7 +422,7 @@ final class ShiftedConvolution {
                                     for (int r = 0; r < mr; r++) {
                                         aRows[r] = xo + rows[Math.min(s + r, kg - 1)] + pc;
                                     }
-                                    kr.tileGather(k, xp, aRows, 1, bp, t * nr * kc, nr, null, 0, 1f, 1f, part,
+                                    kr.tileGather(k, xp, aRows, 1, bp, pad + t * nr * kc, nr, null, 0, 1f, 1f, part,
                                             (grp * rowsPad + s) * ldp + t * nr, ldp, Math.min(mr, kg - s), nr);
                                 }
                             }

@@ -3,6 +3,7 @@ package dev.jacobi.core.conv;
 import dev.jacobi.core.blas.Dense;
 import dev.jacobi.core.blas.Gemm;
 import dev.jacobi.core.blas.GemmKernel;
+import dev.jacobi.core.kernel.Alignment;
 import dev.jacobi.core.kernel.Backend;
 import dev.jacobi.core.kernel.CachingAllocator;
 import dev.jacobi.core.kernel.Dims;
@@ -76,7 +77,7 @@ final class Winograd {
         int blocks = (tiles + tb - 1) / tb;
         float[] y = CachingAllocator.floats(Dims.numel(new int[] {n, cout, ho, wo}, op));
         Workers.forRange(blocks, 1, (b0, b1) -> {
-            float[] v = new float[16 * (cin * tb + SKEW)];
+            float[] v = new float[Alignment.FLOAT_PAD + 16 * (cin * tb + SKEW)];
             float[] m = new float[16 * (cout * tb + SKEW)];
             int[] xb = new int[tb];
             int[] yb = new int[tb];
@@ -99,7 +100,7 @@ final class Winograd {
                     for (int s = 0; s < panels; s++) {
                         int rows = Math.min(mr, cout - s * mr);
                         for (int col = 0; col < count; col += nr) {
-                            kr.tile(cin, u, (xi * panels + s) * cin * mr, v, xi * (cin * tb + SKEW) + col, tb, 1f, 0f,
+                            kr.tile(cin, u, (xi * panels + s) * cin * mr, v, Alignment.FLOAT_PAD + xi * (cin * tb + SKEW) + col, tb, 1f, 0f,
                                     m, xi * (cout * tb + SKEW) + s * mr * tb + col, tb, rows);
                         }
                     }
@@ -154,7 +155,7 @@ final class Winograd {
         Kernels kn = Backend.KERNELS;
         Workers.forRange(chunks, 1, (c0, c1) -> {
             float[] a = new float[16 * sa];
-            float[] b = new float[16 * sb];
+            float[] b = new float[Alignment.FLOAT_PAD + 16 * sb];
             float[] gt = new float[zero + ldc]; // one image of gy, transposed to [hw, ldc], then a row of zeros
             float[] xt = new float[plane * ldx]; // one image of the padded x, transposed to [plane, ldx]
             int[] aRows = new int[mr];
@@ -174,7 +175,7 @@ final class Winograd {
                             boolean bottom = 2 * i + 1 < ho;
                             kn.winogradGradient(gt, r * ldc, right ? (r + 1) * ldc : zero,
                                     bottom ? (r + wo) * ldc : zero, right && bottom ? (r + wo + 1) * ldc : zero, b,
-                                    l * ldc, sb, ldc);
+                                    Alignment.FLOAT_PAD + l * ldc, sb, ldc);
                         }
                         for (int xi = 0; xi < 16; xi++) {
                             for (int s = 0; s < panels; s++) {
@@ -182,7 +183,7 @@ final class Winograd {
                                     aRows[r] = xi * sa + s * mr + r;
                                 }
                                 for (int q = 0; q < ldc; q += nr) {
-                                    kr.tileGather(count, a, aRows, ldx, b, xi * sb + q, ldc, null, 0, 1f, 1f, part,
+                                    kr.tileGather(count, a, aRows, ldx, b, Alignment.FLOAT_PAD + xi * sb + q, ldc, null, 0, 1f, 1f, part,
                                             xi * sc + s * mr * ldc + q, ldc, Math.min(mr, cin - s * mr), nr);
                                 }
                             }
@@ -276,7 +277,7 @@ final class Winograd {
         int s = cin * tb + SKEW;
         for (int c = 0; c < cin; c++) {
             for (int l = 0; l < count; l++) {
-                patch(xp, xb[l] + c * plane, wp, v, c * tb + l, s);
+                patch(xp, xb[l] + c * plane, wp, v, Alignment.FLOAT_PAD + c * tb + l, s);
             }
         }
     }

@@ -24,9 +24,12 @@ public final class Backend {
         return !(KERNELS.getClass() == ScalarKernels.class);
     }
 
-    /** A one-line description of the kernels in use (species and lane count, or why the scalar path runs). */
+    /**
+     * A one-line description of the kernels in use (species and lane count, or why the scalar path runs), and whether
+     * float arrays start on 64-byte lines ({@link Alignment}).
+     */
     public static String describe() {
-        String d = KERNELS.describe();
+        String d = KERNELS.describe() + (Alignment.FLOAT_PAD > 0 ? ", arrays on 64-byte lines" : "");
         return fallbackReason == null ? d : d + " (" + fallbackReason + ")";
     }
 
