@@ -77,8 +77,9 @@ final class Winograd {
         int blocks = (tiles + tb - 1) / tb;
         float[] y = CachingAllocator.floats(Dims.numel(new int[] {n, cout, ho, wo}, op));
         Workers.forRange(blocks, 1, (b0, b1) -> {
-            float[] v = new float[Alignment.FLOAT_PAD + 16 * (cin * tb + SKEW)];
-            float[] m = new float[16 * (cout * tb + SKEW)];
+            // from the caching allocator: columns past count (the last block's) are computed and never read
+            float[] v = CachingAllocator.floats(Alignment.FLOAT_PAD + 16 * (cin * tb + SKEW));
+            float[] m = CachingAllocator.floats(16 * (cout * tb + SKEW));
             int[] xb = new int[tb];
             int[] yb = new int[tb];
             int[] edge = new int[tb];
@@ -107,6 +108,8 @@ final class Winograd {
                 }
                 outputTransform(m, cout * tb + SKEW, yb, edge, count, cout, tb, ho * wo, wo, b, bo, out, y);
             }
+            CachingAllocator.release(v);
+            CachingAllocator.release(m);
         });
         return y;
     }
@@ -154,13 +157,15 @@ final class Winograd {
         float[][] parts = new float[chunks][];
         Kernels kn = Backend.KERNELS;
         Workers.forRange(chunks, 1, (c0, c1) -> {
-            float[] a = new float[16 * sa];
-            float[] b = new float[Alignment.FLOAT_PAD + 16 * sb];
-            float[] gt = new float[zero + ldc]; // one image of gy, transposed to [hw, ldc], then a row of zeros
-            float[] xt = new float[plane * ldx]; // one image of the padded x, transposed to [plane, ldx]
+            // scratch from the caching allocator (a training step calls this once per convolution): the rows of a
+            // and b past count are never read; gt and xt start zeroed for their padding columns and gt's last row
+            float[] a = CachingAllocator.floats(16 * sa);
+            float[] b = CachingAllocator.floats(Alignment.FLOAT_PAD + 16 * sb);
+            float[] gt = CachingAllocator.zeroFloats(zero + ldc); // one image of gy, [hw, ldc], then a row of zeros
+            float[] xt = CachingAllocator.zeroFloats(plane * ldx); // one image of the padded x, [plane, ldx]
             int[] aRows = new int[mr];
             for (int c = c0; c < c1; c++) {
-                float[] part = new float[products];
+                float[] part = CachingAllocator.zeroFloats(products);
                 for (int img = (int) ((long) n * c / chunks); img < (long) n * (c + 1) / chunks; img++) {
                     kr.packTransposed(gf, go + img * cout * hw, hw, hw, cout, ldc, gt, 0);
                     kr.packTransposed(xp, img * cin * plane, plane, plane, cin, ldx, xt, 0);
@@ -192,11 +197,18 @@ final class Winograd {
                 }
                 parts[c] = part;
             }
+            CachingAllocator.release(a);
+            CachingAllocator.release(b);
+            CachingAllocator.release(gt);
+            CachingAllocator.release(xt);
         });
         for (int c = 1; c < chunks; c++) {
             kn.axpy(1f, parts[c], 0, parts[0], 0, products);
+            CachingAllocator.release(parts[c]);
         }
-        return weightOutput(parts[0], sc, ldc, cin, cout);
+        float[] gw = weightOutput(parts[0], sc, ldc, cin, cout);
+        CachingAllocator.release(parts[0]);
+        return gw;
     }
 
     /**

@@ -473,6 +473,7 @@ public final class VectorKernels extends ScalarKernels {
     public void dots(float[] a, int ao, int lda, int ma, float[] b, int bo, int ldb, int mb, int n, float[] out,
                      int oo, int ldo) {
         int bound = F.loopBound(n);
+        float[] t = new float[16 * L];
         for (int i = 0; i < ma; i += 4) {
             int a0 = ao + i * lda;
             int a1 = ao + Math.min(i + 1, ma - 1) * lda;
@@ -500,45 +501,25 @@ public final class VectorKernels extends ScalarKernels {
                     s20 = x2.fma(y0, s20); s21 = x2.fma(y1, s21); s22 = x2.fma(y2, s22); s23 = x2.fma(y3, s23);
                     s30 = x3.fma(y0, s30); s31 = x3.fma(y1, s31); s32 = x3.fma(y2, s32); s33 = x3.fma(y3, s33);
                 }
-                int o = oo + i * ldo + j;
-                boolean r1 = i + 1 < ma;
-                boolean r2 = i + 2 < ma;
-                boolean r3 = i + 3 < ma;
-                boolean c1 = j + 1 < mb;
-                boolean c2 = j + 2 < mb;
-                boolean c3 = j + 3 < mb;
-                dotOut(out, o, s00, a, a0, b, b0, bound, n, true);
-                dotOut(out, o + 1, s01, a, a0, b, b1, bound, n, c1);
-                dotOut(out, o + 2, s02, a, a0, b, b2, bound, n, c2);
-                dotOut(out, o + 3, s03, a, a0, b, b3, bound, n, c3);
-                o += ldo;
-                dotOut(out, o, s10, a, a1, b, b0, bound, n, r1);
-                dotOut(out, o + 1, s11, a, a1, b, b1, bound, n, r1 && c1);
-                dotOut(out, o + 2, s12, a, a1, b, b2, bound, n, r1 && c2);
-                dotOut(out, o + 3, s13, a, a1, b, b3, bound, n, r1 && c3);
-                o += ldo;
-                dotOut(out, o, s20, a, a2, b, b0, bound, n, r2);
-                dotOut(out, o + 1, s21, a, a2, b, b1, bound, n, r2 && c1);
-                dotOut(out, o + 2, s22, a, a2, b, b2, bound, n, r2 && c2);
-                dotOut(out, o + 3, s23, a, a2, b, b3, bound, n, r2 && c3);
-                o += ldo;
-                dotOut(out, o, s30, a, a3, b, b0, bound, n, r3);
-                dotOut(out, o + 1, s31, a, a3, b, b1, bound, n, r3 && c1);
-                dotOut(out, o + 2, s32, a, a3, b, b2, bound, n, r3 && c2);
-                dotOut(out, o + 3, s33, a, a3, b, b3, bound, n, r3 && c3);
+                // the sums leave the loop through an array: passed to a helper that C2 may not inline, the
+                // accumulators were boxed (16 vectors and their arrays per block in a training step's profile)
+                s00.intoArray(t, 0); s01.intoArray(t, L); s02.intoArray(t, 2 * L); s03.intoArray(t, 3 * L);
+                s10.intoArray(t, 4 * L); s11.intoArray(t, 5 * L); s12.intoArray(t, 6 * L); s13.intoArray(t, 7 * L);
+                s20.intoArray(t, 8 * L); s21.intoArray(t, 9 * L); s22.intoArray(t, 10 * L); s23.intoArray(t, 11 * L);
+                s30.intoArray(t, 12 * L); s31.intoArray(t, 13 * L); s32.intoArray(t, 14 * L); s33.intoArray(t, 15 * L);
+                for (int r = 0; r < 4 && i + r < ma; r++) {
+                    for (int q = 0; q < 4 && j + q < mb; q++) {
+                        float v = 0;
+                        for (int l = 0; l < L; l++) { // the lanes in order, as laneSum adds them
+                            v += t[(4 * r + q) * L + l];
+                        }
+                        for (int p = bound; p < n; p++) {
+                            v += a[ao + (i + r) * lda + p] * b[bo + (j + q) * ldb + p];
+                        }
+                        out[oo + (i + r) * ldo + j + q] += v;
+                    }
+                }
             }
-        }
-    }
-
-    /** {@code out[o] += laneSum(acc) + Σ_{p ≥ from} a[ai+p]·b[bi+p]} (as {@link #dot} forms it), if {@code keep}. */
-    private static void dotOut(float[] out, int o, FloatVector acc, float[] a, int ai, float[] b, int bi, int from,
-                               int n, boolean keep) {
-        if (keep) {
-            float v = laneSum(acc);
-            for (int p = from; p < n; p++) {
-                v += a[ai + p] * b[bi + p];
-            }
-            out[o] += v;
         }
     }
 
