@@ -79,7 +79,7 @@ final class Winograd {
         Workers.forRange(blocks, 1, (b0, b1) -> {
             // from the caching allocator: columns past count (the last block's) are computed and never read
             float[] v = CachingAllocator.floats(Alignment.FLOAT_PAD + 16 * (cin * tb + SKEW));
-            float[] m = CachingAllocator.floats(16 * (cout * tb + SKEW));
+            float[] m = CachingAllocator.floats(Alignment.FLOAT_PAD + 16 * (cout * tb + SKEW));
             int[] xb = new int[tb];
             int[] yb = new int[tb];
             int[] edge = new int[tb];
@@ -102,7 +102,7 @@ final class Winograd {
                         int rows = Math.min(mr, cout - s * mr);
                         for (int col = 0; col < count; col += nr) {
                             kr.tile(cin, u, (xi * panels + s) * cin * mr, v, Alignment.FLOAT_PAD + xi * (cin * tb + SKEW) + col, tb, 1f, 0f,
-                                    m, xi * (cout * tb + SKEW) + s * mr * tb + col, tb, rows);
+                                    m, Alignment.FLOAT_PAD + xi * (cout * tb + SKEW) + s * mr * tb + col, tb, rows);
                         }
                     }
                 }
@@ -341,8 +341,9 @@ final class Winograd {
     }
 
     /**
-     * {@code Aᵀ m A} (plus the bias) of the products {@code m[ξ·s + k·tb + l]} ({@code s = cout·tb + SKEW}) of each
-     * patch {@code l < count} and output channel {@code k}, by {@link Kernels#winogradOutput} into {@code t}, then
+     * {@code Aᵀ m A} (plus the bias) of the products {@code m[pad + ξ·s + k·tb + l]} ({@code s = cout·tb + SKEW}, pad
+     * {@link Alignment#FLOAT_PAD}) of each patch {@code l < count} and output channel {@code k}, by
+     * {@link Kernels#winogradOutput} into {@code t}, then
      * written to the 2×2 block at {@code y[yb[l] + k·hw]} ({@code wo} wide): its right column only where bit 1 of
      * {@code edge[l]} is set, its bottom row only where bit 2 is.
      */
@@ -354,7 +355,7 @@ final class Winograd {
             whole &= edge[l] == 3;
         }
         for (int k = 0; k < cout; k++) {
-            kn.winogradOutput(m, k * tb, s, b == null ? 0f : b[bo + k], t, 0, tb, count);
+            kn.winogradOutput(m, Alignment.FLOAT_PAD + k * tb, s, b == null ? 0f : b[bo + k], t, 0, tb, count);
             int kd = k * hw;
             if (whole) { // every block whole (even output sizes): no test per patch
                 for (int l = 0; l < count; l++) {
