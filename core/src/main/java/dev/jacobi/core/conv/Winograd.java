@@ -38,6 +38,8 @@ final class Winograd {
      * for 64 channels and 64 patches) put the 16 loads or stores of one patch in the same L1 set.
      */
     private static final int SKEW = 48;
+    /** Where the GEMMs' B and C arrays start, so that their panels lie on cache lines ({@link Alignment}). */
+    private static final int PAD = Alignment.FLOAT_PAD;
     /** Most patches per block of the weight adjoint (the GEMMs' depth). */
     private static final int WEIGHT_PATCHES = 128;
     /** Partial sums of the weight adjoint: a fixed number, so that its result does not depend on the thread count. */
@@ -78,8 +80,8 @@ final class Winograd {
         float[] y = CachingAllocator.floats(Dims.numel(new int[] {n, cout, ho, wo}, op));
         Workers.forRange(blocks, 1, (b0, b1) -> {
             // from the caching allocator: columns past count (the last block's) are computed and never read
-            float[] v = CachingAllocator.floats(Alignment.FLOAT_PAD + 16 * (cin * tb + SKEW));
-            float[] m = CachingAllocator.floats(Alignment.FLOAT_PAD + 16 * (cout * tb + SKEW));
+            float[] v = CachingAllocator.floats(PAD + 16 * (cin * tb + SKEW));
+            float[] m = CachingAllocator.floats(PAD + 16 * (cout * tb + SKEW));
             int[] xb = new int[tb];
             int[] yb = new int[tb];
             int[] edge = new int[tb];
@@ -101,8 +103,8 @@ final class Winograd {
                     for (int s = 0; s < panels; s++) {
                         int rows = Math.min(mr, cout - s * mr);
                         for (int col = 0; col < count; col += nr) {
-                            kr.tile(cin, u, (xi * panels + s) * cin * mr, v, Alignment.FLOAT_PAD + xi * (cin * tb + SKEW) + col, tb, 1f, 0f,
-                                    m, Alignment.FLOAT_PAD + xi * (cout * tb + SKEW) + s * mr * tb + col, tb, rows);
+                            kr.tile(cin, u, (xi * panels + s) * cin * mr, v, PAD + xi * (cin * tb + SKEW) + col, tb,
+                                    1f, 0f, m, PAD + xi * (cout * tb + SKEW) + s * mr * tb + col, tb, rows);
                         }
                     }
                 }
@@ -160,7 +162,7 @@ final class Winograd {
             // scratch from the caching allocator (a training step calls this once per convolution): the rows of a
             // and b past count are never read; gt and xt start zeroed for their padding columns and gt's last row
             float[] a = CachingAllocator.floats(16 * sa);
-            float[] b = CachingAllocator.floats(Alignment.FLOAT_PAD + 16 * sb);
+            float[] b = CachingAllocator.floats(PAD + 16 * sb);
             float[] gt = CachingAllocator.zeroFloats(zero + ldc); // one image of gy, [hw, ldc], then a row of zeros
             float[] xt = CachingAllocator.zeroFloats(plane * ldx); // one image of the padded x, [plane, ldx]
             int[] aRows = new int[mr];
@@ -180,7 +182,7 @@ final class Winograd {
                             boolean bottom = 2 * i + 1 < ho;
                             kn.winogradGradient(gt, r * ldc, right ? (r + 1) * ldc : zero,
                                     bottom ? (r + wo) * ldc : zero, right && bottom ? (r + wo + 1) * ldc : zero, b,
-                                    Alignment.FLOAT_PAD + l * ldc, sb, ldc);
+                                    PAD + l * ldc, sb, ldc);
                         }
                         for (int xi = 0; xi < 16; xi++) {
                             for (int s = 0; s < panels; s++) {
@@ -188,8 +190,8 @@ final class Winograd {
                                     aRows[r] = xi * sa + s * mr + r;
                                 }
                                 for (int q = 0; q < ldc; q += nr) {
-                                    kr.tileGather(count, a, aRows, ldx, b, Alignment.FLOAT_PAD + xi * sb + q, ldc, null, 0, 1f, 1f, part,
-                                            xi * sc + s * mr * ldc + q, ldc, Math.min(mr, cin - s * mr), nr);
+                                    kr.tileGather(count, a, aRows, ldx, b, PAD + xi * sb + q, ldc, null, 0, 1f, 1f,
+                                            part, xi * sc + s * mr * ldc + q, ldc, Math.min(mr, cin - s * mr), nr);
                                 }
                             }
                         }
@@ -289,7 +291,7 @@ final class Winograd {
         int s = cin * tb + SKEW;
         for (int c = 0; c < cin; c++) {
             for (int l = 0; l < count; l++) {
-                patch(xp, xb[l] + c * plane, wp, v, Alignment.FLOAT_PAD + c * tb + l, s);
+                patch(xp, xb[l] + c * plane, wp, v, PAD + c * tb + l, s);
             }
         }
     }
@@ -342,7 +344,7 @@ final class Winograd {
 
     /**
      * {@code Aᵀ m A} (plus the bias) of the products {@code m[pad + ξ·s + k·tb + l]} ({@code s = cout·tb + SKEW}, pad
-     * {@link Alignment#FLOAT_PAD}) of each patch {@code l < count} and output channel {@code k}, by
+     * {@link #PAD}) of each patch {@code l < count} and output channel {@code k}, by
      * {@link Kernels#winogradOutput} into {@code t}, then
      * written to the 2×2 block at {@code y[yb[l] + k·hw]} ({@code wo} wide): its right column only where bit 1 of
      * {@code edge[l]} is set, its bottom row only where bit 2 is.
@@ -350,35 +352,21 @@ final class Winograd {
     private static void outputTransform(float[] m, int s, int[] yb, int[] edge, int count, int cout, int tb,
                                         int hw, int wo, float[] b, int bo, float[] t, float[] y) {
         Kernels kn = Backend.KERNELS;
-        boolean whole = true;
-        for (int l = 0; l < count; l++) {
-            whole &= edge[l] == 3;
-        }
         for (int k = 0; k < cout; k++) {
-            kn.winogradOutput(m, Alignment.FLOAT_PAD + k * tb, s, b == null ? 0f : b[bo + k], t, 0, tb, count);
+            kn.winogradOutput(m, PAD + k * tb, s, b == null ? 0f : b[bo + k], t, 0, tb, count);
             int kd = k * hw;
-            if (whole) { // every block whole (even output sizes): no test per patch
-                for (int l = 0; l < count; l++) {
-                    int d = yb[l] + kd;
-                    y[d] = t[l];
-                    y[d + 1] = t[tb + l];
-                    y[d + wo] = t[2 * tb + l];
-                    y[d + wo + 1] = t[3 * tb + l];
-                }
-                continue;
-            }
             for (int l = 0; l < count; l++) {
                 int d = yb[l] + kd;
                 int e = edge[l];
                 y[d] = t[l];
-                if (e == 3) {
+                if ((e & 1) != 0) {
                     y[d + 1] = t[tb + l];
+                }
+                if ((e & 2) != 0) {
                     y[d + wo] = t[2 * tb + l];
-                    y[d + wo + 1] = t[3 * tb + l];
-                } else if (e == 1) {
-                    y[d + 1] = t[tb + l];
-                } else if (e == 2) {
-                    y[d + wo] = t[2 * tb + l];
+                    if (e == 3) {
+                        y[d + wo + 1] = t[3 * tb + l];
+                    }
                 }
             }
         }

@@ -19,8 +19,8 @@ class AlignmentTest {
     @Test
     void thePadFollowsTheJvmsObjectAlignment() {
         // the pad below assumes HotSpot's default array header (16 bytes: mark word, compressed class, length)
-        assumeTrue(ARGS.stream().noneMatch(a -> a.contains("CompressedClassPointers") || a.contains("CompactObjectHeaders")),
-                "a non-default object header: " + ARGS);
+        assumeTrue(ARGS.stream().noneMatch(a -> a.contains("CompressedClassPointers")
+                || a.contains("CompactObjectHeaders")), "a non-default object header: " + ARGS);
         boolean lines = ARGS.stream().anyMatch(a -> a.matches("-XX:ObjectAlignmentInBytes=(64|128|256)"));
         assertEquals(lines ? 12 : 0, Alignment.FLOAT_PAD, ARGS.toString());
         assertEquals(lines, Backend.describe().contains("arrays on 64-byte lines"), Backend.describe());
