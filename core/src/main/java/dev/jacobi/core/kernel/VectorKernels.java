@@ -53,7 +53,6 @@ public final class VectorKernels extends ScalarKernels {
     private static final float TAP1 = Float.intBitsToFloat(1);
     private static final float TAP2 = Float.intBitsToFloat(2);
     private static final float TAP3 = Float.intBitsToFloat(3);
-    private static final IntVector TWICE_LANE = IntVector.zero(F.withLanes(int.class)).addIndex(2);
 
     /** Lanes {@code s, s + 2, …} of the {@code 2L} values {@code a, b} ({@code s} given by the shuffle). */
     private static FloatVector evenLanes(FloatVector a, FloatVector b, VectorShuffle<Float> s) {
@@ -104,8 +103,13 @@ public final class VectorKernels extends ScalarKernels {
                 bv = bv.blend(c, gt);
                 bt = bt.blend(TAP3, gt);
                 bv.intoArray(out, o);
-                IntVector t = bt.reinterpretAsInts(); // tap p·2 + q sits at p·w + q
-                t.and(1).add(t.lanewise(VectorOperators.LSHR, 1).mul(w)).add(TWICE_LANE).add(top).intoArray(idx, o);
+                // tap p·2 + q sits at p·w + q; the lanes are turned into indices one by one, since IntVector ops with
+                // a scalar (add(int)) were left as calls by JDK 17's C2 here and allocated 18 MB per CNN step
+                bt.reinterpretAsInts().intoArray(idx, o);
+                for (int l = 0; l < L; l++) {
+                    int tap = idx[o + l];
+                    idx[o + l] = top + 2 * l + (tap & 1) + (tap >> 1) * w;
+                }
             }
         }
         int from = nan ? r0 * wo : done;
@@ -149,9 +153,9 @@ public final class VectorKernels extends ScalarKernels {
      * {@code e^r} on {@code |r| ≤ ln2/2}, and {@code 2^k} assembled from exponent bits in two halves
      * {@code 2^⌊k/2⌋·2^(k−⌊k/2⌋)}, each a normal float. Within 2 ulp of {@link Math#exp}. {@code x} is first clamped
      * to {@code [-150, 100]} by compare and blend, which leaves NaN alone (the Vector API's {@code max} and
-     * {@code min} cost several instructions each for Java's NaN and signed-zero rules). Past {@code ln(Float.MAX_VALUE)}
-     * the last product overflows to infinity, below {@code ln(Float.MIN_VALUE)} it underflows to 0 through the
-     * subnormals, and a NaN flows through every step, so no lane needs a fix-up.
+     * {@code min} cost several instructions each for Java's NaN and signed-zero rules). Past
+     * {@code ln(Float.MAX_VALUE)} the last product overflows to infinity, below {@code ln(Float.MIN_VALUE)} it
+     * underflows to 0 through the subnormals, and a NaN flows through every step, so no lane needs a fix-up.
      */
     private static int exp(float[] a, int ao, float[] out, int oo, int n) {
         int bound = F.loopBound(n);
@@ -162,6 +166,9 @@ public final class VectorKernels extends ScalarKernels {
         FloatVector hi = FloatVector.broadcast(F, 100f);
         FloatVector lo = FloatVector.broadcast(F, -150f);
         FloatVector one = FloatVector.broadcast(F, 1f);
+        // the int operands as vectors: IntVector ops with a scalar were left as allocating calls by JDK 17's C2
+        IntVector bits = IntVector.broadcast(F.withLanes(int.class), 0x4B400000);
+        IntVector bias = IntVector.broadcast(F.withLanes(int.class), 127);
         for (int i = 0; i < bound; i += L) {
             FloatVector x = FloatVector.fromArray(F, a, ao + i);
             x = x.blend(hi, x.compare(VectorOperators.GT, hi)).blend(lo, x.compare(VectorOperators.LT, lo));
@@ -178,10 +185,10 @@ public final class VectorKernels extends ScalarKernels {
             p = p.fma(r, one);
             p = p.fma(r, one);
             // k as an int from t's low mantissa bits (1.5·2^23 + k); a float-to-int convert is not intrinsic on JDK 17
-            IntVector kn = t.reinterpretAsInts().sub(0x4B400000);
+            IntVector kn = t.reinterpretAsInts().sub(bits);
             IntVector half = kn.lanewise(VectorOperators.ASHR, 1);
-            FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector s2 = kn.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s1 = half.add(bias).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = kn.sub(half).add(bias).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             p.mul(s1).mul(s2).intoArray(out, oo + i);
         }
         return bound;
@@ -309,38 +316,48 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void winogradInput(float[] x, int xo, int rs, int cs, float[] v, int vo, int s, int n) {
-        int bound = F.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
+        // two vectors of columns per winogradRow call, which makes that method too large for C2 to inline (more than
+        // -XX:FreqInlineSize bytecodes): inlined here, JDK 17's C2 ran out of nodes partway (NodeCountInliningCutoff)
+        // and left some of its vector operations as calls to their allocating fallbacks (11 MB per CNN training step
+        // of the weight gradient); compiled on its own, it allocates nothing
+        int bound = n - n % (2 * L);
+        for (int i = 0; i < bound; i += 2 * L) {
             int p0 = xo + i;
             int o = vo + i;
             // the rows of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3
-            winogradRow(x, p0, p0 + 2 * rs, false, cs, v, o, s);
-            winogradRow(x, p0 + rs, p0 + 2 * rs, true, cs, v, o + 4 * s, s);
-            winogradRow(x, p0 + 2 * rs, p0 + rs, false, cs, v, o + 8 * s, s);
-            winogradRow(x, p0 + rs, p0 + 3 * rs, false, cs, v, o + 12 * s, s);
+            winogradRow(x, p0, p0 + 2 * rs, -1f, cs, v, o, s);
+            winogradRow(x, p0 + rs, p0 + 2 * rs, 1f, cs, v, o + 4 * s, s);
+            winogradRow(x, p0 + 2 * rs, p0 + rs, -1f, cs, v, o + 8 * s, s);
+            winogradRow(x, p0 + rs, p0 + 3 * rs, -1f, cs, v, o + 12 * s, s);
         }
         super.winogradInput(x, xo + bound, rs, cs, v, vo + bound, s, n - bound);
     }
 
     /**
-     * One row of {@code (Bᵀ d) B} for L columns: with {@code u_q = x[pa + q·cs] ± x[pb + q·cs]} ({@code +} when
-     * {@code add}), {@code u0 − u2, u1 + u2, u2 − u1, u1 − u3} go to {@code v[o]}, {@code v[o + s]}, … .
+     * One row of {@code (Bᵀ d) B} for 2L columns: with {@code u_q = x[pa + q·cs] + sign·x[pb + q·cs]} (exactly a sum
+     * or a difference, as {@code sign} is ±1), {@code u0 − u2, u1 + u2, u2 − u1, u1 − u3} go to {@code v[o]},
+     * {@code v[o + s]}, … .
      */
-    private static void winogradRow(float[] x, int pa, int pb, boolean add, int cs, float[] v, int o, int s) {
-        FloatVector u0 = pair(x, pa, pb, add);
-        FloatVector u1 = pair(x, pa + cs, pb + cs, add);
-        FloatVector u2 = pair(x, pa + 2 * cs, pb + 2 * cs, add);
-        FloatVector u3 = pair(x, pa + 3 * cs, pb + 3 * cs, add);
+    private static void winogradRow(float[] x, int pa, int pb, float sign, int cs, float[] v, int o, int s) {
+        FloatVector sg = FloatVector.broadcast(F, sign);
+        int pa2 = pa + L;
+        int pb2 = pb + L;
+        FloatVector u0 = FloatVector.fromArray(F, x, pb).fma(sg, FloatVector.fromArray(F, x, pa));
+        FloatVector u1 = FloatVector.fromArray(F, x, pb + cs).fma(sg, FloatVector.fromArray(F, x, pa + cs));
+        FloatVector u2 = FloatVector.fromArray(F, x, pb + 2 * cs).fma(sg, FloatVector.fromArray(F, x, pa + 2 * cs));
+        FloatVector u3 = FloatVector.fromArray(F, x, pb + 3 * cs).fma(sg, FloatVector.fromArray(F, x, pa + 3 * cs));
+        FloatVector w0 = FloatVector.fromArray(F, x, pb2).fma(sg, FloatVector.fromArray(F, x, pa2));
+        FloatVector w1 = FloatVector.fromArray(F, x, pb2 + cs).fma(sg, FloatVector.fromArray(F, x, pa2 + cs));
+        FloatVector w2 = FloatVector.fromArray(F, x, pb2 + 2 * cs).fma(sg, FloatVector.fromArray(F, x, pa2 + 2 * cs));
+        FloatVector w3 = FloatVector.fromArray(F, x, pb2 + 3 * cs).fma(sg, FloatVector.fromArray(F, x, pa2 + 3 * cs));
         u0.sub(u2).intoArray(v, o);
         u1.add(u2).intoArray(v, o + s);
         u2.sub(u1).intoArray(v, o + 2 * s);
         u1.sub(u3).intoArray(v, o + 3 * s);
-    }
-
-    private static FloatVector pair(float[] x, int pa, int pb, boolean add) {
-        FloatVector a = FloatVector.fromArray(F, x, pa);
-        FloatVector b = FloatVector.fromArray(F, x, pb);
-        return add ? a.add(b) : a.sub(b);
+        w0.sub(w2).intoArray(v, o + L);
+        w1.add(w2).intoArray(v, o + s + L);
+        w2.sub(w1).intoArray(v, o + 2 * s + L);
+        w1.sub(w3).intoArray(v, o + 3 * s + L);
     }
 
     @Override
