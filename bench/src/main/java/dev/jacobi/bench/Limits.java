@@ -2,6 +2,7 @@ package dev.jacobi.bench;
 
 import dev.jacobi.bench.Compare.Workload;
 import dev.jacobi.core.Parallel;
+import dev.jacobi.core.kernel.Alignment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -15,9 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The machine's limits, measured with plain Vector API loops on as many threads as the kernels use, so that
  * {@code RESULTS.md} can show each comparison row as a fraction of what the hardware allows: a STREAM-style copy
- * ({@code b = a}) and triad ({@code a = b + 3c}) of 4M floats into arrays allocated once (the bandwidth an
- * element-wise op of that size can reach; 32 and 48 MB touched against a 32 MB L3 here) and the peak rate of fused
- * multiply-adds on vectors held in registers (the compute any GEMM or convolution can reach).
+ * ({@code b = a}) and triad ({@code a = b + 3c}) of 4M floats into arrays allocated once, from the first index on
+ * a cache line as the element-wise kernels' vector loops start (the bandwidth an element-wise op of that size can
+ * reach; 32 and 48 MB touched against a 32 MB L3 here) and the peak rate of fused multiply-adds on vectors held in
+ * registers (the compute any GEMM or convolution can reach).
  */
 final class Limits {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -32,25 +34,26 @@ final class Limits {
     static void add(List<Workload> w) {
         int n = 1 << 22;
         int threads = Parallel.threads();
+        int p = Alignment.FLOAT_PAD;
         w.add(new Workload("limit_copy_4M", 0, () -> {
-            float[] a = filled(n);
-            float[] b = new float[n];
+            float[] a = filled(p + n);
+            float[] b = new float[p + n];
             return () -> onThreads(threads, t -> {
                 // slices of whole vectors (n is a multiple of threads × lanes)
-                int hi = n / threads * (t + 1);
-                for (int i = n / threads * t; i < hi; i += F.length()) {
+                int hi = p + n / threads * (t + 1);
+                for (int i = p + n / threads * t; i < hi; i += F.length()) {
                     FloatVector.fromArray(F, a, i).intoArray(b, i);
                 }
             });
         }));
         w.add(new Workload("limit_triad_4M", 0, () -> {
-            float[] a = new float[n];
-            float[] b = filled(n);
-            float[] c = filled(n);
+            float[] a = new float[p + n];
+            float[] b = filled(p + n);
+            float[] c = filled(p + n);
             FloatVector three = FloatVector.broadcast(F, 3f);
             return () -> onThreads(threads, t -> {
-                int hi = n / threads * (t + 1);
-                for (int i = n / threads * t; i < hi; i += F.length()) {
+                int hi = p + n / threads * (t + 1);
+                for (int i = p + n / threads * t; i < hi; i += F.length()) {
                     FloatVector.fromArray(F, c, i).fma(three, FloatVector.fromArray(F, b, i)).intoArray(a, i);
                 }
             });

@@ -342,23 +342,28 @@ class TensorTest {
             float[] a = Tensor.randn(rng, n + 3).toFloatArray();
             float[] b = Tensor.randn(rng, n + 3).toFloatArray();
             double tol = 1e-6 * Math.sqrt(n) + 1e-6;
-            for (BinaryOp op : BinaryOp.values()) {
-                for (int[] st : new int[][] {{1, 1}, {1, 0}, {0, 1}}) {
-                    float[] o1 = new float[n];
-                    float[] o2 = new float[n];
-                    vec.binary(op, a, 2, st[0], b, 1, st[1], o1, 0, n);
-                    sca.binary(op, a, 2, st[0], b, 1, st[1], o2, 0, n);
-                    assertArrayEquals(o2, o1, 1e-6f, op + " n=" + n);
+            // outputs at every offset within a line: the vector loops start with a few values in plain Java so
+            // that their stores fill whole lines (Alignment.head), which every offset exercises differently
+            for (int oo = 0; oo < 16; oo += 3) {
+                for (BinaryOp op : BinaryOp.values()) {
+                    for (int[] st : new int[][] {{1, 1}, {1, 0}, {0, 1}}) {
+                        float[] o1 = new float[oo + n];
+                        float[] o2 = new float[oo + n];
+                        vec.binary(op, a, 2, st[0], b, 1, st[1], o1, oo, n);
+                        sca.binary(op, a, 2, st[0], b, 1, st[1], o2, oo, n);
+                        assertArrayEquals(o2, o1, 1e-6f, op + " n=" + n + " at " + oo);
+                    }
                 }
-            }
-            for (UnaryOp op : UnaryOp.values()) {
-                float[] o1 = new float[n];
-                float[] o2 = new float[n];
-                vec.unary(op, a, 1, 1, o1, 0, n, -0.5f, 0.5f);
-                sca.unary(op, a, 1, 1, o2, 0, n, -0.5f, 0.5f);
-                for (int i = 0; i < n; i++) {
-                    if (!(Float.isNaN(o1[i]) && Float.isNaN(o2[i]))) {
-                        assertEquals(o2[i], o1[i], 1e-6 * Math.max(1, Math.abs(o2[i])), op + " n=" + n);
+                for (UnaryOp op : UnaryOp.values()) {
+                    float[] o1 = new float[oo + n];
+                    float[] o2 = new float[oo + n];
+                    vec.unary(op, a, 1, 1, o1, oo, n, -0.5f, 0.5f);
+                    sca.unary(op, a, 1, 1, o2, oo, n, -0.5f, 0.5f);
+                    for (int i = 0; i < oo + n; i++) {
+                        if (!(Float.isNaN(o1[i]) && Float.isNaN(o2[i]))) {
+                            assertEquals(o2[i], o1[i], 1e-6 * Math.max(1, Math.abs(o2[i])),
+                                    op + " n=" + n + " at " + oo);
+                        }
                     }
                 }
             }

@@ -27,6 +27,15 @@ public final class Alignment {
     private Alignment() {
     }
 
+    /**
+     * How many floats from {@code index} of a {@code float[]} to the next start of a vector of {@code lanes} floats
+     * that lies within one line ({@code lanes} a power of two up to 16): the values a kernel does in plain Java
+     * before its vector loop, so that a vector never straddles two lines. 0 when {@link #FLOAT_PAD} is 0.
+     */
+    public static int head(int index, int lanes) {
+        return FLOAT_PAD == 0 ? 0 : (FLOAT_PAD - index) & (lanes - 1);
+    }
+
     private static int floatPad() {
         try {
             HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);

@@ -30,6 +30,19 @@ public final class VectorKernels extends ScalarKernels {
             super.binary(op, a, ao, as, b, bo, bs, out, oo, n);
             return;
         }
+        int h = Alignment.head(oo, L);
+        if (h > 0) {
+            // a few leading values in plain Java (the same bits), so that the stores below fill whole lines
+            if (h + L > n) {
+                super.binary(op, a, ao, as, b, bo, bs, out, oo, n);
+                return;
+            }
+            super.binary(op, a, ao, as, b, bo, bs, out, oo, h);
+            ao += h * as;
+            bo += h * bs;
+            oo += h;
+            n -= h;
+        }
         int i = op == BinaryOp.THRESHOLD_BACKWARD
                 ? (as == 1 && bs == 1 ? thresholdBackward(a, ao, b, bo, out, oo, n) : 0)
                 : VectorLoops.binary(op, a, ao, as, b, bo, bs, out, oo, n);
@@ -135,6 +148,19 @@ public final class VectorKernels extends ScalarKernels {
         if (as != 1 || n < L) {
             super.unary(op, a, ao, as, out, oo, n, p, q);
             return;
+        }
+        // a few leading values in plain Java, so that the stores below fill whole lines; not for exp, whose plain-Java
+        // values differ from the vector loop's in the last bits, which would make them depend on where a tensor starts
+        int h = op == UnaryOp.EXP ? 0 : Alignment.head(oo, L);
+        if (h > 0) {
+            if (h + L > n) {
+                super.unary(op, a, ao, as, out, oo, n, p, q);
+                return;
+            }
+            super.unary(op, a, ao, as, out, oo, h, p, q);
+            ao += h;
+            oo += h;
+            n -= h;
         }
         int i = switch (op) {
             case EXP -> exp(a, ao, out, oo, n);
