@@ -206,7 +206,7 @@ final class Reductions {
             // column sums: rows are added as vectors, a block of SUM_BLOCK rows at a time, over 1024 columns per task
             int units = (c + 1023) / 1024;
             Workers.forRange(units, Math.max(1, (1 << 15) / a / 1024), (u0, u1) -> {
-                float[] blk = new float[1024];
+                float[] blk = a > SUM_BLOCK ? new float[1024] : null;
                 for (int u = u0; u < u1; u++) {
                     int j0 = u * 1024;
                     sumRows(x, x0 + j0, c, a, out.f(), j0, Math.min(1024, c - j0), blk);
@@ -231,21 +231,16 @@ final class Reductions {
     }
 
     /**
-     * {@code out[oo, oo + n) = Σ_r x[from + r·stride, … + n)} over {@code rows} rows, added as vectors a block of
-     * SUM_BLOCK rows at a time in {@code blk}.
+     * {@code out[oo, oo + n) = Σ_r x[from + r·stride, … + n)} over {@code rows} rows, summed a block of SUM_BLOCK
+     * rows at a time ({@link Kernels#sumRows}, into {@code blk} after the first block; null when there is one) and the
+     * blocks added in turn.
      */
     private static void sumRows(float[] x, int from, int stride, int rows, float[] out, int oo, int n, float[] blk) {
         Kernels k = Backend.KERNELS;
-        for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
-            System.arraycopy(x, from + r0 * stride, blk, 0, n);
-            for (int r = r0 + 1, r1 = Math.min(rows, r0 + SUM_BLOCK); r < r1; r++) {
-                k.binary(BinaryOp.ADD, blk, 0, 1, x, from + r * stride, 1, blk, 0, n);
-            }
-            if (r0 == 0) {
-                System.arraycopy(blk, 0, out, oo, n);
-            } else {
-                k.binary(BinaryOp.ADD, out, oo, 1, blk, 0, 1, out, oo, n);
-            }
+        k.sumRows(x, from, stride, Math.min(rows, SUM_BLOCK), out, oo, n);
+        for (int r0 = SUM_BLOCK; r0 < rows; r0 += SUM_BLOCK) {
+            k.sumRows(x, from + r0 * stride, stride, Math.min(SUM_BLOCK, rows - r0), blk, 0, n);
+            k.binary(BinaryOp.ADD, out, oo, 1, blk, 0, 1, out, oo, n);
         }
     }
 
@@ -277,7 +272,8 @@ final class Reductions {
         BinaryOp op = kind == Reduce.SUM ? BinaryOp.ADD : kind == Reduce.MAX ? BinaryOp.MAX : BinaryOp.MIN;
         Kernels k = Backend.KERNELS;
         Workers.forRange(a * per, Math.max(1, (1 << 15) / r / Math.min(b, ROW_CHUNK)), (u0, u1) -> {
-            float[] blk = t.f() != null && kind == Reduce.SUM ? new float[Math.min(b, ROW_CHUNK)] : null;
+            boolean blocks = t.f() != null && kind == Reduce.SUM && r > SUM_BLOCK;
+            float[] blk = blocks ? new float[Math.min(b, ROW_CHUNK)] : null;
             for (int u = u0; u < u1; u++) {
                 int i = u / per;
                 int j0 = u % per * ROW_CHUNK;

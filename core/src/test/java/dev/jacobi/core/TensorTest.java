@@ -367,6 +367,13 @@ class TensorTest {
                     }
                 }
             }
+            // column sums of 5 rows n + 1 apart: the same bits either way
+            float[] m = Tensor.randn(rng, 5 * n + 8).toFloatArray();
+            float[] c1 = new float[n + 1];
+            float[] c2 = new float[n + 1];
+            vec.sumRows(m, 2, n + 1, 5, c1, 1, n);
+            sca.sumRows(m, 2, n + 1, 5, c2, 1, n);
+            assertArrayEquals(c2, c1, "sumRows n=" + n);
             assertEquals(sca.sum(a, 1, n), vec.sum(a, 1, n), tol * 10);
             assertEquals(sca.dot(a, 1, b, 2, n), vec.dot(a, 1, b, 2, n), tol * 10);
             assertEquals(sca.max(a, 3, n), vec.max(a, 3, n));

@@ -44,6 +44,13 @@ public interface Kernels {
         }
     }
 
+    /**
+     * Column sums of a block of {@code rows ≥ 1} rows {@code stride} apart: {@code out[oo+j] = x[off+j] +
+     * x[off+stride+j] + …} for {@code j < n}, each added in row order from the first row (the bits of adding the rows
+     * one by one into a copy of the first).
+     */
+    void sumRows(float[] x, int off, int stride, int rows, float[] out, int oo, int n);
+
     /** {@code y[yo+i] += alpha * x[xo+i]} for {@code i < n}. */
     void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
 

@@ -37,6 +37,17 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void sumRows(float[] x, int off, int stride, int rows, float[] out, int oo, int n) {
+        System.arraycopy(x, off, out, oo, n);
+        for (int r = 1; r < rows; r++) {
+            int o = off + r * stride;
+            for (int j = 0; j < n; j++) {
+                out[oo + j] += x[o + j];
+            }
+        }
+    }
+
+    @Override
     public float sum(float[] a, int off, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) {

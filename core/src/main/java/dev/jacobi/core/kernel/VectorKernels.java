@@ -277,6 +277,45 @@ public final class VectorKernels extends ScalarKernels {
         return s;
     }
 
+    /**
+     * Four vectors of columns at a time, their sums kept in registers down all the rows: one load per vector of
+     * input, where adding row by row into a buffer loads and stores the buffer for every row too.
+     */
+    @Override
+    public void sumRows(float[] x, int off, int stride, int rows, float[] out, int oo, int n) {
+        int j = 0;
+        for (; j + 4 * L <= n; j += 4 * L) {
+            int o = off + j;
+            FloatVector s0 = FloatVector.fromArray(F, x, o);
+            FloatVector s1 = FloatVector.fromArray(F, x, o + L);
+            FloatVector s2 = FloatVector.fromArray(F, x, o + 2 * L);
+            FloatVector s3 = FloatVector.fromArray(F, x, o + 3 * L);
+            for (int r = 1; r < rows; r++) {
+                o += stride;
+                s0 = s0.add(FloatVector.fromArray(F, x, o));
+                s1 = s1.add(FloatVector.fromArray(F, x, o + L));
+                s2 = s2.add(FloatVector.fromArray(F, x, o + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(F, x, o + 3 * L));
+            }
+            s0.intoArray(out, oo + j);
+            s1.intoArray(out, oo + j + L);
+            s2.intoArray(out, oo + j + 2 * L);
+            s3.intoArray(out, oo + j + 3 * L);
+        }
+        for (; j + L <= n; j += L) {
+            int o = off + j;
+            FloatVector s0 = FloatVector.fromArray(F, x, o);
+            for (int r = 1; r < rows; r++) {
+                o += stride;
+                s0 = s0.add(FloatVector.fromArray(F, x, o));
+            }
+            s0.intoArray(out, oo + j);
+        }
+        if (j < n) {
+            super.sumRows(x, off + j, stride, rows, out, oo + j, n - j);
+        }
+    }
+
     @Override
     public float sumSquaredDeviations(float[] a, int off, int n, float c) {
         FloatVector vc = FloatVector.broadcast(F, c);
