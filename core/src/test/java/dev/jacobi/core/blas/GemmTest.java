@@ -294,9 +294,10 @@ class GemmTest {
         int saved = Workers.threads();
         try {
             Rng rng = new Rng(3);
-            // {192, 192, 100} has 3 column tiles, which 2 threads split by rows instead
+            // {192, 192, 100} has 3 column tiles, which 2 threads split by rows instead; {64, 64, 64} and
+            // {70, 48, 64} are just above the work that 2 threads share
             int[][] shapes = {{200, 300, 270}, {300, 150, 40}, {1, 3000, 200}, {3000, 1, 200}, {128, 784, 64},
-                {192, 192, 100}, {128, 512, Gemm.KC + 272}, {512, 10, 128}};
+                {192, 192, 100}, {128, 512, Gemm.KC + 272}, {512, 10, 128}, {64, 64, 64}, {70, 48, 64}};
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
                     Problem pr = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 0.75f, 0.5f);
