@@ -342,8 +342,8 @@ class TensorTest {
             float[] a = Tensor.randn(rng, n + 3).toFloatArray();
             float[] b = Tensor.randn(rng, n + 3).toFloatArray();
             double tol = 1e-6 * Math.sqrt(n) + 1e-6;
-            // outputs at every offset within a line: the vector loops start with a few values in plain Java so
-            // that their stores fill whole lines (Alignment.head), which every offset exercises differently
+            // outputs at six offsets within a line: the vector loops start with a few values in plain Java so
+            // that their stores fill whole lines (Alignment.head), and each offset gives that head another length
             for (int oo = 0; oo < 16; oo += 3) {
                 for (BinaryOp op : BinaryOp.values()) {
                     for (int[] st : new int[][] {{1, 1}, {1, 0}, {0, 1}}) {
