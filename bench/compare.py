@@ -93,6 +93,11 @@ def torch_workloads(torch):
             torch.autograd.grad(y, (xg, kg), gy)
         w["conv_%s_fwdbwd" % name] = (fwdbwd, 0)
 
+    # the MNIST first layer's forward at other batch sizes (conv_mnist_fwd is batch 128)
+    for batch in (1, 8, 32, 256):
+        x, k = randn(batch, 1, 28, 28), randn(32, 1, 3, 3)
+        w["conv_mnist_fwd_b%d" % batch] = (lambda x=x, k=k: F.conv2d(x, k, padding=1), 0)
+
     kern = randn(64, 64, 3, 3)
     w["circ_norm_64x64x3x3_32"] = (
         lambda: torch.linalg.matrix_norm(torch.fft.fft2(kern, s=(32, 32)).permute(2, 3, 0, 1), ord=2).max(), 0)

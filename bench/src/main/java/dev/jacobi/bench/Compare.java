@@ -132,6 +132,15 @@ public final class Compare {
                 };
             }));
         }
+        // the MNIST first layer's forward at other batch sizes (conv_mnist_fwd is batch 128)
+        for (int batch : new int[] {1, 8, 32, 256}) {
+            w.add(new Workload("conv_mnist_fwd_b" + batch, 0, () -> {
+                Rng r = new Rng(4);
+                Tensor x = Tensor.randn(r, batch, 1, 28, 28);
+                Tensor k = Tensor.randn(r, 32, 1, 3, 3);
+                return dropping(() -> Conv.conv2d(x, k, null, Conv2dSpec.of(1, 1)));
+            }));
+        }
         w.add(new Workload("circ_norm_64x64x3x3_32", 0, () -> {
             Tensor k = Tensor.randn(new Rng(5), 64, 64, 3, 3);
             return () -> ConvSpectra.operatorNorm(k, 32, 32);
