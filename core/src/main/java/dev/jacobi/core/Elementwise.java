@@ -217,6 +217,71 @@ final class Elementwise {
     }
 
     /**
+     * The body of the binary out= ops ({@link Tensor#add(Tensor, Tensor, Tensor)} and the like): {@code out = t op
+     * other}, broadcasting, written into {@code out} (checked by {@link #checkOut}). Bumps its version.
+     */
+    static Tensor binaryOut(Tensor t, BinaryOp op, Tensor other, Tensor out) {
+        String name = op.opName();
+        if (other.dtype != t.dtype) {
+            throw new IllegalArgumentException(name + ": dtypes differ: " + t.dtype + " and " + other.dtype);
+        }
+        int[] os = Shapes.broadcast(t.shape, other.shape, name);
+        checkOut(out, t.dtype, os, name);
+        Tensor a = operandOf(out, t.expand(os), name);
+        Tensor b = operandOf(out, other.expand(os), name);
+        if (out.isContiguous()) {
+            run(op, a, b, out);
+        } else {
+            Tensor r = binary(a, op, b);
+            Indexing.copyInto(out, r);
+            r.close();
+        }
+        out.modified();
+        return out;
+    }
+
+    /** The body of the unary out= ops ({@link Tensor#relu(Tensor, Tensor)}, {@link Tensor#exp(Tensor, Tensor)}). */
+    static Tensor unaryOut(Tensor t, UnaryOp op, Tensor out, String name) {
+        checkOut(out, t.dtype, t.shape, name);
+        Tensor a = operandOf(out, t, name);
+        if (out.isContiguous()) {
+            run(op, 0, 0, a, out);
+        } else {
+            Tensor r = unary(a, op, 0, 0);
+            Indexing.copyInto(out, r);
+            r.close();
+        }
+        out.modified();
+        return out;
+    }
+
+    /**
+     * Checks the tensor an out= op writes: not released, not an expanded view, and of the result's dtype and shape
+     * (PyTorch resizes an out of another shape; here that is an error, so a buffer is never silently replaced).
+     */
+    static void checkOut(Tensor out, DType dtype, int[] shape, String name) {
+        out.requireLive();
+        if (out.dtype != dtype) {
+            throw new IllegalArgumentException(name + ": out has dtype " + out.dtype + " but the result is " + dtype
+                    + "; pass an out of dtype " + dtype);
+        }
+        if (!Arrays.equals(out.shape, shape)) {
+            throw new IllegalArgumentException(name + ": out has shape " + Shapes.str(out.shape)
+                    + " but the result has shape " + Shapes.str(shape) + "; pass an out of that shape");
+        }
+        writable(out, name);
+    }
+
+    /**
+     * {@code t}, of {@code out}'s shape, as an operand of an out= op: read in place when it is {@code out}'s own
+     * elements (each is read before it is written) or shares no memory with it, else copied first.
+     */
+    private static Tensor operandOf(Tensor out, Tensor t, String name) {
+        boolean same = t.sharesStorage(out) && t.offset == out.offset && Arrays.equals(t.strides, out.strides);
+        return same ? t : separate(out, t, name);
+    }
+
+    /**
      * {@code other} as an operand of an in-place op on {@code t}: checked that {@code t} is writable, and copied
      * when it is a different view of {@code t}'s array (writing {@code t} would change it mid-op).
      */

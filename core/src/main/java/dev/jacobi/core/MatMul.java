@@ -12,8 +12,13 @@ final class MatMul {
     private MatMul() {
     }
 
-    /** The body of {@link Tensor#matmul}: {@code t·other}. */
-    static Tensor matmul(Tensor t, Tensor other) {
+    /**
+     * The body of {@link Tensor#matmul} ({@code into} null: a fresh result) and of its out= form
+     * {@link Tensor#matmul(Tensor, Tensor, Tensor)} ({@code into} the tensor written): {@code t·other}. A contiguous
+     * {@code into} that shares no memory with the operands is written by the GEMM itself; any other is filled from
+     * a fresh product, so an operand that shares its memory is read as it was.
+     */
+    static Tensor matmul(Tensor t, Tensor other, Tensor into) {
         if (other.dtype != t.dtype) {
             throw new IllegalArgumentException("matmul: dtypes differ: " + t.dtype + " and " + other.dtype);
         }
@@ -55,7 +60,19 @@ final class MatMul {
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[r] = m;
         outShape[r + 1] = n;
-        Tensor out = Tensor.uninitialized(t.dtype, outShape);
+        // a 1-D operand's dim is dropped from the result, as PyTorch's matmul drops it
+        int[] shape = Arrays.copyOf(batch, r + (t.shape.length == 1 ? 0 : 1) + (other.shape.length == 1 ? 0 : 1));
+        if (t.shape.length > 1) {
+            shape[r] = m;
+        }
+        if (other.shape.length > 1) {
+            shape[shape.length - 1] = n;
+        }
+        if (into != null) {
+            Elementwise.checkOut(into, t.dtype, shape, "matmul");
+        }
+        boolean direct = into != null && into.isContiguous() && !into.sharesStorage(t) && !into.sharesStorage(other);
+        Tensor out = direct ? into : Tensor.uninitialized(t.dtype, outShape);
         int nb = Shapes.numel(batch, "matmul");
         int[] idx = new int[r];
         for (int bi = 0; bi < nb; bi++) {
@@ -69,19 +86,24 @@ final class MatMul {
             }
             if (t.dtype == DType.FLOAT32) {
                 Gemm.sgemm(la[0] == 1, lb[0] == 1, m, n, k, 1f, a.f(), ao, la[1], b.f(), bo, lb[1], 0f,
-                        out.f(), bi * m * n, n);
+                        out.f(), out.offset + bi * m * n, n);
             } else {
                 Gemm.dgemm(la[0] == 1, lb[0] == 1, m, n, k, 1.0, a.d(), ao, la[1], b.d(), bo, lb[1], 0.0,
-                        out.d(), bi * m * n, n);
+                        out.d(), out.offset + bi * m * n, n);
             }
         }
-        if (t.shape.length == 1) {
-            out = out.squeeze(out.dim() - 2);
+        if (direct) {
+            into.modified();
+            return into;
         }
-        if (other.shape.length == 1) {
-            out = out.squeeze(out.dim() - 1);
+        Tensor result = out.reshape(shape);
+        if (into == null) {
+            return result;
         }
-        return out;
+        Indexing.copyInto(into, result);
+        out.close();
+        into.modified();
+        return into;
     }
 
     /** The body of {@link Tensor#addmm} ({@code inPlace} false) and {@link Tensor#addmmInPlace} (true). */

@@ -56,18 +56,21 @@ public final class Tensor implements AutoCloseable {
 
     /** The float32 array (null for float64); throws once the storage was released. */
     float[] f() {
-        if (storage.releasedBy != null) {
-            throw released();
-        }
+        requireLive();
         return fa;
     }
 
     /** The float64 array (null for float32); throws once the storage was released. */
     double[] d() {
+        requireLive();
+        return da;
+    }
+
+    /** Throws, saying by what, once the storage was released. */
+    void requireLive() {
         if (storage.releasedBy != null) {
             throw released();
         }
-        return da;
     }
 
     private IllegalStateException released() {
@@ -429,6 +432,53 @@ public final class Tensor implements AutoCloseable {
     /** Sets every element to 0. */
     public Tensor zero_() {
         return fill_(0);
+    }
+
+    // ---------------------------------------------------------------- out= ops (see Elementwise, MatMul)
+    //
+    // PyTorch's out= argument ({@code torch.add(a, b, out=c)}): the result is written into {@code out}, a buffer the
+    // caller keeps, and {@code out} is returned; nothing is allocated when {@code out} is contiguous. {@code out} must
+    // have the result's shape and dtype (PyTorch resizes an out of another shape; here that is an
+    // IllegalArgumentException), must not be an expanded view or released, and has its version bumped as an in-place
+    // op's is. It may be an operand itself ({@code add(x, y, x)} is {@code x.add_(y)}); an operand that is another
+    // view of {@code out}'s memory is read as it was before the write.
+
+    /** {@code out = input + other}, broadcasting ({@code torch.add(input, other, out=out)}). */
+    public static Tensor add(Tensor input, Tensor other, Tensor out) {
+        return Elementwise.binaryOut(input, BinaryOp.ADD, other, out);
+    }
+
+    /** {@code out = input − other}, broadcasting ({@code torch.sub(input, other, out=out)}). */
+    public static Tensor sub(Tensor input, Tensor other, Tensor out) {
+        return Elementwise.binaryOut(input, BinaryOp.SUB, other, out);
+    }
+
+    /** {@code out = input · other} element-wise, broadcasting ({@code torch.mul(input, other, out=out)}). */
+    public static Tensor mul(Tensor input, Tensor other, Tensor out) {
+        return Elementwise.binaryOut(input, BinaryOp.MUL, other, out);
+    }
+
+    /** {@code out = input / other}, broadcasting ({@code torch.div(input, other, out=out)}). */
+    public static Tensor div(Tensor input, Tensor other, Tensor out) {
+        return Elementwise.binaryOut(input, BinaryOp.DIV, other, out);
+    }
+
+    /** {@code out = max(input, 0)}, NaN kept as {@link #relu()} keeps it. */
+    public static Tensor relu(Tensor input, Tensor out) {
+        return Elementwise.unaryOut(input, UnaryOp.RELU, out, "relu");
+    }
+
+    /** {@code out = exp(input)} ({@code torch.exp(input, out=out)}). */
+    public static Tensor exp(Tensor input, Tensor out) {
+        return Elementwise.unaryOut(input, UnaryOp.EXP, out, "exp");
+    }
+
+    /**
+     * {@code out = input·other} with {@link #matmul}'s shapes and broadcasting ({@code torch.matmul(input, other,
+     * out=out)}). A contiguous {@code out} that shares no memory with the operands is written by the GEMM directly.
+     */
+    public static Tensor matmul(Tensor input, Tensor other, Tensor out) {
+        return MatMul.matmul(input, other, out);
     }
 
     /**
@@ -832,7 +882,7 @@ public final class Tensor implements AutoCloseable {
      * two are batch dims and broadcast. Transposed operands are read in place, without a copy.
      */
     public Tensor matmul(Tensor other) {
-        return MatMul.matmul(this, other);
+        return MatMul.matmul(this, other, null);
     }
 
     /**

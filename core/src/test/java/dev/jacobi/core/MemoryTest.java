@@ -150,4 +150,133 @@ class MemoryTest {
         assertEquals(2, v.version());
         assertEquals(0, x.add(1).version());
     }
+
+    @Test
+    void outOpsMatchTheirOutOfPlaceTwinsAndReturnOut() {
+        Tensor x = Tensor.randn(new Rng(13), 3, 4);
+        Tensor y = Tensor.randn(new Rng(14), 4);
+        Tensor out = Tensor.zeros(3, 4);
+        assertSame(out, Tensor.add(x, y, out));
+        assertArrayEquals(x.add(y).toFloatArray(), out.toFloatArray());
+        assertArrayEquals(x.sub(y).toFloatArray(), Tensor.sub(x, y, out).toFloatArray());
+        assertArrayEquals(y.sub(x).toFloatArray(), Tensor.sub(y, x, out).toFloatArray());
+        assertArrayEquals(x.mul(y).toFloatArray(), Tensor.mul(x, y, out).toFloatArray());
+        assertArrayEquals(x.div(y).toFloatArray(), Tensor.div(x, y, out).toFloatArray());
+        assertArrayEquals(x.relu().toFloatArray(), Tensor.relu(x, out).toFloatArray());
+        assertArrayEquals(x.exp().toFloatArray(), Tensor.exp(x, out).toFloatArray());
+        Tensor xd = x.to(DType.FLOAT64);
+        Tensor outd = Tensor.zeros(DType.FLOAT64, 3, 4);
+        assertArrayEquals(xd.mul(xd).toDoubleArray(), Tensor.mul(xd, xd, outd).toDoubleArray());
+        assertArrayEquals(xd.exp().toDoubleArray(), Tensor.exp(xd, outd).toDoubleArray());
+        // a transposed input and a large one, split over the threads
+        Tensor xt = Tensor.randn(new Rng(15), 4, 3).transpose(0, 1);
+        assertArrayEquals(xt.relu().toFloatArray(), Tensor.relu(xt, out).toFloatArray());
+        Tensor big = Tensor.randn(new Rng(16), N);
+        assertArrayEquals(big.mul(big).toFloatArray(), Tensor.mul(big, big, Tensor.zeros(N)).toFloatArray());
+    }
+
+    @Test
+    void outOpsWriteOnlyTheirViewOfALargerBuffer() {
+        Tensor x = Tensor.randn(new Rng(17), 3, 4);
+        Tensor y = Tensor.randn(new Rng(18), 3, 4);
+        // a contiguous view at an offset, and a transposed (non-contiguous) view
+        Tensor buf = Tensor.full(7, 14);
+        Tensor inner = buf.narrow(0, 1, 12).reshape(3, 4);
+        Tensor.add(x, y, inner);
+        assertArrayEquals(x.add(y).toFloatArray(), inner.toFloatArray());
+        assertEquals(7, buf.get(0));
+        assertEquals(7, buf.get(13));
+        Tensor t = Tensor.zeros(4, 3).transpose(0, 1);
+        assertArrayEquals(x.mul(y).toFloatArray(), Tensor.mul(x, y, t).toFloatArray());
+        assertArrayEquals(x.exp().toFloatArray(), Tensor.exp(x, t).toFloatArray());
+        // matmul: 2-D, batched, with 1-D operands, into a view at an offset and a transposed one
+        Tensor a = Tensor.randn(new Rng(19), 3, 5);
+        Tensor b = Tensor.randn(new Rng(20), 5, 4);
+        Tensor mbuf = Tensor.full(7, 14);
+        Tensor mat = mbuf.narrow(0, 1, 12).reshape(3, 4);
+        assertSame(mat, Tensor.matmul(a, b, mat));
+        assertArrayEquals(a.matmul(b).toFloatArray(), mat.toFloatArray(), 1e-5f);
+        assertEquals(7, mbuf.get(0));
+        assertEquals(7, mbuf.get(13));
+        assertArrayEquals(a.matmul(b).toFloatArray(),
+                Tensor.matmul(a, b, Tensor.zeros(4, 3).transpose(0, 1)).toFloatArray(), 1e-5f);
+        Tensor ba = Tensor.randn(new Rng(21), 2, 3, 5);
+        assertArrayEquals(ba.matmul(b).toFloatArray(), Tensor.matmul(ba, b, Tensor.zeros(2, 3, 4)).toFloatArray(),
+                1e-5f);
+        Tensor v = Tensor.randn(new Rng(22), 5);
+        assertArrayEquals(a.matmul(v).toFloatArray(), Tensor.matmul(a, v, Tensor.zeros(3)).toFloatArray(), 1e-5f);
+        assertArrayEquals(v.matmul(b).toFloatArray(), Tensor.matmul(v, b, Tensor.zeros(4)).toFloatArray(), 1e-5f);
+        assertEquals(v.matmul(v).item(), Tensor.matmul(v, v, Tensor.zeros()).item(), 1e-5);
+        Tensor ad = a.to(DType.FLOAT64);
+        assertArrayEquals(ad.matmul(ad.transpose(0, 1)).toDoubleArray(),
+                Tensor.matmul(ad, ad.transpose(0, 1), Tensor.zeros(DType.FLOAT64, 3, 3)).toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void outThatIsOrOverlapsAnOperandReadsTheOldValues() {
+        Tensor m = Tensor.randn(new Rng(23), 5, 5);
+        Tensor w = m.copy();
+        Tensor.add(w, w.transpose(0, 1), w);
+        assertArrayEquals(m.add(m.transpose(0, 1)).toFloatArray(), w.toFloatArray());
+        Tensor s = m.copy();
+        Tensor.mul(m, s, s); // out is the second operand
+        assertArrayEquals(m.mul(m).toFloatArray(), s.toFloatArray());
+        // out one element past the input in the same array
+        Tensor buf = Tensor.randn(new Rng(24), N + 1);
+        Tensor before = buf.copy();
+        Tensor.exp(buf.narrow(0, 0, N), buf.narrow(0, 1, N));
+        assertArrayEquals(before.narrow(0, 0, N).exp().toFloatArray(), buf.narrow(0, 1, N).toFloatArray());
+        // a row of out broadcast as an operand
+        Tensor r = m.copy();
+        Tensor.sub(r, r.narrow(0, 0, 1), r);
+        assertArrayEquals(m.sub(m.narrow(0, 0, 1)).toFloatArray(), r.toFloatArray());
+        // matmul into one of its operands
+        Tensor q = m.copy();
+        Tensor.matmul(q, q, q);
+        assertArrayEquals(m.matmul(m).toFloatArray(), q.toFloatArray(), 1e-5f);
+    }
+
+    @Test
+    void outOpsAllocateNothingAndBumpTheVersion() {
+        Tensor x = Tensor.randn(new Rng(25), N);
+        Tensor out = Tensor.zeros(N);
+        Tensor view = out.reshape(1, N);
+        Tensor.add(x, x, out); // warm
+        long[] before = CachingAllocator.counts();
+        int version = out.version();
+        Tensor.add(x, x, out);
+        Tensor.relu(x, out);
+        assertArrayEquals(before, CachingAllocator.counts());
+        assertEquals(version + 2, out.version());
+        assertEquals(version + 2, view.version());
+        assertEquals(0, x.version());
+        Tensor a = Tensor.randn(new Rng(26), 64, 64);
+        Tensor mat = Tensor.zeros(64, 64);
+        before = CachingAllocator.counts();
+        Tensor.matmul(a, a, mat);
+        assertArrayEquals(before, CachingAllocator.counts());
+        assertEquals(1, mat.version());
+    }
+
+    @Test
+    void outMisuseIsAnErrorThatNamesIt() {
+        Tensor x = Tensor.randn(new Rng(27), 3, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.add(x, x, Tensor.zeros(4, 3)));
+        assertTrue(e.getMessage().contains("add") && e.getMessage().contains("[4, 3]")
+                && e.getMessage().contains("[3, 4]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.exp(x, Tensor.zeros(DType.FLOAT64, 3, 4)));
+        assertTrue(e.getMessage().contains("exp") && e.getMessage().contains("FLOAT64"), e.getMessage());
+        Tensor expanded = Tensor.zeros(1, 4).expand(3, 4);
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.relu(x, expanded));
+        assertTrue(e.getMessage().contains("expanded view"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.matmul(x, Tensor.randn(new Rng(28), 4, 2), Tensor.zeros(3, 3)));
+        assertTrue(e.getMessage().contains("matmul") && e.getMessage().contains("[3, 2]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Tensor.mul(x, x.to(DType.FLOAT64), Tensor.zeros(3, 4)));
+        Tensor closed = Tensor.zeros(3, 4);
+        closed.close();
+        IllegalStateException s = assertThrows(IllegalStateException.class, () -> Tensor.add(x, x, closed));
+        assertTrue(s.getMessage().contains("released"), s.getMessage());
+    }
 }
