@@ -168,39 +168,18 @@ final class Elementwise {
      */
     static Tensor binaryInPlace(Tensor t, BinaryOp op, Tensor other) {
         String name = op.opName() + "_";
-        if (other.dtype != t.dtype) {
-            throw new IllegalArgumentException(name + ": dtypes differ: " + t.dtype + " and " + other.dtype);
-        }
         int[] os = Shapes.broadcast(t.shape, other.shape, name);
         if (!Arrays.equals(os, t.shape)) {
             throw new IllegalArgumentException(name + ": the result's shape " + Shapes.str(os) + " differs from "
                     + Shapes.str(t.shape) + ", the shape of the tensor written in place (it cannot broadcast); use the"
                     + " out-of-place " + op.opName());
         }
-        Tensor b = separate(t, other.expand(os), name);
-        if (t.isContiguous()) {
-            run(op, t, b, t);
-        } else {
-            Tensor r = binary(t, op, b);
-            Indexing.copyInto(t, r);
-            r.close();
-        }
-        t.modified();
-        return t;
+        return binaryInto(t, op, other, t, name);
     }
 
     /** The body of the in-place unary ops ({@link Tensor#relu_}, {@link Tensor#exp_}). Bumps the version. */
     static Tensor unaryInPlace(Tensor t, UnaryOp op, String name) {
-        writable(t, name);
-        if (t.isContiguous()) {
-            run(op, 0, 0, t, t);
-        } else {
-            Tensor r = unary(t, op, 0, 0);
-            Indexing.copyInto(t, r);
-            r.close();
-        }
-        t.modified();
-        return t;
+        return unaryOut(t, op, t, name);
     }
 
     /** The body of {@link Tensor#copy_}: {@code src} (converted to {@code t}'s dtype) broadcast into {@code t}. */
@@ -221,7 +200,11 @@ final class Elementwise {
      * other}, broadcasting, written into {@code out} (checked by {@link #checkOut}). Bumps its version.
      */
     static Tensor binaryOut(Tensor t, BinaryOp op, Tensor other, Tensor out) {
-        String name = op.opName();
+        return binaryInto(t, op, other, out, op.opName());
+    }
+
+    /** {@code out = t op other} for the in-place and out= ops, {@code name} the op in errors. */
+    private static Tensor binaryInto(Tensor t, BinaryOp op, Tensor other, Tensor out, String name) {
         if (other.dtype != t.dtype) {
             throw new IllegalArgumentException(name + ": dtypes differ: " + t.dtype + " and " + other.dtype);
         }
@@ -240,7 +223,10 @@ final class Elementwise {
         return out;
     }
 
-    /** The body of the unary out= ops ({@link Tensor#relu(Tensor, Tensor)}, {@link Tensor#exp(Tensor, Tensor)}). */
+    /**
+     * The body of the unary out= ops ({@link Tensor#relu(Tensor, Tensor)}, {@link Tensor#exp(Tensor, Tensor)}) and,
+     * with {@code out = t}, of the in-place ones.
+     */
     static Tensor unaryOut(Tensor t, UnaryOp op, Tensor out, String name) {
         checkOut(out, t.dtype, t.shape, name);
         Tensor a = operandOf(out, t, name);
@@ -297,7 +283,7 @@ final class Elementwise {
     private static void writable(Tensor t, String name) {
         for (int d = 0; d < t.shape.length; d++) {
             if (t.shape[d] > 1 && t.strides[d] == 0) {
-                throw new IllegalArgumentException(name + ": the tensor written in place, of shape "
+                throw new IllegalArgumentException(name + ": the tensor written, of shape "
                         + Shapes.str(t.shape) + ", is an expanded view (stride 0 in dim " + d + "), so several of its"
                         + " elements share one memory location; write into a copy() of it");
             }
