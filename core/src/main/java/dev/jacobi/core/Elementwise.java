@@ -190,7 +190,8 @@ final class Elementwise {
             throw new IllegalArgumentException("copy_: source of shape " + Shapes.str(src.shape)
                     + " does not broadcast to " + Shapes.str(t.shape) + ", the shape of the tensor written");
         }
-        Indexing.copyInto(t, separate(t, s.expand(os), "copy_"));
+        writable(t, "copy_");
+        Indexing.copyInto(t, operandOf(t, s.expand(os)));
         t.modified();
         return t;
     }
@@ -210,8 +211,8 @@ final class Elementwise {
         }
         int[] os = Shapes.broadcast(t.shape, other.shape, name);
         checkOut(out, t.dtype, os, name);
-        Tensor a = operandOf(out, t.expand(os), name);
-        Tensor b = operandOf(out, other.expand(os), name);
+        Tensor a = operandOf(out, t.expand(os));
+        Tensor b = operandOf(out, other.expand(os));
         if (out.isContiguous()) {
             run(op, a, b, out);
         } else {
@@ -229,7 +230,7 @@ final class Elementwise {
      */
     static Tensor unaryOut(Tensor t, UnaryOp op, Tensor out, String name) {
         checkOut(out, t.dtype, t.shape, name);
-        Tensor a = operandOf(out, t, name);
+        Tensor a = operandOf(out, t);
         if (out.isContiguous()) {
             run(op, 0, 0, a, out);
         } else {
@@ -262,21 +263,9 @@ final class Elementwise {
      * {@code t}, of {@code out}'s shape, as an operand of an out= op: read in place when it is {@code out}'s own
      * elements (each is read before it is written) or shares no memory with it, else copied first.
      */
-    private static Tensor operandOf(Tensor out, Tensor t, String name) {
-        boolean same = t.sharesStorage(out) && t.offset == out.offset && Arrays.equals(t.strides, out.strides);
-        return same ? t : separate(out, t, name);
-    }
-
-    /**
-     * {@code other} as an operand of an in-place op on {@code t}: checked that {@code t} is writable, and copied
-     * when it is a different view of {@code t}'s array (writing {@code t} would change it mid-op).
-     */
-    private static Tensor separate(Tensor t, Tensor other, String name) {
-        writable(t, name);
-        if (other != t && other.sharesStorage(t)) {
-            return other.copy();
-        }
-        return other;
+    private static Tensor operandOf(Tensor out, Tensor t) {
+        boolean same = t.offset == out.offset && Arrays.equals(t.strides, out.strides);
+        return !t.sharesStorage(out) || same ? t : t.copy();
     }
 
     /** Throws unless every element of {@code t} has its own memory (an expanded view's do not). */
