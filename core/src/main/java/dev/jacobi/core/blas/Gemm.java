@@ -268,7 +268,7 @@ public final class Gemm {
         int grain = grain(fmaPerUnit);
         // every column block reads all of op(A): pack it once, shared by the threads, instead of once per block
         float[] ap = splitN && transA && units > grain && (long) tilesM * mr * k <= SHARED_A_MAX
-                ? packAllA(m, k, a, aOff, lda, mr) : null;
+                ? packAllA(kr, m, k, a, aOff, lda) : null;
         Workers.forRange(units, grain, (u0, u1) -> {
             int i0 = splitN ? 0 : u0 * 2;
             int i1 = splitN ? m : Math.min(m, u1 * 2);
@@ -313,19 +313,22 @@ public final class Gemm {
 
     /**
      * Packs all of {@code op(A)} into the calling thread's buffer, panels split over the threads: k block {@code q}
-     * (at depth {@code pc}) starts at {@code pc·mPad}, and its panel {@code s} at {@code pc·mPad + s·mr·kc}.
+     * (at depth {@code pc}) starts at {@code pc·mPad}, and its panel {@code s} at {@code pc·mPad + s·pa·kc}, where
+     * {@code pa} is the kernel's {@link GemmKernel#packedRowsA}.
      */
-    private static float[] packAllA(int m, int k, float[] a, int aOff, int lda, int mr) {
+    private static float[] packAllA(GemmKernel kr, int m, int k, float[] a, int aOff, int lda) {
+        int mr = kr.mr();
         int tilesM = (m + mr - 1) / mr;
-        int mPad = tilesM * mr;
+        int pa = kr.packedRowsA();
+        int mPad = tilesM * pa;
         float[] ap = WORK.get().s(mPad * k);
         int kcMax = kcMax(k);
         Workers.forRange(tilesM, Math.max(1, (1 << 15) / (mr * k)), (s0, s1) -> {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 for (int s = s0; s < s1; s++) {
-                    packA(a, aOff, lda, pc, kc, s * mr, Math.min(mr, m - s * mr), mr, ap,
-                            pc * mPad + s * mr * kc);
+                    packA(a, aOff, lda, pc, kc, s * mr, Math.min(mr, m - s * mr), pa, ap,
+                            pc * mPad + s * pa * kc);
                 }
             }
         });
@@ -338,6 +341,7 @@ public final class Gemm {
                                float beta, float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1) {
         int mr = kr.mr();
         int nr = kr.nr();
+        int ps = kr.packedStride();
         int mcMax = Math.max(mr, MC / mr * mr);
         int ncMax = Math.max(nr, NC / nr * nr);
         Work w = WORK.get();
@@ -351,7 +355,8 @@ public final class Gemm {
         // lanes no faster on JDK 25, and n = 256 slower in one of two JVM starts on JDK 17 (bench/RESULTS.md)
         boolean bOuter = nr < 64;
         int kcMax = kcMax(k);
-        int mPad = allA == null ? 0 : (i1 - i0 + mr - 1) / mr * mr;
+        int pa = kr.packedRowsA();
+        int mPad = allA == null ? 0 : (i1 - i0 + mr - 1) / mr * pa;
         for (int pc = 0; pc < k; pc += kcMax) {
             int kc = Math.min(kcMax, k - pc);
             float betaP = pc == 0 ? beta : 1f;
@@ -362,25 +367,25 @@ public final class Gemm {
                 int panelsN = (nc + nr - 1) / nr;
                 // panels start on cache lines when the JVM aligns arrays to them (Alignment): a packed panel is read
                 // a whole vector at a time
-                float[] bp = w.b(Alignment.FLOAT_PAD + panelsN * nr * kc);
+                float[] bp = w.b(Alignment.FLOAT_PAD + panelsN * ps * kc);
                 for (int t = packB ? 0 : panelsN - 1; t < panelsN; t++) {
                     int cols = Math.min(nr, nc - t * nr);
                     if (packB || cols < nr) {
-                        packB(kr, transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, nr, bp,
-                                Alignment.FLOAT_PAD + t * nr * kc);
+                        packB(kr, transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, nr, ps, bp,
+                                Alignment.FLOAT_PAD + t * ps * kc);
                     }
                 }
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
                     int panelsM = (mc + mr - 1) / mr;
                     float[] ap = allA;
-                    int a0 = pc * mPad + (ic - i0) * kc;
+                    int a0 = pc * mPad + (ic - i0) / mr * pa * kc;
                     if (allA == null && !inPlace) {
-                        ap = w.a(panelsM * mr * kc);
+                        ap = w.a(panelsM * pa * kc);
                         a0 = 0;
                         for (int s = 0; s < panelsM; s++) {
-                            packA(a, aOff, lda, pc, kc, ic + s * mr, Math.min(mr, mc - s * mr), mr, ap,
-                                    s * mr * kc);
+                            packA(a, aOff, lda, pc, kc, ic + s * mr, Math.min(mr, mc - s * mr), pa, ap,
+                                    s * pa * kc);
                         }
                     }
                     for (int q = 0; q < panelsM * panelsN; q++) {
@@ -389,8 +394,8 @@ public final class Gemm {
                         int cols = Math.min(nr, nc - t * nr);
                         int col = jc + t * nr;
                         float[] bsrc = bp;
-                        int bo = Alignment.FLOAT_PAD + t * nr * kc;
-                        int bRs = nr;
+                        int bo = Alignment.FLOAT_PAD + t * ps * kc;
+                        int bRs = ps;
                         if (!packB && cols == nr) {
                             bsrc = b;
                             bo = bOff + pc * ldb + col;
@@ -399,11 +404,11 @@ public final class Gemm {
                         int rows = Math.min(mr, mc - s * mr);
                         for (int r = 0; r < mr; r++) { // rows past the tile repeat its last, unwritten
                             aRows[r] = inPlace ? aOff + (ic + s * mr + Math.min(r, rows - 1)) * lda + pc
-                                    : a0 + s * mr * kc + r;
+                                    : a0 + s * pa * kc + r;
                         }
                         // a ragged last panel computes only its columns (with 16 lanes, 16 of 64 at n = 784 run on a
                         // 2-vector body)
-                        kr.tileGather(kc, inPlace ? a : ap, aRows, inPlace ? 1 : mr, bsrc, bo, bRs, null, 0, alpha,
+                        kr.tileGather(kc, inPlace ? a : ap, aRows, inPlace ? 1 : pa, bsrc, bo, bRs, null, 0, alpha,
                                 betaP, c, cOff + (ic + s * mr) * ldc + col, ldc, rows, cols);
                     }
                 }
@@ -413,34 +418,41 @@ public final class Gemm {
 
     /**
      * Packs {@code op(A)[row0..row0+rows) × [pc..pc+kc)} of a transposed {@code A} (each packed row is a run of the
-     * array) as {@code dst[off + p·mr + r]}, zero-padding to mr rows. Rows of a plain {@code A} are read in place.
+     * array) as {@code dst[off + p·pa + r]}, zero-padding to {@code pa} rows. Rows of a plain {@code A} are read in
+     * place.
      * A plain loop rather than an {@code arraycopy} of 4 or 6 floats per depth: with it, {@code Aᵀ·B} at 128×512×512
      * with AVX2 took 0.46–0.83 ms in separate JVM starts while testing, with the loop 0.40 (the full comparisons gave
      * 0.418 ms with either, bench/RESULTS.md).
      */
-    private static void packA(float[] a, int aOff, int lda, int pc, int kc, int row0, int rows, int mr, float[] dst,
+    private static void packA(float[] a, int aOff, int lda, int pc, int kc, int row0, int rows, int pa, float[] dst,
                               int off) {
         for (int p = 0; p < kc; p++) {
-            int d = off + p * mr;
+            int d = off + p * pa;
             int s = aOff + (pc + p) * lda + row0;
-            for (int r = 0; r < mr; r++) {
-                dst[d + r] = r < rows ? a[s + r] : 0f;
+            for (int r = 0; r < rows; r++) {
+                dst[d + r] = a[s + r];
+            }
+            for (int r = rows; r < pa; r++) {
+                dst[d + r] = 0f;
             }
         }
     }
 
-    /** Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·nr + j]}, zero-padding to nr. */
+    /**
+     * Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·ps + j]}, zero-padding to {@code nr}
+     * (the columns from {@code nr} to {@code ps} are never read).
+     */
     private static void packB(GemmKernel kr, boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col0,
-                              int cols, int nr, float[] dst, int off) {
+                              int cols, int nr, int ps, float[] dst, int off) {
         if (!transB) {
             for (int p = 0; p < kc; p++) {
-                int d = off + p * nr;
+                int d = off + p * ps;
                 System.arraycopy(b, bOff + (pc + p) * ldb + col0, dst, d, cols);
                 java.util.Arrays.fill(dst, d + cols, d + nr, 0f);
             }
             return;
         }
-        kr.packTransposed(b, bOff + col0 * ldb + pc, ldb, kc, cols, nr, dst, off);
+        kr.packTransposed(b, bOff + col0 * ldb + pc, ldb, kc, cols, nr, ps, dst, off);
     }
 
     /** Double-precision GEMM (the verification path); see the class comment for the contract. */

@@ -15,6 +15,22 @@ public interface GemmKernel {
     /** Columns of a tile. */
     int nr();
 
+    /**
+     * How far apart the rows of a packed B micro-panel are, at least {@link #nr()}; the {@code nr()} columns of a row
+     * are followed by unused padding when larger. {@link Gemm} packs B this way and passes it as {@code bRs}.
+     */
+    default int packedStride() {
+        return nr();
+    }
+
+    /**
+     * How many rows a packed A micro-panel has per depth step, at least {@link #mr()}; the rows past {@code mr()} are
+     * zero. {@link Gemm} packs a transposed A this way and passes it with this step.
+     */
+    default int packedRowsA() {
+        return mr();
+    }
+
     /** A short description, e.g. the tile shape and species. */
     String describe();
 
@@ -79,18 +95,21 @@ public interface GemmKernel {
 
     /**
      * Packs a panel of a transposed operand: {@code dst[off + p·w + j] = src[s0 + j·ld + p]} for {@code j < rows},
-     * {@code p < kc}, and zero for {@code rows <= j < w} (the panels of a transposed B, {@code w = nr()}). This default
-     * is the plain-Java reference ({@link #transposeFrom}).
+     * {@code p < kc}, and zero for {@code rows <= j < cols}, in rows {@code w ≥ cols} apart whose columns from
+     * {@code cols} on are left alone (the panels of a transposed B: {@code cols = nr()}, {@code w = packedStride()}).
+     * This default is the plain-Java reference ({@link #transposeFrom}).
      */
-    default void packTransposed(float[] src, int s0, int ld, int kc, int rows, int w, float[] dst, int off) {
-        transposeFrom(0, src, s0, ld, kc, rows, w, dst, off);
+    default void packTransposed(float[] src, int s0, int ld, int kc, int rows, int cols, int w, float[] dst,
+                                int off) {
+        transposeFrom(0, src, s0, ld, kc, rows, cols, w, dst, off);
     }
 
     /**
-     * {@link #packTransposed} for the columns {@code j0 <= j < w} of {@code dst} only. Eight source rows are read side
+     * {@link #packTransposed} for the columns {@code j0 <= j < cols} of {@code dst} only. Eight source rows are read side
      * by side, so each destination row is written in runs of eight instead of being revisited by every source row.
      */
-    static void transposeFrom(int j0, float[] src, int s0, int ld, int kc, int rows, int w, float[] dst, int off) {
+    static void transposeFrom(int j0, float[] src, int s0, int ld, int kc, int rows, int cols, int w, float[] dst,
+                              int off) {
         int j = j0;
         for (; j + 8 <= rows; j += 8) {
             int r0 = s0 + j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
@@ -106,7 +125,7 @@ public interface GemmKernel {
                 dst[d + 7] = src[r7 + p];
             }
         }
-        for (; j < w; j++) {
+        for (; j < cols; j++) {
             for (int p = 0, d = off + j, r = s0 + j * ld; p < kc; p++, d += w) {
                 dst[d] = j < rows ? src[r + p] : 0f;
             }

@@ -31,6 +31,19 @@ public final class VectorGemmKernel implements GemmKernel {
             : Gemm.eightLaneTile(System.getProperty("jacobi.gemm.tile"), Runtime.version().feature());
     private static final int MR = "3x24".equals(TILE8) ? 3 : 4;
     private static final int NR = WIDE ? 4 * L : "4x16".equals(TILE8) ? 2 * L : 3 * L;
+    /**
+     * Rows of a packed B micro-panel are {@code PS} floats apart: 4 vectors for the 3-vector tiles of 8 lanes, so that
+     * the index of a row, {@code p·32}, is a shift. JDK 17's C2 rewrites {@code p·24} as {@code (p<<4) + (p<<3)},
+     * which its range-check elimination does not recognise, so the 3×24 body kept two bounds checks of B per step; with
+     * {@code p·32} none (GEMM n = 1024 on one core 73–75 → 84–89 GFLOP/s, JDK 17, AVX2). The 4×24 body with B at
+     * {@code p·32} and A at a step given as a parameter ({@code body4x3p0}) ran GEMM 3-5% faster on JDK 25.
+     */
+    private static final int PS = NR == 3 * L ? 4 * L : NR;
+    /**
+     * A packed A panel of the 3×24 tile has 4 rows per step (the fourth zero), so that its index {@code 4p} is a shift
+     * too ({@code Aᵀ·B} at 128×512×784 on one core 63–67 → 67–70 GFLOP/s, JDK 17).
+     */
+    private static final int PA = MR == 3 ? 4 : MR;
     /** The butterfly stages of {@link #packTransposed}: lane rotations by ±d and the lanes with bit d set. */
     private static final VectorShuffle<Float> UP1 = rotate(-1), DOWN1 = rotate(1), UP2 = rotate(-2), DOWN2 = rotate(2);
     private static final VectorShuffle<Float> UP4 = rotate(-4), DOWN4 = rotate(4), UP8 = rotate(-8), DOWN8 = rotate(8);
@@ -57,7 +70,8 @@ public final class VectorGemmKernel implements GemmKernel {
      * {@code kc mod L} depths and {@code rows mod L} rows take the plain loop.
      */
     @Override
-    public void packTransposed(float[] src, int s0, int ld, int kc, int rows, int w, float[] dst, int off) {
+    public void packTransposed(float[] src, int s0, int ld, int kc, int rows, int cols, int w, float[] dst,
+                               int off) {
         int rowsL = L == 8 || L == 16 ? rows - rows % L : 0;
         int kcL = kc - kc % L;
         for (int j = 0; j < rowsL; j += L) {
@@ -74,7 +88,7 @@ public final class VectorGemmKernel implements GemmKernel {
                 }
             }
         }
-        GemmKernel.transposeFrom(rowsL, src, s0, ld, kc, rows, w, dst, off);
+        GemmKernel.transposeFrom(rowsL, src, s0, ld, kc, rows, cols, w, dst, off);
     }
 
     /** {@code dst[d + p·w + r] = src[s + r·ld + p]} for {@code r, p < 8}, in vectors of 8 lanes. */
@@ -205,6 +219,16 @@ public final class VectorGemmKernel implements GemmKernel {
     }
 
     @Override
+    public int packedStride() {
+        return PS;
+    }
+
+    @Override
+    public int packedRowsA() {
+        return PA;
+    }
+
+    @Override
     public String describe() {
         return "Vector API " + MR + "x" + NR + ", FloatVector " + F.vectorBitSize() + " bits";
     }
@@ -233,10 +257,11 @@ public final class VectorGemmKernel implements GemmKernel {
      * lanes, a full-width tile of at most 2 rows runs on a 2-row body, and a whole tile of a packed B with rows of A
      * in place or a packed A panel runs on a body whose indices have constant steps ({@code body4x4p1},
      * {@code body4x4p4}), so C2 drops their bounds checks from the loop: on an Intel Xeon with two 512-bit FMA units,
-     * GEMM n = 512 to 2048 9-15% faster and the 3×3 convolution forwards 10-17% (JDK 25). With 8 lanes only the 3×24
-     * tile has one ({@code body3x3p1}, rows of A in place; JDK 17 with AVX2, n = 512 and 1024 6-16% faster): in the
-     * 4×24 body C2 then hoists the four broadcasts of A and spills accumulators (AVX2 has 16 registers), 1.4x slower,
-     * and a packed A panel of 3 rows measured slower with it.
+     * GEMM n = 512 to 2048 9-15% faster and the 3×3 convolution forwards 10-17% (JDK 25). With 8 lanes B's rows are
+     * {@link #PS} apart; the 3×24 tile has two such bodies ({@code body3x3p1} for rows of A in place, {@code body3x3p4}
+     * for a packed A panel of {@link #PA} rows), and the 4×24 tile one whose A step is a parameter ({@code body4x3p0}):
+     * when A's indices are provable too, C2 hoists the four broadcasts of A above the FMAs and spills accumulators
+     * (AVX2 has 16 registers), 1.4x slower.
      */
     private static void run(int kc, float[] a, int a0, int a1, int a2, int a3, int as, float[] b, int bo, int bRs,
                             int[] bRows, int br, float alpha, float beta, float[] c, int co, int ldc, int rows,
@@ -248,11 +273,15 @@ public final class VectorGemmKernel implements GemmKernel {
         float[] t = direct ? c : SCRATCH.get();
         int to = direct ? co : 0;
         int tl = direct ? ldc : NR;
-        boolean packedB = bRs == NR && bRows == null;
+        boolean packedB = bRs == PS && bRows == null;
         if (twoVectors) {
             VectorGemmBodies.body4x2(kc, a, a0, a1, a2, a3, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (MR == 3 && as == 1 && packedB) {
             VectorGemmBodies.body3x3p1(kc, a, a0, a1, a2, b, bo, t, to, tl);
+        } else if (MR == 3 && as == 4 && packedB) {
+            VectorGemmBodies.body3x3p4(kc, a, a0, a1, a2, b, bo, t, to, tl);
+        } else if (MR == 4 && NR == 3 * L && packedB) {
+            VectorGemmBodies.body4x3p0(kc, a, a0, a1, a2, a3, as, b, bo, t, to, tl);
         } else if (MR == 3) {
             VectorGemmBodies.body3x3(kc, a, a0, a1, a2, as, b, bo, bRs, bRows, br, t, to, tl);
         } else if (!WIDE) {

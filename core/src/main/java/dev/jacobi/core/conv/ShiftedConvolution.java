@@ -355,6 +355,7 @@ final class ShiftedConvolution {
         GemmKernel kr = Gemm.KERNEL;
         int mr = kr.mr();
         int nr = kr.nr();
+        int ps = kr.packedStride();
         int hp = g.ho() + g.s().dilationH() * (g.kh() - 1);
         int plane = hp * wp;
         int ho = g.ho();
@@ -374,7 +375,7 @@ final class ShiftedConvolution {
         Workers.forRange(chunks, 1, (c0, c1) -> {
             // panels start on cache lines when the JVM aligns arrays to them (Alignment)
             int pad = Alignment.FLOAT_PAD;
-            float[] bp = new float[pad + colPanels * nr * kc];
+            float[] bp = new float[pad + colPanels * ps * kc];
             int[] aRows = new int[mr];
             int[] at = new int[kc];
             for (int c = c0; c < c1; c++) {
@@ -385,7 +386,7 @@ final class ShiftedConvolution {
                         int go = gyOff + (img * g.cout() + grp * coutG) * ho * wo;
                         for (int pc = 0; pc < span; pc += kc) {
                             int k = Math.min(kc, span - pc);
-                            // bp[t·nr·kc + p·nr + o % nr] = gy[o, pc + p] on the grid (columns past coutG stay 0);
+                            // bp[t·ps·kc + p·ps + o % nr] = gy[o, pc + p] on the grid (columns past coutG stay 0);
                             // at[p] is grid position pc + p in a ho×wo plane, or -1 at the discarded columns
                             for (int p = 0, i = pc / wp, j = pc % wp; p < k; p++) {
                                 at[p] = j < wo ? i * wo + j : -1;
@@ -402,7 +403,7 @@ final class ShiftedConvolution {
                                 int s1 = s0 + ho * wo;
                                 int s2 = s1 + ho * wo;
                                 int s3 = s2 + ho * wo;
-                                for (int p = 0, d = pad + o / nr * nr * kc + o % nr; p < k; p++, d += nr) {
+                                for (int p = 0, d = pad + o / nr * ps * kc + o % nr; p < k; p++, d += ps) {
                                     int q = at[p];
                                     boolean in = q >= 0;
                                     bp[d] = in ? gy[s0 + q] : 0f;
@@ -413,7 +414,7 @@ final class ShiftedConvolution {
                             }
                             for (; o < coutG; o++) {
                                 int src = go + o * ho * wo;
-                                for (int p = 0, d = pad + o / nr * nr * kc + o % nr; p < k; p++, d += nr) {
+                                for (int p = 0, d = pad + o / nr * ps * kc + o % nr; p < k; p++, d += ps) {
                                     bp[d] = at[p] >= 0 ? gy[src + at[p]] : 0f;
                                 }
                             }
@@ -422,7 +423,7 @@ final class ShiftedConvolution {
                                     for (int r = 0; r < mr; r++) {
                                         aRows[r] = xo + rows[Math.min(s + r, kg - 1)] + pc;
                                     }
-                                    kr.tileGather(k, xp, aRows, 1, bp, pad + t * nr * kc, nr, null, 0, 1f, 1f, part,
+                                    kr.tileGather(k, xp, aRows, 1, bp, pad + t * ps * kc, ps, null, 0, 1f, 1f, part,
                                             (grp * rowsPad + s) * ldp + t * nr, ldp, Math.min(mr, kg - s), nr);
                                 }
                             }

@@ -169,8 +169,8 @@ final class Winograd {
             for (int c = c0; c < c1; c++) {
                 float[] part = CachingAllocator.zeroFloats(products);
                 for (int img = (int) ((long) n * c / chunks); img < (long) n * (c + 1) / chunks; img++) {
-                    kr.packTransposed(gf, go + img * cout * hw, hw, hw, cout, ldc, gt, 0);
-                    kr.packTransposed(xp, img * cin * plane, plane, plane, cin, ldx, xt, 0);
+                    kr.packTransposed(gf, go + img * cout * hw, hw, hw, cout, ldc, ldc, gt, 0);
+                    kr.packTransposed(xp, img * cin * plane, plane, plane, cin, ldx, ldx, xt, 0);
                     for (int t0 = 0; t0 < perImage; t0 += tb) {
                         int count = Math.min(tb, perImage - t0);
                         for (int l = 0; l < count; l++) {

@@ -154,6 +154,8 @@ class GemmTest {
                 bRows[p] = rng.nextInt(3000);
             }
             boolean table = t % 3 != 0;
+            // rows of a packed B at the kernel's packed stride take the packed bodies, any other stride the general one
+            int bRs = t % 3 == 0 && t % 4 < 2 ? kr.packedStride() : 30;
             int br = rng.nextInt(4);
             int ldc = nr + rng.nextInt(3);
             float beta = t % 4 == 0 ? 0f : 0.5f;
@@ -162,7 +164,7 @@ class GemmTest {
             // a ragged tile leaves the other columns alone
             int cols = t % 5 == 1 ? nr / 2 : t % 5 == 3 ? 1 + rng.nextInt(nr) : nr;
             int rows = t < 6 ? mr : 1 + rng.nextInt(mr); // the first rows only: the others are left alone
-            kr.tileGather(kc, a, aRows, aStep, b, 7, 30, table ? bRows : null, br, 1.5f, beta, got, 0, ldc, rows,
+            kr.tileGather(kc, a, aRows, aStep, b, 7, bRs, table ? bRows : null, br, 1.5f, beta, got, 0, ldc, rows,
                     cols);
             for (int r = 0; r < mr; r++) {
                 for (int j = r < rows ? cols : 0; j < ldc; j++) {
@@ -174,7 +176,7 @@ class GemmTest {
                 for (int j = 0; j < cols; j++) {
                     double s = 0;
                     for (int p = 0; p < kc; p++) {
-                        s += (double) a[aRows[r] + p * aStep] * b[7 + (table ? bRows[br + p] : p * 30) + j];
+                        s += (double) a[aRows[r] + p * aStep] * b[7 + (table ? bRows[br + p] : p * bRs) + j];
                     }
                     double want = 1.5 * s + (beta == 0 ? 0 : beta * c[r * ldc + j]);
                     assertEquals(want, got[r * ldc + j], 1e-5 * (kc + 1) * (1 + Math.abs(want)),
@@ -235,18 +237,20 @@ class GemmTest {
         }
         Rng rng = new Rng(5);
         for (GemmKernel kr : kernels) {
-            for (int[] s : new int[][] {{8, 8, 8}, {16, 24, 64}, {13, 37, 16}, {64, 512, 64}, {3, 5, 8}, {24, 9, 48}}) {
-                int rows = s[0], kc = s[1], w = s[2], ld = kc + 3, s0 = 2, off = 5;
+            // {rows, kc, cols, w}: columns from cols to w (the padding of a packed B row) are left alone
+            for (int[] s : new int[][] {{8, 8, 8, 8}, {16, 24, 64, 64}, {13, 37, 16, 16}, {64, 512, 64, 64},
+                    {3, 5, 8, 8}, {24, 9, 48, 48}, {24, 40, 24, 32}, {5, 9, 8, 16}}) {
+                int rows = s[0], kc = s[1], cols = s[2], w = s[3], ld = kc + 3, s0 = 2, off = 5;
                 float[] src = new float[s0 + rows * ld];
                 for (int i = 0; i < src.length; i++) {
                     src[i] = (float) rng.nextGaussian();
                 }
                 float[] dst = new float[off + kc * w + 4];
                 Arrays.fill(dst, Float.NaN);
-                kr.packTransposed(src, s0, ld, kc, rows, w, dst, off);
+                kr.packTransposed(src, s0, ld, kc, rows, cols, w, dst, off);
                 for (int i = 0; i < dst.length; i++) {
                     int p = (i - off) / w, j = (i - off) % w;
-                    float want = i < off || p >= kc ? Float.NaN : j < rows ? src[s0 + j * ld + p] : 0f;
+                    float want = i < off || p >= kc || j >= cols ? Float.NaN : j < rows ? src[s0 + j * ld + p] : 0f;
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dst[i]),
                             kr.describe() + " " + Arrays.toString(s) + ": dst[" + i + "]");
                 }
