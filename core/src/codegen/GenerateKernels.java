@@ -56,8 +56,8 @@ public final class GenerateKernels {
     /** GEMM bodies: {rows of A, vectors of columns}. */
     private static final int[][] GEMM_BODIES = {{4, 4}, {2, 4}, {4, 3}, {3, 3}, {4, 2}};
     /**
-     * Bodies for a packed B whose rows are {@code S·L} apart and A at a constant step {@code as} (1: rows of A in place;
-     * 4: a packed panel of 4 rows; 0: the step is a parameter): {rows, vectors V, as, S}. B's index is linear in the
+     * Bodies for a packed B whose rows are {@code S·L} apart and A at a constant step {@code as} (1: rows of A in
+     * place; 4: a packed panel of 4 rows; 0: the step is a parameter): {rows, vectors V, as, S}. B's index is linear in the
      * depth with a constant step, so C2 removes its bounds checks from the loop (A's too when its step is constant).
      * With 8 lanes the rows of a 3-vector panel are 4 vectors apart: JDK 17's C2 rewrites {@code p·24} as
      * {@code (p<<4) + (p<<3)}, which its range-check elimination does not recognise, and {@code p·32} as a shift.

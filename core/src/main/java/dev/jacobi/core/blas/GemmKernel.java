@@ -105,8 +105,9 @@ public interface GemmKernel {
     }
 
     /**
-     * {@link #packTransposed} for the columns {@code j0 <= j < cols} of {@code dst} only. Eight source rows are read side
-     * by side, so each destination row is written in runs of eight instead of being revisited by every source row.
+     * {@link #packTransposed} for the columns {@code j0 <= j < cols} of {@code dst} only. Eight source rows are read
+     * side by side, so each destination row is written in runs of eight instead of being revisited by every source
+     * row.
      */
     static void transposeFrom(int j0, float[] src, int s0, int ld, int kc, int rows, int cols, int w, float[] dst,
                               int off) {
