@@ -56,13 +56,13 @@ public final class GenerateKernels {
     /** GEMM bodies: {rows of A, vectors of columns}. */
     private static final int[][] GEMM_BODIES = {{4, 4}, {2, 4}, {4, 3}, {3, 3}, {4, 2}};
     /**
-     * Bodies for a packed B whose rows are {@code S·L} apart and A at a constant step {@code as} (1: rows of A in
-     * place; 4: a packed panel of 4 rows; 0: the step is a parameter): {rows, vectors V, as, S}. B's index is linear in the
-     * depth with a constant step, so C2 removes its bounds checks from the loop (A's too when its step is constant).
-     * With 8 lanes the rows of a 3-vector panel are 4 vectors apart: JDK 17's C2 rewrites {@code p·24} as
-     * {@code (p<<4) + (p<<3)}, which its range-check elimination does not recognise, and {@code p·32} as a shift.
+     * Bodies for a packed B, whose rows are 4 vectors apart ({@code VectorGemmKernel.packedStride()}), and A at a
+     * constant step {@code as} (1: rows of A in place; 4: a packed panel of 4 rows; 0: the step is a parameter):
+     * {rows, vectors, as}. B's index {@code p·4L} is a shift, so C2 removes its bounds checks from the loop (A's too
+     * when its step is constant); JDK 17's C2 rewrites {@code p·3L} into shifts and adds that its range-check
+     * elimination does not recognise.
      */
-    private static final int[][] PACKED_BODIES = {{4, 4, 1, 4}, {4, 4, 4, 4}, {3, 3, 1, 4}, {3, 3, 4, 4}, {4, 3, 0, 4}};
+    private static final int[][] PACKED_BODIES = {{4, 4, 1}, {4, 4, 4}, {3, 3, 1}, {3, 3, 4}, {4, 3, 0}};
     /** Rows of the two-vector bodies of {@code VectorGemmKernel.narrow}: 8 with 32 registers, 4 with 16. */
     private static final int[] NARROW_BODIES = {8, 4};
 
@@ -220,10 +220,10 @@ public final class GenerateKernels {
                     }
                 """);
         for (int[] rv : GEMM_BODIES) {
-            s.append(gemmBody(rv[0], rv[1], -1, 0));
+            s.append(gemmBody(rv[0], rv[1], -1));
         }
         for (int[] rv : PACKED_BODIES) {
-            s.append(gemmBody(rv[0], rv[1], rv[2], rv[3]));
+            s.append(gemmBody(rv[0], rv[1], rv[2]));
         }
         for (int rows : NARROW_BODIES) {
             s.append(narrowBody(rows));
@@ -232,10 +232,10 @@ public final class GenerateKernels {
     }
 
     /**
-     * The body of a rows × vecs·L tile; for a packed B ({@code aStep} ≥ 0) B's rows are {@code stride·L} apart and A's
-     * step is {@code aStep}, or the parameter {@code as} when {@code aStep} is 0.
+     * The body of a rows × vecs·L tile; for a packed B ({@code aStep} ≥ 0) B's rows are 4 vectors apart and A's step
+     * is {@code aStep}, or the parameter {@code as} when {@code aStep} is 0.
      */
-    private static String gemmBody(int rows, int vecs, int aStep, int stride) {
+    private static String gemmBody(int rows, int vecs, int aStep) {
         boolean packed = aStep >= 0;
         List<String> aRows = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
@@ -260,7 +260,7 @@ public final class GenerateKernels {
             if (aStep > 0) {
                 s.append("            int ap = ").append(aStep == 1 ? "p" : aStep + " * p").append(";\n");
             }
-            s.append("            int o = bo + p * (" + stride + " * L);\n");
+            s.append("            int o = bo + p * (4 * L);\n");
         } else {
             s.append("        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += as, bp += bRs) {\n");
             s.append("            int o = bRows == null ? bp : bo + bRows[br + p];\n");

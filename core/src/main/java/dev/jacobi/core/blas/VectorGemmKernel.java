@@ -32,13 +32,13 @@ public final class VectorGemmKernel implements GemmKernel {
     private static final int MR = "3x24".equals(TILE8) ? 3 : 4;
     private static final int NR = WIDE ? 4 * L : "4x16".equals(TILE8) ? 2 * L : 3 * L;
     /**
-     * Rows of a packed B micro-panel are {@code PS} floats apart: 4 vectors for the 3-vector tiles of 8 lanes, so that
-     * the index of a row, {@code p·32}, is a shift. JDK 17's C2 rewrites {@code p·24} as {@code (p<<4) + (p<<3)},
+     * Rows of a packed B micro-panel are {@code PS} floats apart: 4 vectors for the 3- and 4-vector tiles (the stride
+     * of every packed body), so that with 8 lanes the index of a row, {@code p·32}, is a shift. JDK 17's C2 rewrites {@code p·24} as {@code (p<<4) + (p<<3)},
      * which its range-check elimination does not recognise, so the 3×24 body kept two bounds checks of B per step; with
      * {@code p·32} none (GEMM n = 1024 on one core 73–75 → 84–89 GFLOP/s, JDK 17, AVX2). The 4×24 body with B at
      * {@code p·32} and A at a step given as a parameter ({@code body4x3p0}) ran GEMM 3-5% faster on JDK 25.
      */
-    private static final int PS = NR == 3 * L ? 4 * L : NR;
+    private static final int PS = NR >= 3 * L ? 4 * L : NR;
     /**
      * A packed A panel of the 3×24 tile has 4 rows per step (the fourth zero), so that its index {@code 4p} is a shift
      * too ({@code Aᵀ·B} at 128×512×784 on one core 63–67 → 67–70 GFLOP/s, JDK 17).
