@@ -23,13 +23,31 @@ import dev.jacobi.core.kernel.Workers;
  */
 public final class Gemm {
     /**
-     * Maximum depth of a packed block; k is split into equal blocks. 512 rather than 256 halves the passes over C for
-     * k = 784 and was 8-12% faster at 128×784×512 and n = 1024 on JDK 25 (neutral on JDK 17); with 8 lanes, 256 and
-     * 384 (a B micro-panel in L1) measured slower too (n = 768 to 2048, 2026-12-06).
+     * Maximum depth of a packed block with the 16-lane kernel (a 64-wide tile); k is split into equal blocks. 512
+     * rather than 256 halves the passes over C for k = 784 and was 8-12% faster at 128×784×512 and n = 1024 on JDK 25
+     * (neutral on JDK 17). With 16 lanes, whose tiles run in row-tile order, 1024 ran n = 2048 3% faster and n = 768
+     * 3% slower (AMD EPYC Zen 4, 2026-12-07), so it stays.
      */
     static final int KC = 512;
+    /**
+     * Maximum depth with narrower tiles (8 lanes, the scalar kernel), which run in panel order ({@link #region}): a
+     * packed B panel of 1024 × 32 floats (128 KiB) stays in L2 while the tiles of A stream past it, and the tiles walk
+     * down C four rows at a time, a stride the hardware does not prefetch. Every pass over C after the first reads
+     * each tile of C back once its FMAs are done and waits for memory, which a BLAS kernel hides by prefetching C and
+     * Java cannot; fewer passes wait less. The micro-kernel alone ran 6-9% slower with its tile of C read back from a
+     * 16 MiB array than written. GEMM with blocks of 1024 rather than 512 on two threads, AVX2, the best of 36 rounds
+     * in 4 JVM starts: n = 2048 180-190 → 200-203 GFLOP/s on JDK 25 and 168-172 → 178-186 on JDK 17; n = 768 and 1024
+     * within the noise (AMD EPYC Zen 4, 2026-12-07). Blocks of 256 and 192 (a B panel in L1) ran n = 2048 slower (171
+     * and 162 against 190).
+     */
+    static final int KC_NARROW = 1024;
     /** Target rows of a packed A block ({@code MC×KC}, L2 together with the B block). */
     private static final int MC = 192;
+    /**
+     * With narrower tiles, at most {@link #MC} rows and at most this many floats in an A block (384 KiB): 96 rows of
+     * 1024, which with a B panel of 128 KiB fill half of a 1 MiB L2; blocks of up to 512 keep their 192 rows.
+     */
+    private static final int A_BLOCK_NARROW = 96 * 1024;
     /** Target columns of a packed B block ({@code KC×NC}, up to the 1 MiB L2; 256 measured no faster). */
     private static final int NC = 512;
     /** Below this many stored floats, a non-transposed B is read in place rather than packed. */
@@ -305,9 +323,13 @@ public final class Gemm {
         return t;
     }
 
-    /** Depth of the k blocks {@link #region} uses: {@code k} split into equal blocks of at most {@link #KC}. */
-    private static int kcMax(int k) {
-        int blocks = (k + KC - 1) / KC;
+    /**
+     * Depth of the k blocks {@link #region} uses: {@code k} split into equal blocks of at most {@link #KC} with a
+     * 64-wide tile, {@link #KC_NARROW} with a narrower one.
+     */
+    private static int kcMax(GemmKernel kr, int k) {
+        int depth = kr.nr() >= 64 ? KC : KC_NARROW;
+        int blocks = (k + depth - 1) / depth;
         return (k + blocks - 1) / blocks;
     }
 
@@ -322,7 +344,7 @@ public final class Gemm {
         int pa = kr.packedRowsA();
         int mPad = tilesM * pa;
         float[] ap = WORK.get().s(mPad * k);
-        int kcMax = kcMax(k);
+        int kcMax = kcMax(kr, k);
         Workers.forRange(tilesM, Math.max(1, (1 << 15) / (mr * k)), (s0, s1) -> {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
@@ -342,7 +364,8 @@ public final class Gemm {
         int mr = kr.mr();
         int nr = kr.nr();
         int ps = kr.packedStride();
-        int mcMax = Math.max(mr, MC / mr * mr);
+        int kcMax = kcMax(kr, k);
+        int mcMax = Math.max(mr, (nr >= 64 ? MC : Math.min(MC, A_BLOCK_NARROW / kcMax)) / mr * mr);
         int ncMax = Math.max(nr, NC / nr * nr);
         Work w = WORK.get();
         // rows of A are read in place by the kernel (a stream per row of the tile): packing them transposed cost 10%
@@ -354,7 +377,6 @@ public final class Gemm {
         // them): 2-10% faster with 8 lanes at n = 256 to 2048 and 128×784×512 on JDK 25, no slower on JDK 17; with 16
         // lanes no faster on JDK 25, and n = 256 slower in one of two JVM starts on JDK 17 (bench/RESULTS.md)
         boolean bOuter = nr < 64;
-        int kcMax = kcMax(k);
         int pa = kr.packedRowsA();
         int mPad = allA == null ? 0 : (i1 - i0 + mr - 1) / mr * pa;
         for (int pc = 0; pc < k; pc += kcMax) {

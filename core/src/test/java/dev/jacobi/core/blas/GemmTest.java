@@ -30,7 +30,7 @@ class GemmTest {
             out.add(new int[] {SIZES[i], SIZES[(i + 5) % SIZES.length], SIZES[(i + 9) % SIZES.length]});
             out.add(new int[] {SIZES[(i + 3) % SIZES.length], SIZES[i], SIZES[(i + 11) % SIZES.length]});
         }
-        out.add(new int[] {65, 300, Gemm.KC + 44});   // packed B, k spans two KC blocks
+        out.add(new int[] {65, 300, Gemm.KC_NARROW + 44});   // packed B, k spans two blocks of either depth
         out.add(new int[] {37, 700, 20});    // two NC blocks
         out.add(new int[] {300, 17, 9});     // tiny k, as in im2col convolutions
         out.add(new int[] {1, 700, 33});     // GEMV, axpy and dot forms
@@ -39,7 +39,7 @@ class GemmTest {
         out.add(new int[] {128, 10, 70});    // narrow C: dot form, or computed as its transpose (classifier logits)
         out.add(new int[] {150, 5, 600});    // narrow C, m not a multiple of the dot kernel's 4 rows
         out.add(new int[] {11, 700, 200});   // two row tiles: B read in place, not packed
-        out.add(new int[] {97, 23, Gemm.KC + 5});
+        out.add(new int[] {97, 23, Gemm.KC_NARROW + 5});
         return out;
     }
 
@@ -301,7 +301,7 @@ class GemmTest {
             // {192, 192, 100} has 3 column tiles, which 2 threads split by rows instead; {64, 64, 64} and
             // {70, 48, 64} are just above the work that 2 threads share
             int[][] shapes = {{200, 300, 270}, {300, 150, 40}, {1, 3000, 200}, {3000, 1, 200}, {128, 784, 64},
-                {192, 192, 100}, {128, 512, Gemm.KC + 272}, {512, 10, 128}, {64, 64, 64}, {70, 48, 64}};
+                {192, 192, 100}, {128, 512, Gemm.KC_NARROW + 272}, {512, 10, 128}, {64, 64, 64}, {70, 48, 64}};
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
                     Problem pr = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 0.75f, 0.5f);
