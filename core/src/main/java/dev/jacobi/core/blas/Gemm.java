@@ -34,11 +34,11 @@ public final class Gemm {
      * packed B panel of 1024 × 32 floats (128 KiB) stays in L2 while the tiles of A stream past it, and the tiles walk
      * down C four rows at a time, a stride the hardware does not prefetch. Every pass over C after the first reads
      * each tile of C back once its FMAs are done and waits for memory, which a BLAS kernel hides by prefetching C and
-     * Java cannot; fewer passes wait less. The micro-kernel alone ran 6-9% slower with its tile of C read back from a
-     * 16 MiB array than written. GEMM with blocks of 1024 rather than 512 on two threads, AVX2, the best of 36 rounds
-     * in 4 JVM starts: n = 2048 180-190 → 200-203 GFLOP/s on JDK 25 and 168-172 → 178-186 on JDK 17; n = 768 and 1024
-     * within the noise (AMD EPYC Zen 4, 2026-12-07). Blocks of 256 and 192 (a B panel in L1) ran n = 2048 slower (171
-     * and 162 against 190).
+     * Java cannot; fewer passes wait less. The micro-kernel alone ran 2-13% slower (three JVM starts) with its tile of
+     * C read back from a 16 MiB array than written. GEMM with blocks of 1024 rather than 512 on two threads, AVX2, the
+     * best round of 3-6 JVM starts: n = 2048 180-190 → 200-203 GFLOP/s on JDK 25 and 168-172 → 178-186 on JDK 17;
+     * n = 768 and 1024 within the noise (AMD EPYC Zen 4, 2026-12-07). Blocks of 256 and 192 (a B panel in L1) ran
+     * n = 2048 slower (171 and 162 against 190).
      */
     static final int KC_NARROW = 1024;
     /** Target rows of a packed A block ({@code MC×KC}, L2 together with the B block). */
