@@ -324,11 +324,19 @@ public final class Gemm {
     }
 
     /**
+     * Whether {@link #region} runs a block's tiles in panel order (each B panel meets every tile of A): tiles
+     * narrower than 64 columns (8 lanes, the scalar kernel), which also take deeper k blocks and smaller A blocks.
+     */
+    private static boolean panelOrder(GemmKernel kr) {
+        return kr.nr() < 64;
+    }
+
+    /**
      * Depth of the k blocks {@link #region} uses: {@code k} split into equal blocks of at most {@link #KC} with a
      * 64-wide tile, {@link #KC_NARROW} with a narrower one.
      */
     private static int kcMax(GemmKernel kr, int k) {
-        int depth = kr.nr() >= 64 ? KC : KC_NARROW;
+        int depth = panelOrder(kr) ? KC_NARROW : KC;
         int blocks = (k + depth - 1) / depth;
         return (k + blocks - 1) / blocks;
     }
@@ -365,18 +373,18 @@ public final class Gemm {
         int nr = kr.nr();
         int ps = kr.packedStride();
         int kcMax = kcMax(kr, k);
-        int mcMax = Math.max(mr, (nr >= 64 ? MC : Math.min(MC, A_BLOCK_NARROW / kcMax)) / mr * mr);
+        // the tiles of a block in row-tile order (each tile of A meets every panel of B in turn) with 16 lanes (a 64-wide
+        // tile), else (8 lanes, the scalar kernel) in panel order (each panel of B meets every tile of A, as BLIS orders
+        // them): 2-10% faster with 8 lanes at n = 256 to 2048 and 128×784×512 on JDK 25, no slower on JDK 17; with 16
+        // lanes no faster on JDK 25, and n = 256 slower in one of two JVM starts on JDK 17 (bench/RESULTS.md)
+        boolean bOuter = panelOrder(kr);
+        int mcMax = Math.max(mr, (bOuter ? Math.min(MC, A_BLOCK_NARROW / kcMax) : MC) / mr * mr);
         int ncMax = Math.max(nr, NC / nr * nr);
         Work w = WORK.get();
         // rows of A are read in place by the kernel (a stream per row of the tile): packing them transposed cost 10%
         // of n = 256; a transposed A is packed, since its panels are rows of the array
         boolean inPlace = !transA && allA == null;
         int[] aRows = w.rows(mr);
-        // the tiles of a block in row-tile order (each tile of A meets every panel of B in turn) with 16 lanes (a 64-wide
-        // tile), else (8 lanes, the scalar kernel) in panel order (each panel of B meets every tile of A, as BLIS orders
-        // them): 2-10% faster with 8 lanes at n = 256 to 2048 and 128×784×512 on JDK 25, no slower on JDK 17; with 16
-        // lanes no faster on JDK 25, and n = 256 slower in one of two JVM starts on JDK 17 (bench/RESULTS.md)
-        boolean bOuter = nr < 64;
         int pa = kr.packedRowsA();
         int mPad = allA == null ? 0 : (i1 - i0 + mr - 1) / mr * pa;
         for (int pc = 0; pc < k; pc += kcMax) {
