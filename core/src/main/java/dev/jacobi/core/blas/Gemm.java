@@ -398,11 +398,17 @@ public final class Gemm {
                 // panels start on cache lines when the JVM aligns arrays to them (Alignment): a packed panel is read
                 // a whole vector at a time
                 float[] bp = w.b(Alignment.FLOAT_PAD + panelsN * ps * kc);
-                for (int t = packB ? 0 : panelsN - 1; t < panelsN; t++) {
-                    int cols = Math.min(nr, nc - t * nr);
-                    if (packB || cols < nr) {
-                        packB(kr, transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, nr, ps, bp,
-                                Alignment.FLOAT_PAD + t * ps * kc);
+                if (packB && !transB) {
+                    // all panels row by row, so B is read in order: a run of 24 floats per panel and row took one
+                    // call of System.arraycopy each, 3-5% of GEMM n = 1024 on one core with 8 lanes
+                    kr.packRows(b, bOff + pc * ldb + jc, ldb, kc, nc, ps, bp, Alignment.FLOAT_PAD);
+                } else {
+                    for (int t = packB ? 0 : panelsN - 1; t < panelsN; t++) {
+                        int cols = Math.min(nr, nc - t * nr);
+                        if (packB || cols < nr) {
+                            packB(kr, transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, ps, bp,
+                                    Alignment.FLOAT_PAD + t * ps * kc);
+                        }
                     }
                 }
                 for (int ic = i0; ic < i1; ic += mcMax) {
@@ -469,20 +475,16 @@ public final class Gemm {
     }
 
     /**
-     * Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·ps + j]}, zero-padding to {@code nr}
-     * (the columns from {@code nr} to {@code ps} are never read).
+     * Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·ps + j]}, zero-padding to the kernel's
+     * {@code nr} (the columns from {@code nr} to {@code ps} are never read).
      */
     private static void packB(GemmKernel kr, boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col0,
-                              int cols, int nr, int ps, float[] dst, int off) {
-        if (!transB) {
-            for (int p = 0; p < kc; p++) {
-                int d = off + p * ps;
-                System.arraycopy(b, bOff + (pc + p) * ldb + col0, dst, d, cols);
-                java.util.Arrays.fill(dst, d + cols, d + nr, 0f);
-            }
-            return;
+                              int cols, int ps, float[] dst, int off) {
+        if (transB) {
+            kr.packTransposed(b, bOff + col0 * ldb + pc, ldb, kc, cols, kr.nr(), ps, dst, off);
+        } else {
+            kr.packRows(b, bOff + pc * ldb + col0, ldb, kc, cols, ps, dst, off);
         }
-        kr.packTransposed(b, bOff + col0 * ldb + pc, ldb, kc, cols, nr, ps, dst, off);
     }
 
     /** Double-precision GEMM (the verification path); see the class comment for the contract. */

@@ -105,6 +105,25 @@ public interface GemmKernel {
     }
 
     /**
+     * Packs {@code cols} columns of {@code kc} rows of a row-major matrix ({@code src[s0 + p·ld + j]}) into panels of
+     * {@link #nr()} columns: column {@code j} of row {@code p} goes to {@code dst[off + (j / nr)·w·kc + p·w + j % nr]},
+     * and a last, narrower panel is zero-padded to {@code nr} columns (the columns from {@code nr} to {@code w} are
+     * neither written nor read). Row by row, so the source is read in order. This default copies each panel's run of a
+     * row with {@code System.arraycopy}.
+     */
+    default void packRows(float[] src, int s0, int ld, int kc, int cols, int w, float[] dst, int off) {
+        int nr = nr();
+        for (int p = 0; p < kc; p++) {
+            for (int j = 0; j < cols; j += nr) {
+                int width = Math.min(nr, cols - j);
+                int d = off + j / nr * w * kc + p * w;
+                System.arraycopy(src, s0 + p * ld + j, dst, d, width);
+                java.util.Arrays.fill(dst, d + width, d + nr, 0f);
+            }
+        }
+    }
+
+    /**
      * {@link #packTransposed} for the columns {@code j0 <= j < cols} of {@code dst} only. Eight source rows are read
      * side by side, so each destination row is written in runs of eight instead of being revisited by every source
      * row.

@@ -258,6 +258,44 @@ class GemmTest {
         }
     }
 
+    /**
+     * The panels of a plain operand packed row by row, against the definition: every element, the zero padding of a
+     * narrower last panel, and nothing written between {@code nr} and the stride {@code w} or outside the panels, for
+     * column counts on and off multiples of the tile.
+     */
+    @Test
+    void rowPanelsMatchTheDefinition() {
+        List<GemmKernel> kernels = new ArrayList<>(List.of(new ScalarGemmKernel()));
+        if (Backend.vectorized()) {
+            kernels.add(new VectorGemmKernel());
+        }
+        Rng rng = new Rng(6);
+        for (GemmKernel kr : kernels) {
+            int nr = kr.nr();
+            // {kc, cols, w}
+            for (int[] s : new int[][] {{1, nr, nr}, {7, 3 * nr, kr.packedStride()}, {5, 2 * nr + 5, kr.packedStride()},
+                    {3, nr - 1, nr + 8}, {9, 1, nr}}) {
+                int kc = s[0], cols = s[1], w = s[2], ld = cols + 7, s0 = 3, off = 5;
+                int panels = (cols + nr - 1) / nr;
+                float[] src = new float[s0 + kc * ld];
+                for (int i = 0; i < src.length; i++) {
+                    src[i] = (float) rng.nextGaussian();
+                }
+                float[] dst = new float[off + panels * kc * w + 4];
+                Arrays.fill(dst, Float.NaN);
+                kr.packRows(src, s0, ld, kc, cols, w, dst, off);
+                for (int i = 0; i < dst.length; i++) {
+                    int t = (i - off) / (kc * w), p = (i - off) % (kc * w) / w, j = (i - off) % w;
+                    int col = t * nr + j;
+                    float want = i < off || t >= panels || j >= nr ? Float.NaN
+                            : col < cols ? src[s0 + p * ld + col] : 0f;
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(dst[i]),
+                            kr.describe() + " " + Arrays.toString(s) + ": dst[" + i + "]");
+                }
+            }
+        }
+    }
+
     @Test
     void scalarTwinMatchesNaiveLoop() {
         checkAllShapes(new ScalarGemmKernel(), new ScalarKernels());
