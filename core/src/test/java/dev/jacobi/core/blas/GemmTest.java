@@ -231,12 +231,8 @@ class GemmTest {
      */
     @Test
     void transposedPanelsMatchTheDefinition() {
-        List<GemmKernel> kernels = new ArrayList<>(List.of(new ScalarGemmKernel()));
-        if (Backend.vectorized()) {
-            kernels.add(new VectorGemmKernel());
-        }
         Rng rng = new Rng(5);
-        for (GemmKernel kr : kernels) {
+        for (GemmKernel kr : bothKernels()) {
             // {rows, kc, cols, w}: columns from cols to w (the padding of a packed B row) are left alone
             for (int[] s : new int[][] {{8, 8, 8, 8}, {16, 24, 64, 64}, {13, 37, 16, 16}, {64, 512, 64, 64},
                     {3, 5, 8, 8}, {24, 9, 48, 48}, {24, 40, 24, 32}, {5, 9, 8, 16}}) {
@@ -265,12 +261,8 @@ class GemmTest {
      */
     @Test
     void rowPanelsMatchTheDefinition() {
-        List<GemmKernel> kernels = new ArrayList<>(List.of(new ScalarGemmKernel()));
-        if (Backend.vectorized()) {
-            kernels.add(new VectorGemmKernel());
-        }
         Rng rng = new Rng(6);
-        for (GemmKernel kr : kernels) {
+        for (GemmKernel kr : bothKernels()) {
             int nr = kr.nr();
             // {kc, cols, w}
             for (int[] s : new int[][] {{1, nr, nr}, {7, 3 * nr, kr.packedStride()}, {5, 2 * nr + 5, kr.packedStride()},
@@ -294,6 +286,15 @@ class GemmTest {
                 }
             }
         }
+    }
+
+    /** The plain-Java kernel, and the Vector API one where this JVM has it. */
+    private static List<GemmKernel> bothKernels() {
+        List<GemmKernel> kernels = new ArrayList<>(List.of(new ScalarGemmKernel()));
+        if (Backend.vectorized()) {
+            kernels.add(new VectorGemmKernel());
+        }
+        return kernels;
     }
 
     @Test
