@@ -398,18 +398,18 @@ public final class Gemm {
                 // panels start on cache lines when the JVM aligns arrays to them (Alignment): a packed panel is read
                 // a whole vector at a time
                 float[] bp = w.b(Alignment.FLOAT_PAD + panelsN * ps * kc);
-                if (packB && !transB) {
-                    // all panels row by row, so B is read in order: a run of 24 floats per panel and row took one
-                    // call of System.arraycopy each, 3-5% of GEMM n = 1024 on one core with 8 lanes
-                    kr.packRows(b, bOff + pc * ldb + jc, ldb, kc, nc, ps, bp, Alignment.FLOAT_PAD);
-                } else {
-                    for (int t = packB ? 0 : panelsN - 1; t < panelsN; t++) {
-                        int cols = Math.min(nr, nc - t * nr);
-                        if (packB || cols < nr) {
-                            packB(kr, transB, b, bOff, ldb, pc, kc, jc + t * nr, cols, ps, bp,
-                                    Alignment.FLOAT_PAD + t * ps * kc);
-                        }
+                if (transB) {
+                    for (int t = 0; t < panelsN; t++) {
+                        kr.packTransposed(b, bOff + (jc + t * nr) * ldb + pc, ldb, kc, Math.min(nr, nc - t * nr), nr,
+                                ps, bp, Alignment.FLOAT_PAD + t * ps * kc);
                     }
+                } else if (packB || nc % nr != 0) {
+                    // all panels row by row, so B is read in order (a run of 24 floats per panel and row took one call
+                    // of System.arraycopy each, 3-5% of GEMM n = 1024 on one core with 8 lanes); a B read in place has
+                    // only its ragged last panel packed
+                    int t0 = packB ? 0 : panelsN - 1;
+                    kr.packRows(b, bOff + pc * ldb + jc + t0 * nr, ldb, kc, nc - t0 * nr, ps, bp,
+                            Alignment.FLOAT_PAD + t0 * ps * kc);
                 }
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
@@ -471,19 +471,6 @@ public final class Gemm {
             for (int r = rows; r < pa; r++) {
                 dst[d + r] = 0f;
             }
-        }
-    }
-
-    /**
-     * Packs {@code op(B)[pc..pc+kc) × [col0..col0+cols)} as {@code dst[off + p·ps + j]}, zero-padding to the kernel's
-     * {@code nr} (the columns from {@code nr} to {@code ps} are never read).
-     */
-    private static void packB(GemmKernel kr, boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int col0,
-                              int cols, int ps, float[] dst, int off) {
-        if (transB) {
-            kr.packTransposed(b, bOff + col0 * ldb + pc, ldb, kc, cols, kr.nr(), ps, dst, off);
-        } else {
-            kr.packRows(b, bOff + pc * ldb + col0, ldb, kc, cols, ps, dst, off);
         }
     }
 
