@@ -5,14 +5,18 @@ Optional: the tests never need Python. The peer is Debian's PyTorch with OpenBLA
 
     apt-get install python3-torch libopenblas0-pthread
     /usr/bin/python3 bench/compare.py [--threads 2] [--java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java] [--only REGEX]
-                                      [--rounds N] [--isa native|avx2]
+                                      [--rounds N] [--interleave ROWS] [--isa native|avx2]
 
 Use Debian's /usr/bin/python3 (a pyenv python first on PATH lacks torch). PyTorch runs twice: with the environment
 as it is, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, which lets OpenBLAS pick its AVX-512 kernel on this
 CPU; the ratio column compares Jacobi with the faster of the two. Jacobi's side is dev.jacobi.bench.Compare from
 bench/target/jacobi.jar (build it with ./jacobi or mvn -DskipTests package). Timing is the same on both sides:
 warm up for 1.5 s, then the median of runs over 2 s. With --rounds N every side runs N times in turn and each
-workload keeps its best round on each side, which evens out the slow spells of a shared machine. --isa avx2 limits
+workload keeps its best round on each side, which evens out the slow spells of a shared machine. With --interleave
+ROWS the sides take turns every ROWS rows instead of every whole pass: each JVM, then PyTorch, runs the first ROWS
+rows in a process of its own, then the next ROWS, and so on, so that the two sides time a row within a minute of each
+other and a slow spell falls on both (each group of rows then runs in a fresh process, as JMH forks one per
+benchmark, so a row's compiled code no longer depends on the rows before its group). --isa avx2 limits
 both sides to AVX2 (Jacobi: -XX:UseAVX=2, 256-bit vectors; PyTorch: OPENBLAS_CORETYPE=Haswell,
 DNNL_MAX_CPU_ISA=AVX2), to measure on an AVX-512 machine what users of AVX2 CPUs get. Jacobi runs with the
 launcher's flags (the parallel collector; -XX:+UseTransparentHugePages where Linux gives huge pages on request), and
@@ -296,6 +300,12 @@ def torch_worker(args):
             print(json.dumps({"workload": name, "ms": timeit(fn, args.quick)}), flush=True)
 
 
+def with_only(cmd, only):
+    """cmd with the value after its --only replaced by only."""
+    i = cmd.index("--only")
+    return cmd[:i + 1] + [only] + cmd[i + 2:]
+
+
 def collect(cmd, env=None):
     out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True).stdout
     res, meta = {}, {}
@@ -304,7 +314,7 @@ def collect(cmd, env=None):
         if "env" in rec:
             meta = rec["env"]
         else:
-            res[rec["workload"]] = rec["ms"]
+            res[rec["workload"]] = rec.get("ms")  # none with Compare --list
     return meta, res
 
 
@@ -317,6 +327,10 @@ def main():
     p.add_argument("--rounds", type=int, default=1,
                    help="run every side this many times, one after the other, and keep each workload's best round "
                         "(the same for both sides; steadier when the machine has slow spells)")
+    p.add_argument("--interleave", type=int, default=0, metavar="ROWS",
+                   help="let the sides take turns every ROWS rows (each group of rows in fresh processes), so that "
+                        "both sides time a row at nearly the same time; 0 (the default): every side runs all rows "
+                        "in one process before the next side")
     p.add_argument("--isa", choices=("native", "avx2"), default="native",
                    help="native: each side picks its widest vectors; avx2: both sides limited to AVX2 (Jacobi with "
                         "-XX:UseAVX=2, so 256-bit vectors; PyTorch with OPENBLAS_CORETYPE=Haswell and "
@@ -336,6 +350,8 @@ def main():
     common = ["--threads", str(args.threads), "--only", args.only] + (["--quick"] if args.quick else [])
     if args.rounds < 1:
         sys.exit("compare.py: --rounds must be at least 1, got %d" % args.rounds)
+    if args.interleave < 0:
+        sys.exit("compare.py: --interleave must be 0 (off) or a number of rows, got %d" % args.interleave)
     javas = args.java or ["java"]
     worker = [sys.executable, os.path.abspath(__file__), "--torch-worker"] + common
     # OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit
@@ -363,16 +379,28 @@ def main():
         for k, v in res.items():
             best[k] = min(v, best.get(k, v))
 
+    def jacobi(java, only, extra=()):
+        return [java] + java_flags + ["--add-modules", "jdk.incubator.vector", "-cp", JAR,
+                                     "dev.jacobi.bench.Compare"] + with_only(common, only) + list(extra)
+
+    groups = [args.only]
+    if args.interleave:
+        # Jacobi's names, in its order (PyTorch has no row that Jacobi lacks)
+        names = list(collect(jacobi(javas[0], args.only, ["--list"]))[1])
+        if not names:
+            sys.exit("compare.py: no workload matches --only %s" % args.only)
+        groups = ["^(%s)$" % "|".join(map(re.escape, names[i:i + args.interleave]))
+                  for i in range(0, len(names), args.interleave)]
     for _ in range(args.rounds):
-        for i, java in enumerate(javas):
-            java_meta[i], res = collect([java] + java_flags + ["--add-modules", "jdk.incubator.vector", "-cp", JAR,
-                                                             "dev.jacobi.bench.Compare"] + common)
-            keep_best(java_res[i], res)
-        meta_d, res = collect(worker, threads_env)
-        keep_best(torch_default, res)
-        if fast_env is not None:
-            meta_f, res = collect(worker, fast_env)
-            keep_best(torch_fast, res)
+        for only in groups:
+            for i, java in enumerate(javas):
+                java_meta[i], res = collect(jacobi(java, only))
+                keep_best(java_res[i], res)
+            meta_d, res = collect(with_only(worker, only), threads_env)
+            keep_best(torch_default, res)
+            if fast_env is not None:
+                meta_f, res = collect(with_only(worker, only), fast_env)
+                keep_best(torch_fast, res)
     columns, envs = [], []
     for meta, res in zip(java_meta, java_res):
         columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
@@ -386,6 +414,8 @@ def main():
             meta.get("OPENBLAS_L2_SIZE"), meta.get("blas_libraries")))
     if args.rounds > 1:
         envs.append("best of %d rounds per workload and side" % args.rounds)
+    if args.interleave:
+        envs.append("sides taking turns every %d rows, each group of rows in fresh processes" % args.interleave)
     print("\n".join("- " + e for e in envs))
     print()
     head = ["workload"] + [c[0] + " ms" for c in columns] + ["PyTorch best ms", "PyTorch env as is ms"] + \

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * The Jacobi side of the PyTorch comparison ({@code bench/compare.py}): the same named workloads, timed the same
  * way (warm-up for at least 1 s, then the median of runs over at least 2 s), printed as one JSON object per line.
  * Usage: {@code java --add-modules jdk.incubator.vector -cp jacobi.jar dev.jacobi.bench.Compare [--threads N]
- * [--only REGEX] [--quick]}.
+ * [--only REGEX] [--quick] [--list]}; {@code --list} prints the names of the selected workloads without timing them.
  */
 public final class Compare {
     private Compare() {
@@ -448,13 +448,15 @@ public final class Compare {
         int threads = Runtime.getRuntime().availableProcessors();
         Pattern only = Pattern.compile(".*");
         boolean quick = false;
+        boolean list = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--only" -> only = Pattern.compile(args[++i]);
                 case "--quick" -> quick = true;
+                case "--list" -> list = true;
                 default -> throw new IllegalArgumentException("Compare: unknown argument " + args[i]
-                        + " (known: --threads N, --only REGEX, --quick)");
+                        + " (known: --threads N, --only REGEX, --quick, --list)");
             }
         }
         Parallel.setThreads(threads);
@@ -465,6 +467,10 @@ public final class Compare {
         System.out.println(Json.line(Map.of("env", env)));
         for (Workload w : workloads()) {
             if (!only.matcher(w.name()).find()) {
+                continue;
+            }
+            if (list) {
+                System.out.println(Json.line(Map.of("workload", w.name())));
                 continue;
             }
             double ms = time(w.setup().get(), quick);
