@@ -13,10 +13,9 @@ CPU; the ratio column compares Jacobi with the faster of the two. Jacobi's side 
 bench/target/jacobi.jar (build it with ./jacobi or mvn -DskipTests package). Timing is the same on both sides:
 warm up for 1.5 s, then the median of runs over 2 s. With --rounds N every side runs N times in turn and each
 workload keeps its best round on each side, which evens out the slow spells of a shared machine. With --interleave
-ROWS the sides take turns every ROWS rows instead of every whole pass: each JVM, then PyTorch, runs the first ROWS
-rows in a process of its own, then the next ROWS, and so on, so that the two sides time a row within a minute of each
-other and a slow spell falls on both (each group of rows then runs in a fresh process, as JMH forks one per
-benchmark, so a row's compiled code no longer depends on the rows before its group). --isa avx2 limits
+ROWS the sides take turns every ROWS rows instead of every whole pass: in each round every side (each JVM, PyTorch)
+keeps one process up, and they time the first ROWS rows in turn, then the next ROWS, and so on, so that the two
+sides time a row within a minute of each other and a slow spell of the machine falls on both. --isa avx2 limits
 both sides to AVX2 (Jacobi: -XX:UseAVX=2, 256-bit vectors; PyTorch: OPENBLAS_CORETYPE=Haswell,
 DNNL_MAX_CPU_ISA=AVX2), to measure on an AVX-512 machine what users of AVX2 CPUs get. Jacobi runs with the
 launcher's flags (the parallel collector; -XX:+UseTransparentHugePages where Linux gives huge pages on request), and
@@ -295,15 +294,42 @@ def torch_worker(args):
     blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l})
     env["blas_libraries"] = ", ".join(blas)
     print(json.dumps({"env": env}), flush=True)
-    for name, (fn, fl) in torch_workloads(torch).items():
+    w = torch_workloads(torch)
+    if args.serve:  # names from stdin, one per line, each timed as it comes (--interleave)
+        for line in sys.stdin:
+            name = line.strip()
+            rec = {"workload": name, "ms": timeit(w[name][0], args.quick)} if name in w else {"workload": name}
+            print(json.dumps(rec), flush=True)
+        return
+    for name, (fn, fl) in w.items():
         if re.search(args.only, name):
             print(json.dumps({"workload": name, "ms": timeit(fn, args.quick)}), flush=True)
 
 
-def with_only(cmd, only):
-    """cmd with the value after its --only replaced by only."""
-    i = cmd.index("--only")
-    return cmd[:i + 1] + [only] + cmd[i + 2:]
+def interleaved(sides, names, rows):
+    """One round with the sides taking turns every `rows` rows: each side's process (cmd --serve) stays up for the
+    round and times the rows it is sent. Returns (meta, results) per side, as collect does."""
+    procs = [subprocess.Popen(cmd + ["--serve"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True) for cmd, env in sides]
+    try:
+        metas = [json.loads(p.stdout.readline())["env"] for p in procs]
+        results = [{} for _ in procs]
+        for g in range(0, len(names), rows):
+            for (cmd, _), p, res in zip(sides, procs, results):
+                for name in names[g:g + rows]:
+                    p.stdin.write(name + "\n")
+                    p.stdin.flush()
+                    line = p.stdout.readline()
+                    if not line:
+                        sys.exit("compare.py: %s ended at workload %s (exit code %s)" % (cmd[0], name, p.wait()))
+                    ms = json.loads(line).get("ms")
+                    if ms is not None:
+                        res[name] = ms
+        return list(zip(metas, results))
+    finally:
+        for p in procs:
+            p.stdin.close()
+            p.wait()
 
 
 def collect(cmd, env=None):
@@ -328,9 +354,9 @@ def main():
                    help="run every side this many times, one after the other, and keep each workload's best round "
                         "(the same for both sides; steadier when the machine has slow spells)")
     p.add_argument("--interleave", type=int, default=0, metavar="ROWS",
-                   help="let the sides take turns every ROWS rows (each group of rows in fresh processes), so that "
-                        "both sides time a row at nearly the same time; 0 (the default): every side runs all rows "
-                        "in one process before the next side")
+                   help="let the sides take turns every ROWS rows (one process per side and round, as without it), "
+                        "so that both sides time a row at nearly the same time; 0 (the default): every side runs "
+                        "all rows before the next side starts")
     p.add_argument("--isa", choices=("native", "avx2"), default="native",
                    help="native: each side picks its widest vectors; avx2: both sides limited to AVX2 (Jacobi with "
                         "-XX:UseAVX=2, so 256-bit vectors; PyTorch with OPENBLAS_CORETYPE=Haswell and "
@@ -340,6 +366,7 @@ def main():
                         "step and per second, heap, peak resident set)")
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--memory-worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.torch_worker:
         return torch_worker(args)
@@ -379,28 +406,31 @@ def main():
         for k, v in res.items():
             best[k] = min(v, best.get(k, v))
 
-    def jacobi(java, only, extra=()):
+    def jacobi(java, extra=()):
         return [java] + java_flags + ["--add-modules", "jdk.incubator.vector", "-cp", JAR,
-                                     "dev.jacobi.bench.Compare"] + with_only(common, only) + list(extra)
+                                     "dev.jacobi.bench.Compare"] + common + list(extra)
 
-    groups = [args.only]
+    names = []
     if args.interleave:
         # Jacobi's names, in its order (PyTorch has no row that Jacobi lacks)
-        names = list(collect(jacobi(javas[0], args.only, ["--list"]))[1])
+        names = list(collect(jacobi(javas[0], ["--list"]))[1])
         if not names:
             sys.exit("compare.py: no workload matches --only %s" % args.only)
-        groups = ["^(%s)$" % "|".join(map(re.escape, names[i:i + args.interleave]))
-                  for i in range(0, len(names), args.interleave)]
+    sides = [(jacobi(java), None) for java in javas] + [(worker, threads_env)] + \
+        ([(worker, fast_env)] if fast_env is not None else [])
     for _ in range(args.rounds):
-        for only in groups:
-            for i, java in enumerate(javas):
-                java_meta[i], res = collect(jacobi(java, only))
-                keep_best(java_res[i], res)
-            meta_d, res = collect(with_only(worker, only), threads_env)
-            keep_best(torch_default, res)
-            if fast_env is not None:
-                meta_f, res = collect(with_only(worker, only), fast_env)
-                keep_best(torch_fast, res)
+        if args.interleave:
+            runs = interleaved(sides, names, args.interleave)
+        else:
+            runs = [collect(cmd, env) for cmd, env in sides]
+        for i in range(len(javas)):
+            java_meta[i] = runs[i][0]
+            keep_best(java_res[i], runs[i][1])
+        meta_d = runs[len(javas)][0]
+        keep_best(torch_default, runs[len(javas)][1])
+        if fast_env is not None:
+            meta_f = runs[-1][0]
+            keep_best(torch_fast, runs[-1][1])
     columns, envs = [], []
     for meta, res in zip(java_meta, java_res):
         columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
@@ -415,7 +445,7 @@ def main():
     if args.rounds > 1:
         envs.append("best of %d rounds per workload and side" % args.rounds)
     if args.interleave:
-        envs.append("sides taking turns every %d rows, each group of rows in fresh processes" % args.interleave)
+        envs.append("sides taking turns every %d rows" % args.interleave)
     print("\n".join("- " + e for e in envs))
     print()
     head = ["workload"] + [c[0] + " ms" for c in columns] + ["PyTorch best ms", "PyTorch env as is ms"] + \

@@ -24,6 +24,10 @@ import dev.jacobi.nn.Sequential;
 import dev.jacobi.optim.SGD;
 import dev.jacobi.regularizers.inputspace.HessianNormPenalty;
 import dev.jacobi.train.Trainer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -443,20 +447,26 @@ public final class Compare {
         return a[a.length / 2];
     }
 
-    /** Runs the workloads and prints JSON lines. */
-    public static void main(String[] args) {
+    /**
+     * Runs the workloads and prints JSON lines. With {@code --serve} it reads workload names from standard input, one
+     * per line, and times each as it comes ({@code compare.py --interleave}, which takes turns between the sides in
+     * one process per side); a name it does not have gets a line without a time.
+     */
+    public static void main(String[] args) throws IOException {
         int threads = Runtime.getRuntime().availableProcessors();
         Pattern only = Pattern.compile(".*");
         boolean quick = false;
         boolean list = false;
+        boolean serve = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--only" -> only = Pattern.compile(args[++i]);
                 case "--quick" -> quick = true;
                 case "--list" -> list = true;
+                case "--serve" -> serve = true;
                 default -> throw new IllegalArgumentException("Compare: unknown argument " + args[i]
-                        + " (known: --threads N, --only REGEX, --quick, --list)");
+                        + " (known: --threads N, --only REGEX, --quick, --list, --serve)");
             }
         }
         Parallel.setThreads(threads);
@@ -465,24 +475,36 @@ public final class Compare {
         env.put("simd", Simd.describe());
         env.put("threads", Integer.toString(threads));
         System.out.println(Json.line(Map.of("env", env)));
+        if (serve) {
+            Map<String, Workload> byName = new LinkedHashMap<>();
+            workloads().forEach(w -> byName.put(w.name(), w));
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String name; (name = in.readLine()) != null; ) {
+                Workload w = byName.get(name.trim());
+                System.out.println(Json.line(w == null ? Map.of("workload", name.trim()) : row(w, quick)));
+                System.out.flush();
+            }
+            return;
+        }
         for (Workload w : workloads()) {
             if (!only.matcher(w.name()).find()) {
                 continue;
             }
-            if (list) {
-                System.out.println(Json.line(Map.of("workload", w.name())));
-                continue;
-            }
-            double ms = time(w.setup().get(), quick);
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("workload", w.name());
-            row.put("ms", ms);
-            if (w.flops() > 0) {
-                row.put("gflops", w.flops() / ms / 1e6);
-            }
-            System.out.println(Json.line(row));
+            System.out.println(Json.line(list ? Map.of("workload", w.name()) : row(w, quick)));
             System.out.flush();
         }
+    }
+
+    /** Sets up and times one workload: its JSON line. */
+    private static Map<String, Object> row(Workload w, boolean quick) {
+        double ms = time(w.setup().get(), quick);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("workload", w.name());
+        row.put("ms", ms);
+        if (w.flops() > 0) {
+            row.put("gflops", w.flops() / ms / 1e6);
+        }
+        return row;
     }
 
     static String names() {
