@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * The Jacobi side of the PyTorch comparison ({@code bench/compare.py}): the same named workloads, timed the same
  * way (warm-up for at least 1 s, then the median of runs over at least 2 s), printed as one JSON object per line.
  * Usage: {@code java --add-modules jdk.incubator.vector -cp jacobi.jar dev.jacobi.bench.Compare [--threads N]
- * [--only REGEX] [--quick] [--list]}; {@code --list} prints the names of the selected workloads without timing them.
+ * [--only REGEX] [--quick] [--list | --serve]}; {@code --list} prints the names of the selected workloads without
+ * timing them, {@code --serve} is described at {@link #main}.
  */
 public final class Compare {
     private Compare() {
@@ -479,9 +480,10 @@ public final class Compare {
             Map<String, Workload> byName = new LinkedHashMap<>();
             workloads().forEach(w -> byName.put(w.name(), w));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            for (String name; (name = in.readLine()) != null; ) {
-                Workload w = byName.get(name.trim());
-                System.out.println(Json.line(w == null ? Map.of("workload", name.trim()) : row(w, quick)));
+            for (String line; (line = in.readLine()) != null; ) {
+                String name = line.trim();
+                Workload w = byName.get(name);
+                System.out.println(Json.line(w == null ? Map.of("workload", name) : row(w, quick)));
                 System.out.flush();
             }
             return;
