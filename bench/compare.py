@@ -15,7 +15,9 @@ warm up for 1.5 s, then the median of runs over 2 s. With --rounds N every side 
 workload keeps its best round on each side, which evens out the slow spells of a shared machine. With --interleave
 ROWS the sides take turns every ROWS rows instead of every whole pass: in each round every side (each JVM, PyTorch)
 keeps one process up, and they time the first ROWS rows in turn, then the next ROWS, and so on, so that the two
-sides time a row within a minute of each other and a slow spell of the machine falls on both. --isa avx2 limits
+sides time a row within a minute of each other and a slow spell of the machine falls on both. With
+--interleave and more than one round the table adds a paired ratio per JVM: the median over the rounds of that
+round's ratio, which compares the sides within each spell rather than each side's best spell. --isa avx2 limits
 both sides to AVX2 (Jacobi: -XX:UseAVX=2, 256-bit vectors; PyTorch: OPENBLAS_CORETYPE=Haswell,
 DNNL_MAX_CPU_ISA=AVX2), to measure on an AVX-512 machine what users of AVX2 CPUs get. Jacobi runs with the
 launcher's flags (the parallel collector; -XX:+UseTransparentHugePages where Linux gives huge pages on request), and
@@ -28,6 +30,7 @@ import ctypes
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -401,6 +404,8 @@ def main():
         return memory(args, javas, java_flags, threads_env)
     java_res, java_meta = [{} for _ in javas], [{} for _ in javas]
     torch_default, torch_fast = {}, {}
+    # per round: PyTorch's faster time of each row over each JVM's time of it in that round, for the paired ratio
+    paired = [{} for _ in javas]
 
     def keep_best(best, res):
         for k, v in res.items():
@@ -431,6 +436,12 @@ def main():
         if fast_env is not None:
             meta_f = runs[-1][0]
             keep_best(torch_fast, runs[-1][1])
+        torch_round = {n: min(v for v in (r[1].get(n) for r in runs[len(javas):]) if v is not None)
+                       for n in runs[len(javas)][1]}
+        for i in range(len(javas)):
+            for n, ms in runs[i][1].items():
+                if n in torch_round:
+                    paired[i].setdefault(n, []).append(torch_round[n] / ms)
     columns, envs = [], []
     for meta, res in zip(java_meta, java_res):
         columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
@@ -448,8 +459,11 @@ def main():
         envs.append("sides taking turns every %d rows" % args.interleave)
     print("\n".join("- " + e for e in envs))
     print()
+    # with turns and several rounds, a row's times on both sides in one round are seconds apart: the median of the
+    # rounds' ratios then compares the sides within each spell of the machine, not their best spells
+    pair = args.interleave and args.rounds > 1
     head = ["workload"] + [c[0] + " ms" for c in columns] + ["PyTorch best ms", "PyTorch env as is ms"] + \
-        ["ratio " + c[0] for c in columns]
+        ["ratio " + c[0] for c in columns] + (["paired ratio " + c[0] for c in columns] if pair else [])
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     names = list(dict.fromkeys(list(torch_default) + [n for _, r in columns for n in r]))
@@ -458,8 +472,13 @@ def main():
         row = [n] + ["%.3f" % c[1][n] if n in c[1] else "-" for c in columns]
         row += ["%.3f" % best if best else "-", "%.3f" % torch_default[n] if n in torch_default else "-"]
         row += ["%.2fx" % (best / c[1][n]) if best and n in c[1] else "-" for c in columns]
+        if pair:
+            row += ["%.2fx" % statistics.median(p[n]) if n in p else "-" for p in paired]
         print("| " + " | ".join(row) + " |")
     print("\nratio = PyTorch's best time / Jacobi's time: above 1 means Jacobi is faster.")
+    if pair:
+        print("paired ratio = the median over the rounds of that round's ratio (PyTorch's faster time in the round /"
+              " Jacobi's), both sides' times of a row in a round being taken seconds to a minute apart.")
 
 
 def memory(args, javas, java_flags, torch_env):
