@@ -45,9 +45,14 @@ def timeit(fn, quick):
     while n < 3 or time.perf_counter() < end:
         fn()
         n += 1
+    return median_ms(fn, 0.3 if quick else 2.0, 5)
+
+
+def median_ms(fn, seconds, least):
+    """The median milliseconds of runs of fn over `seconds`, and at least `least` runs."""
     ms = []
-    end = time.perf_counter() + (0.3 if quick else 2.0)
-    while len(ms) < 5 or time.perf_counter() < end:
+    end = time.perf_counter() + seconds
+    while len(ms) < least or time.perf_counter() < end:
         t0 = time.perf_counter()
         fn()
         ms.append((time.perf_counter() - t0) * 1e3)
@@ -298,10 +303,15 @@ def torch_worker(args):
     env["blas_libraries"] = ", ".join(blas)
     print(json.dumps({"env": env}), flush=True)
     w = torch_workloads(torch)
-    if args.serve:  # names from stdin, one per line, each timed as it comes (--interleave)
+    if args.serve:  # names from stdin, one per line, each timed as it comes (--interleave); "NAME MS": a window
         for line in sys.stdin:
-            name = line.strip()
-            rec = {"workload": name, "ms": timeit(w[name][0], args.quick)} if name in w else {"workload": name}
+            name, *window = line.split() or [""]
+            if name not in w:
+                rec = {"workload": name}
+            elif window:
+                rec = {"workload": name, "ms": median_ms(w[name][0], float(window[0]) / 1e3, WINDOW_RUNS)}
+            else:
+                rec = {"workload": name, "ms": timeit(w[name][0], args.quick)}
             print(json.dumps(rec), flush=True)
         return
     for name, (fn, fl) in w.items():
@@ -309,30 +319,48 @@ def torch_worker(args):
             print(json.dumps({"workload": name, "ms": timeit(fn, args.quick)}), flush=True)
 
 
-def interleaved(sides, names, rows):
+def interleaved(sides, names, rows, pairs=0):
     """One round with the sides taking turns every `rows` rows: each side's process (cmd --serve) stays up for the
-    round and times the rows it is sent. Returns (meta, results) per side, as collect does."""
+    round and times the rows it is sent. With pairs (and rows = 1), each row is then timed `pairs` more times in
+    short windows, the sides taking turns after each window. Returns (meta, results, windows) per side, as collect
+    does, windows being each row's list of window times."""
     procs = [subprocess.Popen(cmd + ["--serve"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True) for cmd, env in sides]
     try:
         metas = [json.loads(p.stdout.readline())["env"] for p in procs]
         results = [{} for _ in procs]
+        windows = [{} for _ in procs]
+
+        def ask(side, request):
+            p = procs[side]
+            p.stdin.write(request + "\n")
+            p.stdin.flush()
+            line = p.stdout.readline()
+            if not line:
+                sys.exit("compare.py: %s ended at workload %s (exit code %s)" % (sides[side][0][0], request, p.wait()))
+            return json.loads(line).get("ms")
+
         for g in range(0, len(names), rows):
-            for (cmd, _), p, res in zip(sides, procs, results):
+            for side, res in enumerate(results):
                 for name in names[g:g + rows]:
-                    p.stdin.write(name + "\n")
-                    p.stdin.flush()
-                    line = p.stdout.readline()
-                    if not line:
-                        sys.exit("compare.py: %s ended at workload %s (exit code %s)" % (cmd[0], name, p.wait()))
-                    ms = json.loads(line).get("ms")
+                    ms = ask(side, name)
                     if ms is not None:
                         res[name] = ms
-        return list(zip(metas, results))
+            for _ in range(pairs):
+                name = names[g]
+                for side, win in enumerate(windows):
+                    if name in results[side]:
+                        win.setdefault(name, []).append(ask(side, "%s %d" % (name, WINDOW_MS)))
+        return list(zip(metas, results, windows))
     finally:
         for p in procs:
             p.stdin.close()
             p.wait()
+
+
+# --pairs: each window times a row for this long, and at least this many runs
+WINDOW_MS = 300
+WINDOW_RUNS = 3
 
 
 def collect(cmd, env=None):
@@ -344,7 +372,7 @@ def collect(cmd, env=None):
             meta = rec["env"]
         else:
             res[rec["workload"]] = rec.get("ms")  # none with Compare --list
-    return meta, res
+    return meta, res, {}
 
 
 def main():
@@ -360,6 +388,10 @@ def main():
                    help="let the sides take turns every ROWS rows (one process per side and round, as without it), "
                         "so that both sides time a row at nearly the same time; 0 (the default): every side runs "
                         "all rows before the next side starts")
+    p.add_argument("--pairs", type=int, default=0, metavar="K",
+                   help="with --interleave 1: after its full timing, time each row K more times in windows of %d ms, "
+                        "the sides taking turns after each window, and give the median of the windows' ratios as "
+                        "the paired ratio (and each further JVM's time over the first's)" % WINDOW_MS)
     p.add_argument("--isa", choices=("native", "avx2"), default="native",
                    help="native: each side picks its widest vectors; avx2: both sides limited to AVX2 (Jacobi with "
                         "-XX:UseAVX=2, so 256-bit vectors; PyTorch with OPENBLAS_CORETYPE=Haswell and "
@@ -382,6 +414,9 @@ def main():
         sys.exit("compare.py: --rounds must be at least 1, got %d" % args.rounds)
     if args.interleave < 0:
         sys.exit("compare.py: --interleave must be 0 (off) or a number of rows, got %d" % args.interleave)
+    if args.pairs < 0 or (args.pairs and args.interleave != 1):
+        sys.exit("compare.py: --pairs K needs K >= 0 and --interleave 1 (got --pairs %d, --interleave %d)" % (
+            args.pairs, args.interleave))
     javas = args.java or ["java"]
     worker = [sys.executable, os.path.abspath(__file__), "--torch-worker"] + common
     # OpenBLAS keeps its own thread pool, which torch.set_num_threads does not limit
@@ -406,6 +441,7 @@ def main():
     torch_default, torch_fast = {}, {}
     # per round: PyTorch's faster time of each row over each JVM's time of it in that round, for the paired ratio
     paired = [{} for _ in javas]
+    jdk_paired = [{} for _ in javas]  # each further JVM's time of a row over the first JVM's, paired likewise
 
     def keep_best(best, res):
         for k, v in res.items():
@@ -425,7 +461,7 @@ def main():
         ([(worker, fast_env)] if fast_env is not None else [])
     for _ in range(args.rounds):
         if args.interleave:
-            runs = interleaved(sides, names, args.interleave)
+            runs = interleaved(sides, names, args.interleave, args.pairs)
         else:
             runs = [collect(cmd, env) for cmd, env in sides]
         for i in range(len(javas)):
@@ -436,12 +472,15 @@ def main():
         if fast_env is not None:
             meta_f = runs[-1][0]
             keep_best(torch_fast, runs[-1][1])
-        torch_round = {n: min(v for v in (r[1].get(n) for r in runs[len(javas):]) if v is not None)
-                       for n in runs[len(javas)][1]}
-        for i in range(len(javas)):
-            for n, ms in runs[i][1].items():
-                if n in torch_round:
-                    paired[i].setdefault(n, []).append(torch_round[n] / ms)
+        # the times paired up: the windows' (--pairs), else this round's; PyTorch's faster side in each
+        at = (lambda r, n: r[2].get(n, [])) if args.pairs else (lambda r, n: [r[1][n]] if n in r[1] else [])
+        for n in runs[len(javas)][1]:
+            torch_ms = [min(t) for t in zip(*(at(r, n) for r in runs[len(javas):]))]
+            for i in range(len(javas)):
+                paired[i].setdefault(n, []).extend(t / j for t, j in zip(torch_ms, at(runs[i], n)))
+        for n in runs[0][1]:
+            for i in range(1, len(javas)):
+                jdk_paired[i].setdefault(n, []).extend(j / j0 for j, j0 in zip(at(runs[i], n), at(runs[0], n)))
     columns, envs = [], []
     for meta, res in zip(java_meta, java_res):
         columns.append(("Jacobi JDK " + meta.get("jdk", "?").split("+")[0], res))
@@ -461,9 +500,10 @@ def main():
     print()
     # with turns and several rounds, a row's times on both sides in one round are seconds apart: the median of the
     # rounds' ratios then compares the sides within each spell of the machine, not their best spells
-    pair = args.interleave and args.rounds > 1
+    pair = args.interleave and (args.rounds > 1 or args.pairs)
     head = ["workload"] + [c[0] + " ms" for c in columns] + ["PyTorch best ms", "PyTorch env as is ms"] + \
-        ["ratio " + c[0] for c in columns] + (["paired ratio " + c[0] for c in columns] if pair else [])
+        ["ratio " + c[0] for c in columns] + (["paired ratio " + c[0] for c in columns] if pair else []) + \
+        (["paired time %s / %s" % (c[0], columns[0][0]) for c in columns[1:]] if pair else [])
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     names = list(dict.fromkeys(list(torch_default) + [n for _, r in columns for n in r]))
@@ -473,12 +513,18 @@ def main():
         row += ["%.3f" % best if best else "-", "%.3f" % torch_default[n] if n in torch_default else "-"]
         row += ["%.2fx" % (best / c[1][n]) if best and n in c[1] else "-" for c in columns]
         if pair:
-            row += ["%.2fx" % statistics.median(p[n]) if n in p else "-" for p in paired]
+            row += ["%.2fx" % statistics.median(p[n]) if p.get(n) else "-" for p in paired]
+            row += ["%.2f" % statistics.median(p[n]) if p.get(n) else "-" for p in jdk_paired[1:]]
         print("| " + " | ".join(row) + " |")
     print("\nratio = PyTorch's best time / Jacobi's time: above 1 means Jacobi is faster.")
-    if pair:
+    if pair and args.pairs:
+        print("paired ratio = the median over the %d windows of %d ms per round (%d rounds) of each window's ratio "
+              "(PyTorch's faster time / Jacobi's), the sides taking turns after each window; paired time = the "
+              "median of a JVM's window time over the first JVM's, likewise." % (args.pairs, WINDOW_MS, args.rounds))
+    elif pair:
         print("paired ratio = the median over the rounds of that round's ratio (PyTorch's faster time in the round /"
-              " Jacobi's), both sides' times of a row in a round being taken seconds to a minute apart.")
+              " Jacobi's), both sides' times of a row in a round being taken seconds to a minute apart; paired time ="
+              " the median over the rounds of a JVM's time over the first JVM's.")
 
 
 def memory(args, javas, java_flags, torch_env):

@@ -437,9 +437,14 @@ public final class Compare {
             op.run();
             warm++;
         }
+        return medianMs(op, quick ? 300_000_000L : 2_000_000_000L, 5);
+    }
+
+    /** Median milliseconds of runs of {@code op} over {@code nanos}, and at least {@code least} runs. */
+    static double medianMs(Runnable op, long nanos, int least) {
         List<Double> ms = new ArrayList<>();
-        long end = System.nanoTime() + (quick ? 300_000_000L : 2_000_000_000L);
-        while (ms.size() < 5 || System.nanoTime() < end) {
+        long end = System.nanoTime() + nanos;
+        while (ms.size() < least || System.nanoTime() < end) {
             long t0 = System.nanoTime();
             op.run();
             ms.add((System.nanoTime() - t0) / 1e6);
@@ -451,7 +456,9 @@ public final class Compare {
     /**
      * Runs the workloads and prints JSON lines. With {@code --serve} it reads workload names from standard input, one
      * per line, and times each as it comes ({@code compare.py --interleave}, which takes turns between the sides in
-     * one process per side); a name it does not have gets a line without a time.
+     * one process per side); a name it does not have gets a line without a time. A line {@code NAME MS} times the
+     * workload set up and timed last again, without setup or warm-up, over a window of {@code MS} milliseconds (at
+     * least 3 runs; {@code compare.py --pairs}).
      */
     public static void main(String[] args) throws IOException {
         int threads = Runtime.getRuntime().availableProcessors();
@@ -480,10 +487,22 @@ public final class Compare {
             Map<String, Workload> byName = new LinkedHashMap<>();
             workloads().forEach(w -> byName.put(w.name(), w));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String lastName = null;
+            Runnable last = null;
             for (String line; (line = in.readLine()) != null; ) {
-                String name = line.trim();
-                Workload w = byName.get(name);
-                System.out.println(Json.line(w == null ? Map.of("workload", name) : row(w, quick)));
+                String[] parts = line.trim().split("\\s+");
+                Workload w = byName.get(parts[0]);
+                Map<String, Object> out;
+                if (w == null) {
+                    out = Map.of("workload", parts[0]);
+                } else if (parts.length == 1) {
+                    last = w.setup().get();
+                    lastName = w.name();
+                    out = row(w, time(last, quick));
+                } else {
+                    out = row(w, medianMs(last, windowNanos(line, parts, lastName), 3));
+                }
+                System.out.println(Json.line(out));
                 System.out.flush();
             }
             return;
@@ -492,14 +511,31 @@ public final class Compare {
             if (!only.matcher(w.name()).find()) {
                 continue;
             }
-            System.out.println(Json.line(list ? Map.of("workload", w.name()) : row(w, quick)));
+            System.out.println(Json.line(list ? Map.of("workload", w.name()) : row(w, time(w.setup().get(), quick))));
             System.out.flush();
         }
     }
 
-    /** Sets up and times one workload: its JSON line. */
-    private static Map<String, Object> row(Workload w, boolean quick) {
-        double ms = time(w.setup().get(), quick);
+    /** The window of a {@code --serve} line {@code NAME MS}, which must name the workload timed last. */
+    private static long windowNanos(String line, String[] parts, String lastName) {
+        if (parts.length != 2 || !parts[0].equals(lastName)) {
+            throw new IllegalArgumentException("Compare --serve: line '" + line + "': a timing window is NAME MS, for"
+                    + " the workload timed last (" + lastName + "); send NAME alone first");
+        }
+        try {
+            long ms = Long.parseLong(parts[1]);
+            if (ms > 0) {
+                return ms * 1_000_000L;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("Compare --serve: line '" + line + "': the window must be a positive"
+                + " number of milliseconds, got " + parts[1]);
+    }
+
+    /** One workload's JSON line with its time. */
+    private static Map<String, Object> row(Workload w, double ms) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("workload", w.name());
         row.put("ms", ms);

@@ -53,6 +53,22 @@ class CompareTest {
         assertEquals("{\"workload\":\"no_such_row\"}", lines.get(2).replace(" ", ""));
     }
 
+    /** compare.py --pairs asks for short windows of the row timed last, taking turns between the sides. */
+    @Test
+    void serveTimesAWindowOfTheRowTimedLast() throws IOException {
+        String threads = Integer.toString(Parallel.threads());
+        List<String> lines = run("gemm_n64\ngemm_n64 20\n", "--threads", threads, "--quick", "--serve");
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.get(2).matches("\\{\"workload\": ?\"gemm_n64\", ?\"ms\": ?[0-9.]+.*"), lines.get(2));
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+                () -> run("gemm_n64\ngemm_n128 20\n", "--threads", threads, "--quick", "--serve"));
+        assertTrue(other.getMessage().contains("gemm_n128 20") && other.getMessage().contains("(gemm_n64)"),
+                other.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> run("gemm_n64\ngemm_n64 soon\n", "--threads", threads, "--quick", "--serve"));
+        assertTrue(bad.getMessage().contains("got soon"), bad.getMessage());
+    }
+
     @Test
     void unknownArgumentsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run("", "--lst"));
