@@ -17,7 +17,10 @@ ROWS the sides take turns every ROWS rows instead of every whole pass: in each r
 keeps one process up, and they time the first ROWS rows in turn, then the next ROWS, and so on, so that the two
 sides time a row within a minute of each other and a slow spell of the machine falls on both. With
 --interleave and more than one round the table adds a paired ratio per JVM: the median over the rounds of that
-round's ratio, which compares the sides within each spell rather than each side's best spell. --isa avx2 limits
+round's ratio, which compares the sides within each spell rather than each side's best spell. With --interleave 1
+--pairs K each row is then also timed K times per round in windows of 300 ms, the sides taking turns after each
+window, and the paired ratio is the median of the windows' ratios (the machine's spells can be shorter than a
+row's 3.5 s). --isa avx2 limits
 both sides to AVX2 (Jacobi: -XX:UseAVX=2, 256-bit vectors; PyTorch: OPENBLAS_CORETYPE=Haswell,
 DNNL_MAX_CPU_ISA=AVX2), to measure on an AVX-512 machine what users of AVX2 CPUs get. Jacobi runs with the
 launcher's flags (the parallel collector; -XX:+UseTransparentHugePages where Linux gives huge pages on request), and
@@ -439,7 +442,7 @@ def main():
         return memory(args, javas, java_flags, threads_env)
     java_res, java_meta = [{} for _ in javas], [{} for _ in javas]
     torch_default, torch_fast = {}, {}
-    # per round: PyTorch's faster time of each row over each JVM's time of it in that round, for the paired ratio
+    # PyTorch's faster time of each row over each JVM's, per window (--pairs) or per round, for the paired ratio
     paired = [{} for _ in javas]
     jdk_paired = [{} for _ in javas]  # each further JVM's time of a row over the first JVM's, paired likewise
 
@@ -498,8 +501,8 @@ def main():
         envs.append("sides taking turns every %d rows" % args.interleave)
     print("\n".join("- " + e for e in envs))
     print()
-    # with turns and several rounds, a row's times on both sides in one round are seconds apart: the median of the
-    # rounds' ratios then compares the sides within each spell of the machine, not their best spells
+    # with turns, a row's times on both sides in one round (or one turn of windows) are seconds apart: the median of
+    # their ratios compares the sides within each spell of the machine, not their best spells
     pair = args.interleave and (args.rounds > 1 or args.pairs)
     head = ["workload"] + [c[0] + " ms" for c in columns] + ["PyTorch best ms", "PyTorch env as is ms"] + \
         ["ratio " + c[0] for c in columns] + (["paired ratio " + c[0] for c in columns] if pair else []) + \
